@@ -1,0 +1,66 @@
+// The Action: read inputs, run the pipeline, publish what it found. The verdict, outputs and job
+// summary are set before anything is uploaded, so a failed upload never loses the result.
+import path from 'node:path';
+import * as core from '@actions/core';
+import { runPipeline, type RunResult } from '../pipeline/run.js';
+import { parseBackendChoice } from '../backend/select.js';
+import { renderReportMarkdown } from '../report/markdown.js';
+import { ConfigError, FinetuneError, EXIT } from '../errors.js';
+import { OUTPUTS, readInputs, type ActionInputs } from './io.js';
+import { actionsLogger } from './logger.js';
+import { publishResults } from './publish.js';
+
+export async function run(): Promise<void> {
+  try {
+    const inputs = readInputs((name) => core.getInput(name));
+    const result = await runPipeline({
+      specPath: inputs.spec,
+      backend: parseBackendChoice(inputs.backend),
+      baselinePath: inputs.baseline,
+      log: actionsLogger,
+    });
+    setResultOutputs(result);
+    await core.summary.addRaw(renderReportMarkdown(result.report)).write();
+    await publishResults(inputs, result);
+    if (result.exitCode !== EXIT.PASS) core.setFailed(`gate failed: ${failedChecks(result)}`);
+    process.exitCode = result.exitCode;
+  } catch (err) {
+    failWith(err);
+  }
+}
+
+function setResultOutputs(r: RunResult): void {
+  const verdict = r.report.verdict;
+  core.setOutput(OUTPUTS.verdict, verdict);
+  core.setOutput(OUTPUTS.passed, String(r.exitCode === EXIT.PASS));
+  core.setOutput(OUTPUTS.accuracy, String(r.report.metrics.accuracy));
+  core.setOutput(OUTPUTS.f1, String(r.report.metrics.f1_macro));
+  core.setOutput(OUTPUTS.reportPath, r.reportPath);
+  if (r.modelDir) core.setOutput(OUTPUTS.modelPath, r.modelDir);
+  if (r.modelSha256) core.setOutput(OUTPUTS.modelSha256, r.modelSha256);
+  core.info(`verdict: ${verdict} (report ${path.relative(process.cwd(), r.reportPath)})`);
+}
+
+function failedChecks(r: RunResult): string {
+  const bad = r.report.gate.checks.filter((c) => c.status !== 'pass');
+  return bad.map((c) => `${c.metric} ${c.status}: ${c.reason}`).join('; ') || r.report.verdict;
+}
+
+/** User errors name the problem (and annotate the spec line); anything else is a bug. */
+function failWith(err: unknown): void {
+  if (err instanceof ConfigError && err.issues.length > 0) {
+    for (const issue of err.issues) {
+      core.error(`${issue.path}: ${issue.message}`, { file: err.location?.file, startLine: issue.line, startColumn: issue.column });
+    }
+  }
+  if (err instanceof FinetuneError) {
+    core.setFailed(err.message);
+    process.exitCode = err.exitCode;
+    return;
+  }
+  const e = err as Error;
+  core.setFailed(`internal error (a bug in finetune-action, please report it): ${e?.stack ?? String(err)}`);
+  process.exitCode = EXIT.TRAINING_FAILED;
+}
+
+export type { ActionInputs };

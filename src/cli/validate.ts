@@ -1,0 +1,27 @@
+// `finetune validate`: everything short of training: schema, paths, data, base model, cut layer.
+import path from 'node:path';
+import { loadSpec, findRepoRoot } from '../spec/load.js';
+import { loadDataset } from '../data/load.js';
+import { loadBase } from '../pipeline/features.js';
+import { selectBackend } from '../backend/select.js';
+import type { Logger } from '../util/log.js';
+import { EXIT } from '../errors.js';
+
+export async function validateCommand(specPath: string, log: Logger): Promise<number> {
+  const root = findRepoRoot(path.dirname(path.resolve(specPath)));
+  const { spec } = loadSpec(specPath, { root });
+  log.info(`spec: ${specPath} is valid (name ${spec.name}, task ${spec.task})`);
+  const data = loadDataset(spec, root, log);
+  log.info(`data: ${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test; classes: ${data.classes.join(', ')}`);
+  if (spec.task === 'image-classification') {
+    await selectBackend('cpu', { ...log, info: () => {} }, root);
+    const { backbone, source } = await loadBase(spec, root);
+    const head = spec.model.head.hidden;
+    const widths = [backbone.featureDim, ...head, data.classes.length];
+    const headParams = widths.slice(1).reduce((s, w, i) => s + widths[i] * w + w, 0);
+    log.info(`base model: ${spec.model.base} (sha256 ${source.sha256.slice(0, 12)}), cut at "${backbone.cut}" -> ${backbone.outputShape.join('x')}`);
+    log.info(`parameters: ${backbone.params} frozen (base up to the cut), ${headParams} trainable (head ${widths.join(' -> ')})`);
+  }
+  log.info('OK');
+  return EXIT.PASS;
+}

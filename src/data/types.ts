@@ -1,0 +1,28 @@
+/** An image decoded to 8-bit pixels, row-major, `channels` values per pixel. */
+export interface DecodedImage {
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  data: Uint8Array;
+}
+
+/** One example. Images decode lazily so a large folder is never all in memory at once. */
+export interface Example {
+  /** Stable identity: repo-relative path (image-folder), "file#row" (csv) or "file#index" (idx). */
+  id: string;
+  label: number;
+  /** sha256 of the example's content; keys the feature cache and the test-set fingerprint. */
+  sha256: string;
+  image?: () => DecodedImage;
+  /** Numeric features (csv). */
+  values?: Float32Array;
+}
+
+export interface Dataset {
+  classes: string[];
+  train: Example[];
+  validation: Example[];
+  test: Example[];
+  /** Files that could not be decoded and were left out. */
+  skipped: string[];
+}

@@ -1,0 +1,73 @@
+// The merge gate: a pure function from thresholds, the candidate's evaluation and an
+// optional baseline to a verdict. Seeded, so the same inputs always give the same result.
+
+import type { CheckStatus, GateResult } from '../report/types.js';
+import { buildCheck, detectableChange, tolerancesOf, worstStatus } from './checks.js';
+import { estimateNoise, type NoiseModel } from './noise.js';
+import type { EvaluatedModel, GateConfig } from './types.js';
+
+export type { EvaluatedModel, GateConfig, GateMetricRule } from './types.js';
+
+function validate(config: GateConfig): void {
+  // 0.5 is allowed: the interval then collapses to the point estimate.
+  if (!(config.confidence >= 0.5 && config.confidence < 1)) {
+    throw new Error(`gate.confidence must be in [0.5, 1), got ${config.confidence}`);
+  }
+  const samples = config.bootstrap_samples;
+  if (samples !== undefined && !(Number.isInteger(samples) && samples >= 2)) {
+    throw new Error(`gate.bootstrap_samples must be an integer >= 2, got ${samples}`);
+  }
+  for (const [metric, rule] of Object.entries(config.metrics)) {
+    for (const t of tolerancesOf(rule)) {
+      if (!(t.limit >= 0)) throw new Error(`gate.metrics.${metric}.${t.key} must be >= 0, got ${t.limit}`);
+    }
+  }
+}
+
+// Metrics that have a tolerance and a baseline value to apply it to.
+function comparedMetrics(config: GateConfig, baseline: EvaluatedModel | undefined): string[] {
+  if (!baseline) return [];
+  return Object.entries(config.metrics)
+    .filter(([metric, rule]) => tolerancesOf(rule).length > 0 && Number.isFinite(baseline.metrics[metric]))
+    .map(([metric]) => metric);
+}
+
+function detectableDrops(config: GateConfig, noise: NoiseModel): Record<string, number> | undefined {
+  const out: Record<string, number> = {};
+  for (const [metric, n] of Object.entries(noise.perMetric)) {
+    const limit = tolerancesOf(config.metrics[metric])[0]?.limit;
+    const d = limit === undefined ? undefined : detectableChange(limit, n, config.confidence);
+    if (d !== undefined) out[metric] = d;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * Evaluates every gated metric. Verdict: fail if any check fails, else inconclusive if any
+ * is, else pass. `on_inconclusive` is applied by exitCodeFor, so the report keeps the truth.
+ */
+export function evaluateGate(config: GateConfig, candidate: EvaluatedModel, baseline?: EvaluatedModel): GateResult {
+  validate(config);
+  const compared = comparedMetrics(config, baseline);
+  const noise = baseline && compared.length > 0 ? estimateNoise(config, candidate, baseline, compared) : undefined;
+  const checks = Object.entries(config.metrics).map(([metric, rule]) =>
+    buildCheck({ metric, rule, candidate, baseline, noise: noise?.perMetric[metric], confidence: config.confidence }));
+  const verdict = worstStatus(checks.map((c) => c.status));
+  const detectable = noise ? detectableDrops(config, noise) : undefined;
+  const result: GateResult = {
+    verdict,
+    checks,
+    method: noise ? noise.method : 'absolute thresholds on the point estimates (no baseline comparison)',
+  };
+  if (detectable) result.detectable_drop = detectable;
+  if (noise && noise.notes.length > 0) result.notes = noise.notes;
+  return result;
+}
+
+/** Exit code of the gate step: 1 blocks the merge. */
+export function exitCodeFor(result: GateResult, onInconclusive: 'pass' | 'fail'): 0 | 1 {
+  const status: CheckStatus = result.verdict;
+  if (status === 'fail') return 1;
+  if (status === 'inconclusive') return onInconclusive === 'fail' ? 1 : 0;
+  return 0;
+}

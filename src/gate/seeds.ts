@@ -1,0 +1,68 @@
+// Training noise: a retrained head is a new random draw, so the gate measures how much
+// the metric moves between seeds (gate.repeats) and adds that to the test-set noise.
+
+import type { EvaluatedModel } from './types.js';
+import { isResamplable, metricsOf } from './resample-metrics.js';
+import { sampleVariance } from './stats.js';
+
+/** Values of one metric across the model's repeats (empty when it was trained once). */
+export function repeatValues(model: EvaluatedModel, metric: string): number[] {
+  const fromMetrics = (model.repeat_metrics ?? []).map((m) => m[metric]).filter(Number.isFinite);
+  if (fromMetrics.length > 0) return fromMetrics;
+  const p = model.predictions;
+  if (!p?.repeats || p.repeats.length < 2 || !isResamplable(metric)) return [];
+  return p.repeats
+    .filter((r) => r.length === p.y_true.length)
+    .map((r) => metricsOf(p.y_true, r, model.labels.length)[metric]);
+}
+
+export interface Spread {
+  repeats: number;
+  mean: number;
+  min: number;
+  max: number;
+  sd: number;
+}
+
+export function spreadOf(values: readonly number[]): Spread {
+  return {
+    repeats: values.length,
+    mean: values.reduce((a, b) => a + b, 0) / values.length,
+    min: Math.min(...values),
+    max: Math.max(...values),
+    sd: Math.sqrt(sampleVariance(values)),
+  };
+}
+
+/** A variance component of the delta and the degrees of freedom of its estimate. */
+export interface SeedTerm {
+  variance: number;
+  df: number;
+}
+
+export interface SeedNoise {
+  terms: SeedTerm[];
+  /** Set when one side was trained once and the other side's seed variance stands in for it. */
+  borrowedFrom?: 'candidate' | 'baseline';
+}
+
+/**
+ * Variance of mean(candidate repeats) - mean(baseline repeats) due to seeds: s_c^2/K_c + s_b^2/K_b.
+ * A side trained once (K = 1) has no spread of its own; the same head trained with another
+ * seed varies as much as the other side's heads, so that side's s^2 stands in for both.
+ */
+export function seedNoise(candidate: readonly number[], baseline: readonly number[]): SeedNoise {
+  const kc = Math.max(1, candidate.length);
+  const kb = Math.max(1, baseline.length);
+  if (kc >= 2 && kb >= 2) {
+    return {
+      terms: [
+        { variance: sampleVariance(candidate) / kc, df: kc - 1 },
+        { variance: sampleVariance(baseline) / kb, df: kb - 1 },
+      ],
+    };
+  }
+  if (kc < 2 && kb < 2) return { terms: [] };
+  const [own, k, from] = kc >= 2 ? [candidate, kc, 'candidate' as const] : [baseline, kb, 'baseline' as const];
+  return { terms: [{ variance: sampleVariance(own) * (1 / kc + 1 / kb), df: k - 1 }], borrowedFrom: from };
+}

@@ -1,0 +1,41 @@
+// The PR comment: the verdict and gate first, details folded away.
+import type { Report } from './types.js';
+import { confusionTable, gateTable, metricsTable, perClassTable, verdictLine } from './markdown.js';
+
+export function renderCommentBody(r: Report): string {
+  const worst = [...r.per_class].sort((a, b) => a.f1 - b.f1)[0];
+  return [
+    `### finetune: ${r.name}`,
+    '',
+    verdictLine(r),
+    '',
+    gateTable(r),
+    '',
+    worst ? `Weakest class: **${worst.label}** (f1 ${worst.f1.toFixed(4)}, recall ${worst.recall.toFixed(4)}).` : '',
+    '',
+    '<details><summary>All metrics against the baseline</summary>',
+    '',
+    metricsTable(r),
+    '',
+    '</details>',
+    '',
+    '<details><summary>Per class</summary>',
+    '',
+    perClassTable(r),
+    '',
+    '</details>',
+    '',
+    '<details><summary>Confusion matrix (rows = true, columns = predicted)</summary>',
+    '',
+    confusionTable(r),
+    '',
+    '</details>',
+  ].join('\n');
+}
+
+/** One line for the comment's history of earlier pushes. */
+export function historySummary(r: Report): string {
+  const base = r.baseline.metrics?.f1_macro;
+  const delta = base === undefined ? '' : ` (${r.metrics.f1_macro - base >= 0 ? '+' : ''}${(r.metrics.f1_macro - base).toFixed(4)})`;
+  return `f1_macro ${r.metrics.f1_macro.toFixed(4)}${delta}, accuracy ${r.metrics.accuracy.toFixed(4)}`;
+}

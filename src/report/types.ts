@@ -1,0 +1,101 @@
+// The shape of report.json (SPEC.md section 4). Everything a run concludes lives here as plain data.
+
+export type Verdict = 'pass' | 'fail' | 'inconclusive';
+export type CheckStatus = 'pass' | 'fail' | 'inconclusive';
+
+/** Metric name -> value: accuracy, precision_macro, ..., f1_micro, loss. */
+export type MetricValues = Record<string, number>;
+
+export interface PerClassReport {
+  label: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface GateCheck {
+  metric: string;
+  value: number;
+  min?: number;
+  max?: number;
+  max_drop?: number;
+  baseline?: number;
+  delta?: number;
+  /** Confidence interval of the delta (candidate - baseline) at gate.confidence. */
+  ci?: [number, number];
+  status: CheckStatus;
+  reason: string;
+}
+
+export interface GateResult {
+  verdict: Verdict;
+  checks: GateCheck[];
+  /** How the comparison with the baseline was made, in words (e.g. "paired bootstrap over 1000 test examples"). */
+  method?: string;
+  /** Smallest drop of each gated metric the test set can detect at the gate's confidence. */
+  detectable_drop?: Record<string, number>;
+  notes?: string[];
+}
+
+export interface BaselineReport {
+  source: 'none' | 'file' | 'artifact' | 'model';
+  path?: string;
+  metrics?: MetricValues;
+  /** Why the baseline was not used for deltas (e.g. a different test set), when it was not. */
+  ignored_reason?: string;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  val_loss: number;
+  [metric: string]: number;
+}
+
+export interface Fingerprint {
+  spec_sha256: string;
+  test_set_sha256: string;
+  test_label_histogram: Record<string, number>;
+  base_model_sha256: string;
+  backend: string;
+  seed: number;
+  versions: Record<string, string>;
+}
+
+export interface Timing {
+  total_s: number;
+  features_s: number;
+  train_s: number;
+  eval_s: number;
+}
+
+/** Per-example results on the test set, in test-set order, so a later run can compare paired. */
+export interface TestPredictions {
+  y_true: number[];
+  y_pred: number[];
+  /** One entry per repeat (gate.repeats) when more than one head was trained. */
+  repeats?: number[][];
+}
+
+export interface Report {
+  schema_version: 1;
+  name: string;
+  verdict: Verdict;
+  status: 'complete' | 'interrupted' | 'budget_reached';
+  metrics: MetricValues;
+  per_class: PerClassReport[];
+  confusion_matrix: { labels: string[]; matrix: number[][] };
+  baseline: BaselineReport;
+  gate: GateResult;
+  history: EpochRecord[];
+  best_epoch: number;
+  fingerprint: Fingerprint;
+  timing: Timing;
+  data: { train: number; validation: number; test: number; classes: string[]; skipped_files: string[] };
+  model: { base: string; cut: string; feature_dim: number; trainable_params: number; frozen_params: number };
+  predictions: TestPredictions;
+  /** Metric values of each repeat when gate.repeats > 1. */
+  repeats?: MetricValues[];
+  created_at: string;
+}

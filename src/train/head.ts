@@ -1,0 +1,99 @@
+// The new classification head as plain variables: dense layers (ReLU between), softmax at the end.
+// Owning the forward pass keeps dropout and initialisation seeded, which Keras layers in TF.js do not.
+import { tf } from '../backend/tf.js';
+import { createRng, deriveSeed } from '../util/random.js';
+
+export interface DenseParams {
+  kernel: tf.Variable; // [in, out]
+  bias: tf.Variable; // [out]
+}
+
+export interface Head {
+  layers: DenseParams[];
+  /** Standardisation of the input features (train mean / std), folded into the first layer on export. */
+  mean: Float32Array;
+  std: Float32Array;
+}
+
+export interface HeadShape {
+  inputDim: number;
+  hidden: number[];
+  numClasses: number;
+}
+
+/** Glorot-uniform kernels from the seeded generator, zero biases (the Keras defaults). */
+export function initHead(shape: HeadShape, norm: { mean: Float32Array; std: Float32Array }, seed: number): Head {
+  const widths = [shape.inputDim, ...shape.hidden, shape.numClasses];
+  const layers = widths.slice(1).map((out, i) => {
+    const fanIn = widths[i];
+    const limit = Math.sqrt(6 / (fanIn + out));
+    const rng = createRng(deriveSeed(seed, 'init', i));
+    const values = new Float32Array(fanIn * out);
+    for (let k = 0; k < values.length; k++) values[k] = (rng() * 2 - 1) * limit;
+    return {
+      kernel: tf.variable(tf.tensor2d(values, [fanIn, out]), true, `head_${i}_kernel`),
+      bias: tf.variable(tf.zeros([out]), true, `head_${i}_bias`),
+    };
+  });
+  return { layers, mean: norm.mean, std: norm.std };
+}
+
+export interface ForwardOptions {
+  dropout: number;
+  /** When set, dropout is applied with masks drawn from this seed. */
+  dropoutSeed?: number;
+}
+
+/** Logits for a batch of raw (unstandardised) features. */
+export function headLogits(head: Head, x: tf.Tensor2D, opts: ForwardOptions): tf.Tensor2D {
+  let h: tf.Tensor2D = x.sub(tf.tensor1d(head.mean)).div(tf.tensor1d(head.std));
+  head.layers.forEach((layer, i) => {
+    if (opts.dropout > 0 && opts.dropoutSeed !== undefined) h = dropout(h, opts.dropout, deriveSeed(opts.dropoutSeed, i));
+    h = h.matMul(layer.kernel).add(layer.bias);
+    if (i < head.layers.length - 1) h = tf.relu(h);
+  });
+  return h;
+}
+
+function dropout(x: tf.Tensor2D, rate: number, seed: number): tf.Tensor2D {
+  const keep = tf.randomUniform(x.shape, 0, 1, 'float32', seed).greaterEqual(rate).toFloat();
+  return x.mul(keep).div(1 - rate);
+}
+
+export function headVariables(head: Head): tf.Variable[] {
+  return head.layers.flatMap((l) => [l.kernel, l.bias]);
+}
+
+/** A copy of every weight, to restore the best epoch later. */
+export function snapshotHead(head: Head): Float32Array[] {
+  return headVariables(head).map((v) => v.dataSync() as Float32Array).map((a) => a.slice());
+}
+
+export function restoreHead(head: Head, snapshot: Float32Array[]): void {
+  headVariables(head).forEach((v, i) => v.assign(tf.tensor(snapshot[i], v.shape)));
+}
+
+export function disposeHead(head: Head): void {
+  headVariables(head).forEach((v) => v.dispose());
+}
+
+/** Per-feature mean and std of the training features; constant features get std 1. */
+export function featureStats(data: Float32Array, rows: number, dim: number): { mean: Float32Array; std: Float32Array } {
+  const mean = new Float64Array(dim);
+  const sq = new Float64Array(dim);
+  for (let r = 0; r < rows; r++) {
+    for (let d = 0; d < dim; d++) {
+      const v = data[r * dim + d];
+      mean[d] += v;
+      sq[d] += v * v;
+    }
+  }
+  const m = new Float32Array(dim);
+  const s = new Float32Array(dim);
+  for (let d = 0; d < dim; d++) {
+    m[d] = mean[d] / rows;
+    const variance = sq[d] / rows - m[d] * m[d];
+    s[d] = variance > 1e-12 ? Math.sqrt(variance) : 1;
+  }
+  return { mean: m, std: s };
+}

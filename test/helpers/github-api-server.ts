@@ -1,0 +1,182 @@
+// A local GitHub REST API with the few endpoints the comment and release code use, recording
+// every request so tests can assert on what was sent.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface User {
+  login: string;
+  type: 'User' | 'Bot';
+}
+
+export interface Comment {
+  id: number;
+  issue: number;
+  body: string;
+  user: User;
+}
+
+export interface Asset {
+  id: number;
+  releaseId: number;
+  name: string;
+  contentType: string;
+  data: Buffer;
+}
+
+export interface GitHubApiServer {
+  baseUrl: string;
+  requests: RecordedRequest[];
+  comments: Comment[];
+  assets: Asset[];
+  /** The identity the token stands for: author of the comments it creates. */
+  actor: User;
+  addComment(issue: number, body: string, user?: User): Comment;
+  addRelease(tag: string): { id: number };
+  addAsset(releaseId: number, name: string, data: Buffer | string, contentType?: string): Asset;
+  /** Answer `status` to every request whose "METHOD /path" matches, until `failWith(undefined)`. */
+  failWith(status: number | undefined, match?: RegExp): void;
+  close(): Promise<void>;
+}
+
+interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+const PER_PAGE_DEFAULT = 30;
+
+export async function startGitHubApiServer(): Promise<GitHubApiServer> {
+  let nextId = 1000;
+  const releases: Array<{ id: number; tag: string }> = [];
+  const failure: { status?: number; match?: RegExp } = {};
+  const api: GitHubApiServer = {
+    baseUrl: '',
+    requests: [],
+    comments: [],
+    assets: [],
+    actor: { login: 'github-actions[bot]', type: 'Bot' },
+    addComment(issue: number, body: string, user: User = api.actor) {
+      const c = { id: nextId++, issue, body, user };
+      api.comments.push(c);
+      return c;
+    },
+    addRelease(tag: string) {
+      const r = { id: nextId++, tag };
+      releases.push(r);
+      return { id: r.id };
+    },
+    addAsset(releaseId: number, name: string, data: Buffer | string, contentType = 'application/octet-stream') {
+      const a = { id: nextId++, releaseId, name, contentType, data: Buffer.from(data) };
+      api.assets.push(a);
+      return a;
+    },
+    failWith(status: number | undefined, match?: RegExp) {
+      Object.assign(failure, { status, match });
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+
+  const commentJson = (c: Comment) => ({
+    id: c.id,
+    body: c.body,
+    user: c.user,
+    html_url: `https://github.com/o/r/issues/${c.issue}#issuecomment-${c.id}`,
+  });
+  const assetJson = (a: Asset) => ({
+    id: a.id,
+    name: a.name,
+    size: a.data.length,
+    content_type: a.contentType,
+    state: 'uploaded',
+    browser_download_url: `https://github.com/o/r/releases/download/${a.releaseId}/${a.name}`,
+  });
+
+  const route = (req: RecordedRequest): Reply => {
+    const key = `${req.method} ${req.path}`;
+    if (failure.status && (!failure.match || failure.match.test(key))) {
+      return { status: failure.status, body: { message: 'Resource not accessible by integration' } };
+    }
+    let m: RegExpMatchArray | null;
+    if ((m = key.match(/^GET \/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/))) {
+      return page(req, api.comments.filter((c) => c.issue === Number(m?.[1])).map(commentJson));
+    }
+    if ((m = key.match(/^POST \/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/))) {
+      const c = api.addComment(Number(m[1]), jsonBody(req).body);
+      return { status: 201, body: commentJson(c) };
+    }
+    if ((m = key.match(/^PATCH \/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/))) {
+      const c = api.comments.find((x) => x.id === Number(m?.[1]));
+      if (!c) return { status: 404, body: { message: 'Not Found' } };
+      c.body = jsonBody(req).body;
+      return { status: 200, body: commentJson(c) };
+    }
+    if ((m = key.match(/^GET \/repos\/([^/]+)\/([^/]+)\/releases\/tags\/(.+)$/))) {
+      const r = releases.find((x) => x.tag === decodeURIComponent(m?.[3] ?? ''));
+      if (!r) return { status: 404, body: { message: 'Not Found' } };
+      const uploadUrl = `${api.baseUrl}/repos/${m[1]}/${m[2]}/releases/${r.id}/assets{?name,label}`;
+      return { status: 200, body: { id: r.id, tag_name: r.tag, upload_url: uploadUrl, html_url: `https://github.com/o/r/releases/tag/${r.tag}` } };
+    }
+    if ((m = key.match(/^GET \/repos\/[^/]+\/[^/]+\/releases\/(\d+)\/assets$/))) {
+      return page(req, api.assets.filter((a) => a.releaseId === Number(m?.[1])).map(assetJson));
+    }
+    if ((m = key.match(/^DELETE \/repos\/[^/]+\/[^/]+\/releases\/assets\/(\d+)$/))) {
+      const i = api.assets.findIndex((a) => a.id === Number(m?.[1]));
+      if (i < 0) return { status: 404, body: { message: 'Not Found' } };
+      api.assets.splice(i, 1);
+      return { status: 204 };
+    }
+    if ((m = key.match(/^POST \/repos\/[^/]+\/[^/]+\/releases\/(\d+)\/assets$/))) {
+      const releaseId = Number(m[1]);
+      const name = req.query.get('name') ?? '';
+      if (api.assets.some((a) => a.releaseId === releaseId && a.name === name)) {
+        return { status: 422, body: { message: 'Validation Failed', errors: [{ resource: 'ReleaseAsset', code: 'already_exists', field: 'name' }] } };
+      }
+      const a = api.addAsset(releaseId, name, req.body, String(req.headers['content-type']));
+      return { status: 201, body: assetJson(a) };
+    }
+    return { status: 404, body: { message: `no route for ${key}` } };
+  };
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', api.baseUrl);
+      const rec = { method: req.method ?? '', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks) };
+      api.requests.push(rec);
+      const reply = route(rec);
+      const headers = { 'content-type': 'application/json', ...reply.headers };
+      res.writeHead(reply.status, headers).end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  api.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return api;
+
+  // GitHub-style pagination: per_page/page with a Link header to the next page.
+  function page(req: RecordedRequest, items: unknown[]): Reply {
+    const perPage = Number(req.query.get('per_page') ?? PER_PAGE_DEFAULT);
+    const n = Number(req.query.get('page') ?? 1);
+    const headers: Record<string, string> = {};
+    if (n * perPage < items.length) {
+      const next = new URL(req.path, api.baseUrl);
+      next.searchParams.set('per_page', String(perPage));
+      next.searchParams.set('page', String(n + 1));
+      headers.link = `<${next.href}>; rel="next"`;
+    }
+    return { status: 200, body: items.slice((n - 1) * perPage, n * perPage), headers };
+  }
+}
+
+function jsonBody(req: RecordedRequest): { body: string } {
+  return JSON.parse(req.body.toString('utf8')) as { body: string };
+}

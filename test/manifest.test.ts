@@ -1,0 +1,101 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MANIFEST_NAME, parseManifest, verifyBundle, writeManifest } from '../src/bundle/manifest.js';
+
+const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'manifest-'));
+  await writeFile(path.join(dir, 'model.json'), '{"format":"layers-model"}');
+  await writeFile(path.join(dir, 'labels.json'), '["a","b"]');
+  await mkdir(path.join(dir, 'weights'));
+  await writeFile(path.join(dir, 'weights', 'group1-shard1of1.bin'), Buffer.from([0, 1, 2, 255]));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('writeManifest', () => {
+  it('writes sorted sha256sum lines for every other file, recursing, and returns its digest', async () => {
+    const digest = await writeManifest(dir);
+    const content = await readFile(path.join(dir, MANIFEST_NAME), 'utf8');
+    expect(content).toBe(
+      `${sha('["a","b"]')}  labels.json\n` +
+        `${sha('{"format":"layers-model"}')}  model.json\n` +
+        `${sha(Buffer.from([0, 1, 2, 255]))}  weights/group1-shard1of1.bin\n`,
+    );
+    expect(digest).toBe(sha(content));
+  });
+
+  it('is accepted by coreutils sha256sum -c', async () => {
+    await writeManifest(dir);
+    const out = execFileSync('sha256sum', ['-c', MANIFEST_NAME], { cwd: dir, encoding: 'utf8' });
+    expect(out.trim().split('\n')).toEqual(['labels.json: OK', 'model.json: OK', 'weights/group1-shard1of1.bin: OK']);
+  });
+
+  it('does not change its digest when rewritten over an unchanged bundle', async () => {
+    expect(await writeManifest(dir)).toBe(await writeManifest(dir));
+  });
+
+  it('refuses symlinks', async () => {
+    await symlink('/etc/passwd', path.join(dir, 'weights', 'leak.bin'));
+    await expect(writeManifest(dir)).rejects.toThrow(/weights\/leak\.bin/);
+  });
+});
+
+describe('verifyBundle', () => {
+  it('accepts an untouched bundle', async () => {
+    await writeManifest(dir);
+    expect(await verifyBundle(dir)).toEqual({ ok: true, problems: [] });
+  });
+
+  it('reports a changed, a missing and an extra file', async () => {
+    await writeManifest(dir);
+    await writeFile(path.join(dir, 'model.json'), '{"format":"tampered"}');
+    await rm(path.join(dir, 'labels.json'));
+    await writeFile(path.join(dir, 'weights', 'extra.bin'), 'x');
+    const check = await verifyBundle(dir);
+    expect(check.ok).toBe(false);
+    expect(check.problems).toEqual([
+      'missing: labels.json',
+      'sha256 mismatch: model.json',
+      `not in ${MANIFEST_NAME}: weights/extra.bin`,
+    ]);
+  });
+
+  it('refuses a symlinked file or folder even when its hash matches', async () => {
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'outside-'));
+    await writeFile(path.join(outside, 'w.bin'), 'secret');
+    await symlink(outside, path.join(dir, 'linked'));
+    await writeFile(path.join(dir, MANIFEST_NAME), `${sha('secret')}  linked/w.bin\n`);
+    const check = await verifyBundle(dir);
+    expect(check.problems).toContain('symlink refused: linked');
+    expect(check.problems).toContain('missing: linked/w.bin');
+    await rm(outside, { recursive: true, force: true });
+  });
+
+  it('reports a missing manifest', async () => {
+    expect(await verifyBundle(dir)).toEqual({ ok: false, problems: [`${MANIFEST_NAME} is missing`] });
+  });
+});
+
+describe('parseManifest', () => {
+  it('rejects unparsable lines, absolute paths and ..', () => {
+    const h = sha('x');
+    const { entries, problems } = parseManifest(
+      [`${h}  ok.bin`, 'garbage', `${h}  /etc/passwd`, `${h}  a/../../b`, `${h}  ok.bin`, `${h} *bin.bin`, ''].join('\n'),
+    );
+    expect(entries.map((e) => e.rel)).toEqual(['ok.bin', 'bin.bin']);
+    expect(problems).toEqual([
+      `${MANIFEST_NAME} line 2: not "<sha256>  <path>"`,
+      `${MANIFEST_NAME} line 3: absolute path: /etc/passwd`,
+      `${MANIFEST_NAME} line 4: path with ..: a/../../b`,
+      `${MANIFEST_NAME} line 5: listed twice: ok.bin`,
+    ]);
+  });
+});

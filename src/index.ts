@@ -1,3 +1,6 @@
 import { run } from './action/main.js';
+import { isFeatureWorker, serveFeatures } from './features/worker.js';
 
-await run();
+// ncc makes one file per entry: the bundle is also the script of its feature worker threads.
+if (isFeatureWorker()) await serveFeatures();
+else await run();

@@ -200,6 +200,11 @@ describe('training noise (repeats)', () => {
     expect(plain.notes!.join('\n')).toContain('Training noise is not measured');
   });
 
+  it('reports the seed spread even without a baseline', () => {
+    const r = evaluateGate(config({ accuracy: { min: 0.8 } }), withRepeats(candidate, [-0.01, 0, 0.01]));
+    expect(r.notes).toEqual(['accuracy across seeds: candidate 3 seeds 0.8900 to 0.9100 (mean 0.9000, sd 0.0100).']);
+  });
+
   it("borrows the other side's seed spread when one side was trained once", () => {
     const r = evaluateGate(config(rule), withRepeats(candidate, [-0.02, 0, 0.02]), baseline);
     expect(r.notes!.join('\n')).toContain("The baseline was trained with one seed; its seed spread is taken to equal the candidate's");

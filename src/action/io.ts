@@ -9,6 +9,8 @@ export const INPUTS = {
   uploadArtifacts: { name: 'upload-artifacts', default: 'true' },
   comment: { name: 'comment', default: 'true' },
   publish: { name: 'publish', default: 'auto' },
+  mode: { name: 'mode', default: 'run' },
+  candidate: { name: 'candidate', default: '' },
 } as const;
 
 export const OUTPUTS = {
@@ -33,6 +35,9 @@ export interface ActionInputs {
   uploadArtifacts: boolean;
   comment: boolean;
   publish: 'auto' | 'true' | 'false';
+  /** run: train and gate; gate: only gate an existing report (the workflow_run pattern). */
+  mode: 'run' | 'gate';
+  candidate?: string;
 }
 
 /** Reads inputs through `get` (core.getInput in the Action), applying the defaults above. */
@@ -41,7 +46,13 @@ export function readInputs(get: (name: string) => string): ActionInputs {
   const bool = (key: InputKey) => parseBool(value(key), INPUTS[key].name);
   const publish = value('publish');
   if (!['auto', 'true', 'false'].includes(publish)) throw new ConfigError(`input publish: expected auto, true or false, got "${publish}"`);
+  const mode = value('mode');
+  if (mode !== 'run' && mode !== 'gate') throw new ConfigError(`input mode: expected run or gate, got "${mode}"`);
+  const candidate = value('candidate') || undefined;
+  if (mode === 'gate' && !candidate) throw new ConfigError('input candidate: mode "gate" needs the path of the candidate report.json');
   return {
+    mode,
+    candidate,
     spec: value('spec'),
     backend: value('backend'),
     baseline: value('baseline') || undefined,

@@ -9,16 +9,14 @@ import { ConfigError, FinetuneError, EXIT } from '../errors.js';
 import { OUTPUTS, readInputs, type ActionInputs } from './io.js';
 import { actionsLogger } from './logger.js';
 import { publishResults } from './publish.js';
+import { artifactLookup } from './baseline-lookup.js';
+import { gateReports } from '../pipeline/gate-only.js';
+import { writeReports } from '../pipeline/outputs.js';
 
 export async function run(): Promise<void> {
   try {
     const inputs = readInputs((name) => core.getInput(name));
-    const result = await runPipeline({
-      specPath: inputs.spec,
-      backend: parseBackendChoice(inputs.backend),
-      baselinePath: inputs.baseline,
-      log: actionsLogger,
-    });
+    const result = inputs.mode === 'gate' ? gateOnly(inputs) : await trainAndGate(inputs);
     setResultOutputs(result);
     await core.summary.addRaw(renderReportMarkdown(result.report)).write();
     await publishResults(inputs, result);
@@ -27,6 +25,23 @@ export async function run(): Promise<void> {
   } catch (err) {
     failWith(err);
   }
+}
+
+function trainAndGate(inputs: ActionInputs): Promise<RunResult> {
+  return runPipeline({
+    specPath: inputs.spec,
+    backend: parseBackendChoice(inputs.backend),
+    baselinePath: inputs.baseline,
+    log: actionsLogger,
+    findArtifact: artifactLookup(inputs),
+  });
+}
+
+/** Gate-only: the candidate report of another run against this checkout's spec. */
+function gateOnly(inputs: ActionInputs): RunResult {
+  const { report, exitCode } = gateReports({ candidate: inputs.candidate as string, baseline: inputs.baseline, spec: inputs.spec, log: actionsLogger });
+  const outDir = path.resolve('finetune-out', 'gate');
+  return { report, exitCode, outDir, retentionDays: 30, ...writeReports(outDir, report) };
 }
 
 function setResultOutputs(r: RunResult): void {

@@ -45,38 +45,44 @@ export interface CsvRows {
   labels: string[];
   values: Float32Array[];
   ids: string[];
+  /** "<file> line <n>" of each row, for messages. */
+  where: string[];
   hashes: string[];
 }
 
 export function readCsvRows(file: string, displayPath: string, label: string, features: string[] | undefined, where: string): CsvRows {
   if (!fs.existsSync(file)) throw new DataError(`${where}: file "${displayPath}" does not exist`);
-  const table = parseCsv(fs.readFileSync(file, 'utf8'), displayPath);
+  if (!fs.statSync(file).isFile()) throw new DataError(`${where}: "${displayPath}" is not a file`);
+  // A UTF-8 byte order mark would otherwise become part of the first column's name.
+  const table = parseCsv(fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, ''), `${where} (${displayPath})`);
   const labelCol = table.header.indexOf(label);
   if (labelCol < 0) throw new DataError(`data.label: column "${label}" not found in ${displayPath} (columns: ${table.header.join(', ')})`);
   const featureNames = features ?? table.header.filter((_, i) => i !== labelCol);
   const cols = featureNames.map((name) => {
     const i = table.header.indexOf(name);
-    if (i < 0) throw new DataError(`data.features: column "${name}" not found in ${displayPath}`);
+    if (i < 0) throw new DataError(`data.features: column "${name}" not found in ${displayPath} (columns: ${table.header.join(', ')})`);
+    if (i === labelCol) throw new DataError(`data.features: "${name}" is the label column (data.label), not a feature`);
     return i;
   });
-  const out: CsvRows = { featureNames, labels: [], values: [], ids: [], hashes: [] };
+  const out: CsvRows = { featureNames, labels: [], values: [], ids: [], where: [], hashes: [] };
   table.rows.forEach((row, r) => {
-    const at = `${displayPath} line ${table.lines[r]}`;
+    const at = `${where}: ${displayPath} line ${table.lines[r]}`;
     if (row.length !== table.header.length) throw new DataError(`${at}: ${row.length} fields, the header has ${table.header.length}`);
     const y = row[labelCol].trim();
-    if (y === '') throw new DataError(`${at}: missing label in column "${label}"`);
+    if (y === '') throw new DataError(`${at}, column ${labelCol + 1} ("${label}"): missing label`);
     const v = new Float32Array(cols.length);
     cols.forEach((c, j) => {
       const text = row[c].trim();
       const num = Number(text);
       if (text === '' || !Number.isFinite(num)) {
-        throw new DataError(`${at}: column "${table.header[c]}" must be a number, got "${row[c]}"`);
+        throw new DataError(`${at}, column ${c + 1} ("${table.header[c]}"): expected a number, got "${row[c]}"`);
       }
       v[j] = num;
     });
     out.labels.push(y);
     out.values.push(v);
     out.ids.push(`${displayPath}#${table.lines[r]}`);
+    out.where.push(at);
     out.hashes.push(sha256(row.join(',')));
   });
   return out;

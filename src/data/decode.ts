@@ -6,12 +6,18 @@ import type { DecodedImage } from './types.js';
 
 /** A documented cap: 40 megapixels (e.g. 8000x5000). */
 export const MAX_IMAGE_PIXELS = 40_000_000;
+/** A documented cap on the file itself, checked before it is read: 40 MP compress well below this. */
+export const MAX_IMAGE_FILE_BYTES = 128 * 1024 * 1024;
 
 export class ImageDecodeError extends Error {}
 
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
 export function imageSizeFromHeader(bytes: Uint8Array): { width: number; height: number; format: 'png' | 'jpeg' } {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (b.length >= 24 && b.readUInt32BE(0) === 0x89504e47) {
+  if (b.subarray(0, 8).equals(PNG_SIGNATURE)) {
+    // The first chunk must be IHDR (length 13): width and height follow its type.
+    if (b.length < 24 || b.toString('latin1', 12, 16) !== 'IHDR') throw new ImageDecodeError('PNG without an IHDR header (truncated?)');
     return { width: b.readUInt32BE(16), height: b.readUInt32BE(20), format: 'png' };
   }
   if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8) return { ...jpegSize(b), format: 'jpeg' };
@@ -22,6 +28,11 @@ function jpegSize(b: Buffer): { width: number; height: number } {
   let i = 2;
   while (i + 9 < b.length) {
     if (b[i] !== 0xff) throw new ImageDecodeError('corrupt JPEG marker');
+    // Any number of 0xFF fill bytes may precede a marker.
+    if (b[i + 1] === 0xff) {
+      i++;
+      continue;
+    }
     const marker = b[i + 1];
     const len = b.readUInt16BE(i + 2);
     // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame size.
@@ -35,15 +46,16 @@ function jpegSize(b: Buffer): { width: number; height: number } {
 
 export function decodeImage(bytes: Uint8Array): DecodedImage {
   const { width, height, format } = imageSizeFromHeader(bytes);
-  if (width * height > MAX_IMAGE_PIXELS || width === 0 || height === 0) {
-    throw new ImageDecodeError(`declares ${width}x${height} pixels (limit ${MAX_IMAGE_PIXELS} pixels)`);
+  if (width === 0 || height === 0) throw new ImageDecodeError(`declares an empty ${width}x${height} image`);
+  if (width * height > MAX_IMAGE_PIXELS) {
+    throw new ImageDecodeError(`declares ${width}x${height} pixels, more than the limit of ${MAX_IMAGE_PIXELS} pixels`);
   }
   try {
     const rgba = format === 'png' ? decodePng(bytes) : decodeJpeg(bytes);
     return toRgbOrGray(rgba.data, rgba.width, rgba.height);
   } catch (err) {
     if (err instanceof ImageDecodeError) throw err;
-    throw new ImageDecodeError(`cannot decode ${format.toUpperCase()}: ${(err as Error).message}`);
+    throw new ImageDecodeError(`cannot decode ${format.toUpperCase()} (truncated or corrupt): ${(err as Error).message}`);
   }
 }
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DataError } from '../errors.js';
 import { sha256 } from '../util/hash.js';
-import { decodeImage, imageSizeFromHeader, MAX_IMAGE_PIXELS, ImageDecodeError } from './decode.js';
+import { decodeImage, MAX_IMAGE_FILE_BYTES } from './decode.js';
 import type { Example } from './types.js';
 
 const IMAGE_EXT = /\.(png|jpe?g)$/i;
@@ -13,26 +13,51 @@ export interface FolderScan {
   byClass: Map<string, string[]>;
 }
 
+/**
+ * Lists class folders and their images. Symlinks are followed when they stay inside the
+ * repository; one that leads out is refused, as the spec's own paths are.
+ */
 export function scanImageFolder(root: string, relDir: string, where: string): FolderScan {
   const dir = path.join(root, relDir);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new DataError(`${where}: directory "${relDir}" does not exist`);
   }
+  const realRoot = fs.realpathSync(root);
+  const relPosix = relDir.split(path.sep).join('/');
   const byClass = new Map<string, string[]>();
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
-    const files = fs
-      .readdirSync(path.join(dir, entry.name), { withFileTypes: true })
-      .filter((f) => f.isFile() && IMAGE_EXT.test(f.name))
-      .map((f) => path.posix.join(relDir.split(path.sep).join('/'), entry.name, f.name))
-      .sort();
-    byClass.set(entry.name, files);
+  for (const name of sortedNames(dir)) {
+    const rel = path.posix.join(relPosix, name);
+    if (name.startsWith('.') || !insideRepo(realRoot, path.join(dir, name), rel, where).isDirectory()) continue;
+    const files = sortedNames(path.join(dir, name))
+      .filter((f) => IMAGE_EXT.test(f))
+      .map((f) => path.posix.join(rel, f))
+      .filter((f) => insideRepo(realRoot, path.join(root, f), f, where).isFile());
+    byClass.set(name, files);
   }
   const total = [...byClass.values()].reduce((s, f) => s + f.length, 0);
   if (total === 0) {
-    throw new DataError(`${where}: no PNG or JPEG images under "${relDir}" (expected ${relDir}/<class>/*.png|jpg)`);
+    throw new DataError(`${where}: no PNG or JPEG images under "${relDir}" (expected ${relPosix}/<class>/*.png|jpg)`);
   }
   return { byClass };
+}
+
+function sortedNames(dir: string): string[] {
+  return fs.readdirSync(dir).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Stats `abs` through symlinks, refusing a link whose target is outside the repository root. */
+function insideRepo(realRoot: string, abs: string, rel: string, where: string): fs.Stats {
+  let real: string;
+  try {
+    real = fs.realpathSync(abs);
+  } catch {
+    throw new DataError(`${where}: "${rel}" is a broken symlink`);
+  }
+  const back = path.relative(realRoot, real);
+  if (back.startsWith('..') || path.isAbsolute(back)) {
+    throw new DataError(`${where}: "${rel}" is a symlink to ${real}, outside the repository`);
+  }
+  return fs.statSync(real);
 }
 
 export interface ReadResult {
@@ -41,8 +66,8 @@ export interface ReadResult {
 }
 
 /**
- * Hashes every file and checks its header now (cheap); pixels are decoded later, when the
- * features are computed. Files that are not a readable image are collected, not thrown.
+ * Hashes and decodes every file now, which is what finds truncated ones; the pixels are not
+ * kept but decoded again when the features are computed. Unreadable files are collected, not thrown.
  */
 export function readImageFolder(root: string, scan: FolderScan, classIndex: Map<string, number>): ReadResult {
   const examples: Example[] = [];
@@ -51,18 +76,20 @@ export function readImageFolder(root: string, scan: FolderScan, classIndex: Map<
     const label = classIndex.get(cls) as number;
     for (const rel of files) {
       const abs = path.join(root, rel);
-      const bytes = fs.readFileSync(abs);
       try {
-        const { width, height } = imageSizeFromHeader(bytes);
-        if (width * height > MAX_IMAGE_PIXELS) throw new ImageDecodeError(`declares ${width}x${height} pixels (limit ${MAX_IMAGE_PIXELS})`);
-        // Full decode up front is what finds truncated files; the pixels are not kept.
+        const bytes = readImageFile(abs);
         decodeImage(bytes);
+        examples.push({ id: rel, label, sha256: sha256(bytes), image: () => decodeImage(fs.readFileSync(abs)) });
       } catch (err) {
         bad.push({ file: rel, reason: (err as Error).message });
-        continue;
       }
-      examples.push({ id: rel, label, sha256: sha256(bytes), image: () => decodeImage(fs.readFileSync(abs)) });
     }
   }
   return { examples, bad };
+}
+
+function readImageFile(abs: string): Buffer {
+  const size = fs.statSync(abs).size;
+  if (size > MAX_IMAGE_FILE_BYTES) throw new Error(`${size} bytes, more than the limit of ${MAX_IMAGE_FILE_BYTES} bytes per image file`);
+  return fs.readFileSync(abs);
 }

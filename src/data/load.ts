@@ -16,7 +16,7 @@ const SPLITS: SplitName[] = ['train', 'validation', 'test'];
 export function loadDataset(spec: Spec, root: string, log: Logger): Dataset {
   const given = SPLITS.filter((s) => spec.data[s] !== undefined);
   const read = readSplits(spec, root, given, log);
-  return finishDataset(spec, read.classes, read.examples, read.skipped);
+  return finishDataset(spec, read.classes, read.examples, read.skipped, log);
 }
 
 interface RawSplits {
@@ -41,13 +41,13 @@ function readIdxSplits(spec: Spec, root: string, given: SplitName[]): RawSplits 
   let maxLabel = 0;
   for (const s of given) {
     const src = spec.data[s] as Exclude<Source, string>;
-    const list = readIdxExamples(path.join(root, src.images), path.join(root, src.labels), src.images, `data.${s}`);
+    const list = readIdxExamples(path.join(root, src.images), path.join(root, src.labels), src.images, `data.${s}`, src.labels);
     for (const e of list) maxLabel = Math.max(maxLabel, e.label);
     examples[s] = list;
   }
   const classes = spec.data.classes ?? Array.from({ length: maxLabel + 1 }, (_, i) => String(i));
   if (maxLabel >= classes.length) {
-    throw new DataError(`data.classes: lists ${classes.length} names but the idx labels go up to ${maxLabel}`);
+    throw new DataError(`data.classes: lists ${classes.length} names (labels 0..${classes.length - 1}) but the idx labels go up to ${maxLabel}`);
   }
   return { classes, examples, skipped: [] };
 }
@@ -63,7 +63,7 @@ function readCsvSplits(spec: Spec, root: string, given: SplitName[]): RawSplits 
   for (const { s, rows: r } of rows) {
     examples[s] = r.labels.map((label, i) => {
       const y = index.get(label);
-      if (y === undefined) throw new DataError(`${r.ids[i]}: label "${label}" is not one of data.classes (${classes.join(', ')})`);
+      if (y === undefined) throw new DataError(`${r.where[i]}: label "${label}" is not one of data.classes (${classes.join(', ')})`);
       return { id: r.ids[i], label: y, sha256: r.hashes[i], values: r.values[i] };
     });
   }
@@ -76,7 +76,7 @@ function readFolderSplits(spec: Spec, root: string, given: SplitName[], log: Log
   const classes = spec.data.classes ?? found;
   const index = new Map(classes.map((c, i) => [c, i]));
   const unknown = found.filter((c) => !index.has(c));
-  if (unknown.length) throw new DataError(`data.classes: folders ${unknown.join(', ')} are not listed in data.classes`);
+  if (unknown.length) throw new DataError(`data.classes: class folders ${unknown.map((c) => `"${c}"`).join(', ')} are not listed in data.classes (${classes.join(', ')})`);
   const examples: RawSplits['examples'] = {};
   const bad: Array<{ file: string; reason: string }> = [];
   let total = 0;
@@ -103,28 +103,50 @@ function reportBadFiles(bad: Array<{ file: string; reason: string }>, total: num
 }
 
 /** Carves the splits not given out of train, then checks what training and testing need. */
-function finishDataset(spec: Spec, classes: string[], ex: RawSplits['examples'], skipped: string[]): Dataset {
+function finishDataset(spec: Spec, classes: string[], ex: RawSplits['examples'], skipped: string[], log: Logger): Dataset {
   const { validation: v, test: t, stratify } = spec.data.split;
   let train = ex.train ?? [];
   let validation = ex.validation;
   let test = ex.test;
-  if (!test && !validation) [train, validation, test] = carve(train, [v, t], stratify, spec.seed);
+  // Test first: when a class is too small for both, the test set gets its example.
+  if (!test && !validation) [train, test, validation] = carve(train, [t, v], stratify, spec.seed);
   else if (!validation) [train, validation] = carve(train, [v], stratify, spec.seed);
   else if (!test) [train, test] = carve(train, [t], stratify, spec.seed);
   const dataset = { classes, train: byId(train), validation: byId(validation ?? []), test: byId(test ?? []), skipped };
-  checkDataset(dataset);
+  checkDataset(dataset, describeSource(spec.data.train), log);
   return dataset;
 }
 
-function checkDataset(d: Dataset): void {
-  if (d.classes.length < 2) throw new DataError(`the data has ${d.classes.length} class (${d.classes.join(', ')}); classification needs at least 2`);
-  if (d.train.length === 0) throw new DataError('data.train: no training examples left after the split');
-  if (d.test.length === 0) throw new DataError('data: the test set is empty; give data.test or a larger data.split.test');
+function describeSource(src: Source): string {
+  return typeof src === 'string' ? src : src.labels;
+}
+
+function checkDataset(d: Dataset, trainSource: string, log: Logger): void {
+  if (d.classes.length < 2) {
+    const found = d.classes.map((c) => `"${c}"`).join(', ') || 'none';
+    throw new DataError(`data.train (${trainSource}): ${d.classes.length} class found (${found}); classification needs at least 2`);
+  }
+  if (d.train.length === 0) throw new DataError(`data.train (${trainSource}): no training examples left after the split`);
+  if (d.test.length === 0) throw new DataError('data.test: the test set is empty; give data.test or a larger data.split.test');
   const seen = new Set(d.train.map((e) => e.label));
-  const unseen = [...new Set(d.test.map((e) => e.label))].filter((y) => !seen.has(y));
+  const unseen = firstPerLabel(d.test).filter(([y]) => !seen.has(y));
   if (unseen.length) {
-    throw new DataError(`data.test: labels ${unseen.map((y) => `"${d.classes[y]}"`).join(', ')} never appear in the training data`);
+    const list = unseen.map(([y, e]) => `"${d.classes[y]}" (e.g. ${e.id})`).join(', ');
+    throw new DataError(`data.test: labels ${list} never appear in the training data (${trainSource})`);
   }
   const absent = d.classes.filter((_, y) => !seen.has(y));
-  if (absent.length) throw new DataError(`data.train: classes ${absent.map((c) => `"${c}"`).join(', ')} have no training examples`);
+  if (absent.length) throw new DataError(`data.train (${trainSource}): classes ${absent.map((c) => `"${c}"`).join(', ')} have no training examples`);
+  const tested = new Set(d.test.map((e) => e.label));
+  const untested = d.classes.filter((_, y) => !tested.has(y));
+  // Not fatal: the report shows these classes with support 0 (their scores count as 0 in macro averages).
+  if (untested.length) {
+    const names = untested.map((c) => `"${c}"`).join(', ');
+    log.warn(`data.test: classes ${names} have no test examples; they are reported with support 0 and count as 0 in macro averages`);
+  }
+}
+
+function firstPerLabel(examples: Example[]): Array<[number, Example]> {
+  const first = new Map<number, Example>();
+  for (const e of examples) if (!first.has(e.label)) first.set(e.label, e);
+  return [...first].sort((a, b) => a[0] - b[0]);
 }

@@ -10,17 +10,21 @@ export interface SplitFractions {
 /**
  * Splits `items` into [rest, ...parts] by fractions. Stratified: each class contributes its own
  * share (rounded), so small classes still appear in every part when they have enough examples.
+ * Items are put in canonical order (by id) first, so the split depends on the seed and the
+ * content only, not on the order files were listed in. Each group keeps at least one item in
+ * `rest`, so carving never takes a class's last training example.
  */
-export function carve<T extends { label: number }>(items: T[], fractions: number[], stratify: boolean, seed: number): T[][] {
-  const groups = stratify ? groupByLabel(items) : [items];
+export function carve<T extends { label: number; id: string }>(items: T[], fractions: number[], stratify: boolean, seed: number): T[][] {
+  const groups = stratify ? groupByLabel(byId(items)) : new Map([[-1, byId(items)]]);
   const parts: T[][] = fractions.map(() => []);
   const rest: T[] = [];
-  groups.forEach((group, g) => {
-    const order = permutation(group.length, createRng(deriveSeed(seed, 'split', g)));
+  // Seeded per label, so adding or removing one class leaves the others' splits as they were.
+  groups.forEach((group, label) => {
+    const order = permutation(group.length, createRng(deriveSeed(seed, 'split', label)));
     let start = 0;
     fractions.forEach((f, p) => {
-      const take = Math.round(group.length * f);
-      for (let k = start; k < Math.min(start + take, group.length); k++) parts[p].push(group[order[k]]);
+      const take = Math.min(Math.round(group.length * f), group.length - 1 - start);
+      for (let k = start; k < start + take; k++) parts[p].push(group[order[k]]);
       start += take;
     });
     for (let k = start; k < group.length; k++) rest.push(group[order[k]]);
@@ -28,14 +32,14 @@ export function carve<T extends { label: number }>(items: T[], fractions: number
   return [rest, ...parts];
 }
 
-function groupByLabel<T extends { label: number }>(items: T[]): T[][] {
+function groupByLabel<T extends { label: number }>(items: T[]): Map<number, T[]> {
   const map = new Map<number, T[]>();
   for (const it of items) {
     const list = map.get(it.label);
     if (list) list.push(it);
     else map.set(it.label, [it]);
   }
-  return [...map.keys()].sort((a, b) => a - b).map((k) => map.get(k) as T[]);
+  return new Map([...map].sort((a, b) => a[0] - b[0]));
 }
 
 /** Canonical order (by id) so a test set's fingerprint and per-example results do not depend on how it was read. */

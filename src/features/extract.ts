@@ -1,10 +1,14 @@
 // Runs the frozen backbone once per example and pools its output into one feature vector.
+import { isMainThread } from 'node:worker_threads';
 import { tf } from '../backend/tf.js';
 import type { Backbone } from '../model/backbone.js';
 import type { Example } from '../data/types.js';
 import type { Logger } from '../util/log.js';
-import { imagesToTensor, type Preprocess } from './preprocess.js';
+import type { Preprocess } from './preprocess.js';
 import type { FeatureCache } from './cache.js';
+import { BATCH, forwardImages } from './forward.js';
+import { extractInWorkers } from './worker-pool.js';
+import { bundleScript, requestedWorkers, workersFor } from './worker-plan.js';
 
 export interface FeatureMatrix {
   rows: number;
@@ -12,7 +16,12 @@ export interface FeatureMatrix {
   data: Float32Array;
 }
 
-const BATCH = 32;
+export interface ExtractOptions {
+  /** Worker threads (wasm only); default FINETUNE_WORKERS or one per core up to 4. */
+  workers?: number;
+  /** The script the workers run; default the running bundle (none from TypeScript sources). */
+  workerScript?: string;
+}
 
 /** Feature vectors for the examples, in order. Cached rows are reused; new rows go to the cache. */
 export async function extractFeatures(
@@ -21,6 +30,7 @@ export async function extractFeatures(
   pre: Preprocess,
   cache: FeatureCache | undefined,
   log: Logger,
+  opts: ExtractOptions = {},
 ): Promise<{ features: FeatureMatrix; computed: number }> {
   const dim = backbone.featureDim;
   const data = new Float32Array(examples.length * dim);
@@ -31,32 +41,44 @@ export async function extractFeatures(
     else missing.push(i);
   });
   if (examples.length > missing.length) log.info(`features: ${examples.length - missing.length} of ${examples.length} from the cache`);
-  const progress = progressReporter(missing.length, log);
-  const fresh: Array<[string, Float32Array]> = [];
-  for (let start = 0; start < missing.length; start += BATCH) {
-    const idx = missing.slice(start, start + BATCH);
-    const rows = await forward(backbone, idx.map((i) => examples[i]), pre);
-    idx.forEach((i, k) => {
-      const row = rows.slice(k * dim, (k + 1) * dim);
-      data.set(row, i * dim);
-      fresh.push([examples[i].sha256, row]);
-    });
-    progress(start + idx.length);
-  }
+  const rows = await computeRows(backbone, missing.map((i) => examples[i]), pre, log, opts);
+  const fresh: Array<[string, Float32Array]> = missing.map((i, k) => {
+    const row = rows.slice(k * dim, (k + 1) * dim);
+    data.set(row, i * dim);
+    return [examples[i].sha256, row];
+  });
   cache?.addPack(fresh);
   return { features: { rows: examples.length, dim, data }, computed: missing.length };
 }
 
-async function forward(backbone: Backbone, batch: Example[], pre: Preprocess): Promise<Float32Array> {
-  const out = tf.tidy(() => {
-    const x = imagesToTensor(batch.map((e) => (e.image as () => ReturnType<NonNullable<Example['image']>>)()), pre);
-    const y = backbone.model.predict(x) as tf.Tensor;
-    // A spatial output is averaged over height and width (global average pooling).
-    return y.rank === 4 ? y.mean([1, 2]) : y;
-  });
-  const values = (await out.data()) as Float32Array;
-  out.dispose();
-  return values;
+async function computeRows(backbone: Backbone, todo: Example[], pre: Preprocess, log: Logger, opts: ExtractOptions): Promise<Float32Array> {
+  const progress = progressReporter(todo.length, log);
+  const script = opts.workerScript ?? bundleScript();
+  const workers = workerCount(todo.length, opts);
+  if (workers > 1 && script) {
+    let done = 0;
+    const onRows = (n: number) => progress((done += n));
+    const rows = await extractInWorkers({ model: backbone.model, examples: todo, dim: backbone.featureDim, pre, workers, script, onRows }, log);
+    if (rows) return rows;
+  }
+  return computeHere(backbone, todo, pre, progress);
+}
+
+/** Workers only for wasm (tfjs-node already uses every core) and never from inside a worker. */
+function workerCount(todo: number, opts: ExtractOptions): number {
+  if (tf.getBackend() !== 'wasm' || !isMainThread) return 1;
+  return workersFor(Math.ceil(todo / BATCH), opts.workers ?? requestedWorkers());
+}
+
+async function computeHere(backbone: Backbone, todo: Example[], pre: Preprocess, progress: (done: number) => void): Promise<Float32Array> {
+  const out = new Float32Array(todo.length * backbone.featureDim);
+  for (let start = 0; start < todo.length; start += BATCH) {
+    const batch = todo.slice(start, start + BATCH);
+    const images = batch.map((e) => (e.image as NonNullable<Example['image']>)());
+    out.set(await forwardImages(backbone.model, images, pre), start * backbone.featureDim);
+    progress(start + batch.length);
+  }
+  return out;
 }
 
 function progressReporter(total: number, log: Logger): (done: number) => void {

@@ -14,6 +14,33 @@ export interface ResampleSet {
 
 const M = RESAMPLABLE_METRICS.length;
 
+interface Groups {
+  /** Group of each example. */
+  of: Int32Array;
+  /** Per code array, the cell of each group. */
+  cells: Int32Array[];
+}
+
+// Examples that fall in the same cell of every array are interchangeable, and there are
+// usually far fewer such groups than examples: a resample then costs one count per drawn
+// example plus groups x arrays, instead of examples x arrays.
+function groupExamples(arrays: readonly Int32Array[], n: number): Groups {
+  const index = new Map<string, number>();
+  const of = new Int32Array(n);
+  const first: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const key = arrays.map((a) => a[i]).join(',');
+    let id = index.get(key);
+    if (id === undefined) {
+      id = first.length;
+      index.set(key, id);
+      first.push(i);
+    }
+    of[i] = id;
+  }
+  return { of, cells: arrays.map((a) => Int32Array.from(first, (i) => a[i])) };
+}
+
 // Mean over a set's repeats of each metric, added into out[offset .. offset + M).
 function addMeanMetrics(confs: Int32Array[], k: number, out: Float64Array, offset: number, scratch: Float64Array): void {
   for (const conf of confs) {
@@ -22,10 +49,9 @@ function addMeanMetrics(confs: Int32Array[], k: number, out: Float64Array, offse
   }
 }
 
-// Confusion counts of one resample: conf[cell of each drawn example]++.
-function countCells(codes: Int32Array, drawn: Int32Array, conf: Int32Array): void {
+function fillConfusion(conf: Int32Array, cells: Int32Array, counts: Int32Array): void {
   conf.fill(0);
-  for (let j = 0; j < drawn.length; j++) conf[codes[drawn[j]]]++;
+  for (let g = 0; g < cells.length; g++) conf[cells[g]] += counts[g];
 }
 
 /**
@@ -36,15 +62,17 @@ function countCells(codes: Int32Array, drawn: Int32Array, conf: Int32Array): voi
 export function bootstrapMeans(sets: readonly ResampleSet[], samples: number, rng: Rng): Float64Array[] {
   const n = sets[0].n;
   if (sets.some((s) => s.n !== n)) throw new Error('paired resampling needs test sets of the same size');
-  const out = sets.map(() => new Float64Array(samples * M));
-  const confs = sets.map((s) => s.codes.map(() => new Int32Array(s.k * s.k)));
-  const allCodes = sets.flatMap((s) => s.codes);
-  const allConfs = confs.flat();
-  const scratch = new Float64Array(M);
+  const groups = groupExamples(sets.flatMap((s) => s.codes), n);
+  const counts = new Int32Array(groups.cells[0].length);
   const drawn = new Int32Array(n);
+  const confs = sets.map((s) => s.codes.map(() => new Int32Array(s.k * s.k)));
+  const out = sets.map(() => new Float64Array(samples * M));
+  const scratch = new Float64Array(M);
   for (let b = 0; b < samples; b++) {
     rng.indices(drawn, n);
-    for (let r = 0; r < allCodes.length; r++) countCells(allCodes[r], drawn, allConfs[r]);
+    counts.fill(0);
+    for (let j = 0; j < n; j++) counts[groups.of[drawn[j]]]++;
+    confs.flat().forEach((conf, r) => fillConfusion(conf, groups.cells[r], counts));
     sets.forEach((s, g) => addMeanMetrics(confs[g], s.k, out[g], b * M, scratch));
   }
   return out;

@@ -10,6 +10,9 @@
 //   inconclusive  otherwise: the interval straddles the tolerance
 // A true drop of exactly max_drop therefore fails with probability 1 - confidence, and a
 // smaller one less often: that is the false-fail guarantee the simulation tests check.
+// (Failing whenever the point drop exceeds max_drop and differs from zero would block a
+// drop of exactly max_drop about half the time.) For accuracy on paired predictions
+// without repeats, a fail also needs McNemar's exact test to find the drop significant.
 
 import type { CheckStatus, GateCheck } from '../report/types.js';
 import type { MetricNoise } from './noise.js';
@@ -140,7 +143,7 @@ export function buildCheck(input: CheckInput): GateCheck {
     compared = { baseline: base, delta };
     for (const tol of tolerances) {
       const part = noise?.se !== undefined ? relativePart(metric, base, delta, tol, noise, confidence) : pointPart(metric, base, delta, tol);
-      if ('ci' in part) compared.ci = part.ci;
+      if ('ci' in part) compared.ci = part.ci as [number, number];
       parts.push(part);
     }
   } else if (tolerances.length > 0) {

@@ -3,7 +3,7 @@
 
 import type { CheckStatus, GateResult } from '../report/types.js';
 import { buildCheck, detectableChange, tolerancesOf, worstStatus } from './checks.js';
-import { estimateNoise, type NoiseModel } from './noise.js';
+import { candidateSpreadNotes, estimateNoise, type NoiseModel } from './noise.js';
 import type { EvaluatedModel, GateConfig } from './types.js';
 
 export type { EvaluatedModel, GateConfig, GateMetricRule } from './types.js';
@@ -60,7 +60,8 @@ export function evaluateGate(config: GateConfig, candidate: EvaluatedModel, base
     method: noise ? noise.method : 'absolute thresholds on the point estimates (no baseline comparison)',
   };
   if (detectable) result.detectable_drop = detectable;
-  if (noise && noise.notes.length > 0) result.notes = noise.notes;
+  const notes = noise ? noise.notes : candidateSpreadNotes(candidate, Object.keys(config.metrics));
+  if (notes.length > 0) result.notes = notes;
   return result;
 }
 

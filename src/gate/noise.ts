@@ -72,7 +72,7 @@ function comparisonOf(c: ResampleSet | undefined, b: ResampleSet | undefined, pa
 
 const pct = (x: number): string => `${Number((x * 100).toFixed(2))}%`;
 
-function describe(comparison: Comparison, c: ResampleSet | undefined, b: ResampleSet | undefined, samples: number, metrics: readonly string[]): string {
+function comparisonText(comparison: Comparison, c: ResampleSet | undefined, b: ResampleSet | undefined, samples: number, metrics: readonly string[]): string {
   switch (comparison) {
     case 'paired':
       return `paired bootstrap over ${c?.n} test examples of the same test set (${samples} resamples)` +
@@ -101,19 +101,27 @@ function seedNotes(metric: string, cand: number[], base: number[], seed: SeedNoi
   return notes;
 }
 
+/** Seed spread of the candidate alone, for gates without a baseline comparison. */
+export function candidateSpreadNotes(candidate: EvaluatedModel, metrics: readonly string[]): string[] {
+  return metrics.flatMap((metric) => seedNotes(metric, repeatValues(candidate, metric), [], { terms: [] }));
+}
+
+function testSetVariances(config: GateConfig, comparison: Comparison, c: ResampleSet | undefined, b: ResampleSet | undefined,
+  candidate: EvaluatedModel, baseline: EvaluatedModel, metrics: readonly string[]): Variances {
+  if (!c || !metrics.some(isResamplable)) return new Map();
+  const variances = bootstrapVariances(comparison, c, b, config.bootstrap_samples ?? DEFAULT_BOOTSTRAP_SAMPLES, config.seed);
+  const binomial = comparison === 'candidate-only' ? binomialAccuracyVariance(candidate, baseline, c.n) : undefined;
+  if (binomial !== undefined) variances.set('accuracy', binomial);
+  return variances;
+}
+
 /** Noise of candidate - baseline for each metric compared with the baseline. */
 export function estimateNoise(config: GateConfig, candidate: EvaluatedModel, baseline: EvaluatedModel, metrics: readonly string[]): NoiseModel {
-  const samples = config.bootstrap_samples ?? DEFAULT_BOOTSTRAP_SAMPLES;
   const c = toResampleSet(candidate, 'candidate');
   const b = toResampleSet(baseline, 'baseline');
   const pairing = pairingOf(candidate, baseline);
   const comparison = comparisonOf(c, b, pairing.paired);
-  const needBootstrap = c !== undefined && metrics.some(isResamplable);
-  const variances = needBootstrap ? bootstrapVariances(comparison, c, b, samples, config.seed) : new Map<string, number>();
-  if (comparison === 'candidate-only' && c && metrics.includes('accuracy')) {
-    const v = binomialAccuracyVariance(candidate, baseline, c.n);
-    if (v !== undefined) variances.set('accuracy', v);
-  }
+  const variances = testSetVariances(config, comparison, c, b, candidate, baseline, metrics);
   const notes = pairing.note ? [pairing.note] : [];
   const perMetric: Record<string, MetricNoise> = {};
   for (const metric of metrics) {
@@ -126,12 +134,18 @@ export function estimateNoise(config: GateConfig, candidate: EvaluatedModel, bas
   const pc = candidate.predictions;
   const pb = baseline.predictions;
   if (comparison === 'paired' && perMetric.accuracy && pc && pb) perMetric.accuracy.mcnemar = mcnemar(pc.y_true, pc.y_pred, pb.y_pred);
-  return { comparison, perMetric, method: methodText(comparison, c, b, samples, metrics, perMetric, config.confidence), notes: [...new Set([...notes, ...trainingNoiseNote(perMetric)])] };
+  const samples = config.bootstrap_samples ?? DEFAULT_BOOTSTRAP_SAMPLES;
+  return {
+    comparison,
+    perMetric,
+    method: methodText(comparison, c, b, samples, metrics, perMetric, config.confidence),
+    notes: [...new Set([...notes, ...trainingNoiseNote(perMetric)])],
+  };
 }
 
 function methodText(comparison: Comparison, c: ResampleSet | undefined, b: ResampleSet | undefined, samples: number,
   metrics: readonly string[], perMetric: Record<string, MetricNoise>, confidence: number): string {
-  const parts = [describe(comparison, c, b, samples, metrics)];
+  const parts = [comparisonText(comparison, c, b, samples, metrics)];
   if (Object.values(perMetric).some((m) => m.seed.terms.length > 0)) {
     parts.push('plus the between-seed variance of the repeats (Student t, Welch-Satterthwaite degrees of freedom)');
   }

@@ -26,13 +26,21 @@ export function errorMessage(err: unknown): string {
 /** The parts of `@actions/github`'s `context` read here, so tests can pass plain objects. */
 export interface EventContext {
   eventName: string;
-  payload: { pull_request?: { number?: number }; release?: { tag_name?: string }; issue?: { number?: number; pull_request?: unknown } };
+  payload: {
+    pull_request?: { number?: number };
+    release?: { tag_name?: string };
+    issue?: { number?: number; pull_request?: unknown };
+    workflow_run?: { pull_requests?: Array<{ number?: number }> };
+  };
 }
 
 /** The PR number of a pull_request / pull_request_target event, else undefined. */
 export function pullRequestNumber(ctx: EventContext): number | undefined {
   const pr = ctx.payload.pull_request?.number;
   if (typeof pr === 'number') return pr;
+  // A workflow_run job gating another run's report comments on that run's pull request.
+  const triggering = ctx.payload.workflow_run?.pull_requests?.[0]?.number;
+  if (typeof triggering === 'number') return triggering;
   const issue = ctx.payload.issue;
   return issue?.pull_request && typeof issue.number === 'number' ? issue.number : undefined;
 }

@@ -8,7 +8,8 @@ type Json = Record<string, unknown>;
 interface LayerConfig {
   class_name: string;
   name?: string;
-  config: Json & { name: string; batch_input_shape?: Array<number | null> };
+  /** Keras 2 writes batch_input_shape, Keras 3 batch_shape. */
+  config: Json & { name: string; batch_input_shape?: Array<number | null>; batch_shape?: Array<number | null> };
   inbound_nodes?: unknown[];
 }
 
@@ -21,8 +22,14 @@ export function modelConfigOf(modelTopology: unknown): Topology {
   const t = modelTopology as Json | undefined;
   const cfg = (t?.model_config ?? t) as Topology | undefined;
   if (!cfg || typeof cfg !== 'object' || !cfg.config || !Array.isArray(cfg.config.layers)) {
-    throw new ModelError('model.json: modelTopology has no layers; a Keras/TF.js LayersModel is needed');
+    throw new ModelError('model.base: model.json\'s modelTopology has no layers; a Keras/TF.js LayersModel is needed');
   }
+  // Every later step looks layers up by name: a layer without one is a broken model.json.
+  cfg.config.layers.forEach((l, i) => {
+    if (!l || typeof l !== 'object' || !l.config || typeof l.config.name !== 'string') {
+      throw new ModelError(`model.base: model.json's modelTopology layers[${i}] has no config.name`);
+    }
+  });
   return cfg;
 }
 
@@ -33,7 +40,7 @@ export function layerNames(topology: Topology): string[] {
 /** The default cut: the layer before the last. */
 export function defaultCut(topology: Topology): string {
   const names = layerNames(topology);
-  if (names.length < 2) throw new ModelError('the base model has fewer than two layers: nothing to cut');
+  if (names.length < 2) throw new ModelError('model.cut: the base model has fewer than two layers, nothing to cut');
   return names[names.length - 2];
 }
 
@@ -89,30 +96,55 @@ function inboundLayerNames(layer: LayerConfig | undefined): string[] {
 /** The base's own input shape [h, w, c] (null entries for free dimensions). */
 export function inputShape(topology: Topology): Array<number | null> {
   const first = topology.config.layers[0];
-  const shape = first?.config.batch_input_shape;
-  if (!shape) throw new ModelError('the base model does not declare an input shape (batch_input_shape)');
+  const shape = first?.config.batch_input_shape ?? first?.config.batch_shape;
+  if (!Array.isArray(shape) || shape.length !== 4) {
+    throw new ModelError(`model.base: the base model's first layer must declare an image input [batch, height, width, channels], got ${JSON.stringify(shape) ?? 'none'}`);
+  }
   return shape.slice(1);
 }
 
 /** Returns a copy whose input layer takes [size[0], size[1], channels]. */
 export function withInputSize(topology: Topology, size: [number, number], channels: number): Topology {
   const [first, ...rest] = topology.config.layers;
-  const shape = [null, size[0], size[1], channels];
-  const newFirst = { ...first, config: { ...first.config, batch_input_shape: shape } };
+  const key = first.config.batch_shape && !first.config.batch_input_shape ? 'batch_shape' : 'batch_input_shape';
+  const newFirst = { ...first, config: { ...first.config, [key]: [null, size[0], size[1], channels] } };
   return { ...topology, config: { ...topology.config, layers: [newFirst, ...rest] } };
 }
 
-/** Layers that are allowed between the input and the cut when the input size changes. */
-const SIZE_AGNOSTIC = /^(InputLayer|Conv2D|DepthwiseConv2D|SeparableConv2D|BatchNormalization|ReLU|Activation|Add|Concatenate|ZeroPadding2D|MaxPooling2D|AveragePooling2D|Dropout|Multiply|GlobalAveragePooling2D|GlobalMaxPooling2D)$/;
+/** Layers whose weights and output rank do not depend on the input's height and width. */
+const SIZE_AGNOSTIC = /^(InputLayer|Conv2D|DepthwiseConv2D|SeparableConv2D|Conv2DTranspose|BatchNormalization|ReLU|LeakyReLU|ELU|Activation|Add|Subtract|Multiply|Average|Maximum|Minimum|Concatenate|ZeroPadding2D|Cropping2D|UpSampling2D|MaxPooling2D|AveragePooling2D|Dropout|SpatialDropout2D|Rescaling)$/;
+/** Their output no longer has height and width: whatever follows them sees a fixed size. */
+const GLOBAL_POOL = /^Global(Average|Max)Pooling2D$/;
 
-/** A size other than the base's own works only when every layer up to the cut is convolutional. */
+/**
+ * A size other than the base's own works only when no layer up to the cut depends on it: every
+ * layer that still sees the spatial map must be convolutional (Dense after global pooling is fine).
+ */
 export function assertResizable(topology: Topology): void {
-  const bad = topology.config.layers.find((l) => !SIZE_AGNOSTIC.test(l.class_name));
-  if (bad) {
+  const spatial = new Set<string>();
+  const bad: LayerConfig[] = [];
+  topology.config.layers.forEach((l, i) => {
+    const inputs = layerInputs(topology, i);
+    // An input layer sees the image itself; any other layer sees it when one of its inputs does.
+    if (inputs.length > 0 && !inputs.some((n) => spatial.has(n))) return;
+    if (GLOBAL_POOL.test(l.class_name)) return;
+    spatial.add(l.config.name);
+    if (!SIZE_AGNOSTIC.test(l.class_name)) bad.push(l);
+  });
+  if (bad.length) {
+    const named = bad.slice(0, 5).map((l) => `"${l.config.name}" (${l.class_name})`).join(', ');
+    const more = bad.length > 5 ? ` and ${bad.length - 5} more` : '';
     throw new ModelError(
-      `model.input.size: the base can only be rebuilt for another size when it is convolutional up to the cut; layer "${bad.config.name}" is ${bad.class_name}`,
+      `model.input.size: the base can only be rebuilt for another size when it is convolutional up to the cut; layers ${named}${more} depend on the input size (use the base's own size, or cut before them)`,
     );
   }
+}
+
+/** Names of the layers feeding layer i; a Sequential config has no inbound nodes, each takes the one before. */
+function layerInputs(topology: Topology, i: number): string[] {
+  const layers = topology.config.layers;
+  if (topology.class_name === 'Sequential') return i === 0 ? [] : [layers[i - 1].config.name];
+  return inboundLayerNames(layers[i]);
 }
 
 /** Up to `count` layer names nearest to a misspelt one, for the error message. */

@@ -21,56 +21,107 @@ export const MAX_PARAMETERS = 100_000_000;
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 const QUANT_BYTES: Record<string, number> = { uint8: 1, uint16: 2, float16: 2 };
 
+/** Own keys only: "toString" or "__proto__" must not pass for a dtype. */
+const known = (table: Record<string, number>, key: unknown): key is string => typeof key === 'string' && Object.hasOwn(table, key);
+
 export function bytesOf(spec: WeightSpec): number {
   const count = spec.shape.reduce((a, b) => a * b, 1);
   const per = spec.quantization ? QUANT_BYTES[spec.quantization.dtype] : DTYPE_BYTES[spec.dtype];
   return count * per;
 }
 
-/** Checks structure, dtypes, shapes and the parameter cap; returns the flat list of weight specs. */
-export function validateManifest(manifest: unknown, where: string): { groups: WeightsGroup[]; specs: WeightSpec[]; totalBytes: number } {
-  if (!Array.isArray(manifest)) throw new ModelError(`${where}: weightsManifest must be a list`);
-  const groups = manifest as WeightsGroup[];
+export interface CheckedManifest {
+  groups: WeightsGroup[];
+  specs: WeightSpec[];
+  totalBytes: number;
+}
+
+/**
+ * Checks structure, paths, dtypes, shapes and the parameter cap; returns the flat list of weight
+ * specs. `where` names the model.json in messages. Throws only ModelError.
+ */
+export function validateManifest(manifest: unknown, where: string): CheckedManifest {
+  if (!Array.isArray(manifest)) throw new ModelError(`${where}: weightsManifest must be a list, got ${kind(manifest)}`);
+  const groups: WeightsGroup[] = [];
   const specs: WeightSpec[] = [];
-  let params = 0;
-  for (const [g, group] of groups.entries()) {
-    if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
-      throw new ModelError(`${where}: weightsManifest[${g}] needs "paths" and "weights" lists`);
-    }
-    group.paths.forEach((p, i) => checkWeightPath(p, `${where}: weightsManifest[${g}].paths[${i}]`));
-    for (const w of group.weights) {
-      checkWeightSpec(w, `${where}: weight "${w?.name}"`);
-      params += w.shape.reduce((a, b) => a * b, 1);
-      specs.push(w);
-    }
-  }
+  manifest.forEach((group: unknown, g) => {
+    const at = `${where}: weightsManifest[${g}]`;
+    const checked = checkGroup(group, at);
+    groups.push(checked);
+    specs.push(...checked.weights);
+  });
+  const params = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
   if (params > MAX_PARAMETERS) {
-    throw new ModelError(`${where}: ${params} parameters is past the limit of ${MAX_PARAMETERS}`);
+    throw new ModelError(`${where}: the weights declare ${params} parameters, past the limit of ${MAX_PARAMETERS}`);
   }
   return { groups, specs, totalBytes: specs.reduce((s, w) => s + bytesOf(w), 0) };
 }
 
-function checkWeightSpec(w: WeightSpec, where: string): void {
-  if (!w || typeof w.name !== 'string') throw new ModelError(`${where}: each weight needs a name`);
-  if (!Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new ModelError(`${where}: shape must be a list of non-negative integers`);
+function checkGroup(group: unknown, at: string): WeightsGroup {
+  const g = group as Partial<WeightsGroup> | null;
+  if (!g || typeof g !== 'object' || !Array.isArray(g.paths) || !Array.isArray(g.weights)) {
+    throw new ModelError(`${at}: needs "paths" and "weights" lists`);
   }
-  if (!(w.dtype in DTYPE_BYTES)) {
-    throw new ModelError(`${where}: unsupported dtype "${w.dtype}" (supported: ${Object.keys(DTYPE_BYTES).join(', ')})`);
+  // Array.from turns holes into undefined, which the checks then see (forEach would skip them).
+  const paths: unknown[] = Array.from(g.paths);
+  paths.forEach((p, i) => checkWeightPath(p, `${at}.paths[${i}]`));
+  return { paths: paths as string[], weights: Array.from(g.weights, (w: unknown, i) => checkWeightSpec(w, `${at}.weights[${i}]`)) };
+}
+
+/** Returns a clean copy: TF.js reads any "quantization" key, even a null one. */
+function checkWeightSpec(spec: unknown, at: string): WeightSpec {
+  const w = spec as Partial<WeightSpec> | null;
+  if (!w || typeof w !== 'object' || typeof w.name !== 'string') throw new ModelError(`${at}: each weight needs a "name"`);
+  const where = `${at} ("${w.name}")`;
+  const shape: unknown[] = Array.isArray(w.shape) ? Array.from(w.shape) : [];
+  if (!Array.isArray(w.shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
+    throw new ModelError(`${where}: shape must be a list of non-negative integers, got ${JSON.stringify(w.shape) ?? 'nothing'}`);
   }
-  if (w.quantization && !(w.quantization.dtype in QUANT_BYTES)) {
-    throw new ModelError(`${where}: unsupported quantization dtype "${w.quantization.dtype}"`);
+  if (!known(DTYPE_BYTES, w.dtype)) {
+    throw new ModelError(`${where}: unsupported dtype ${JSON.stringify(w.dtype) ?? 'undefined'} (supported: ${Object.keys(DTYPE_BYTES).join(', ')})`);
   }
+  const out: WeightSpec = { name: w.name, shape: shape as number[], dtype: w.dtype };
+  if (w.quantization !== undefined && w.quantization !== null) out.quantization = checkQuantization(w.quantization, w.dtype, where);
+  return out;
+}
+
+function checkQuantization(q: unknown, dtype: string, where: string): NonNullable<WeightSpec['quantization']> {
+  const quant = q as WeightSpec['quantization'];
+  if (typeof quant !== 'object' || !known(QUANT_BYTES, quant?.dtype)) {
+    throw new ModelError(`${where}: unsupported quantization dtype ${JSON.stringify(quant?.dtype) ?? 'undefined'} (supported: ${Object.keys(QUANT_BYTES).join(', ')})`);
+  }
+  const allowed = quant.dtype === 'float16' ? ['float32'] : ['float32', 'int32'];
+  if (!allowed.includes(dtype)) throw new ModelError(`${where}: ${quant.dtype} quantization cannot hold ${dtype} weights`);
+  // uint8/uint16 values are dequantised as min + scale * q: both must be real numbers.
+  if (quant.dtype !== 'float16' && !(Number.isFinite(quant.min) && Number.isFinite(quant.scale))) {
+    throw new ModelError(`${where}: ${quant.dtype} quantization needs numeric "min" and "scale"`);
+  }
+  return { ...quant };
 }
 
 /** A weights path must be a plain relative path that stays inside the model's folder. */
 export function checkWeightPath(p: unknown, where: string): void {
-  if (typeof p !== 'string' || p.length === 0) throw new ModelError(`${where}: must be a non-empty string`);
-  if (p.includes('\0') || /^[a-z][a-z0-9+.-]*:/i.test(p) || path.isAbsolute(p) || p.startsWith('\\')) {
-    throw new ModelError(`${where}: "${p}" must be a path relative to the model's folder`);
+  if (typeof p !== 'string' || p.length === 0) throw new ModelError(`${where}: must be a non-empty string, got ${kind(p)}`);
+  if (p.includes('\0') || /^[a-z][a-z0-9+.-]*:/i.test(p) || path.isAbsolute(p) || /^[\\/]/.test(p)) {
+    throw new ModelError(`${where}: "${p}" must be a path relative to the model's folder (no URL scheme, no absolute path)`);
   }
-  const normal = path.posix.normalize(p.replace(/\\/g, '/'));
-  if (normal === '..' || normal.startsWith('../')) {
-    throw new ModelError(`${where}: "${p}" leaves the model's folder`);
+  // Over https a URL resolver decodes %2e%2e to "..": check the decoded form too.
+  for (const form of [p, percentDecoded(p)]) {
+    const normal = path.posix.normalize(form.replace(/\\/g, '/'));
+    if (normal === '..' || normal.startsWith('../')) throw new ModelError(`${where}: "${p}" leaves the model's folder`);
   }
+}
+
+function percentDecoded(p: string): string {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    return p;
+  }
+}
+
+function kind(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  return typeof v === 'string' ? JSON.stringify(v) : typeof v;
 }

@@ -7,12 +7,12 @@ import { loadDataset } from '../data/load.js';
 import { testSetFingerprint } from '../data/fingerprint.js';
 import { computeFeatures } from './features.js';
 import { trainRepeats } from './repeats.js';
-import { readBaselineFile, type LoadedBaseline } from './baseline.js';
+import { resolveBaseline, type ArtifactLookup } from './baseline.js';
 import { evaluateGate } from '../gate/evaluate.js';
 import { buildFullModel, serialiseModel } from '../model/export.js';
 import { writeBundle, writeReports, type WrittenOutputs } from './outputs.js';
 import { defaultCacheDir } from '../features/cache.js';
-import type { Report } from '../report/types.js';
+import type { GateResult, Report } from '../report/types.js';
 import type { Logger } from '../util/log.js';
 import { exitCodeFor } from '../gate/evaluate.js';
 
@@ -26,6 +26,8 @@ export interface RunOptions {
   noCache?: boolean;
   cacheDir?: string;
   log: Logger;
+  /** gate.baseline.from "artifact": how to find an earlier run's report (the Action passes one). */
+  findArtifact?: ArtifactLookup;
 }
 
 export interface RunResult extends WrittenOutputs {
@@ -46,12 +48,17 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const cacheDir = opts.noCache ? undefined : (opts.cacheDir ?? defaultCacheDir());
   const feats = await computeFeatures(spec, root, data, { cacheDir, backend: backend.name }, log);
   const trained = await trainRepeats(spec, feats, data.classes, log);
-  const baseline = readBaseline(spec, root, opts.baselinePath);
   const testPrint = testSetFingerprint(data.test, data.classes);
-  const gate = evaluateGate(
-    { metrics: spec.gate.metrics, confidence: spec.gate.confidence, on_inconclusive: spec.gate.on_inconclusive, seed: spec.seed },
-    { metrics: trained.metrics, labels: data.classes, predictions: trained.predictions, test_set_sha256: testPrint.sha256, repeat_metrics: trained.repeatMetrics },
-    baseline?.model,
+  const resolved = await resolveBaseline({
+    spec, root, overridePath: opts.baselinePath, classes: data.classes, test: data.test, testSetSha256: testPrint.sha256, findArtifact: opts.findArtifact, log,
+  });
+  const gate = withMissingBaseline(
+    evaluateGate(
+      { metrics: spec.gate.metrics, confidence: spec.gate.confidence, on_inconclusive: spec.gate.on_inconclusive, seed: spec.seed },
+      { metrics: trained.metrics, labels: data.classes, predictions: trained.predictions, test_set_sha256: testPrint.sha256, repeat_metrics: trained.repeatMetrics },
+      resolved.baseline?.model,
+    ),
+    resolved.missing,
   );
   const outDir = path.resolve(opts.outDir ?? path.join(root, spec.output.dir));
   const report: Report = {
@@ -62,7 +69,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     metrics: trained.metrics,
     per_class: trained.evaluation.perClass,
     confusion_matrix: trained.evaluation.confusion,
-    baseline: baseline?.report ?? { source: 'none' },
+    baseline: resolved.report,
     gate,
     history: trained.best.history,
     best_epoch: trained.best.bestEpoch,
@@ -98,11 +105,11 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   return { report, exitCode: exitCodeFor(gate, spec.gate.on_inconclusive), retentionDays: spec.output.retention_days, outDir, ...written, ...bundle };
 }
 
-function readBaseline(spec: ReturnType<typeof loadSpec>['spec'], root: string, cliPath?: string): LoadedBaseline | undefined {
-  if (cliPath) return readBaselineFile(path.resolve(cliPath), cliPath);
-  const b = spec.gate.baseline;
-  if (b.from === 'file' && b.path) return readBaselineFile(path.join(root, b.path), b.path);
-  return undefined;
+/** gate.baseline.first_run "fail": no baseline is a failed check, stated like the others. */
+function withMissingBaseline(gate: GateResult, missing: string | undefined): GateResult {
+  if (!missing) return gate;
+  const check = { metric: 'baseline', value: NaN, status: 'fail' as const, reason: `${missing} gate.baseline.first_run is "fail".` };
+  return { ...gate, verdict: 'fail', checks: [...gate.checks, check] };
 }
 
 export const VERSION = '0.1.0';

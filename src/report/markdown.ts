@@ -45,16 +45,36 @@ export function confusionTable(r: Report): string {
   return [head, sep, ...rows].join('\n');
 }
 
-/** A Mermaid xychart of the learning curves; GitHub renders it inline. */
+/** Line colours of the curves; xychart draws no legend, so each title names them. */
+const CURVE_COLOURS: Array<[string, string]> = [['#1f77b4', 'blue'], ['#ff7f0e', 'orange']];
+
+/**
+ * Mermaid xycharts of the learning curves, which GitHub renders inline: the losses in one chart
+ * and the validation metrics in another, since their scales differ. Epochs missing a value
+ * (no validation data) leave that curve out rather than drawing it at 0.
+ */
 export function curvesChart(r: Report): string {
-  if (r.history.length < 2) return '';
-  const epochs = r.history.map((h) => h.epoch);
-  const line = (key: string) => `  line [${r.history.map((h) => fmt(h[key] ?? NaN, 4).replace('–', '0')).join(', ')}]`;
-  const lines = ['```mermaid', 'xychart-beta', '  title "loss (train, validation) and validation f1_macro per epoch"', `  x-axis [${epochs.join(', ')}]`, line('loss')];
-  if (r.history.some((h) => Number.isFinite(h.val_loss))) lines.push(line('val_loss'));
-  if (r.history.some((h) => h.val_f1_macro !== undefined)) lines.push(line('val_f1_macro'));
-  lines.push('```');
-  return lines.join('\n');
+  const h = r.history;
+  if (h.length < 2) return '';
+  const complete = (keys: string[]) => keys.filter((k) => h.every((e) => Number.isFinite(e[k])));
+  const chart = (title: string, axis: string, keys: string[]): string[] => {
+    if (keys.length === 0) return [];
+    const palette = CURVE_COLOURS.slice(0, keys.length);
+    const legend = keys.map((k, i) => `${k} (${palette[i][1]})`).join(', ');
+    return [
+      '```mermaid',
+      `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${palette.map(([c]) => c).join(', ')}"}}}}%%`,
+      'xychart-beta',
+      `  title "${title}: ${legend}"`,
+      `  x-axis "epoch" [${h.map((e) => e.epoch).join(', ')}]`,
+      `  y-axis "${axis}"`,
+      ...keys.map((k) => `  line [${h.map((e) => e[k].toFixed(4)).join(', ')}]`),
+      '```',
+    ];
+  };
+  const losses = chart('Loss per epoch', 'loss', complete(['loss', 'val_loss']));
+  const metrics = chart('Validation metrics per epoch', 'metric', complete(['val_accuracy', 'val_f1_macro']));
+  return [...losses, ...(losses.length && metrics.length ? [''] : []), ...metrics].join('\n');
 }
 
 export function renderReportMarkdown(r: Report): string {

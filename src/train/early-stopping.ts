@@ -14,9 +14,11 @@ export interface EarlyStoppingState {
 }
 
 export function resolveMode(cfg: EarlyStoppingConfig): 'max' | 'min' {
-  if (cfg.mode !== 'auto') return cfg.mode;
-  return cfg.monitor.endsWith('loss') ? 'min' : 'max';
+  return cfg.mode !== 'auto' ? cfg.mode : autoMode(cfg.monitor);
 }
+
+/** Losses fall, every other metric rises. */
+export const autoMode = (monitor: string): 'max' | 'min' => (monitor.endsWith('loss') ? 'min' : 'max');
 
 export function initialState(mode: 'max' | 'min'): EarlyStoppingState {
   return { best: mode === 'max' ? -Infinity : Infinity, bestEpoch: 0, wait: 0 };

@@ -29,10 +29,12 @@ export function initHead(shape: HeadShape, norm: { mean: Float32Array; std: Floa
     const limit = Math.sqrt(6 / (fanIn + out));
     const rng = createRng(deriveSeed(seed, 'init', i));
     const values = new Float32Array(fanIn * out);
-    for (let k = 0; k < values.length; k++) values[k] = (rng() * 2 - 1) * limit;
+    const zeroLast = process.env.EXP_ZERO === '1' && i === widths.length - 2;
+    if (!zeroLast) for (let k = 0; k < values.length; k++) values[k] = (rng() * 2 - 1) * limit;
     return {
-      kernel: tf.variable(tf.tensor2d(values, [fanIn, out]), true, `head_${i}_kernel`),
-      bias: tf.variable(tf.zeros([out]), true, `head_${i}_bias`),
+      // Unnamed: engine-wide names would clash when repeats hold several heads at once.
+      kernel: tf.variable(tf.tensor2d(values, [fanIn, out]), true),
+      bias: tf.variable(tf.zeros([out]), true),
     };
   });
   return { layers, mean: norm.mean, std: norm.std };
@@ -70,7 +72,7 @@ export function snapshotHead(head: Head): Float32Array[] {
 }
 
 export function restoreHead(head: Head, snapshot: Float32Array[]): void {
-  headVariables(head).forEach((v, i) => v.assign(tf.tensor(snapshot[i], v.shape)));
+  tf.tidy(() => headVariables(head).forEach((v, i) => v.assign(tf.tensor(snapshot[i], v.shape))));
 }
 
 export function disposeHead(head: Head): void {

@@ -1,21 +1,20 @@
 // Our own seeded training loop for the head. model.fit shuffles with Math.random and cannot
 // restore the best epoch, so a CI gate that must be reproducible cannot use it.
-import { tf } from '../backend/tf.js';
-import { TrainingError } from '../errors.js';
-import type { FeatureMatrix } from '../features/extract.js';
 import type { EpochRecord } from '../report/types.js';
 import type { Spec } from '../spec/schema.js';
 import type { Logger } from '../util/log.js';
-import { createRng, deriveSeed, permutation } from '../util/random.js';
-import { initialState, observe, resolveMode } from './early-stopping.js';
+import { deriveSeed } from '../util/random.js';
+import { autoMode, initialState, observe, resolveMode, type EarlyStoppingState } from './early-stopping.js';
+import { runEpoch, type EpochContext, type LabelledFeatures } from './epoch.js';
 import { evaluateHead } from './evaluate.js';
-import { featureStats, headLogits, headVariables, initHead, restoreHead, snapshotHead, type Head } from './head.js';
+import { featureStats, headVariables, initHead, restoreHead, snapshotHead, type Head } from './head.js';
+import { classWeightVector } from './loss.js';
 import { createOptimizer } from './optimizer.js';
+import { logEpoch } from './progress.js';
+import { initialPlateau, observePlateau } from './schedule.js';
+import { resolveTrainSettings, type TrainSettings } from './settings.js';
 
-export interface LabelledFeatures {
-  x: FeatureMatrix;
-  y: Int32Array;
-}
+export type { LabelledFeatures } from './epoch.js';
 
 export interface TrainOptions {
   train: Spec['train'];
@@ -37,91 +36,74 @@ export interface TrainResult {
 export async function trainHead(train: LabelledFeatures, val: LabelledFeatures, opts: TrainOptions): Promise<TrainResult> {
   const now = opts.now ?? Date.now;
   const started = now();
-  const cfg = opts.train;
+  const settings = resolveTrainSettings(opts.train);
+  const classWeights = classWeightVector(settings.class_weights, opts.labels, train.y);
   const norm = featureStats(train.x.data, train.x.rows, train.x.dim);
   const head = initHead({ inputDim: train.x.dim, hidden: opts.head.hidden, numClasses: opts.labels.length }, norm, opts.seed);
-  const { optimizer, afterStep } = createOptimizer(cfg.optimizer, cfg.learning_rate);
-  const es = cfg.early_stopping === false ? undefined : cfg.early_stopping;
-  const mode = es ? resolveMode(es) : 'max';
-  let state = initialState(mode);
-  let best = snapshotHead(head);
+  const vars = headVariables(head);
+  const optimizer = createOptimizer(settings, vars);
+  const ctx: EpochContext = { head, vars, data: train, optimizer, settings, dropout: opts.head.dropout, classWeights, plateauScale: 1 };
+  const watch = watchers(settings, val.x.rows > 0);
   const history: EpochRecord[] = [];
+  let best = snapshotHead(head);
   let stopped: TrainResult['stopped'] = 'completed';
   try {
-    for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
+    for (let epoch = 1; epoch <= settings.epochs; epoch++) {
       const epochStart = now();
-      const loss = runEpoch(head, train, optimizer, afterStep, cfg, opts.head.dropout, deriveSeed(opts.seed, 'epoch', epoch));
-      const record = await epochRecord(head, val, opts.labels, epoch, loss);
+      const { loss, lr } = runEpoch(ctx, epoch - 1, deriveSeed(opts.seed, 'epoch', epoch));
+      const record = await epochRecord(head, val, opts.labels, epoch, loss, lr);
       history.push(record);
-      const monitored = es ? record[es.monitor] : epoch;
-      if (monitored === undefined) throw new TrainingError(`train.early_stopping.monitor: "${es?.monitor}" is not computed per epoch`);
-      const step = es ? observe(state, monitored, epoch, es, mode) : { state: { ...state, bestEpoch: epoch }, improved: true, stop: false };
-      state = step.state;
+      const step = watch.observe(record);
+      ctx.plateauScale = watch.plateauScale();
       if (step.improved) best = snapshotHead(head);
-      logEpoch(opts.log, record, cfg.epochs, (now() - epochStart) / 1000, (now() - started) / 1000, step.improved);
+      logEpoch(opts.log, record, settings.epochs, (now() - epochStart) / 1000, (now() - started) / 1000, step.improved);
       if (step.stop) { stopped = 'early_stopping'; break; }
-      if ((now() - started) / 60000 > cfg.max_minutes && epoch < cfg.epochs) { stopped = 'budget_reached'; break; }
+      if ((now() - started) / 60000 > settings.max_minutes && epoch < settings.epochs) { stopped = 'budget_reached'; break; }
     }
   } finally {
     optimizer.dispose();
   }
   restoreHead(head, best);
-  return { head, history, bestEpoch: state.bestEpoch, stopped, seconds: (now() - started) / 1000 };
+  return { head, history, bestEpoch: watch.bestEpoch(), stopped, seconds: (now() - started) / 1000 };
 }
 
-function runEpoch(
-  head: Head,
-  data: LabelledFeatures,
-  optimizer: tf.Optimizer,
-  afterStep: (vars: tf.Variable[], lr: number) => void,
-  cfg: Spec['train'],
-  dropout: number,
-  seed: number,
-): number {
-  const { x, y } = data;
-  const order = permutation(x.rows, createRng(seed));
-  const vars = headVariables(head);
-  const k = head.layers[head.layers.length - 1].bias.shape[0];
-  let total = 0;
-  for (let start = 0, step = 0; start < x.rows; start += cfg.batch_size, step++) {
-    const idx = order.subarray(start, Math.min(start + cfg.batch_size, x.rows));
-    const xb = gatherRows(x, idx);
-    const yb = Int32Array.from(idx, (i) => y[i]);
-    const loss = tf.tidy(() => {
-      const xt = tf.tensor2d(xb, [idx.length, x.dim]);
-      const yt = tf.oneHot(tf.tensor1d(yb, 'int32'), k);
-      const stepSeed = deriveSeed(seed, 'dropout', step);
-      const lossFn = () => tf.losses.softmaxCrossEntropy(yt, headLogits(head, xt, { dropout, dropoutSeed: stepSeed })) as tf.Scalar;
-      return optimizer.minimize(lossFn, true, vars) as tf.Scalar;
-    });
-    const value = loss.dataSync()[0];
-    loss.dispose();
-    if (!Number.isFinite(value)) {
-      throw new TrainingError(`training diverged: the loss became ${value} at step ${step + 1}; try a lower train.learning_rate (now ${cfg.learning_rate})`);
-    }
-    afterStep(vars, cfg.learning_rate);
-    total += value * idx.length;
-  }
-  return total / x.rows;
+/** Early stopping and reduce-on-plateau, fed one epoch record at a time. */
+function watchers(s: TrainSettings, hasValidation: boolean) {
+  const es = s.early_stopping === false ? undefined : s.early_stopping;
+  const mode = es ? resolveMode(es) : 'max';
+  let state: EarlyStoppingState = initialState(mode);
+  // Without validation data the plateau schedule watches the training loss.
+  const plateauOn = s.schedule.type === 'plateau';
+  const plateauKey = hasValidation ? s.schedule.monitor : 'loss';
+  let plateau = initialPlateau(autoMode(plateauKey));
+  return {
+    observe(record: EpochRecord): { improved: boolean; stop: boolean } {
+      if (plateauOn) plateau = observePlateau(plateau, monitored(record, plateauKey), autoMode(plateauKey), s.schedule);
+      if (!es) {
+        state = { ...state, bestEpoch: record.epoch };
+        return { improved: true, stop: false };
+      }
+      const step = observe(state, monitored(record, es.monitor), record.epoch, es, mode);
+      state = step.state;
+      const startFrom = Number(process.env.EXP_START ?? 0) * s.epochs;
+      if (record.epoch < startFrom) return { ...step, stop: false };
+      return step;
+    },
+    plateauScale: () => plateau.scale,
+    bestEpoch: () => state.bestEpoch,
+  };
 }
 
-function gatherRows(x: FeatureMatrix, idx: Int32Array): Float32Array {
-  const out = new Float32Array(idx.length * x.dim);
-  idx.forEach((r, i) => out.set(x.data.subarray(r * x.dim, (r + 1) * x.dim), i * x.dim));
-  return out;
-}
+// Monitors were checked against what an epoch record holds when the settings were resolved.
+const monitored = (record: EpochRecord, key: string): number => record[key] ?? NaN;
 
-async function epochRecord(head: Head, val: LabelledFeatures, labels: string[], epoch: number, loss: number): Promise<EpochRecord> {
+async function epochRecord(head: Head, val: LabelledFeatures, labels: string[], epoch: number, loss: number, lr: number): Promise<EpochRecord> {
   const record: EpochRecord = { epoch, loss, val_loss: NaN };
-  if (val.x.rows === 0) return record;
-  const ev = await evaluateHead(head, val.x, val.y, labels);
-  record.val_loss = ev.loss;
-  for (const [name, value] of Object.entries(ev.metrics)) record[`val_${name}`] = value;
+  if (val.x.rows > 0) {
+    const ev = await evaluateHead(head, val.x, val.y, labels);
+    record.val_loss = ev.loss;
+    for (const [name, value] of Object.entries(ev.metrics)) record[`val_${name}`] = value;
+  }
+  record.lr = lr;
   return record;
-}
-
-function logEpoch(log: Logger, r: EpochRecord, epochs: number, secs: number, elapsed: number, improved: boolean): void {
-  const eta = (elapsed / r.epoch) * (epochs - r.epoch);
-  const val = Number.isFinite(r.val_loss) ? ` val_loss ${r.val_loss.toFixed(4)} val_accuracy ${r.val_accuracy?.toFixed(4)} val_f1_macro ${r.val_f1_macro?.toFixed(4)}` : '';
-  log.progress(`epoch ${r.epoch}/${epochs}: loss ${r.loss.toFixed(4)}${val} (${secs.toFixed(1)} s, ETA ${eta.toFixed(0)} s)${improved ? ' *' : ''}`);
 }

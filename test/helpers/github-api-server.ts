@@ -1,5 +1,6 @@
-// A local GitHub REST API with the few endpoints the comment and release code use, recording
-// every request so tests can assert on what was sent.
+// A local GitHub REST API with the few endpoints the comment, release and baseline code use,
+// recording every request so tests can assert on what was sent.
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -31,16 +32,47 @@ export interface Asset {
   data: Buffer;
 }
 
+export interface WorkflowRun {
+  id: number;
+  /** The workflow file name, e.g. "finetune.yml". */
+  workflow: string;
+  branch: string;
+  conclusion: string;
+  event: string;
+  headSha: string;
+  /** "owner/repo" of the head commit: another repository for a pull request from a fork. */
+  headRepo: string;
+  createdAt: string;
+}
+
+export interface RunArtifact {
+  id: number;
+  runId: number;
+  name: string;
+  zip: Buffer;
+  expired: boolean;
+  createdAt: string;
+  /** "sha256:<hex>", as the service reports it; by default the zip's own digest. */
+  digest: string;
+}
+
 export interface GitHubApiServer {
   baseUrl: string;
   requests: RecordedRequest[];
   comments: Comment[];
   assets: Asset[];
+  /** Workflow files that exist: listing the runs of any other answers 404, as GitHub does. */
+  workflows: string[];
+  runs: WorkflowRun[];
+  runArtifacts: RunArtifact[];
   /** The identity the token stands for: author of the comments it creates. */
   actor: User;
   addComment(issue: number, body: string, user?: User): Comment;
   addRelease(tag: string): { id: number };
   addAsset(releaseId: number, name: string, data: Buffer | string, contentType?: string): Asset;
+  /** A completed run; each added run is newer than the ones before it unless `createdAt` says otherwise. */
+  addWorkflowRun(run: Partial<WorkflowRun> & { workflow: string; branch: string }): WorkflowRun;
+  addRunArtifact(runId: number, name: string, zip: Buffer, opts?: Partial<Pick<RunArtifact, 'expired' | 'createdAt' | 'digest'>>): RunArtifact;
   /** Answer `status` to every request whose "METHOD /path" matches, until `failWith(undefined)`. */
   failWith(status: number | undefined, match?: RegExp): void;
   close(): Promise<void>;
@@ -49,10 +81,14 @@ export interface GitHubApiServer {
 interface Reply {
   status: number;
   body?: unknown;
+  /** Sent as is instead of JSON. */
+  raw?: Buffer;
   headers?: Record<string, string>;
 }
 
 const PER_PAGE_DEFAULT = 30;
+const EPOCH = Date.UTC(2025, 0, 1);
+const NOT_FOUND: Reply = { status: 404, body: { message: 'Not Found' } };
 
 export async function startGitHubApiServer(): Promise<GitHubApiServer> {
   let nextId = 1000;
@@ -63,6 +99,9 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     requests: [],
     comments: [],
     assets: [],
+    workflows: [],
+    runs: [],
+    runArtifacts: [],
     actor: { login: 'github-actions[bot]', type: 'Bot' },
     addComment(issue: number, body: string, user: User = api.actor) {
       const c = { id: nextId++, issue, body, user };
@@ -77,6 +116,20 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     addAsset(releaseId: number, name: string, data: Buffer | string, contentType = 'application/octet-stream') {
       const a = { id: nextId++, releaseId, name, contentType, data: Buffer.from(data) };
       api.assets.push(a);
+      return a;
+    },
+    addWorkflowRun(run) {
+      const id = nextId++;
+      const r: WorkflowRun = { id, conclusion: 'success', event: 'push', headSha: sha1(`commit-${id}`), headRepo: 'o/r', createdAt: stamp(id), ...run };
+      api.runs.push(r);
+      if (!api.workflows.includes(r.workflow)) api.workflows.push(r.workflow);
+      return r;
+    },
+    addRunArtifact(runId, name, zip, opts = {}) {
+      const id = nextId++;
+      const digest = `sha256:${createHash('sha256').update(zip).digest('hex')}`;
+      const a: RunArtifact = { id, runId, name, zip, expired: false, createdAt: stamp(id), digest, ...opts };
+      api.runArtifacts.push(a);
       return a;
     },
     failWith(status: number | undefined, match?: RegExp) {
@@ -100,11 +153,70 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     browser_download_url: `https://github.com/o/r/releases/download/${a.releaseId}/${a.name}`,
   });
 
+  const runJson = (r: WorkflowRun, repo: string) => ({
+    id: r.id,
+    name: r.workflow,
+    path: `.github/workflows/${r.workflow}`,
+    head_branch: r.branch,
+    head_sha: r.headSha,
+    event: r.event,
+    status: 'completed',
+    conclusion: r.conclusion,
+    created_at: r.createdAt,
+    html_url: `https://github.com/${repo}/actions/runs/${r.id}`,
+    head_repository: { full_name: r.headRepo },
+  });
+  const runArtifactJson = (a: RunArtifact, repo: string) => ({
+    id: a.id,
+    name: a.name,
+    size_in_bytes: a.zip.length,
+    archive_download_url: `${api.baseUrl}/repos/${repo}/actions/artifacts/${a.id}/zip`,
+    expired: a.expired,
+    created_at: a.createdAt,
+    expires_at: new Date(Date.parse(a.createdAt) + 90 * 86_400_000).toISOString(),
+    digest: a.digest,
+    workflow_run: { id: a.runId },
+  });
+
+  // The Actions endpoints the baseline lookup and `@actions/artifact`'s download with findBy call.
+  const actionsRoute = (req: RecordedRequest, key: string): Reply | undefined => {
+    let m: RegExpMatchArray | null;
+    if ((m = key.match(/^GET \/repos\/([^/]+\/[^/]+)\/actions\/workflows\/([^/]+)\/runs$/))) {
+      const [repo, workflow] = [m[1], decodeURIComponent(m[2])];
+      if (!api.workflows.includes(workflow)) return NOT_FOUND;
+      const branch = req.query.get('branch');
+      const status = req.query.get('status');
+      const runs = api.runs
+        .filter((r) => r.workflow === workflow && (!branch || r.branch === branch) && (!status || r.conclusion === status))
+        .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+      return page(req, runs.map((r) => runJson(r, repo)), 'workflow_runs');
+    }
+    if ((m = key.match(/^GET \/repos\/([^/]+\/[^/]+)\/actions\/runs\/(\d+)\/artifacts$/))) {
+      const [repo, runId] = [m[1], Number(m[2])];
+      if (!api.runs.some((r) => r.id === runId)) return NOT_FOUND;
+      return page(req, api.runArtifacts.filter((a) => a.runId === runId).map((a) => runArtifactJson(a, repo)), 'artifacts');
+    }
+    if ((m = key.match(/^GET \/repos\/[^/]+\/[^/]+\/actions\/artifacts\/(\d+)\/zip$/))) {
+      const a = api.runArtifacts.find((x) => x.id === Number(m?.[1]));
+      if (!a) return NOT_FOUND;
+      if (a.expired) return { status: 410, body: { message: 'Artifact has expired' } };
+      // GitHub answers with a redirect to a short-lived signed blob URL.
+      return { status: 302, headers: { location: `${api.baseUrl}/_blobs/${a.id}.zip?sig=signed` } };
+    }
+    if ((m = key.match(/^GET \/_blobs\/(\d+)\.zip$/))) {
+      const a = api.runArtifacts.find((x) => x.id === Number(m?.[1]));
+      return a ? { status: 200, raw: a.zip, headers: { 'content-type': 'application/zip' } } : NOT_FOUND;
+    }
+    return undefined;
+  };
+
   const route = (req: RecordedRequest): Reply => {
     const key = `${req.method} ${req.path}`;
     if (failure.status && (!failure.match || failure.match.test(key))) {
       return { status: failure.status, body: { message: 'Resource not accessible by integration' } };
     }
+    const actions = actionsRoute(req, key);
+    if (actions) return actions;
     let m: RegExpMatchArray | null;
     if ((m = key.match(/^GET \/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/))) {
       return page(req, api.comments.filter((c) => c.issue === Number(m?.[1])).map(commentJson));
@@ -155,26 +267,37 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
       api.requests.push(rec);
       const reply = route(rec);
       const headers = { 'content-type': 'application/json', ...reply.headers };
-      res.writeHead(reply.status, headers).end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
+      res.writeHead(reply.status, headers).end(reply.raw ?? (reply.body === undefined ? undefined : JSON.stringify(reply.body)));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   api.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return api;
 
-  // GitHub-style pagination: per_page/page with a Link header to the next page.
-  function page(req: RecordedRequest, items: unknown[]): Reply {
+  // GitHub-style pagination: per_page/page with a Link header to the next page; list endpoints
+  // of the Actions API wrap the page as `{ total_count, [key]: items }`.
+  function page(req: RecordedRequest, items: unknown[], key?: string): Reply {
     const perPage = Number(req.query.get('per_page') ?? PER_PAGE_DEFAULT);
     const n = Number(req.query.get('page') ?? 1);
     const headers: Record<string, string> = {};
     if (n * perPage < items.length) {
       const next = new URL(req.path, api.baseUrl);
+      next.search = req.query.toString();
       next.searchParams.set('per_page', String(perPage));
       next.searchParams.set('page', String(n + 1));
       headers.link = `<${next.href}>; rel="next"`;
     }
-    return { status: 200, body: items.slice((n - 1) * perPage, n * perPage), headers };
+    const slice = items.slice((n - 1) * perPage, n * perPage);
+    return { status: 200, body: key ? { total_count: items.length, [key]: slice } : slice, headers };
   }
+}
+
+function stamp(id: number): string {
+  return new Date(EPOCH + id * 60_000).toISOString();
+}
+
+function sha1(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
 }
 
 function jsonBody(req: RecordedRequest): { body: string } {

@@ -1,0 +1,83 @@
+// gate.baseline.from: model — a baseline model bundle re-scored on this run's test set, so both
+// models are compared example by example (paired) on exactly the same data.
+import fs from 'node:fs';
+import path from 'node:path';
+import { tf } from '../backend/tf.js';
+import { ConfigError, ModelError } from '../errors.js';
+import { verifyBundle } from '../bundle/manifest.js';
+import { readModelSource } from '../model/source.js';
+import { imagesToTensor, type Preprocess } from '../features/preprocess.js';
+import { classificationMetrics, crossEntropy } from '../metrics/classification.js';
+import { argmaxRows } from '../train/evaluate.js';
+import type { Example } from '../data/types.js';
+import type { LoadedBaseline } from './baseline.js';
+
+const BATCH = 64;
+
+export interface RescoreInput {
+  bundleDir: string;
+  shownAs: string;
+  classes: string[];
+  test: Example[];
+  testSetSha256: string;
+}
+
+export async function rescoreBaselineModel(input: RescoreInput): Promise<LoadedBaseline> {
+  const { bundleDir, shownAs } = input;
+  if (!fs.existsSync(bundleDir)) throw new ConfigError(`gate.baseline.path: model bundle ${shownAs} does not exist`);
+  const check = await verifyBundle(bundleDir);
+  if (!check.ok) throw new ModelError(`gate.baseline.path: bundle ${shownAs} does not verify: ${check.problems.slice(0, 5).join('; ')}`);
+  const labels = readJson<string[]>(path.join(bundleDir, 'labels.json'), shownAs);
+  if (labels.join('\n') !== input.classes.join('\n')) {
+    throw new ConfigError(`gate.baseline.path: the baseline model's labels (${labels.join(', ')}) differ from this run's classes (${input.classes.join(', ')})`);
+  }
+  const source = await readModelSource(shownAs, path.join(bundleDir, 'model.json'));
+  const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: source.modelTopology as object, weightSpecs: source.weightSpecs, weightData: source.weightData }));
+  try {
+    const probs = await predictAll(model, input.test, readPreprocess(bundleDir, shownAs), labels.length);
+    const yTrue = Int32Array.from(input.test, (e) => e.label);
+    const yPred = argmaxRows(probs, labels.length);
+    const result = classificationMetrics(yTrue, yPred, labels);
+    const metrics = { ...result.metrics, loss: crossEntropy(probs, labels.length, yTrue) };
+    return {
+      report: { source: 'model', path: shownAs, metrics },
+      model: { metrics, labels, test_set_sha256: input.testSetSha256, predictions: { y_true: Array.from(yTrue), y_pred: Array.from(yPred) } },
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+async function predictAll(model: tf.LayersModel, test: Example[], pre: Preprocess | undefined, k: number): Promise<Float32Array> {
+  const probs = new Float32Array(test.length * k);
+  for (let start = 0; start < test.length; start += BATCH) {
+    const batch = test.slice(start, start + BATCH);
+    const out = tf.tidy(() => model.predict(toInput(batch, pre)) as tf.Tensor);
+    probs.set((await out.data()) as Float32Array, start * k);
+    out.dispose();
+  }
+  return probs;
+}
+
+function toInput(batch: Example[], pre: Preprocess | undefined): tf.Tensor {
+  if (pre) return imagesToTensor(batch.map((e) => (e.image as NonNullable<Example['image']>)()), pre);
+  const dim = batch[0].values?.length ?? 0;
+  const data = new Float32Array(batch.length * dim);
+  batch.forEach((e, i) => data.set(e.values as Float32Array, i * dim));
+  return tf.tensor2d(data, [batch.length, dim]);
+}
+
+/** Image bundles say how their inputs were prepared; tabular bundles take raw feature rows. */
+function readPreprocess(dir: string, shownAs: string): Preprocess | undefined {
+  const p = readJson<Partial<Preprocess>>(path.join(dir, 'preprocess.json'), shownAs);
+  if (!Array.isArray(p.size)) return undefined;
+  return { size: p.size as [number, number], channels: p.channels ?? 3, scale: p.scale ?? [-1, 1], resize: p.resize ?? 'bilinear' };
+}
+
+function readJson<T>(file: string, shownAs: string): T {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch (err) {
+    throw new ModelError(`gate.baseline.path: ${shownAs}/${path.basename(file)} is missing or not JSON (${(err as Error).message})`);
+  }
+}

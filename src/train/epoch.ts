@@ -1,0 +1,82 @@
+// One pass over the training features: seeded shuffle, seeded dropout, a scheduled rate per step.
+import { tf } from '../backend/tf.js';
+import { TrainingError } from '../errors.js';
+import type { FeatureMatrix } from '../features/extract.js';
+import { createRng, deriveSeed, permutation } from '../util/random.js';
+import { headLogits, type Head } from './head.js';
+import { trainingLoss } from './loss.js';
+import { clipByGlobalNorm, type HeadOptimizer } from './optimizer.js';
+import { learningRateAt } from './schedule.js';
+import type { TrainSettings } from './settings.js';
+
+export interface LabelledFeatures {
+  x: FeatureMatrix;
+  y: Int32Array;
+}
+
+export interface EpochContext {
+  head: Head;
+  vars: tf.Variable[];
+  data: LabelledFeatures;
+  optimizer: HeadOptimizer;
+  settings: TrainSettings;
+  dropout: number;
+  /** Loss weight per class, when class_weights is set. */
+  classWeights?: Float32Array;
+  /** Product of plateau reductions so far. */
+  plateauScale: number;
+}
+
+export const stepsPerEpoch = (rows: number, batch: number): number => Math.ceil(rows / batch);
+
+/** Mean training loss of the epoch and the rate of its last step. `epoch` is 0-based. */
+export function runEpoch(ctx: EpochContext, epoch: number, seed: number): { loss: number; lr: number } {
+  const { x } = ctx.data;
+  const s = ctx.settings;
+  const order = permutation(x.rows, createRng(seed));
+  const clock = { epoch, step: 0, stepsPerEpoch: stepsPerEpoch(x.rows, s.batch_size), epochs: s.epochs };
+  let total = 0;
+  let lr = 0;
+  for (let start = 0; start < x.rows; start += s.batch_size, clock.step++) {
+    const idx = order.subarray(start, Math.min(start + s.batch_size, x.rows));
+    lr = learningRateAt(s.learning_rate, s.schedule, clock, ctx.plateauScale);
+    const value = trainStep(ctx, idx, lr, deriveSeed(seed, 'dropout', clock.step));
+    if (!Number.isFinite(value)) throw divergence(value, epoch + 1, clock.step + 1, lr, s.learning_rate);
+    total += value * idx.length;
+  }
+  return { loss: total / x.rows, lr };
+}
+
+function trainStep(ctx: EpochContext, idx: Int32Array, lr: number, dropoutSeed: number): number {
+  const { x, y } = ctx.data;
+  const k = ctx.head.layers[ctx.head.layers.length - 1].bias.shape[0];
+  const yb = Int32Array.from(idx, (i) => y[i]);
+  const weights = ctx.classWeights;
+  const loss = tf.tidy(() => {
+    const xt = tf.tensor2d(gatherRows(x, idx), [idx.length, x.dim]);
+    const yt = tf.oneHot(tf.tensor1d(yb, 'int32'), k) as tf.Tensor2D;
+    const wt = weights ? tf.tensor1d(Float32Array.from(yb, (c) => weights[c])) : undefined;
+    const f = () => trainingLoss(headLogits(ctx.head, xt, { dropout: ctx.dropout, dropoutSeed }), yt, ctx.settings.label_smoothing, wt);
+    const { value, grads } = tf.variableGrads(f, ctx.vars);
+    const g = ctx.vars.map((v) => grads[v.name]);
+    const clip = ctx.settings.clip_norm;
+    ctx.optimizer.step(clip === undefined ? g : clipByGlobalNorm(g, clip), lr);
+    return value;
+  });
+  const value = loss.dataSync()[0];
+  loss.dispose();
+  return value;
+}
+
+function divergence(value: number, epoch: number, step: number, lr: number, base: number): TrainingError {
+  return new TrainingError(
+    `training diverged: the loss became ${value} at epoch ${epoch}, step ${step} (learning rate ${lr.toPrecision(3)}); ` +
+      `try a lower train.learning_rate (now ${base}, e.g. ${base / 10}) or set train.clip_norm`,
+  );
+}
+
+export function gatherRows(x: FeatureMatrix, idx: Int32Array): Float32Array {
+  const out = new Float32Array(idx.length * x.dim);
+  idx.forEach((r, i) => out.set(x.data.subarray(r * x.dim, (r + 1) * x.dim), i * x.dim));
+  return out;
+}

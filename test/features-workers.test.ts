@@ -1,0 +1,130 @@
+// Feature extraction in worker threads: the same rows, bit for bit, as one thread. From sources
+// there is no bundle to start as a worker, so the worker's modules are compiled to a temp folder.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../src/backend/select.js';
+import { readIdxExamples } from '../src/data/idx.js';
+import type { Example } from '../src/data/types.js';
+import { readModelSource } from '../src/model/source.js';
+import { buildBackbone, type Backbone } from '../src/model/backbone.js';
+import { extractFeatures, type ExtractOptions } from '../src/features/extract.js';
+import { FeatureCache } from '../src/features/cache.js';
+import type { Preprocess } from '../src/features/preprocess.js';
+import { silentLogger, type Logger } from '../src/util/log.js';
+
+const DATA = 'examples/fashion-mnist/data';
+const PRE: Preprocess = { size: [48, 48], channels: 3, scale: [-1, 1], resize: 'bilinear' };
+
+let tmp: string;
+let entry: string;
+let backbone: Backbone;
+let examples: Example[];
+
+/** Compiles src/features/worker.ts and what it imports; the entry starts it the way the bundle does. */
+function compileWorker(dir: string): string {
+  const tsc = path.resolve('node_modules/typescript/bin/tsc');
+  const flags = ['--noCheck', '--outDir', dir, '--rootDir', 'src', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node'];
+  execFileSync(process.execPath, [tsc, ...flags, 'src/features/worker.ts'], { stdio: 'inherit' });
+  fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+  fs.symlinkSync(path.resolve('node_modules'), path.join(dir, 'node_modules'));
+  const file = path.join(dir, 'entry.js');
+  fs.writeFileSync(file, "import { serveFeatures } from './features/worker.js';\nawait serveFeatures();\n");
+  return file;
+}
+
+function recordingLog(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, info: (m) => lines.push(m), warn: (m) => lines.push(`warning: ${m}`), progress: () => {} };
+}
+
+async function rows(list: Example[], opts: ExtractOptions, log: Logger = silentLogger, cache?: FeatureCache) {
+  return extractFeatures(backbone, list, PRE, cache, log, opts);
+}
+
+const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'feature-workers-'));
+  entry = compileWorker(path.join(tmp, 'build'));
+  await selectBackend('wasm', silentLogger);
+  const source = await readModelSource('model.json', 'examples/fashion-mnist/models/mobilenet_v2/model.json');
+  backbone = await buildBackbone(source, { cut: 'block_6_expand_relu', size: PRE.size, channels: 3 });
+  // 10 batches of 32, the last one partial: the workers take 5 each.
+  examples = readIdxExamples(`${DATA}/t10k-images-idx3-ubyte.gz`, `${DATA}/t10k-labels-idx1-ubyte.gz`, 'test', 'data.test').slice(0, 300);
+});
+
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('feature workers (wasm)', () => {
+  it('give rows bit-identical to one thread', async () => {
+    const one = await rows(examples, { workers: 1, workerScript: entry });
+    const log = recordingLog();
+    const two = await rows(examples, { workers: 2, workerScript: entry }, log);
+    expect(log.lines).toContain('features: 2 worker threads');
+    expect(two.computed).toBe(300);
+    expect(bytes(two.features.data).equals(bytes(one.features.data))).toBe(true);
+  });
+
+  it('compute only the rows missing from the cache, and fill it', async () => {
+    const cache = new FeatureCache(path.join(tmp, 'cache'), 'k', backbone.featureDim);
+    const first = await rows(examples.slice(0, 20), { workers: 1 }, silentLogger, cache);
+    const all = await rows(examples, { workers: 2, workerScript: entry }, silentLogger, cache);
+    expect(all.computed).toBe(280);
+    expect(bytes(all.features.data.subarray(0, first.features.data.length)).equals(bytes(first.features.data))).toBe(true);
+    const again = await rows(examples, { workers: 2, workerScript: entry }, silentLogger, new FeatureCache(path.join(tmp, 'cache'), 'k', backbone.featureDim));
+    expect(again.computed).toBe(0);
+    expect(bytes(again.features.data).equals(bytes(all.features.data))).toBe(true);
+  });
+
+  it('decode image files in the worker', async () => {
+    const files = writePngs(path.join(tmp, 'png'), 260);
+    const withFiles = files.map((file, i) => Object.assign({ ...examples[i], image: () => decodeHere(file) }, { file }));
+    const one = await rows(withFiles, { workers: 1 });
+    const two = await rows(withFiles, { workers: 2, workerScript: entry });
+    expect(bytes(two.features.data).equals(bytes(one.features.data))).toBe(true);
+  });
+
+  it('fall back to one thread, with a warning, when the script does not start a worker', async () => {
+    const noop = path.join(tmp, 'noop.mjs');
+    fs.writeFileSync(noop, '// not a feature worker\n');
+    const log = recordingLog();
+    const got = await rows(examples, { workers: 2, workerScript: noop }, log);
+    expect(log.lines.join('\n')).toMatch(/warning: feature workers did not start .*noop\.mjs exited/);
+    const one = await rows(examples, { workers: 1 });
+    expect(bytes(got.features.data).equals(bytes(one.features.data))).toBe(true);
+  });
+
+  it('report an image a worker cannot read', async () => {
+    const broken = examples.map((e, i) => (i === 290 ? Object.assign({ ...e }, { file: path.join(tmp, 'missing.png') }) : e));
+    await expect(rows(broken, { workers: 2, workerScript: entry })).rejects.toThrow(/feature worker: .*missing\.png/);
+  });
+
+  it('are not used for a handful of images', async () => {
+    const log = recordingLog();
+    await rows(examples.slice(0, 100), { workers: 2, workerScript: entry }, log);
+    expect(log.lines).not.toContain('features: 2 worker threads');
+  });
+});
+
+/** Small RGB PNGs of varied sizes, so resizing and the RGB path are exercised too. */
+function writePngs(dir: string, n: number): string[] {
+  fs.mkdirSync(dir, { recursive: true });
+  return Array.from({ length: n }, (_, i) => {
+    const png = new PNG({ width: 20 + (i % 13), height: 24 + (i % 7) });
+    for (let p = 0; p < png.data.length; p++) png.data[p] = p % 4 === 3 ? 255 : (p * 31 + i * 17) % 256;
+    const file = path.join(dir, `${i}.png`);
+    fs.writeFileSync(file, PNG.sync.write(png));
+    return file;
+  });
+}
+
+function decodeHere(file: string) {
+  const png = PNG.sync.read(fs.readFileSync(file));
+  const data = new Uint8Array(png.width * png.height * 3);
+  for (let p = 0; p < png.width * png.height; p++) data.set(png.data.subarray(p * 4, p * 4 + 3), p * 3);
+  return { width: png.width, height: png.height, channels: 3 as const, data };
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs before `npm test`: the tests compare metrics with scikit-learn (Debian's python3-sklearn,
-// run with Debian's own /usr/bin/python3) and unpack uploaded artifacts with unzip. On a Debian
+// run with Debian's own /usr/bin/python3) and pack and unpack artifacts with zip and unzip. On a Debian
 // or Ubuntu machine where we are root, missing packages are installed; elsewhere we say how.
 import { spawnSync } from 'node:child_process';
 
@@ -8,6 +8,7 @@ const ok = (cmd, args) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0
 const missing = [];
 if (!ok('/usr/bin/python3', ['-c', 'import sklearn'])) missing.push('python3-sklearn');
 if (!ok('unzip', ['-v'])) missing.push('unzip');
+if (!ok('zip', ['-v'])) missing.push('zip');
 if (missing.length === 0) process.exit(0);
 
 const isRoot = process.getuid?.() === 0;

@@ -110,6 +110,19 @@ describe('image-folder: bad input', () => {
     }
   });
 
+  it('a data directory that is a symlink out of the repository is refused', () => {
+    repo = makeTmpRepo();
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-outside-'));
+    try {
+      fs.mkdirSync(path.join(outside, 'train', 'a'), { recursive: true });
+      fs.symlinkSync(outside, repo.abs('data'));
+      const err = dataError(() => load(folderSpec()));
+      expect(err.message).toMatch(/^data\.train: "data\/train" is a symlink to .*, outside the repository$/);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('a symlink that stays inside the repository is followed', () => {
     repo = imageRepo({ 'train/a': 5, 'train/b': 5, 'spare/b': 1 });
     fs.symlinkSync(repo.abs('data/spare/b/000.png'), repo.abs('data/train/b/linked.png'));

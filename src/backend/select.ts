@@ -1,34 +1,16 @@
 // Chooses and initialises the TensorFlow.js backend. All environment branching lives here.
-import path from 'node:path';
 import fs from 'node:fs';
-import os from 'node:os';
-import { createRequire } from 'node:module';
+import path from 'node:path';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { tf, cpuBackendClass } from './tf.js';
 import { findWasmDir } from './wasm-paths.js';
-import { EXIT, FinetuneError } from '../errors.js';
+import { BACKEND_CHOICES, BackendError, firstLine, tfVersions, type BackendChoice, type BackendInfo } from './types.js';
+import { hasNvidiaGpu, initNative } from './native.js';
+import { initWebGpu } from './webgpu.js';
+import { resolveOptional } from './resolve.js';
 import type { Logger } from '../util/log.js';
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
-
-export interface BackendInfo {
-  /** What the user asked for. */
-  requested: BackendChoice;
-  /** The backend that runs: tensorflow-gpu | tensorflow | wasm | cpu. */
-  name: string;
-  /** The tfjs backend name registered in the engine. */
-  tfBackend: string;
-  device: string;
-  versions: Record<string, string>;
-}
-
-/** The backend could not be set up as asked (exit 2: nothing was trained). */
-export class BackendError extends FinetuneError {
-  constructor(message: string) {
-    super(message, EXIT.BAD_INPUT);
-  }
-}
+export { BACKEND_CHOICES, BackendError, type BackendChoice, type BackendInfo };
 
 export function parseBackendChoice(value: string | undefined): BackendChoice {
   const v = (value ?? '').trim() || 'auto';
@@ -54,19 +36,24 @@ async function initBackend(choice: BackendChoice, log: Logger, workspace: string
     case 'tensorflow-gpu':
       return initNative(choice, choice, workspace);
     case 'webgpu':
-      throw new BackendError('backend "webgpu" is not available in this version; use tensorflow-gpu, tensorflow, wasm or cpu');
+      return initWebGpu(choice, workspace);
     case 'auto':
       return initAuto(log, workspace);
   }
 }
 
+/** A real GPU first (CUDA, then Vulkan), then libtensorflow on the CPU, then wasm. */
 async function initAuto(log: Logger, workspace: string): Promise<BackendInfo> {
-  const order: Array<'tensorflow-gpu' | 'tensorflow'> = hasNvidiaGpu() ? ['tensorflow-gpu', 'tensorflow'] : ['tensorflow'];
-  for (const name of order) {
+  const steps: Array<[string, () => Promise<BackendInfo>]> = [];
+  if (hasNvidiaGpu()) steps.push(['tensorflow-gpu', () => initNative('auto', 'tensorflow-gpu', workspace)]);
+  // Only where a GPU may exist and Dawn is installed: loading Dawn costs time for nothing elsewhere.
+  if (hasGpuDevice() && resolveOptional('webgpu', workspace)) steps.push(['webgpu', () => initWebGpu('auto', workspace, { hardwareOnly: true })]);
+  steps.push(['tensorflow', () => initNative('auto', 'tensorflow', workspace)]);
+  for (const [name, init] of steps) {
     try {
-      return await initNative('auto', name, workspace);
+      return await init();
     } catch (err) {
-      log.info(`backend auto: ${name} not used (${(err as Error).message.split('\n')[0]})`);
+      log.info(`backend auto: ${name} not used (${firstLine(err)})`);
     }
   }
   return initWasm('auto');
@@ -88,59 +75,12 @@ async function initCpu(requested: BackendChoice): Promise<BackendInfo> {
   return { requested, name: 'cpu', tfBackend: 'cpu', device: 'cpu (JavaScript)', versions: tfVersions() };
 }
 
-/**
- * tfjs-node / tfjs-node-gpu hold native libraries and are never bundled: they are resolved at run
- * time from the workspace. They register their kernels in tfjs's global engine, which the bundled
- * copy of tfjs shares.
- */
-async function initNative(requested: BackendChoice, name: 'tensorflow' | 'tensorflow-gpu', workspace: string): Promise<BackendInfo> {
-  const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
-  const require = createRequire(path.join(workspace, 'package.json'));
-  let resolved: string;
+/** An NVIDIA device, a Linux render node (AMD, Intel) or a desktop OS whose GPU Dawn reaches directly. */
+function hasGpuDevice(): boolean {
+  if (hasNvidiaGpu() || process.platform === 'darwin' || process.platform === 'win32') return true;
   try {
-    resolved = require.resolve(pkg);
+    return fs.readdirSync('/dev/dri').some((f) => f.startsWith('renderD'));
   } catch {
-    throw new BackendError(`${pkg} is not installed in ${workspace}: run "npm install ${pkg}@4.22.0" there, or use backend wasm`);
+    return false;
   }
-  polyfillUtilForTfjsNode();
-  try {
-    require(resolved);
-  } catch (err) {
-    throw new BackendError(`${pkg} failed to load: ${(err as Error).message}`);
-  }
-  if (!(await tf.setBackend('tensorflow'))) throw new BackendError(`${pkg} loaded but its backend failed to initialise`);
-  const device = name === 'tensorflow-gpu' ? 'gpu (CUDA)' : `cpu (libtensorflow, ${os.cpus().length} threads)`;
-  return { requested, name, tfBackend: 'tensorflow', device, versions: { ...tfVersions(), [pkg]: readVersion(require, pkg) } };
-}
-
-/** tfjs-node 4.22 calls util.isNullOrUndefined & co, which Node 23+ removed. */
-function polyfillUtilForTfjsNode(): void {
-  const require = createRequire(import.meta.url);
-  const util = require('node:util') as Record<string, unknown>;
-  const shims: Record<string, (v: unknown) => boolean> = {
-    isNullOrUndefined: (v) => v === null || v === undefined,
-    isArray: Array.isArray,
-    isString: (v) => typeof v === 'string',
-    isNumber: (v) => typeof v === 'number',
-    isBoolean: (v) => typeof v === 'boolean',
-    isFunction: (v) => typeof v === 'function',
-    isObject: (v) => v !== null && typeof v === 'object',
-  };
-  for (const [key, fn] of Object.entries(shims)) util[key] ??= fn;
-}
-
-function hasNvidiaGpu(): boolean {
-  return fs.existsSync('/dev/nvidia0') || fs.existsSync('/proc/driver/nvidia/version');
-}
-
-function readVersion(require: NodeJS.Require, pkg: string): string {
-  try {
-    return (require(`${pkg}/package.json`) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
-
-function tfVersions(): Record<string, string> {
-  return { 'tfjs-core': tf.version_core, tfjs: tf.version.tfjs ?? tf.version_core };
 }

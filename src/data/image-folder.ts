@@ -19,11 +19,11 @@ export interface FolderScan {
  */
 export function scanImageFolder(root: string, relDir: string, where: string): FolderScan {
   const dir = path.join(root, relDir);
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    throw new DataError(`${where}: directory "${relDir}" does not exist`);
-  }
   const realRoot = fs.realpathSync(root);
   const relPosix = relDir.split(path.sep).join('/');
+  if (!fs.existsSync(dir) || !insideRepo(realRoot, dir, relPosix, where).isDirectory()) {
+    throw new DataError(`${where}: directory "${relDir}" does not exist`);
+  }
   const byClass = new Map<string, string[]>();
   for (const name of sortedNames(dir)) {
     const rel = path.posix.join(relPosix, name);
@@ -54,7 +54,7 @@ function insideRepo(realRoot: string, abs: string, rel: string, where: string): 
     throw new DataError(`${where}: "${rel}" is a broken symlink`);
   }
   const back = path.relative(realRoot, real);
-  if (back.startsWith('..') || path.isAbsolute(back)) {
+  if (back === '..' || back.startsWith(`..${path.sep}`) || path.isAbsolute(back)) {
     throw new DataError(`${where}: "${rel}" is a symlink to ${real}, outside the repository`);
   }
   return fs.statSync(real);

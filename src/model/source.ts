@@ -112,7 +112,7 @@ function weightFileInFolder(modelJsonPath: string, relPath: string, where: strin
     throw new ModelError(`${where}: weight file "${relPath}" is missing next to model.json`);
   }
   const rel = path.relative(dir, real);
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+  if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
     throw new ModelError(`${where}: weight file "${relPath}" resolves to ${real}, outside the model's folder`);
   }
   return real;
@@ -136,6 +136,7 @@ function readCapped(file: string, what: string, maxBytes: number): Uint8Array | 
 
 /** Weight URLs resolve against model.json's URL and must stay under its folder on the same origin. */
 function remoteReader(location: string, where: string, timeoutMs: number): Reader {
+  if (!URL.canParse(location)) throw new ModelError(`${where}: not a URL, and no local path was given`);
   const base = new URL(location);
   const folder = new URL('.', base).href;
   return {

@@ -1,0 +1,76 @@
+// tfjs-node / tfjs-node-gpu: libtensorflow through a native binding, resolved from the workspace.
+// They register their kernels in tfjs's global engine, which the bundled copy of tfjs shares.
+import fs from 'node:fs';
+import os from 'node:os';
+import { createRequire } from 'node:module';
+import { tf } from './tf.js';
+import { BackendError, tfVersions, type BackendChoice, type BackendInfo } from './types.js';
+import { packageVersion, requireFile, resolveOptional } from './resolve.js';
+import { GPU_REMEDY, gpuPreflightProblem, readTfDeviceReport } from './gpu-preflight.js';
+
+export type NativeName = 'tensorflow' | 'tensorflow-gpu';
+
+export async function initNative(requested: BackendChoice, name: NativeName, workspace: string): Promise<BackendInfo> {
+  const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+  // A tfjs-node-gpu that failed the GPU check in auto is still a working CPU backend.
+  if (name === 'tensorflow' && tf.findBackendFactory('tensorflow')) return useLoadedNative(requested);
+  const entry = resolveOptional(pkg, workspace);
+  if (!entry) throw new BackendError(`${pkg} is not installed in ${workspace}: run "npm install ${pkg}@4.22.0" there, or use backend wasm`);
+  polyfillUtilForTfjsNode();
+  try {
+    requireFile(entry);
+  } catch (err) {
+    throw new BackendError(`${pkg} failed to load: ${(err as Error).message}`);
+  }
+  if (!(await tf.setBackend('tensorflow'))) throw new BackendError(`${pkg} loaded but its backend failed to initialise`);
+  if (name === 'tensorflow-gpu') assertOnGpu();
+  const device = name === 'tensorflow-gpu' ? `gpu (CUDA, ${nvidiaGpuName()})` : cpuDevice();
+  return { requested, name, tfBackend: 'tensorflow', device, versions: { ...tfVersions(), [pkg]: packageVersion(entry, pkg) } };
+}
+
+async function useLoadedNative(requested: BackendChoice): Promise<BackendInfo> {
+  if (!(await tf.setBackend('tensorflow'))) throw new BackendError('the tensorflow backend failed to initialise');
+  return { requested, name: 'tensorflow', tfBackend: 'tensorflow', device: cpuDevice(), versions: tfVersions() };
+}
+
+/** Fails fast when tfjs-node-gpu silently fell back to the CPU. */
+function assertOnGpu(): void {
+  const report = readTfDeviceReport(tf.backend(), { nvidiaDevice: hasNvidiaGpu(), cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES });
+  const problem = gpuPreflightProblem(report);
+  if (problem) throw new BackendError(`backend tensorflow-gpu would train on the CPU: ${problem}. To fix: ${GPU_REMEDY}`);
+}
+
+function cpuDevice(): string {
+  return `cpu (libtensorflow, ${os.cpus().length} threads)`;
+}
+
+/** tfjs-node 4.22 calls util.isNullOrUndefined & co, which Node 23+ removed. */
+function polyfillUtilForTfjsNode(): void {
+  const require = createRequire(import.meta.url);
+  const util = require('node:util') as Record<string, unknown>;
+  const shims: Record<string, (v: unknown) => boolean> = {
+    isNullOrUndefined: (v) => v === null || v === undefined,
+    isArray: Array.isArray,
+    isString: (v) => typeof v === 'string',
+    isNumber: (v) => typeof v === 'number',
+    isBoolean: (v) => typeof v === 'boolean',
+    isFunction: (v) => typeof v === 'function',
+    isObject: (v) => v !== null && typeof v === 'object',
+  };
+  for (const [key, fn] of Object.entries(shims)) util[key] ??= fn;
+}
+
+export function hasNvidiaGpu(): boolean {
+  return fs.existsSync('/dev/nvidia0') || fs.existsSync('/proc/driver/nvidia/version');
+}
+
+/** The first GPU's model name from the NVIDIA driver, for the log. */
+function nvidiaGpuName(): string {
+  try {
+    const dir = '/proc/driver/nvidia/gpus';
+    const info = fs.readFileSync(`${dir}/${fs.readdirSync(dir)[0]}/information`, 'utf8');
+    return /^Model:\s*(.+)$/m.exec(info)?.[1].trim() ?? 'NVIDIA GPU';
+  } catch {
+    return 'NVIDIA GPU';
+  }
+}

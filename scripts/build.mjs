@@ -9,14 +9,16 @@ const ncc = path.join('node_modules', '.bin', 'ncc');
 const wasmDir = path.join('node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
 const wasmFiles = fs.readdirSync(wasmDir).filter((f) => f.endsWith('.wasm') && !f.includes('threaded'));
 
+// Native or large packages, resolved at run time from the workspace or node_modules, never bundled.
+const externals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', '@tensorflow/tfjs-backend-webgpu'].flatMap((p) => ['-e', p]);
+
 fs.rmSync('dist', { recursive: true, force: true });
 const builds = [
   ['src/index.ts', 'dist'],
   ['src/cli.ts', 'dist/cli'],
 ];
 for (const [entry, out] of builds) {
-  // tfjs-node(-gpu) holds native libraries: resolved at run time from the workspace, never bundled.
-  execFileSync(ncc, ['build', entry, '-o', out, '--target', 'es2022', '-q', '-e', '@tensorflow/tfjs-node', '-e', '@tensorflow/tfjs-node-gpu'], { stdio: 'inherit' });
+  execFileSync(ncc, ['build', entry, '-o', out, '--target', 'es2022', '-q', ...externals], { stdio: 'inherit' });
   // ncc copies the wasm package's whole dist/ folder as an asset; only the binaries are needed.
   fs.rmSync(path.join(out, 'dist'), { recursive: true, force: true });
   for (const f of wasmFiles) fs.copyFileSync(path.join(wasmDir, f), path.join(out, f));

@@ -11,6 +11,7 @@ import { actionsLogger } from './logger.js';
 import { publishResults } from './publish.js';
 import { artifactLookup } from './baseline-lookup.js';
 import { gateReports } from '../pipeline/gate-only.js';
+import { onInterrupt } from '../util/interrupt.js';
 import { writeReports } from '../pipeline/outputs.js';
 
 export async function run(): Promise<void> {
@@ -20,21 +21,24 @@ export async function run(): Promise<void> {
     setResultOutputs(result);
     await core.summary.addRaw(renderReportMarkdown(result.report)).write();
     await publishResults(inputs, result);
-    if (result.exitCode !== EXIT.PASS) core.setFailed(`gate failed: ${failedChecks(result)}`);
+    if (result.report.status === 'interrupted') core.setFailed('the run was cancelled: the report and outputs hold the best epoch reached');
+    else if (result.exitCode !== EXIT.PASS) core.setFailed(`gate failed: ${failedChecks(result)}`);
     process.exitCode = result.exitCode;
   } catch (err) {
     failWith(err);
   }
 }
 
-function trainAndGate(inputs: ActionInputs): Promise<RunResult> {
+async function trainAndGate(inputs: ActionInputs): Promise<RunResult> {
+  const interrupt = onInterrupt(actionsLogger);
   return runPipeline({
+    signal: interrupt.signal,
     specPath: inputs.spec,
     backend: parseBackendChoice(inputs.backend),
     baselinePath: inputs.baseline,
     log: actionsLogger,
     findArtifact: artifactLookup(inputs),
-  });
+  }).finally(interrupt.dispose);
 }
 
 /** Gate-only: the candidate report of another run against this checkout's spec. */

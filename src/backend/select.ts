@@ -42,16 +42,25 @@ async function initBackend(choice: BackendChoice, log: Logger, workspace: string
   }
 }
 
-/** A real GPU first (CUDA, then Vulkan), then libtensorflow on the CPU, then wasm. */
+export type AutoCandidate = 'tensorflow-gpu' | 'webgpu' | 'tensorflow';
+
+/**
+ * What `auto` tries, in order, before wasm: a real GPU first (CUDA, then Vulkan), then libtensorflow
+ * on the CPU. Dawn is only loaded where a GPU may exist: elsewhere it costs time for nothing.
+ */
+export function autoCandidates(machine: { nvidia: boolean; gpuDevice: boolean; dawnInstalled: boolean }): AutoCandidate[] {
+  const order: AutoCandidate[] = [];
+  if (machine.nvidia) order.push('tensorflow-gpu');
+  if (machine.gpuDevice && machine.dawnInstalled) order.push('webgpu');
+  return [...order, 'tensorflow'];
+}
+
 async function initAuto(log: Logger, workspace: string): Promise<BackendInfo> {
-  const steps: Array<[string, () => Promise<BackendInfo>]> = [];
-  if (hasNvidiaGpu()) steps.push(['tensorflow-gpu', () => initNative('auto', 'tensorflow-gpu', workspace)]);
-  // Only where a GPU may exist and Dawn is installed: loading Dawn costs time for nothing elsewhere.
-  if (hasGpuDevice() && resolveOptional('webgpu', workspace)) steps.push(['webgpu', () => initWebGpu('auto', workspace, { hardwareOnly: true })]);
-  steps.push(['tensorflow', () => initNative('auto', 'tensorflow', workspace)]);
-  for (const [name, init] of steps) {
+  const machine = { nvidia: hasNvidiaGpu(), gpuDevice: hasGpuDevice(), dawnInstalled: resolveOptional('webgpu', workspace) !== undefined };
+  for (const name of autoCandidates(machine)) {
     try {
-      return await init();
+      if (name === 'webgpu') return await initWebGpu('auto', workspace, { hardwareOnly: true });
+      return await initNative('auto', name, workspace);
     } catch (err) {
       log.info(`backend auto: ${name} not used (${firstLine(err)})`);
     }

@@ -106,6 +106,8 @@ async function registerTfjsWebGpu(workspace: string): Promise<void> {
   if (tf.findBackendFactory('webgpu')) return;
   const entry = resolveOptional(TFJS_WEBGPU, workspace);
   if (!entry) throw new BackendError(`the webgpu backend needs ${TFJS_WEBGPU}: run "${WEBGPU_INSTALL}" in ${workspace}`);
+  // Its own copy of tfjs-core warns that the shared platform is set again; PROD silences that.
+  tf.env().set('PROD', true);
   try {
     requireFile(entry);
   } catch (err) {

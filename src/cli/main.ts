@@ -8,6 +8,7 @@ import { ConfigError, FinetuneError, EXIT } from '../errors.js';
 import { validateCommand } from './validate.js';
 import { gateCommand } from './gate.js';
 import { verifyCommand } from './verify.js';
+import { onInterrupt } from '../util/interrupt.js';
 
 const USAGE = `usage:
   finetune run      [--spec ${DEFAULT_SPEC_FILE}] [--out DIR] [--backend auto|tensorflow-gpu|webgpu|tensorflow|wasm|cpu] [--baseline FILE] [--no-cache]
@@ -44,14 +45,17 @@ async function dispatch(argv: string[], log: Logger): Promise<number> {
   const { values, positionals } = parseOptions(rest);
   switch (command) {
     case 'run': {
+      const interrupt = onInterrupt(log);
       const result = await runPipeline({
+        signal: interrupt.signal,
         specPath: values.spec,
         outDir: values.out,
         backend: parseBackendChoice(values.backend),
         baselinePath: values.baseline,
         noCache: values['no-cache'],
         log,
-      });
+      }).finally(interrupt.dispose);
+      if (result.report.status === 'interrupted') log.warn('the run was cancelled: the report is marked interrupted');
       log.info(`\nverdict: ${result.report.verdict.toUpperCase()} (accuracy ${result.report.metrics.accuracy.toFixed(4)}, f1_macro ${result.report.metrics.f1_macro.toFixed(4)})`);
       log.info(`report: ${result.reportPath}\nsummary: ${result.markdownPath}\nmodel: ${result.modelDir} (sha256 ${result.modelSha256})`);
       return result.exitCode;

@@ -21,19 +21,21 @@ export interface RepeatsResult {
   evalSeconds: number;
 }
 
-export async function trainRepeats(spec: Spec, feats: FeatureStage, classes: string[], log: Logger): Promise<RepeatsResult> {
+export async function trainRepeats(spec: Spec, feats: FeatureStage, classes: string[], log: Logger, signal?: AbortSignal): Promise<RepeatsResult> {
   const train = trainSettings(spec, feats, log);
   const runs: Array<{ result: TrainResult; evaluation: Evaluation }> = [];
   let evalSeconds = 0;
   for (let r = 0; r < spec.gate.repeats; r++) {
     const seed = r === 0 ? spec.seed : deriveSeed(spec.seed, 'repeat', r);
     if (spec.gate.repeats > 1) log.info(`repeat ${r + 1}/${spec.gate.repeats} (seed ${seed})`);
-    const result = await trainHead(feats.train, feats.validation, { train, head: spec.model.head, labels: classes, seed, log });
+    const result = await trainHead(feats.train, feats.validation, { train, head: spec.model.head, labels: classes, seed, log, signal });
     const t = Date.now();
     const evaluation = await evaluateHead(result.head, feats.test.x, feats.test.y, classes);
     evalSeconds += (Date.now() - t) / 1000;
     runs.push({ result, evaluation });
     if (r > 0) disposeHead(result.head);
+    // A cancel or the budget ends the repeats too: the gate works with those that finished.
+    if (result.stopped === 'interrupted' || result.stopped === 'budget_reached') break;
   }
   const repeatMetrics = runs.map(({ evaluation: e }) => ({ ...e.metrics, loss: e.loss }) as MetricValues);
   const first = runs[0];

@@ -15,6 +15,7 @@ import { defaultCacheDir } from '../features/cache.js';
 import type { GateResult, Report } from '../report/types.js';
 import type { Logger } from '../util/log.js';
 import { exitCodeFor } from '../gate/evaluate.js';
+import { EXIT } from '../errors.js';
 
 export interface RunOptions {
   specPath: string;
@@ -28,11 +29,14 @@ export interface RunOptions {
   log: Logger;
   /** gate.baseline.from "artifact": how to find an earlier run's report (the Action passes one). */
   findArtifact?: ArtifactLookup;
+  /** Aborted on a cancel: training stops, and the run still writes a report marked interrupted. */
+  signal?: AbortSignal;
 }
 
 export interface RunResult extends WrittenOutputs {
   report: Report;
-  exitCode: 0 | 1;
+  /** 0 pass, 1 gate failed, 3 when training was cancelled (the report is still written). */
+  exitCode: 0 | 1 | 3;
   retentionDays: number;
 }
 
@@ -47,7 +51,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   log.info(`data: ${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test examples, ${data.classes.length} classes`);
   const cacheDir = opts.noCache ? undefined : (opts.cacheDir ?? defaultCacheDir());
   const feats = await computeFeatures(spec, root, data, { cacheDir, backend: backend.name }, log);
-  const trained = await trainRepeats(spec, feats, data.classes, log);
+  const trained = await trainRepeats(spec, feats, data.classes, log, opts.signal);
   const testPrint = testSetFingerprint(data.test, data.classes);
   const resolved = await resolveBaseline({
     spec, root, overridePath: opts.baselinePath, classes: data.classes, test: data.test, testSetSha256: testPrint.sha256, findArtifact: opts.findArtifact, log,
@@ -65,7 +69,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     schema_version: 1,
     name: spec.name,
     verdict: gate.verdict,
-    status: trained.best.stopped === 'budget_reached' ? 'budget_reached' : 'complete',
+    status: runStatus(trained.best.stopped),
     metrics: trained.metrics,
     per_class: trained.evaluation.perClass,
     confusion_matrix: trained.evaluation.confusion,
@@ -102,7 +106,13 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const written = writeReports(outDir, report);
   const preprocess = feats.preprocess ? { ...feats.preprocess, input_order: 'NHWC', grayscale_to_rgb: 'replicate', alpha: 'dropped' } : { features: 'raw csv columns', standardisation: 'folded into the first layer' };
   const bundle = await writeBundle(outDir, report, { saved, labels: data.classes, preprocess, task: spec.task });
-  return { report, exitCode: exitCodeFor(gate, spec.gate.on_inconclusive), retentionDays: spec.output.retention_days, outDir, ...written, ...bundle };
+  const exitCode = report.status === 'interrupted' ? EXIT.TRAINING_FAILED : exitCodeFor(gate, spec.gate.on_inconclusive);
+  return { report, exitCode, retentionDays: spec.output.retention_days, outDir, ...written, ...bundle };
+}
+
+function runStatus(stopped: string): Report['status'] {
+  if (stopped === 'interrupted') return 'interrupted';
+  return stopped === 'budget_reached' ? 'budget_reached' : 'complete';
 }
 
 /** gate.baseline.first_run "fail": no baseline is a failed check, stated like the others. */

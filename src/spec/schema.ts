@@ -194,8 +194,8 @@ export type ScheduleType = (typeof SCHEDULE_TYPES)[number];
 
 /**
  * Defaults of the optional train keys. They depend on the optimizer or the schedule type, so
- * src/train/settings.ts fills them in rather than zod. Cosine with a short warmup is the default
- * because a rate that ends near zero lands on the same optimum whatever the seed.
+ * src/train/settings.ts fills them in rather than zod. Cosine with a short warmup is the default:
+ * a rate that ends near zero leaves a head that no longer moves with the last batches it saw.
  */
 export const TRAIN_DEFAULTS = {
   weight_decay: { adamw: 0.01, other: 0 },
@@ -211,6 +211,8 @@ export const SCHEDULE_DEFAULTS = {
   min_lr: 0,
   patience: 2,
   factor: 0.2,
+  // Keras's default: the validation loss is smooth where a metric on a small set jumps.
+  monitor: 'val_loss',
 } as const;
 /** The keys each schedule type reads; any other is an error. */
 const SCHEDULE_KEYS: Record<ScheduleType, string[]> = {
@@ -229,7 +231,7 @@ const ScheduleSchema = strict({
   min_lr: num({ min: 0 }).optional().describe('cosine: the final rate; plateau: the floor. Default 0.'),
   patience: int({ min: 1 }).optional().describe('plateau: epochs without improvement before the rate drops; default 2.'),
   factor: num({ gt: 0, lt: 1 }).optional().describe('plateau: the rate is multiplied by this when it drops; default 0.2.'),
-  monitor: oneOf(MONITOR_NAMES).optional().describe("plateau: default the early-stopping monitor, else val_loss."),
+  monitor: oneOf(MONITOR_NAMES).optional().describe('plateau: the metric it watches; default val_loss (the loss without validation data).'),
 }).superRefine(checkScheduleKeys, onObjects);
 
 function checkScheduleKeys(s: { type?: unknown } & Record<string, unknown>, ctx: z.RefinementCtx): void {

@@ -25,12 +25,22 @@ export interface EpochContext {
   classWeights?: Float32Array;
   /** Product of plateau reductions so far. */
   plateauScale: number;
+  /** Asked between steps: a reason to stop now (a cancel signal, the time budget), or undefined. */
+  stopReason?: () => StopReason | undefined;
 }
+
+export type StopReason = 'interrupted' | 'budget_reached';
+
+/** Steps between two yields to the event loop, so a cancel signal is seen mid-epoch. */
+const YIELD_EVERY = 16;
 
 export const stepsPerEpoch = (rows: number, batch: number): number => Math.ceil(rows / batch);
 
-/** Mean training loss of the epoch and the rate of its last step. `epoch` is 0-based. */
-export function runEpoch(ctx: EpochContext, epoch: number, seed: number): { loss: number; lr: number } {
+/**
+ * Mean training loss of the epoch and the rate of its last step. `epoch` is 0-based. When asked to
+ * stop midway it returns `stopped`; the caller discards the partial epoch.
+ */
+export async function runEpoch(ctx: EpochContext, epoch: number, seed: number): Promise<{ loss: number; lr: number; stopped?: StopReason }> {
   const { x } = ctx.data;
   const s = ctx.settings;
   const order = permutation(x.rows, createRng(seed));
@@ -38,13 +48,22 @@ export function runEpoch(ctx: EpochContext, epoch: number, seed: number): { loss
   let total = 0;
   let lr = 0;
   for (let start = 0; start < x.rows; start += s.batch_size, clock.step++) {
+    if (clock.step % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+    const stopped = ctx.stopReason?.();
+    if (stopped) return { loss: NaN, lr, stopped };
     const idx = order.subarray(start, Math.min(start + s.batch_size, x.rows));
     lr = learningRateAt(s.learning_rate, s.schedule, clock, ctx.plateauScale);
     const value = trainStep(ctx, idx, lr, deriveSeed(seed, 'dropout', clock.step));
-    if (!Number.isFinite(value)) throw divergence(value, epoch + 1, clock.step + 1, lr, s.learning_rate);
+    if (!Number.isFinite(value)) throw divergence(`the loss became ${value}`, epoch + 1, clock.step + 1, lr, s.learning_rate);
     total += value * idx.length;
   }
+  // The last update can overflow after its loss was taken; evaluation would then see NaN.
+  if (!allFinite(ctx.vars)) throw divergence('the weights overflowed', epoch + 1, clock.step, lr, s.learning_rate);
   return { loss: total / x.rows, lr };
+}
+
+function allFinite(vars: tf.Variable[]): boolean {
+  return tf.tidy(() => vars.every((v) => tf.all(tf.isFinite(v)).dataSync()[0] === 1));
 }
 
 function trainStep(ctx: EpochContext, idx: Int32Array, lr: number, dropoutSeed: number): number {
@@ -68,9 +87,9 @@ function trainStep(ctx: EpochContext, idx: Int32Array, lr: number, dropoutSeed: 
   return value;
 }
 
-function divergence(value: number, epoch: number, step: number, lr: number, base: number): TrainingError {
+function divergence(what: string, epoch: number, step: number, lr: number, base: number): TrainingError {
   return new TrainingError(
-    `training diverged: the loss became ${value} at epoch ${epoch}, step ${step} (learning rate ${lr.toPrecision(3)}); ` +
+    `training diverged: ${what} at epoch ${epoch}, step ${step} (learning rate ${lr.toPrecision(3)}); ` +
       `try a lower train.learning_rate (now ${base}, e.g. ${base / 10}) or set train.clip_norm`,
   );
 }

@@ -21,7 +21,12 @@ export interface HeadShape {
   numClasses: number;
 }
 
-/** Glorot-uniform kernels from the seeded generator, zero biases (the Keras defaults). */
+/**
+ * Glorot-uniform hidden kernels from the seeded generator, zero biases (the Keras defaults), and a
+ * zero output kernel, as in Big Transfer: the head starts at the uniform prediction, so where a
+ * linear head ends depends on the data, not on the draw (on Fashion-MNIST features this cut the
+ * spread of a linear head's test accuracy over 8 seeds from 3.5 to 0.5 points).
+ */
 export function initHead(shape: HeadShape, norm: { mean: Float32Array; std: Float32Array }, seed: number): Head {
   const widths = [shape.inputDim, ...shape.hidden, shape.numClasses];
   const layers = widths.slice(1).map((out, i) => {
@@ -29,8 +34,7 @@ export function initHead(shape: HeadShape, norm: { mean: Float32Array; std: Floa
     const limit = Math.sqrt(6 / (fanIn + out));
     const rng = createRng(deriveSeed(seed, 'init', i));
     const values = new Float32Array(fanIn * out);
-    const zeroLast = process.env.EXP_ZERO === '1' && i === widths.length - 2;
-    if (!zeroLast) for (let k = 0; k < values.length; k++) values[k] = (rng() * 2 - 1) * limit;
+    if (i < widths.length - 2) for (let k = 0; k < values.length; k++) values[k] = (rng() * 2 - 1) * limit;
     return {
       // Unnamed: engine-wide names would clash when repeats hold several heads at once.
       kernel: tf.variable(tf.tensor2d(values, [fanIn, out]), true),

@@ -5,7 +5,8 @@ import type { Spec } from '../spec/schema.js';
 import type { Logger } from '../util/log.js';
 import { deriveSeed } from '../util/random.js';
 import { autoMode, initialState, observe, resolveMode, type EarlyStoppingState } from './early-stopping.js';
-import { runEpoch, type EpochContext, type LabelledFeatures } from './epoch.js';
+import { runEpoch, type EpochContext, type LabelledFeatures, type StopReason } from './epoch.js';
+import { TrainingError } from '../errors.js';
 import { evaluateHead } from './evaluate.js';
 import { featureStats, headVariables, initHead, restoreHead, snapshotHead, type Head } from './head.js';
 import { classWeightVector } from './loss.js';
@@ -23,13 +24,15 @@ export interface TrainOptions {
   seed: number;
   log: Logger;
   now?: () => number;
+  /** Aborted on a cancel (SIGINT/SIGTERM): training stops, keeping the best epoch so far. */
+  signal?: AbortSignal;
 }
 
 export interface TrainResult {
   head: Head;
   history: EpochRecord[];
   bestEpoch: number;
-  stopped: 'completed' | 'early_stopping' | 'budget_reached';
+  stopped: 'completed' | 'early_stopping' | StopReason;
   seconds: number;
 }
 
@@ -42,7 +45,10 @@ export async function trainHead(train: LabelledFeatures, val: LabelledFeatures, 
   const head = initHead({ inputDim: train.x.dim, hidden: opts.head.hidden, numClasses: opts.labels.length }, norm, opts.seed);
   const vars = headVariables(head);
   const optimizer = createOptimizer(settings, vars);
-  const ctx: EpochContext = { head, vars, data: train, optimizer, settings, dropout: opts.head.dropout, classWeights, plateauScale: 1 };
+  const budgetMs = settings.max_minutes * 60_000;
+  const stopReason = (): StopReason | undefined =>
+    opts.signal?.aborted ? 'interrupted' : now() - started > budgetMs ? 'budget_reached' : undefined;
+  const ctx: EpochContext = { head, vars, data: train, optimizer, settings, dropout: opts.head.dropout, classWeights, plateauScale: 1, stopReason };
   const watch = watchers(settings, val.x.rows > 0);
   const history: EpochRecord[] = [];
   let best = snapshotHead(head);
@@ -50,7 +56,13 @@ export async function trainHead(train: LabelledFeatures, val: LabelledFeatures, 
   try {
     for (let epoch = 1; epoch <= settings.epochs; epoch++) {
       const epochStart = now();
-      const { loss, lr } = runEpoch(ctx, epoch - 1, deriveSeed(opts.seed, 'epoch', epoch));
+      const { loss, lr, stopped: cut } = await runEpoch(ctx, epoch - 1, deriveSeed(opts.seed, 'epoch', epoch));
+      if (cut) {
+        if (history.length === 0) throw stoppedBeforeFirstEpoch(cut, settings.max_minutes);
+        opts.log.warn(`training stopped during epoch ${epoch} (${cut === 'interrupted' ? 'cancelled' : `train.max_minutes ${settings.max_minutes} reached`}); keeping the best of ${history.length} complete epochs`);
+        stopped = cut;
+        break;
+      }
       const record = await epochRecord(head, val, opts.labels, epoch, loss, lr);
       history.push(record);
       const step = watch.observe(record);
@@ -58,13 +70,20 @@ export async function trainHead(train: LabelledFeatures, val: LabelledFeatures, 
       if (step.improved) best = snapshotHead(head);
       logEpoch(opts.log, record, settings.epochs, (now() - epochStart) / 1000, (now() - started) / 1000, step.improved);
       if (step.stop) { stopped = 'early_stopping'; break; }
-      if ((now() - started) / 60000 > settings.max_minutes && epoch < settings.epochs) { stopped = 'budget_reached'; break; }
+      const after = stopReason();
+      if (after && epoch < settings.epochs) { stopped = after; break; }
     }
   } finally {
     optimizer.dispose();
   }
   restoreHead(head, best);
   return { head, history, bestEpoch: watch.bestEpoch(), stopped, seconds: (now() - started) / 1000 };
+}
+
+function stoppedBeforeFirstEpoch(reason: StopReason, maxMinutes: number): TrainingError {
+  return reason === 'interrupted'
+    ? new TrainingError('training was cancelled before its first epoch finished: no model to evaluate')
+    : new TrainingError(`train.max_minutes (${maxMinutes}) was reached before the first epoch finished: raise it, or lower the data size or batch count`);
 }
 
 /** Early stopping and reduce-on-plateau, fed one epoch record at a time. */
@@ -85,8 +104,6 @@ function watchers(s: TrainSettings, hasValidation: boolean) {
       }
       const step = observe(state, monitored(record, es.monitor), record.epoch, es, mode);
       state = step.state;
-      const startFrom = Number(process.env.EXP_START ?? 0) * s.epochs;
-      if (record.epoch < startFrom) return { ...step, stop: false };
       return step;
     },
     plateauScale: () => plateau.scale,

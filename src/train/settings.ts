@@ -41,11 +41,11 @@ export function resolveTrainSettings(train: Spec['train']): TrainSettings {
     momentum: train.momentum ?? TRAIN_DEFAULTS.momentum,
     nesterov: train.nesterov ?? TRAIN_DEFAULTS.nesterov,
     label_smoothing: train.label_smoothing ?? TRAIN_DEFAULTS.label_smoothing,
-    schedule: resolveSchedule(schedule ?? {}, train.early_stopping),
+    schedule: resolveSchedule(schedule ?? {}),
   };
 }
 
-function resolveSchedule(s: NonNullable<Spec['train']['schedule']>, es: Spec['train']['early_stopping']): ScheduleSettings {
+function resolveSchedule(s: NonNullable<Spec['train']['schedule']>): ScheduleSettings {
   const type = s.type ?? TRAIN_DEFAULTS.schedule.type;
   const d = SCHEDULE_DEFAULTS;
   return {
@@ -56,8 +56,7 @@ function resolveSchedule(s: NonNullable<Spec['train']['schedule']>, es: Spec['tr
     min_lr: s.min_lr ?? d.min_lr,
     patience: s.patience ?? d.patience,
     factor: s.factor ?? d.factor,
-    // Reducing the rate when early stopping would soon give up on the same metric is the point.
-    monitor: s.monitor ?? (es === false ? 'val_loss' : es.monitor),
+    monitor: s.monitor ?? SCHEDULE_DEFAULTS.monitor,
   };
 }
 

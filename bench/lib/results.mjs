@@ -1,0 +1,73 @@
+// Appends a run record to bench/results.json and rewrites bench/RESULTS.md from the latest run.
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const TARGETS = {
+  cold_ratio: 0.7,
+  warm_ratio: 0.1,
+  accuracy_points: 1,
+  peak_rss_mib: 2048,
+};
+
+export function writeResults(dir, run) {
+  const record = { ...run, ratios: ratios(run), targets: verdicts(run) };
+  const file = path.join(dir, 'results.json');
+  const old = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : { runs: [] };
+  old.runs.push(record);
+  fs.writeFileSync(file, JSON.stringify(old, null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'RESULTS.md'), markdown(record));
+  console.log(`wrote ${file} and RESULTS.md`);
+}
+
+function ratios({ pytorch, ours_cold, ours_warm }) {
+  const r = (a, b) => +(a / b).toFixed(3);
+  return {
+    cold_ours_over_pytorch: r(ours_cold.wall_s, pytorch.wall_s),
+    warm_ours_over_pytorch_cold: r(ours_warm.wall_s, pytorch.wall_s),
+    features_ours_over_pytorch: r(ours_cold.features_s, pytorch.features_s),
+    head_training_ours_over_pytorch: r(ours_cold.train_s, pytorch.train_s),
+  };
+}
+
+function verdicts(run) {
+  const { cold_ours_over_pytorch: cold, warm_ours_over_pytorch_cold: warm } = ratios(run);
+  const gap = Math.abs(run.ours_cold.accuracy - run.pytorch.accuracy) * 100;
+  return {
+    cold_ratio: { target: `<= ${TARGETS.cold_ratio}`, value: cold, met: cold <= TARGETS.cold_ratio },
+    accuracy_gap_points: { target: `<= ${TARGETS.accuracy_points}`, value: +gap.toFixed(2), met: gap <= TARGETS.accuracy_points },
+    warm_ratio: { target: `<= ${TARGETS.warm_ratio}`, value: warm, met: warm <= TARGETS.warm_ratio },
+    cold_peak_rss_mib: { target: `<= ${TARGETS.peak_rss_mib}`, value: run.ours_cold.peak_rss_mib, met: run.ours_cold.peak_rss_mib <= TARGETS.peak_rss_mib },
+  };
+}
+
+const s = (x) => (x === undefined || x === null ? '-' : `${x.toFixed(1)} s`);
+const pct = (x) => (x === undefined ? '-' : `${(x * 100).toFixed(2)} %`);
+const mib = (x) => (x === null || x === undefined ? '-' : `${Math.round(x)} MiB`);
+
+function markdown(r) {
+  const rows = [
+    ['PyTorch (reference), cold', r.pytorch, '1.00'],
+    ['ours, cold (empty feature cache)', r.ours_cold, r.ratios.cold_ours_over_pytorch.toFixed(2)],
+    ['ours, warm re-run (cached features)', r.ours_warm, r.ratios.warm_ours_over_pytorch_cold.toFixed(2)],
+  ];
+  const table = rows.map(([name, m, ratio]) => `| ${name} | ${s(m.wall_s)} | ${ratio} | ${s(m.features_s)} | ${s(m.train_s)} | ${pct(m.accuracy)} | ${mib(m.peak_rss_mib)} |`);
+  const targets = Object.entries(r.targets).map(([k, t]) => `| ${k} | ${t.target} | ${t.value} | ${t.met ? 'met' : 'NOT met'} |`);
+  const m = r.machine;
+  return `# Benchmark results
+
+Latest run: ${r.date}, on ${m.nproc} cores (${m.cpu_model}), ${m.memory_gib} GiB, Node ${m.node}, PyTorch ${r.pytorch.torch} (${r.pytorch.threads} threads).
+Load average when it started: ${m.load_average.join(', ')} (other work on the machine slows every number).
+All runs are in [results.json](results.json); how to run and what the targets mean: [README.md](README.md).
+
+Job: Fashion-MNIST, ${r.job.train} train / ${r.job.validation} validation / ${r.job.test} test, ${r.job.size} px, frozen MobileNetV2 cut at \`${r.job.cut}\`, dense head (128, dropout 0.2), Adam, batch 64, ${r.job.epochs} epochs. Feature workers: ${r.job.workers}.
+Port check before timing: ${r.port_check.compared} images, max |ours - PyTorch| feature difference ${r.port_check.max_abs_diff.toExponential(2)} (features up to ${r.port_check.max_feature.toFixed(2)}).
+
+| run | wall time | ratio to PyTorch cold | features | head training | test accuracy | peak RSS |
+|---|---|---|---|---|---|---|
+${table.join('\n')}
+
+| target | wanted | measured | |
+|---|---|---|---|
+${targets.join('\n')}
+`;
+}

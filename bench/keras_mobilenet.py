@@ -126,7 +126,7 @@ def main(model_json, out_pt):
     model = keras_mobilenet_v2()
     load_into(model, read_keras_weights(model_json))
     torch.save(model.state_dict(), out_pt)
-    print(f'ported {model_json} -> {out_pt}')
+    print(json.dumps({'ported': model_json, 'state_dict': out_pt}))
 
 
 if __name__ == '__main__':

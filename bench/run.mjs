@@ -75,8 +75,8 @@ function python(label, script, args) {
 function portAndCheck(stateDict) {
   python('port', 'keras_mobilenet.py', [path.join(ROOT, MODEL_JSON), stateDict]);
   const cache = freshDir('cache-check');
-  ours('check', path.join(WORK, 'check.yml'), cache);
-  const check = python('check', 'check_features.py', [stateDict, JOB.cut, String(JOB.size), cache, path.join(WORK, 'check-data', 'test-images.gz')]);
+  ours('check-ours', path.join(WORK, 'check.yml'), cache);
+  const check = python('check-pytorch', 'check_features.py', [stateDict, JOB.cut, String(JOB.size), cache, path.join(WORK, 'check-data', 'test-images.gz')]);
   console.log(`port check: ${check.compared} images, max |ours - pytorch| = ${check.max_abs_diff.toExponential(2)} (features up to ${check.max_feature.toFixed(2)})`);
   if (!(check.max_abs_diff <= PORT_TOLERANCE)) throw new Error(`the ported PyTorch backbone differs from ours by ${check.max_abs_diff}: not timing anything`);
   return { compared: check.compared, max_abs_diff: check.max_abs_diff, max_feature: check.max_feature };

@@ -51,9 +51,11 @@ describe('tensorflow-gpu preflight', () => {
 
 describe('webgpu adapter report', () => {
   it('marks software Vulkan as a fallback adapter', () => {
-    const lavapipe = { info: { vendor: 'mesa', architecture: 'software', description: 'llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)' } };
-    expect(describeAdapter(lavapipe)).toEqual({ name: 'llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)', fallback: true });
-    expect(describeAdapter({ info: { vendor: 'nvidia', device: 'H100', isFallbackAdapter: false } })).toEqual({ name: 'nvidia H100', fallback: false });
+    const lavapipe = { info: { vendor: 'mesa', architecture: 'software', device: 'llvmpipe', description: 'llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)' } };
+    expect(describeAdapter(lavapipe)).toEqual({ name: 'llvmpipe, llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)', fallback: true });
+    // As Dawn reports an H100 over Vulkan.
+    const h100 = { info: { vendor: 'nvidia', architecture: '', device: 'nvidia-h100-80gb-hbm3', description: 'NVIDIA: 580.159.04 580.159.4.0', isFallbackAdapter: false } };
+    expect(describeAdapter(h100)).toEqual({ name: 'nvidia-h100-80gb-hbm3, NVIDIA: 580.159.04 580.159.4.0', fallback: false });
     expect(describeAdapter({ info: {}, isFallbackAdapter: true }).fallback).toBe(true);
   });
 });

@@ -16,7 +16,8 @@ beforeAll(async () => {
 
 async function onWebGpu(): Promise<void> {
   if (webgpu instanceof Error) {
-    throw new Error(`webgpu is unavailable: ${webgpu.message}\nThis test needs "${WEBGPU_INSTALL}" (npm ci installs both) and ${VULKAN_INSTALL}.`);
+    const what = /Vulkan/.test(webgpu.message) ? '' : `\nThese tests need "${WEBGPU_INSTALL}" (npm ci installs both) and ${VULKAN_INSTALL}.`;
+    throw new Error(`webgpu is unavailable: ${webgpu.message}${what}`);
   }
   await tf.setBackend('webgpu');
 }

@@ -42,7 +42,7 @@ describe('determinism', () => {
     const t = { optimizer: 'adamw', epochs: 4, clip_norm: 1, label_smoothing: 0.1, class_weights: 'balanced', schedule: { warmup_epochs: 0.5 } };
     const run = async (seed: number) => {
       const r = await trainHead(data.train, data.val, options(t, { seed, head: { hidden: [16], dropout: 0.3 } }));
-      const weights = snapshotHead(r.head).map((a) => Buffer.from(a.buffer).toString('hex'));
+      const weights = (await snapshotHead(r.head)).map((a) => Buffer.from(a.buffer).toString('hex'));
       disposeHead(r.head);
       return { weights, history: r.history };
     };

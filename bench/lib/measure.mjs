@@ -29,8 +29,15 @@ export function timed(label, logDir, cmd, args, env = {}) {
   const res = spawnSync('/usr/bin/time', ['-v', cmd, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   fs.writeFileSync(log, `${res.stdout}\n--- stderr ---\n${res.stderr}`);
-  const rss = res.stderr.match(/Maximum resident set size \(kbytes\): (\d+)/);
-  const measure = { wall_s: +wall.toFixed(2), peak_rss_mib: rss ? +(Number(rss[1]) / 1024).toFixed(1) : null, load_average_before: load };
+  const rss = timeField(res.stderr, 'Maximum resident set size \\(kbytes\\)');
+  const cpu = timeField(res.stderr, 'User time \\(seconds\\)') + timeField(res.stderr, 'System time \\(seconds\\)');
+  // CPU time is what other load on the machine changes least.
+  const measure = { wall_s: +wall.toFixed(2), cpu_s: +cpu.toFixed(2), peak_rss_mib: +(rss / 1024).toFixed(1), load_average_before: load };
   console.log(`${label}: ${wall.toFixed(1)} s, peak RSS ${measure.peak_rss_mib} MiB`);
   return { status: res.status, stdout: res.stdout, log, measure };
+}
+
+function timeField(text, name) {
+  const m = text.match(new RegExp(`${name}: ([0-9.]+)`));
+  return m ? Number(m[1]) : NaN;
 }

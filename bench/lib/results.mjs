@@ -40,7 +40,7 @@ function verdicts(run) {
   };
 }
 
-const s = (x) => (x === undefined || x === null ? '-' : `${x.toFixed(1)} s`);
+const s = (x) => (x === undefined || x === null || Number.isNaN(x) ? '-' : `${x.toFixed(1)} s`);
 const pct = (x) => (x === undefined ? '-' : `${(x * 100).toFixed(2)} %`);
 const mib = (x) => (x === null || x === undefined ? '-' : `${Math.round(x)} MiB`);
 
@@ -50,7 +50,7 @@ function markdown(r) {
     ['ours, cold (empty feature cache)', r.ours_cold, r.ratios.cold_ours_over_pytorch.toFixed(2)],
     ['ours, warm re-run (cached features)', r.ours_warm, r.ratios.warm_ours_over_pytorch_cold.toFixed(2)],
   ];
-  const table = rows.map(([name, m, ratio]) => `| ${name} | ${s(m.wall_s)} | ${ratio} | ${s(m.features_s)} | ${s(m.train_s)} | ${pct(m.accuracy)} | ${mib(m.peak_rss_mib)} |`);
+  const table = rows.map(([name, m, ratio]) => `| ${name} | ${s(m.wall_s)} | ${ratio} | ${s(m.features_s)} | ${s(m.train_s)} | ${pct(m.accuracy)} | ${mib(m.peak_rss_mib)} | ${s(m.cpu_s)} | ${m.load_average_before[0]} |`);
   const targets = Object.entries(r.targets).map(([k, t]) => `| ${k} | ${t.target} | ${t.value} | ${t.met ? 'met' : 'NOT met'} |`);
   const m = r.machine;
   return `# Benchmark results
@@ -62,8 +62,8 @@ All runs are in [results.json](results.json); how to run and what the targets me
 Job: Fashion-MNIST, ${r.job.train} train / ${r.job.validation} validation / ${r.job.test} test, ${r.job.size} px, frozen MobileNetV2 cut at \`${r.job.cut}\`, dense head (128, dropout 0.2), Adam, batch 64, ${r.job.epochs} epochs. Feature workers: ${r.job.workers}.
 Port check before timing: ${r.port_check.compared} images, max |ours - PyTorch| feature difference ${r.port_check.max_abs_diff.toExponential(2)} (features up to ${r.port_check.max_feature.toFixed(2)}).
 
-| run | wall time | ratio to PyTorch cold | features | head training | test accuracy | peak RSS |
-|---|---|---|---|---|---|---|
+| run | wall time | ratio to PyTorch cold | features | head training | test accuracy | peak RSS | CPU time (user + sys) | load average before |
+|---|---|---|---|---|---|---|---|---|
 ${table.join('\n')}
 
 | target | wanted | measured | |

@@ -9,9 +9,9 @@ const DAWN = 'webgpu';
 const TFJS_WEBGPU = '@tensorflow/tfjs-backend-webgpu';
 export const WEBGPU_INSTALL = `npm install ${DAWN}@0.6.2 ${TFJS_WEBGPU}@4.22.0`;
 export const VULKAN_INSTALL =
-  'a Vulkan driver and loader: on an NVIDIA machine the driver\'s Vulkan ICD (nvidia_icd.json; in a container set ' +
-  'NVIDIA_DRIVER_CAPABILITIES=compute,graphics) plus libvulkan1; without a GPU, Mesa\'s lavapipe >= 23 ' +
-  '(Debian 12: apt-get install -t bookworm-backports mesa-vulkan-drivers; Ubuntu: apt-get install mesa-vulkan-drivers)';
+  'a Vulkan driver and the loader libvulkan1: on an NVIDIA machine the driver\'s Vulkan ICD (libGLX_nvidia.so.0, which ' +
+  'needs libglvnd0; in a container NVIDIA_DRIVER_CAPABILITIES must include graphics); without a GPU, Mesa\'s lavapipe 25.x ' +
+  '(Debian 12: apt-get install -t bookworm-backports mesa-vulkan-drivers; its own 22.3 is too old for Dawn)';
 
 /** The parts of WebGPU's adapter used here (its full types come with the optional package). */
 interface GpuAdapter {
@@ -60,7 +60,8 @@ export async function probeAdapter(workspace: string): Promise<AdapterSummary> {
 
 export function describeAdapter(adapter: Pick<GpuAdapter, 'info' | 'isFallbackAdapter'>): AdapterSummary {
   const info = adapter.info ?? {};
-  const name = info.description || [info.vendor, info.device].filter(Boolean).join(' ') || 'unknown adapter';
+  // NVIDIA's description is only the driver version: the device id names the card.
+  const name = [info.device, info.description].filter(Boolean).join(', ') || info.vendor || 'unknown adapter';
   const software = /llvmpipe|lavapipe|swiftshader|software/i.test(`${name} ${info.architecture ?? ''}`);
   return { name, fallback: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter) || software };
 }
@@ -106,12 +107,16 @@ async function registerTfjsWebGpu(workspace: string): Promise<void> {
   if (tf.findBackendFactory('webgpu')) return;
   const entry = resolveOptional(TFJS_WEBGPU, workspace);
   if (!entry) throw new BackendError(`the webgpu backend needs ${TFJS_WEBGPU}: run "${WEBGPU_INSTALL}" in ${workspace}`);
-  // Its own copy of tfjs-core warns that the shared platform is set again; PROD silences that.
+  // Its own copy of tfjs-core warns that the shared platform is set again; PROD silences that, and
+  // is restored so that a failing backend initialisation still logs why.
+  const prod = tf.env().getBool('PROD');
   tf.env().set('PROD', true);
   try {
     requireFile(entry);
   } catch (err) {
     throw new BackendError(`${TFJS_WEBGPU} failed to load: ${(err as Error).message}`);
+  } finally {
+    tf.env().set('PROD', prod);
   }
   if (!tf.findBackendFactory('webgpu')) throw new BackendError(`${TFJS_WEBGPU} loaded but registered no backend into this tfjs engine`);
   if (dawn) dawn.versions[TFJS_WEBGPU] = packageVersion(entry, TFJS_WEBGPU);

@@ -53,20 +53,24 @@ export async function runEpoch(ctx: EpochContext, epoch: number, seed: number): 
     if (stopped) return { loss: NaN, lr, stopped };
     const idx = order.subarray(start, Math.min(start + s.batch_size, x.rows));
     lr = learningRateAt(s.learning_rate, s.schedule, clock, ctx.plateauScale);
-    const value = trainStep(ctx, idx, lr, deriveSeed(seed, 'dropout', clock.step));
+    const value = await trainStep(ctx, idx, lr, deriveSeed(seed, 'dropout', clock.step));
     if (!Number.isFinite(value)) throw divergence(`the loss became ${value}`, epoch + 1, clock.step + 1, lr, s.learning_rate);
     total += value * idx.length;
   }
   // The last update can overflow after its loss was taken; evaluation would then see NaN.
-  if (!allFinite(ctx.vars)) throw divergence('the weights overflowed', epoch + 1, clock.step, lr, s.learning_rate);
+  if (!(await allFinite(ctx.vars))) throw divergence('the weights overflowed', epoch + 1, clock.step, lr, s.learning_rate);
   return { loss: total / x.rows, lr };
 }
 
-function allFinite(vars: tf.Variable[]): boolean {
-  return tf.tidy(() => vars.every((v) => tf.all(tf.isFinite(v)).dataSync()[0] === 1));
+// Reads go through data(), not dataSync(): the WebGPU backend cannot read synchronously in Node.
+async function allFinite(vars: tf.Variable[]): Promise<boolean> {
+  const ok = tf.tidy(() => tf.stack(vars.map((v) => tf.all(tf.isFinite(v)))).all());
+  const value = (await ok.data())[0];
+  ok.dispose();
+  return value === 1;
 }
 
-function trainStep(ctx: EpochContext, idx: Int32Array, lr: number, dropoutSeed: number): number {
+async function trainStep(ctx: EpochContext, idx: Int32Array, lr: number, dropoutSeed: number): Promise<number> {
   const { x, y } = ctx.data;
   const k = ctx.head.layers[ctx.head.layers.length - 1].bias.shape[0];
   const yb = Int32Array.from(idx, (i) => y[i]);
@@ -82,7 +86,7 @@ function trainStep(ctx: EpochContext, idx: Int32Array, lr: number, dropoutSeed: 
     ctx.optimizer.step(clip === undefined ? g : clipByGlobalNorm(g, clip), lr);
     return value;
   });
-  const value = loss.dataSync()[0];
+  const value = (await loss.data())[0];
   loss.dispose();
   return value;
 }

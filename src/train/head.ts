@@ -71,8 +71,8 @@ export function headVariables(head: Head): tf.Variable[] {
 }
 
 /** A copy of every weight, to restore the best epoch later. */
-export function snapshotHead(head: Head): Float32Array[] {
-  return headVariables(head).map((v) => v.dataSync() as Float32Array).map((a) => a.slice());
+export async function snapshotHead(head: Head): Promise<Float32Array[]> {
+  return Promise.all(headVariables(head).map(async (v) => ((await v.data()) as Float32Array).slice()));
 }
 
 export function restoreHead(head: Head, snapshot: Float32Array[]): void {

@@ -51,7 +51,7 @@ export async function trainHead(train: LabelledFeatures, val: LabelledFeatures, 
   const ctx: EpochContext = { head, vars, data: train, optimizer, settings, dropout: opts.head.dropout, classWeights, plateauScale: 1, stopReason };
   const watch = watchers(settings, val.x.rows > 0);
   const history: EpochRecord[] = [];
-  let best = snapshotHead(head);
+  let best = await snapshotHead(head);
   let stopped: TrainResult['stopped'] = 'completed';
   try {
     for (let epoch = 1; epoch <= settings.epochs; epoch++) {
@@ -67,7 +67,7 @@ export async function trainHead(train: LabelledFeatures, val: LabelledFeatures, 
       history.push(record);
       const step = watch.observe(record);
       ctx.plateauScale = watch.plateauScale();
-      if (step.improved) best = snapshotHead(head);
+      if (step.improved) best = await snapshotHead(head);
       logEpoch(opts.log, record, settings.epochs, (now() - epochStart) / 1000, (now() - started) / 1000, step.improved);
       if (step.stop) { stopped = 'early_stopping'; break; }
       const after = stopReason();

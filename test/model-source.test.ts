@@ -4,13 +4,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT, ModelError } from '../src/errors.js';
 import { readModelSource, type ModelSourceOptions } from '../src/model/source.js';
 import { buildBackbone } from '../src/model/backbone.js';
 import { MAX_PARAMETERS } from '../src/model/weights-manifest.js';
 import { selectBackend } from '../src/backend/select.js';
 import { silentLogger } from '../src/util/log.js';
-import { denseSequential, EXAMPLE_MODEL_DIR, saveModel, writeModelFiles } from './helpers/models.js';
+import { denseSequential, EXAMPLE_MODEL_DIR, modelError, saveModel, writeModelFiles } from './helpers/models.js';
 import { startModelServer, type ModelServer } from './helpers/model-server.js';
 import { makeTmpRepo, type TmpRepo } from './helpers/tmp-repo.js';
 
@@ -23,16 +22,6 @@ beforeAll(async () => {
 });
 afterEach(() => repo?.remove());
 
-async function modelError(run: () => Promise<unknown>): Promise<ModelError> {
-  try {
-    await run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ModelError);
-    expect((err as ModelError).exitCode).toBe(EXIT.BAD_INPUT);
-    return err as ModelError;
-  }
-  throw new Error('expected a ModelError, but nothing was thrown');
-}
 
 /** A model.json with one 2x2 float32 weight (16 bytes) in `weights.bin`, unless overridden. */
 function writeBase(manifest: unknown = [{ paths: ['weights.bin'], weights: [{ name: 'w', shape: [2, 2], dtype: 'float32' }] }], weightBytes = 16): void {

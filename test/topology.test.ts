@@ -2,14 +2,13 @@
 // small models built here. Wrong layer names and impossible sizes are ModelErrors naming the key.
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EXIT, ModelError } from '../src/errors.js';
 import { tf } from '../src/backend/tf.js';
 import { selectBackend } from '../src/backend/select.js';
 import { silentLogger } from '../src/util/log.js';
 import { readModelSource, type ModelSource } from '../src/model/source.js';
 import { buildBackbone } from '../src/model/backbone.js';
 import { assertResizable, cutTopology, defaultCut, inputShape, layerNames, modelConfigOf, withInputSize, type Topology } from '../src/model/topology.js';
-import { denseSequential, EXAMPLE_MODEL_DIR, pooledFunctional, saveModel } from './helpers/models.js';
+import { denseSequential, EXAMPLE_MODEL_DIR, modelError, pooledFunctional, saveModel } from './helpers/models.js';
 
 let mobilenet: ModelSource;
 beforeAll(async () => {
@@ -17,16 +16,6 @@ beforeAll(async () => {
   mobilenet = await readModelSource('mobilenet_v2/model.json', path.join(EXAMPLE_MODEL_DIR, 'model.json'));
 });
 
-async function modelError(run: () => unknown): Promise<ModelError> {
-  try {
-    await run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ModelError);
-    expect((err as ModelError).exitCode).toBe(EXIT.BAD_INPUT);
-    return err as ModelError;
-  }
-  throw new Error('expected a ModelError, but nothing was thrown');
-}
 
 /** A ModelSource for a model built in this process. */
 async function sourceOf(model: tf.LayersModel): Promise<ModelSource> {

@@ -11,7 +11,7 @@ import { verifyCommand } from './verify.js';
 import { onInterrupt } from '../util/interrupt.js';
 
 const USAGE = `usage:
-  finetune run      [--spec ${DEFAULT_SPEC_FILE}] [--out DIR] [--backend auto|tensorflow-gpu|webgpu|tensorflow|wasm|cpu] [--baseline FILE] [--no-cache]
+  finetune run      [--spec ${DEFAULT_SPEC_FILE}] [--out DIR] [--backend auto|tensorflow-gpu|webgpu|tensorflow|wasm|cpu] [--baseline FILE] [--no-cache] [--resume]
   finetune validate [--spec ${DEFAULT_SPEC_FILE}]
   finetune gate     --candidate report.json [--baseline report.json] [--spec ${DEFAULT_SPEC_FILE}] [--out DIR]
   finetune verify   DIR
@@ -25,6 +25,7 @@ const OPTIONS = {
   baseline: { type: 'string' },
   candidate: { type: 'string' },
   'no-cache': { type: 'boolean', default: false },
+  resume: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -53,9 +54,10 @@ async function dispatch(argv: string[], log: Logger): Promise<number> {
         backend: parseBackendChoice(values.backend),
         baselinePath: values.baseline,
         noCache: values['no-cache'],
+        resume: values.resume,
         log,
       }).finally(interrupt.dispose);
-      if (result.report.status === 'interrupted') log.warn('the run was cancelled: the report is marked interrupted');
+      if (result.report.status === 'interrupted') log.warn('the run was cancelled: the report is marked interrupted; `finetune run --resume` continues from the last complete epoch');
       log.info(`\nverdict: ${result.report.verdict.toUpperCase()} (accuracy ${result.report.metrics.accuracy.toFixed(4)}, f1_macro ${result.report.metrics.f1_macro.toFixed(4)})`);
       log.info(`report: ${result.reportPath}\nsummary: ${result.markdownPath}\nmodel: ${result.modelDir} (sha256 ${result.modelSha256})`);
       return result.exitCode;

@@ -16,6 +16,7 @@ import type { GateResult, Report } from '../report/types.js';
 import type { Logger } from '../util/log.js';
 import { exitCodeFor } from '../gate/evaluate.js';
 import { EXIT } from '../errors.js';
+import { checkpointDir, removeCheckpoint } from '../train/checkpoint.js';
 
 export interface RunOptions {
   specPath: string;
@@ -31,6 +32,8 @@ export interface RunOptions {
   findArtifact?: ArtifactLookup;
   /** Aborted on a cancel: training stops, and the run still writes a report marked interrupted. */
   signal?: AbortSignal;
+  /** Continue training from the checkpoint an interrupted or budget-stopped run left in the output dir. */
+  resume?: boolean;
 }
 
 export interface RunResult extends WrittenOutputs {
@@ -51,7 +54,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   log.info(`data: ${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test examples, ${data.classes.length} classes`);
   const cacheDir = opts.noCache ? undefined : (opts.cacheDir ?? defaultCacheDir());
   const feats = await computeFeatures(spec, root, data, { cacheDir, backend: backend.name }, log);
-  const trained = await trainRepeats(spec, feats, data.classes, log, opts.signal);
+  const outDir = path.resolve(opts.outDir ?? path.join(root, spec.output.dir));
+  const trained = await trainRepeats(spec, feats, data.classes, log, opts.signal, { dir: checkpointDir(outDir), resume: opts.resume ?? false });
   const testPrint = testSetFingerprint(data.test, data.classes);
   const resolved = await resolveBaseline({
     spec, root, overridePath: opts.baselinePath, classes: data.classes, test: data.test, testSetSha256: testPrint.sha256, findArtifact: opts.findArtifact, log,
@@ -64,7 +68,6 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     ),
     resolved.missing,
   );
-  const outDir = path.resolve(opts.outDir ?? path.join(root, spec.output.dir));
   const report: Report = {
     schema_version: 1,
     name: spec.name,
@@ -106,6 +109,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const written = writeReports(outDir, report);
   const preprocess = feats.preprocess ? { ...feats.preprocess, input_order: 'NHWC', grayscale_to_rgb: 'replicate', alpha: 'dropped' } : { features: 'raw csv columns', standardisation: 'folded into the first layer' };
   const bundle = await writeBundle(outDir, report, { saved, labels: data.classes, preprocess, task: spec.task });
+  // Only an interrupted or budget-stopped run has anything left to resume.
+  if (report.status === 'complete') removeCheckpoint(checkpointDir(outDir));
   const exitCode = report.status === 'interrupted' ? EXIT.TRAINING_FAILED : exitCodeFor(gate, spec.gate.on_inconclusive);
   return { report, exitCode, retentionDays: spec.output.retention_days, outDir, ...written, ...bundle };
 }

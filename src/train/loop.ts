@@ -4,16 +4,18 @@ import type { EpochRecord } from '../report/types.js';
 import type { Spec } from '../spec/schema.js';
 import type { Logger } from '../util/log.js';
 import { deriveSeed } from '../util/random.js';
-import { autoMode, initialState, observe, resolveMode, type EarlyStoppingState } from './early-stopping.js';
 import { runEpoch, type EpochContext, type LabelledFeatures, type StopReason } from './epoch.js';
 import { TrainingError } from '../errors.js';
 import { evaluateHead } from './evaluate.js';
-import { featureStats, headVariables, initHead, restoreHead, snapshotHead, type Head } from './head.js';
+import { trainingFingerprint } from './checkpoint-fingerprint.js';
+import type { CheckpointOptions } from './checkpoint.js';
+import { featureStats, headVariables, initHead, restoreHead, snapshotHead, type Head, type HeadShape } from './head.js';
 import { classWeightVector } from './loss.js';
 import { createOptimizer } from './optimizer.js';
 import { logEpoch } from './progress.js';
-import { initialPlateau, observePlateau } from './schedule.js';
-import { resolveTrainSettings, type TrainSettings } from './settings.js';
+import { saveProgress, startProgress, type Checkpointing } from './resume.js';
+import { resolveTrainSettings } from './settings.js';
+import { watchers } from './watchers.js';
 
 export type { LabelledFeatures } from './epoch.js';
 
@@ -26,6 +28,8 @@ export interface TrainOptions {
   now?: () => number;
   /** Aborted on a cancel (SIGINT/SIGTERM): training stops, keeping the best epoch so far. */
   signal?: AbortSignal;
+  /** Saves the state after every epoch to `dir`; with `resume`, continues from the checkpoint there. */
+  checkpoint?: CheckpointOptions;
 }
 
 export interface TrainResult {
@@ -42,7 +46,8 @@ export async function trainHead(train: LabelledFeatures, val: LabelledFeatures, 
   const settings = resolveTrainSettings(opts.train);
   const classWeights = classWeightVector(settings.class_weights, opts.labels, train.y);
   const norm = featureStats(train.x.data, train.x.rows, train.x.dim);
-  const head = initHead({ inputDim: train.x.dim, hidden: opts.head.hidden, numClasses: opts.labels.length }, norm, opts.seed);
+  const shape: HeadShape = { inputDim: train.x.dim, hidden: opts.head.hidden, numClasses: opts.labels.length };
+  const head = initHead(shape, norm, opts.seed);
   const vars = headVariables(head);
   const optimizer = createOptimizer(settings, vars);
   const budgetMs = settings.max_minutes * 60_000;
@@ -50,25 +55,32 @@ export async function trainHead(train: LabelledFeatures, val: LabelledFeatures, 
     opts.signal?.aborted ? 'interrupted' : now() - started > budgetMs ? 'budget_reached' : undefined;
   const ctx: EpochContext = { head, vars, data: train, optimizer, settings, dropout: opts.head.dropout, classWeights, plateauScale: 1, stopReason };
   const watch = watchers(settings, val.x.rows > 0);
-  const history: EpochRecord[] = [];
-  let best = await snapshotHead(head);
-  let stopped: TrainResult['stopped'] = 'completed';
+  const ckpt: Checkpointing | undefined = opts.checkpoint && {
+    ...opts.checkpoint,
+    fingerprint: trainingFingerprint({ settings, shape, dropout: opts.head.dropout, labels: opts.labels, seed: opts.seed, train, val }),
+  };
+  const progress = await startProgress(ctx, watch, ckpt, opts.log);
+  const elapsed = () => progress.priorSeconds + (now() - started) / 1000;
+  let stopped: TrainResult['stopped'] = progress.earlyStopped ? 'early_stopping' : 'completed';
   try {
-    for (let epoch = 1; epoch <= settings.epochs; epoch++) {
+    for (let epoch = progress.nextEpoch; epoch <= settings.epochs && !progress.earlyStopped; epoch++) {
       const epochStart = now();
       const { loss, lr, stopped: cut } = await runEpoch(ctx, epoch - 1, deriveSeed(opts.seed, 'epoch', epoch));
       if (cut) {
-        if (history.length === 0) throw stoppedBeforeFirstEpoch(cut, settings.max_minutes);
-        opts.log.warn(`training stopped during epoch ${epoch} (${cut === 'interrupted' ? 'cancelled' : `train.max_minutes ${settings.max_minutes} reached`}); keeping the best of ${history.length} complete epochs`);
+        if (progress.history.length === 0) throw stoppedBeforeFirstEpoch(cut, settings.max_minutes);
+        opts.log.warn(`training stopped during epoch ${epoch} (${cut === 'interrupted' ? 'cancelled' : `train.max_minutes ${settings.max_minutes} reached`}); keeping the best of ${progress.history.length} complete epochs`);
         stopped = cut;
         break;
       }
       const record = await epochRecord(head, val, opts.labels, epoch, loss, lr);
-      history.push(record);
+      progress.history.push(record);
       const step = watch.observe(record);
       ctx.plateauScale = watch.plateauScale();
-      if (step.improved) best = await snapshotHead(head);
-      logEpoch(opts.log, record, settings.epochs, (now() - epochStart) / 1000, (now() - started) / 1000, step.improved);
+      if (step.improved) progress.best = await snapshotHead(head);
+      Object.assign(progress, { nextEpoch: epoch + 1, earlyStopped: step.stop });
+      // Saved before the progress line, so a cancel prompted by that line finds it on disk.
+      if (ckpt) await saveProgress(ctx, watch, ckpt, progress, elapsed());
+      logEpoch(opts.log, record, settings.epochs, (now() - epochStart) / 1000, elapsed(), step.improved);
       if (step.stop) { stopped = 'early_stopping'; break; }
       const after = stopReason();
       if (after && epoch < settings.epochs) { stopped = after; break; }
@@ -76,8 +88,8 @@ export async function trainHead(train: LabelledFeatures, val: LabelledFeatures, 
   } finally {
     optimizer.dispose();
   }
-  restoreHead(head, best);
-  return { head, history, bestEpoch: watch.bestEpoch(), stopped, seconds: (now() - started) / 1000 };
+  restoreHead(head, progress.best);
+  return { head, history: progress.history, bestEpoch: watch.bestEpoch(), stopped, seconds: elapsed() };
 }
 
 function stoppedBeforeFirstEpoch(reason: StopReason, maxMinutes: number): TrainingError {
@@ -85,34 +97,6 @@ function stoppedBeforeFirstEpoch(reason: StopReason, maxMinutes: number): Traini
     ? new TrainingError('training was cancelled before its first epoch finished: no model to evaluate')
     : new TrainingError(`train.max_minutes (${maxMinutes}) was reached before the first epoch finished: raise it, or lower the data size or batch count`);
 }
-
-/** Early stopping and reduce-on-plateau, fed one epoch record at a time. */
-function watchers(s: TrainSettings, hasValidation: boolean) {
-  const es = s.early_stopping === false ? undefined : s.early_stopping;
-  const mode = es ? resolveMode(es) : 'max';
-  let state: EarlyStoppingState = initialState(mode);
-  // Without validation data the plateau schedule watches the training loss.
-  const plateauOn = s.schedule.type === 'plateau';
-  const plateauKey = hasValidation ? s.schedule.monitor : 'loss';
-  let plateau = initialPlateau(autoMode(plateauKey));
-  return {
-    observe(record: EpochRecord): { improved: boolean; stop: boolean } {
-      if (plateauOn) plateau = observePlateau(plateau, monitored(record, plateauKey), autoMode(plateauKey), s.schedule);
-      if (!es) {
-        state = { ...state, bestEpoch: record.epoch };
-        return { improved: true, stop: false };
-      }
-      const step = observe(state, monitored(record, es.monitor), record.epoch, es, mode);
-      state = step.state;
-      return step;
-    },
-    plateauScale: () => plateau.scale,
-    bestEpoch: () => state.bestEpoch,
-  };
-}
-
-// Monitors were checked against what an epoch record holds when the settings were resolved.
-const monitored = (record: EpochRecord, key: string): number => record[key] ?? NaN;
 
 async function epochRecord(head: Head, val: LabelledFeatures, labels: string[], epoch: number, loss: number, lr: number): Promise<EpochRecord> {
   const record: EpochRecord = { epoch, loss, val_loss: NaN };

@@ -13,7 +13,18 @@ export type OptimizerConfig = Pick<TrainSettings, 'optimizer' | 'weight_decay' |
 export interface HeadOptimizer {
   /** One update of every variable; `grads` are in the order of the variables. */
   step(grads: tf.Tensor[], learningRate: number): void;
+  /** A copy of the step count and every slot, for a checkpoint. */
+  getState(): Promise<OptimizerState>;
+  /** Puts back what getState returned, so the next step is the one that would have followed. */
+  setState(state: OptimizerState): void;
   dispose(): void;
+}
+
+export interface OptimizerState {
+  /** Steps taken so far (Adam's bias correction depends on it). */
+  step: number;
+  /** The slots of each variable in turn, in the variables' order. */
+  slots: Float32Array[];
 }
 
 type Update = (v: tf.Variable, g: tf.Tensor, slots: tf.Variable[], lr: number, t: number) => tf.Tensor;
@@ -33,6 +44,16 @@ export function createOptimizer(cfg: OptimizerConfig, vars: tf.Variable[]): Head
           v.assign(decay ? v.sub(delta).sub(decay) : v.sub(delta));
         }),
       );
+    },
+    // Reads go through data(): the WebGPU backend cannot read synchronously in Node.
+    getState: async () => ({ step: t, slots: await Promise.all(slots.flat().map(async (s) => ((await s.data()) as Float32Array).slice())) }),
+    setState(state) {
+      const flat = slots.flat();
+      if (state.slots.length !== flat.length || state.slots.some((a, i) => a.length !== flat[i].size)) {
+        throw new Error(`optimizer state does not fit: ${state.slots.length} slots for ${flat.length}`);
+      }
+      t = state.step;
+      tf.tidy(() => flat.forEach((s, i) => s.assign(tf.tensor(state.slots[i], s.shape))));
     },
     dispose: () => slots.flat().forEach((s) => s.dispose()),
   };

@@ -2,28 +2,26 @@
 // tfjs saves them (model.json + one weights file).
 import fs from 'node:fs';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { tf } from '../../src/backend/tf.js';
+import { serialiseModel, type SavedModel } from '../../src/model/export.js';
+import { EXIT, ModelError } from '../../src/errors.js';
 
-export interface SavedFiles {
-  modelJson: Record<string, unknown>;
-  weights: Uint8Array;
-}
+export type SavedFiles = SavedModel;
 
-/** Serialises a model through tf.io.withSaveHandler, as tfjs would write it to disk. */
-export async function saveModel(model: tf.LayersModel, weightsFile = 'weights.bin'): Promise<SavedFiles> {
-  let out: SavedFiles | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      const data = tf.io.CompositeArrayBuffer.join(a.weightData as tf.io.WeightData);
-      out = {
-        modelJson: { format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: [weightsFile], weights: a.weightSpecs }] },
-        weights: new Uint8Array(data),
-      };
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  if (!out) throw new Error('nothing saved');
-  return out;
+/** Serialises a model the way the project writes bundles (model.json + one weights file). */
+export const saveModel = (model: tf.LayersModel): Promise<SavedModel> => serialiseModel(model);
+
+/** Runs `run` and returns the ModelError it throws (exit 2), failing when it throws nothing else. */
+export async function modelError(run: () => unknown): Promise<ModelError> {
+  try {
+    await run();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ModelError);
+    expect((err as ModelError).exitCode).toBe(EXIT.BAD_INPUT);
+    return err as ModelError;
+  }
+  throw new Error('expected a ModelError, but nothing was thrown');
 }
 
 /** 8x8x3 -> conv -> flatten -> dense(8) -> dense(3): a Dense sits before the default cut. */

@@ -1,0 +1,142 @@
+// The convolution gradient kernels added to wasm give the cpu backend's gradients, for the shapes
+// MobileNetV2 trains with, and a small conv net trains on wasm to the cpu backend's losses.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '../src/backend/tf.js';
+import { selectBackend } from '../src/backend/select.js';
+import { registerWasmGradKernels } from '../src/backend/wasm-grad-kernels.js';
+import { silentLogger } from '../src/util/log.js';
+import { convNet, trainLosses } from './helpers/tiny-nets.js';
+
+type Shape4 = [number, number, number, number];
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+
+interface Case {
+  name: string;
+  x: Shape4;
+  filter: Shape4;
+  strides: number;
+  pad: Pad;
+  depthwise?: boolean;
+  /** Keras ZeroPadding2D before the convolution, as in MobileNetV2's stem. */
+  zeroPad?: [[number, number], [number, number]];
+}
+
+const CASES: Case[] = [
+  { name: 'depthwise 3x3 stride 1 same', x: [4, 12, 12, 32], filter: [3, 3, 32, 1], strides: 1, pad: 'same', depthwise: true },
+  { name: 'depthwise 3x3 stride 2 same, even input (asymmetric pad)', x: [4, 12, 12, 24], filter: [3, 3, 24, 1], strides: 2, pad: 'same', depthwise: true },
+  { name: 'depthwise 3x3 stride 2 same, odd non-square input', x: [3, 13, 11, 8], filter: [3, 3, 8, 1], strides: 2, pad: 'same', depthwise: true },
+  { name: 'depthwise 3x3 stride 2 valid after ZeroPadding', x: [2, 12, 12, 16], filter: [3, 3, 16, 1], strides: 2, pad: 'valid', depthwise: true, zeroPad: [[0, 1], [0, 1]] },
+  { name: 'depthwise 3x3 stride 1 valid, multiplier 2', x: [2, 9, 9, 6], filter: [3, 3, 6, 2], strides: 1, pad: 'valid', depthwise: true },
+  { name: 'depthwise 5x5 stride 2 explicit pad', x: [2, 11, 10, 4], filter: [5, 5, 4, 1], strides: 2, pad: [[0, 0], [1, 3], [2, 0], [0, 0]], depthwise: true },
+  { name: 'conv 1x1 expand', x: [4, 6, 6, 24], filter: [1, 1, 24, 144], strides: 1, pad: 'same' },
+  { name: 'conv 1x1 project', x: [4, 6, 6, 144], filter: [1, 1, 144, 24], strides: 1, pad: 'valid' },
+  { name: 'conv 1x1 stride 2', x: [2, 7, 8, 16], filter: [1, 1, 16, 8], strides: 2, pad: 'same' },
+  { name: 'conv 3x3 stride 2 valid after ZeroPadding (stem)', x: [4, 32, 32, 3], filter: [3, 3, 3, 16], strides: 2, pad: 'valid', zeroPad: [[0, 1], [0, 1]] },
+  { name: 'conv 3x3 stride 1 same', x: [2, 10, 10, 8], filter: [3, 3, 8, 12], strides: 1, pad: 'same' },
+  { name: 'conv 3x3 stride 2 same, odd non-square input', x: [2, 9, 12, 5], filter: [3, 3, 5, 7], strides: 2, pad: 'same' },
+  { name: 'conv 3x3 stride 2 explicit pad', x: [2, 9, 9, 4], filter: [3, 3, 4, 6], strides: 2, pad: [[0, 0], [2, 0], [1, 1], [0, 0]] },
+];
+
+/** A deterministic stream of uniform numbers in [-1, 1) (a 32-bit LCG). */
+function seeded(seed: number): (n: number) => Float32Array {
+  let s = seed >>> 0;
+  return (n) =>
+    Float32Array.from({ length: n }, () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return (s / 2 ** 32) * 2 - 1;
+    });
+}
+
+/** dL/dx and dL/dfilter for L = sum(y^2) / 2 (so dy = y), read back as plain arrays. */
+async function gradients(c: Case, xv: Float32Array, fv: Float32Array): Promise<Float32Array[]> {
+  const x = tf.tensor4d(xv, c.x);
+  const filter = tf.tensor4d(fv, c.filter);
+  const loss = (a: tf.Tensor, w: tf.Tensor): tf.Scalar => {
+    const input = (c.zeroPad ? tf.pad(a, [[0, 0], ...c.zeroPad, [0, 0]]) : a) as tf.Tensor4D;
+    const y = c.depthwise ? tf.depthwiseConv2d(input, w as tf.Tensor4D, c.strides, c.pad) : tf.conv2d(input, w as tf.Tensor4D, c.strides, c.pad);
+    return tf.mul(tf.sum(tf.square(y)), 0.5);
+  };
+  const grads = tf.grads(loss)([x, filter]);
+  const values = await Promise.all(grads.map((g) => g.data() as Promise<Float32Array>));
+  tf.dispose([x, filter, ...grads]);
+  return values;
+}
+
+/** The largest difference, relative to the largest magnitude of the reference. */
+function relativeError(got: Float32Array, want: Float32Array): number {
+  let diff = 0;
+  let scale = 1e-12;
+  want.forEach((w, i) => {
+    diff = Math.max(diff, Math.abs(got[i] - w));
+    scale = Math.max(scale, Math.abs(w));
+  });
+  return diff / scale;
+}
+
+async function onBoth<T>(run: () => Promise<T>): Promise<{ cpu: T; wasm: T }> {
+  await tf.setBackend('cpu');
+  const cpu = await run();
+  await tf.setBackend('wasm');
+  return { cpu, wasm: await run() };
+}
+
+beforeAll(async () => {
+  await selectBackend('wasm', silentLogger);
+  registerWasmGradKernels();
+});
+
+describe('wasm convolution gradients', () => {
+  it.each(CASES)('$name: dx and dW equal the cpu backend\'s', async (c) => {
+    const random = seeded(c.x.reduce((a, b) => a * b) + c.filter[3]);
+    const xv = random(tf.util.sizeFromShape(c.x));
+    const fv = random(tf.util.sizeFromShape(c.filter));
+    const { cpu, wasm } = await onBoth(() => gradients(c, xv, fv));
+    expect(relativeError(wasm[0], cpu[0]), 'dx').toBeLessThan(1e-4);
+    expect(relativeError(wasm[1], cpu[1]), 'dW').toBeLessThan(1e-4);
+  });
+
+  it('computes the filter gradient of an NCHW convolution', async () => {
+    const random = seeded(7);
+    const [xv, dyv] = [random(2 * 5 * 9 * 9), random(2 * 6 * 5 * 5)];
+    const attrs = { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 5, 6] };
+    const run = async (): Promise<Float32Array> => {
+      const inputs = { x: tf.tensor4d(xv, [2, 5, 9, 9]), dy: tf.tensor4d(dyv, [2, 6, 5, 5]) };
+      const dw = tf.engine().runKernel(tf.Conv2DBackpropFilter, inputs, attrs) as tf.Tensor;
+      const values = (await dw.data()) as Float32Array;
+      tf.dispose([dw, inputs.x, inputs.dy]);
+      return values;
+    };
+    const { cpu, wasm } = await onBoth(run);
+    expect(relativeError(wasm, cpu)).toBeLessThan(1e-4);
+  });
+
+  it('is the adjoint of a dilated depthwise convolution (cpu ignores dilation in its gradients)', async () => {
+    await tf.setBackend('wasm');
+    const random = seeded(11);
+    const [x, w, dy] = [tf.tensor4d(random(2 * 10 * 10 * 3), [2, 10, 10, 3]), tf.tensor4d(random(3 * 3 * 3 * 2), [3, 3, 3, 2]), tf.tensor4d(random(2 * 10 * 10 * 6), [2, 10, 10, 6])];
+    const attrs = { strides: 1, dilations: 2, pad: 'same' };
+    const dx = tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter: w }, { ...attrs, inputShape: x.shape }) as tf.Tensor;
+    const dw = tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x, dy }, { ...attrs, filterShape: w.shape }) as tf.Tensor;
+    const y = tf.depthwiseConv2d(x, w, 1, 'same', 'NHWC', 2);
+    // <conv(x, w), dy> = <x, dx> = <w, dW>
+    const [ydy, xdx, wdw] = await Promise.all([tf.sum(tf.mul(y, dy)), tf.sum(tf.mul(x, dx)), tf.sum(tf.mul(w, dw))].map(async (t) => (await t.data())[0]));
+    expect(xdx).toBeCloseTo(ydy, 3);
+    expect(wdw).toBeCloseTo(ydy, 3);
+    tf.dispose([x, w, dy, dx, dw, y]);
+  });
+
+  it('leaves no tensor behind', async () => {
+    await tf.setBackend('wasm');
+    const c = CASES[1];
+    const before = tf.memory().numTensors;
+    await gradients(c, seeded(3)(tf.util.sizeFromShape(c.x)), seeded(4)(tf.util.sizeFromShape(c.filter)));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('trains a conv net (conv2d, depthwise, batch norm, relu6) with Adam to the cpu backend\'s losses', async () => {
+    const steps = 10;
+    const { cpu, wasm } = await onBoth(() => trainLosses(convNet, steps));
+    expect(cpu[steps - 1]).toBeLessThan(cpu[0]);
+    wasm.forEach((l, i) => expect(l, `step ${i}`).toBeCloseTo(cpu[i], 4));
+  });
+});

@@ -40,7 +40,7 @@ export async function rescoreBaselineModel(input: RescoreInput): Promise<LoadedB
     const result = classificationMetrics(yTrue, yPred, labels);
     const metrics = { ...result.metrics, loss: crossEntropy(probs, labels.length, yTrue) };
     return {
-      report: { source: 'model', path: shownAs, metrics },
+      report: { source: 'model', path: shownAs, metrics, per_class: result.perClass },
       model: { metrics, labels, test_set_sha256: input.testSetSha256, predictions: { y_true: Array.from(yTrue), y_pred: Array.from(yPred) } },
     };
   } finally {

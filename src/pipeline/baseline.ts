@@ -102,7 +102,7 @@ export function readBaselineFile(file: string, shownAs: string): LoadedBaseline 
     throw new ConfigError(`gate.baseline.path: ${shownAs} holds no metrics (expected a report.json or an object of metric values)`);
   }
   return {
-    report: { source: 'file', path: shownAs, metrics: numeric },
+    report: { source: 'file', path: shownAs, metrics: numeric, ...(Array.isArray(obj.per_class) ? { per_class: obj.per_class } : {}) },
     model: {
       metrics: numeric,
       labels: obj.confusion_matrix?.labels ?? [],

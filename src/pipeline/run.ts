@@ -16,6 +16,7 @@ import type { GateResult, Report } from '../report/types.js';
 import type { Logger } from '../util/log.js';
 import { exitCodeFor } from '../gate/evaluate.js';
 import { EXIT } from '../errors.js';
+import { guardMemory } from './out-of-memory.js';
 import { checkpointDir, removeCheckpoint } from '../train/checkpoint.js';
 
 export interface RunOptions {
@@ -53,9 +54,13 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const data = loadDataset(spec, root, log);
   log.info(`data: ${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test examples, ${data.classes.length} classes`);
   const cacheDir = opts.noCache ? undefined : (opts.cacheDir ?? defaultCacheDir());
-  const feats = await computeFeatures(spec, root, data, { cacheDir, backend: backend.name }, log);
+  const feats = await guardMemory('feature extraction', 'lower model.input.size, or use a backend with more memory (tensorflow, webgpu)', () =>
+    computeFeatures(spec, root, data, { cacheDir, backend: backend.name }, log),
+  );
   const outDir = path.resolve(opts.outDir ?? path.join(root, spec.output.dir));
-  const trained = await trainRepeats(spec, feats, data.classes, log, opts.signal, { dir: checkpointDir(outDir), resume: opts.resume ?? false });
+  const trained = await guardMemory('training', 'lower train.batch_size or model.head.hidden', () =>
+    trainRepeats(spec, feats, data.classes, log, opts.signal, { dir: checkpointDir(outDir), resume: opts.resume ?? false }),
+  );
   const testPrint = testSetFingerprint(data.test, data.classes);
   const resolved = await resolveBaseline({
     spec, root, overridePath: opts.baselinePath, classes: data.classes, test: data.test, testSetSha256: testPrint.sha256, findArtifact: opts.findArtifact, log,

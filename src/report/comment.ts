@@ -1,9 +1,13 @@
 // The PR comment: the verdict and gate first, details folded away.
 import type { Report } from './types.js';
-import { confusionTable, gateTable, metricsTable, perClassTable, verdictLine } from './markdown.js';
+import { confusionTable, gateTable, metricsTable, perClassTable, verdictLine, worstClass, classF1Delta } from './markdown.js';
+
+const signedText = (v: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(4)}`;
 
 export function renderCommentBody(r: Report): string {
-  const worst = [...r.per_class].sort((a, b) => a.f1 - b.f1)[0];
+  const delta = classF1Delta(r);
+  const worst = worstClass(r, delta);
+  const change = worst && delta(worst.label, worst.f1) !== undefined ? `, ${signedText(delta(worst.label, worst.f1) as number)} vs baseline` : '';
   return [
     `### finetune: ${r.name}`,
     '',
@@ -11,7 +15,7 @@ export function renderCommentBody(r: Report): string {
     '',
     gateTable(r),
     '',
-    worst ? `Weakest class: **${worst.label}** (f1 ${worst.f1.toFixed(4)}, recall ${worst.recall.toFixed(4)}).` : '',
+    worst ? `Weakest class: **${worst.label}** (f1 ${worst.f1.toFixed(4)}${change}, recall ${worst.recall.toFixed(4)}).` : '',
     '',
     '<details><summary>All metrics against the baseline</summary>',
     '',

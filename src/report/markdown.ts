@@ -29,12 +29,34 @@ export function metricsTable(r: Report): string {
   return ['| metric | value | baseline | delta |', '|---|---|---|---|', ...rows].join('\n');
 }
 
+/** Per class; with a comparable baseline, each class's F1 change, and the class that fell most called out. */
 export function perClassTable(r: Report): string {
-  const worst = [...r.per_class].sort((a, b) => a.f1 - b.f1)[0];
-  const rows = r.per_class.map(
-    (c) => `| ${c.label}${c === worst ? ' (worst)' : ''} | ${fmt(c.precision)} | ${fmt(c.recall)} | ${fmt(c.f1)} | ${c.support} |`,
-  );
-  return ['| class | precision | recall | f1 | support |', '|---|---|---|---|---|', ...rows].join('\n');
+  const base = comparableBaselineClasses(r);
+  const delta = classF1Delta(r);
+  const worst = worstClass(r, delta);
+  const rows = r.per_class.map((c) => {
+    const d = base ? ` ${signed(delta(c.label, c.f1))} |` : '';
+    return `| ${c.label}${c === worst ? ' (worst)' : ''} | ${fmt(c.precision)} | ${fmt(c.recall)} | ${fmt(c.f1)} |${d} ${c.support} |`;
+  });
+  const head = base ? '| class | precision | recall | f1 | f1 vs baseline | support |' : '| class | precision | recall | f1 | support |';
+  const sep = base ? '|---|---|---|---|---|---|' : '|---|---|---|---|---|';
+  return [head, sep, ...rows].join('\n');
+}
+
+function comparableBaselineClasses(r: Report): Report['per_class'] | undefined {
+  return r.baseline.ignored_reason ? undefined : r.baseline.per_class;
+}
+
+/** A class's F1 change against a comparable baseline, or undefined. */
+export function classF1Delta(r: Report): (label: string, f1: number) => number | undefined {
+  const baseF1 = new Map((comparableBaselineClasses(r) ?? []).map((c) => [c.label, c.f1]));
+  return (label, f1) => (baseF1.has(label) ? f1 - (baseF1.get(label) as number) : undefined);
+}
+
+/** The class with the largest F1 drop against the baseline, else the lowest F1. */
+export function worstClass(r: Report, delta: (label: string, f1: number) => number | undefined = () => undefined): Report['per_class'][number] | undefined {
+  const key = (c: Report['per_class'][number]) => delta(c.label, c.f1) ?? c.f1;
+  return [...r.per_class].sort((a, b) => key(a) - key(b))[0];
 }
 
 export function confusionTable(r: Report): string {

@@ -42,6 +42,8 @@ export interface BaselineReport {
   source: 'none' | 'file' | 'artifact' | 'model';
   path?: string;
   metrics?: MetricValues;
+  /** Per class, when the baseline has it (a report.json, or a re-scored model). */
+  per_class?: PerClassReport[];
   /** Why the baseline was not used for deltas (e.g. a different test set), when it was not. */
   ignored_reason?: string;
 }

@@ -3,7 +3,7 @@
 // MobileNetV2, from layer --from to --to plus a Dense head, on each backend. On wasm it runs on the
 // gradient kernels of src/backend/wasm-grad-kernels.ts (stock wasm cannot train a conv layer).
 //   node bench/finetune-step.mjs [--from block_14_expand] [--to out_relu] [--size 96] [--batch 16]
-//                                [--steps 5] [--backends wasm,cpu]
+//                                [--steps 3] [--backends wasm,cpu]
 // The TypeScript sources are loaded through vite (a dev dependency); the example model is made
 // by scripts/prepare-example-model.mjs when missing.
 import { spawnSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
 import { createServer } from 'vite';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,7 +23,7 @@ const { values: opts } = parseArgs({
     to: { type: 'string', default: 'out_relu' },
     size: { type: 'string', default: '96' },
     batch: { type: 'string', default: '16' },
-    steps: { type: 'string', default: '5' },
+    steps: { type: 'string', default: '3' },
     backends: { type: 'string', default: 'wasm,cpu' },
   },
 });
@@ -39,7 +40,7 @@ const vite = await createServer({
   configFile: false,
   logLevel: 'error',
   appType: 'custom',
-  server: { middlewareMode: true, hmr: false, watch: null },
+  server: { middlewareMode: true, hmr: false, ws: false, watch: null },
   optimizeDeps: { noDiscovery: true },
 });
 const load = (file) => vite.ssrLoadModule(file);
@@ -69,21 +70,29 @@ function slice(full, from, to) {
     outputs.set(layer.name, layer.apply(inbound.length === 1 ? inbound[0] : inbound));
   }
   const pooled = tf.layers.globalAveragePooling2d({}).apply(outputs.get(to));
-  const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 10 }).apply(pooled) });
+  const head = tf.layers.dense({ units: 10 });
+  const model = tf.model({ inputs: input, outputs: head.apply(pooled) });
+  const [kernel] = head.getWeights();
+  // Seeded, so that both backends start from the same weights and give the same losses.
+  head.setWeights([tf.tensor(uniform(kernel.size, 2, 0.1), kernel.shape), tf.zeros([10])]);
   model.trainable = true;
   return model;
+}
+
+/** `n` seeded numbers in [-scale, scale) (a 32-bit LCG). */
+function uniform(n, seed, scale) {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 32) * 2 * scale - scale;
+  });
 }
 
 /** A seeded batch for the sliced model's input, and one-hot labels. */
 function batchFor(model) {
   const shape = [batch, ...model.inputs[0].shape.slice(1)];
-  let s = 1;
-  const values = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32) * 4 - 2;
-  });
   const labels = tf.oneHot(tf.tensor1d(Int32Array.from({ length: batch }, (_, i) => i % 10), 'int32'), 10);
-  return { x: tf.tensor(values, shape), y: labels };
+  return { x: tf.tensor(uniform(shape.reduce((a, b) => a * b, 1), 1, 2), shape), y: labels };
 }
 
 async function measure(backend) {

@@ -35,6 +35,7 @@ const CASES: Case[] = [
   { name: 'conv 3x3 stride 1 same', x: [2, 10, 10, 8], filter: [3, 3, 8, 12], strides: 1, pad: 'same' },
   { name: 'conv 3x3 stride 2 same, odd non-square input', x: [2, 9, 12, 5], filter: [3, 3, 5, 7], strides: 2, pad: 'same' },
   { name: 'conv 3x3 stride 2 explicit pad', x: [2, 9, 9, 4], filter: [3, 3, 4, 6], strides: 2, pad: [[0, 0], [2, 0], [1, 1], [0, 0]] },
+  { name: 'conv 3x3 pad wider than the filter', x: [2, 6, 6, 3], filter: [3, 3, 3, 4], strides: 1, pad: [[0, 0], [3, 0], [0, 4], [0, 0]] },
 ];
 
 /** A deterministic stream of uniform numbers in [-1, 1) (a 32-bit LCG). */
@@ -123,6 +124,32 @@ describe('wasm convolution gradients', () => {
     expect(xdx).toBeCloseTo(ydy, 3);
     expect(wdw).toBeCloseTo(ydy, 3);
     tf.dispose([x, w, dy, dx, dw, y]);
+  });
+
+  it('tiles by broadcasting, and hands other tilings to wasm\'s own kernel', async () => {
+    const random = seeded(5);
+    const cases: Array<[number[], number[], 'float32' | 'int32']> = [
+      [[1, 1, 1, 6], [2, 3, 4, 1], 'float32'],
+      [[1, 5], [3, 1], 'int32'],
+      [[2, 3], [2, 2], 'float32'],
+    ];
+    for (const [shape, reps, dtype] of cases) {
+      const values = random(tf.util.sizeFromShape(shape)).map((v) => (dtype === 'int32' ? Math.round(v * 10) : v));
+      const { cpu, wasm } = await onBoth(async () => {
+        const t = tf.tile(tf.tensor(values, shape, dtype), reps);
+        const out = { shape: t.shape, dtype: t.dtype, values: Array.from(await t.data()) };
+        t.dispose();
+        return out;
+      });
+      expect(wasm).toEqual(cpu);
+    }
+  });
+
+  it('registers once: a second call changes nothing', () => {
+    const before = [tf.Conv2DBackpropInput, tf.Tile, tf.Conv2DBackpropFilter].map((k) => tf.getKernel(k, 'wasm').kernelFunc);
+    registerWasmGradKernels();
+    const after = [tf.Conv2DBackpropInput, tf.Tile, tf.Conv2DBackpropFilter].map((k) => tf.getKernel(k, 'wasm').kernelFunc);
+    expect(after).toEqual(before);
   });
 
   it('leaves no tensor behind', async () => {

@@ -15,7 +15,7 @@ export function writeResults(dir, run) {
   const old = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : { runs: [] };
   old.runs.push(record);
   fs.writeFileSync(file, JSON.stringify(old, null, 2) + '\n');
-  fs.writeFileSync(path.join(dir, 'RESULTS.md'), markdown(record));
+  fs.writeFileSync(path.join(dir, 'RESULTS.md'), markdown(record) + history(old.runs));
   console.log(`wrote ${file} and RESULTS.md`);
 }
 
@@ -26,6 +26,7 @@ function ratios({ pytorch, ours_cold, ours_warm }) {
     warm_ours_over_pytorch_cold: r(ours_warm.wall_s, pytorch.wall_s),
     features_ours_over_pytorch: r(ours_cold.features_s, pytorch.features_s),
     head_training_ours_over_pytorch: r(ours_cold.train_s, pytorch.train_s),
+    cold_cpu_time_ours_over_pytorch: ours_cold.cpu_s ? r(ours_cold.cpu_s, pytorch.cpu_s) : null,
   };
 }
 
@@ -50,7 +51,7 @@ function markdown(r) {
     ['ours, cold (empty feature cache)', r.ours_cold, r.ratios.cold_ours_over_pytorch.toFixed(2)],
     ['ours, warm re-run (cached features)', r.ours_warm, r.ratios.warm_ours_over_pytorch_cold.toFixed(2)],
   ];
-  const table = rows.map(([name, m, ratio]) => `| ${name} | ${s(m.wall_s)} | ${ratio} | ${s(m.features_s)} | ${s(m.train_s)} | ${pct(m.accuracy)} | ${mib(m.peak_rss_mib)} | ${s(m.cpu_s)} | ${m.load_average_before[0]} |`);
+  const table = rows.map(([name, m, ratio]) => `| ${name} | ${s(m.wall_s)} | ${ratio} | ${s(m.features_s)} | ${s(m.train_s)} | ${pct(m.accuracy)} | ${mib(m.peak_rss_mib)} | ${s(m.cpu_s)} | ${m.load_average_before[0].toFixed(2)} |`);
   const targets = Object.entries(r.targets).map(([k, t]) => `| ${k} | ${t.target} | ${t.value} | ${t.met ? 'met' : 'NOT met'} |`);
   const m = r.machine;
   return `# Benchmark results
@@ -69,5 +70,17 @@ ${table.join('\n')}
 | target | wanted | measured | |
 |---|---|---|---|
 ${targets.join('\n')}
+`;
+}
+
+/** Every run so far: how much the times move between runs on a shared machine. */
+function history(runs) {
+  const lines = runs.map((r) => `| ${r.date.slice(0, 16).replace('T', ' ')} | ${s(r.pytorch.wall_s)} | ${s(r.ours_cold.wall_s)} | ${r.ratios.cold_ours_over_pytorch.toFixed(2)} | ${s(r.ours_warm.wall_s)} | ${r.ratios.warm_ours_over_pytorch_cold.toFixed(2)} | ${r.ratios.cold_cpu_time_ours_over_pytorch?.toFixed(2) ?? '-'} |`);
+  return `
+## All runs
+
+| date (UTC) | PyTorch cold | ours cold | ratio | ours warm | ratio | CPU-time ratio, cold |
+|---|---|---|---|---|---|---|
+${lines.join('\n')}
 `;
 }

@@ -1,20 +1,62 @@
-// The convolution gradients that stock wasm lacks, written as ops that wasm runs natively (XNNPACK
-// matMul and depthwise convolution, fast pad/slice/multiply/sum). Tensors are NHWC.
+// Convolution gradients written as ops that wasm runs natively and fast: XNNPACK convolutions and
+// matrix products, plus pads, transposes and reshapes. Tensors are NHWC.
 import { tf } from './tf.js';
-import { padForTaps, taps, type ConvInfo } from './wasm-grad-taps.js';
+import { transposedInput, windowExtent, type ConvInfo } from './wasm-grad-geometry.js';
 
-/** dW of conv2d: the input's taps (im2col) times dy, as one matrix product. */
+/**
+ * dW of conv2d. With batch and channels swapped, the sum over images and output positions is
+ * itself a convolution: of the input, with dy as the filter, dilated by the stride.
+ */
 export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, info: ConvInfo): tf.Tensor4D {
-  const [n, h, w, cin] = x.shape;
-  const cout = info.filterShape[3];
-  const m = n * info.outHeight * info.outWidth;
-  const dy2d = dy.as2D(m, cout);
-  if (isPointwise(info)) return transposedProduct(x.as2D(m, cin), dy2d).reshape(info.filterShape);
-  // Channels first, so that each tap is a [cin, m] block and the blocks stack along axis 0 in the
-  // filter's (row, col, cin) order.
-  const xt = tf.transpose(x, [3, 0, 1, 2]).as4D(cin * n, h, w, 1);
-  const cols = tf.concat(taps(padForTaps(xt, info), info).map((t) => t.reshape([cin, m])), 0);
-  return tf.matMul(cols, dy2d).reshape(info.filterShape);
+  if (isPointwise(info)) {
+    const [cin, cout] = [x.shape[3], dy.shape[3]];
+    const m = x.size / cin;
+    return transposedProduct(x.as2D(m, cin), dy.as2D(m, cout)).reshape(info.filterShape);
+  }
+  const xt = tf.transpose(windowExtent(x, info), [3, 1, 2, 0]);
+  const kernel = tf.transpose(dy, [1, 2, 0, 3]);
+  const dw = tf.conv2d(xt, kernel, 1, 'valid', 'NHWC', [info.strideHeight, info.strideWidth]);
+  return tf.transpose(dw, [1, 2, 0, 3]);
+}
+
+/** dx of conv2d: the transposed convolution, with the filter turned by 180 degrees. */
+export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, info: ConvInfo): tf.Tensor4D {
+  const [, , cin, cout] = filter.shape;
+  if (isPointwise(info)) {
+    const m = dy.size / cout;
+    return tf.matMul(dy.as2D(m, cout), tf.transpose(filter.as2D(cin, cout))).reshape(info.inShape);
+  }
+  const turned = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
+  return tf.conv2d(transposedInput(dy, info), turned, 1, 'valid');
+}
+
+/**
+ * dW of a depthwise convolution: as for conv2d, with (image, channel) pairs as the channels of
+ * one image, then summed over the images.
+ */
+export function depthwiseFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, info: ConvInfo): tf.Tensor4D {
+  const [kh, kw, channels, multiplier] = info.filterShape;
+  const [n, oh, ow] = dy.shape;
+  const extent = windowExtent(x, info);
+  const xt = tf.transpose(extent, [1, 2, 0, 3]).as4D(1, extent.shape[1], extent.shape[2], n * channels);
+  const kernel = multiplier === 1
+    ? tf.transpose(dy, [1, 2, 0, 3])
+    : tf.transpose(dy.reshape([n, oh, ow, channels, multiplier]), [1, 2, 0, 3, 4]);
+  // The forward op has a stride or a dilation, never both: here they trade places.
+  const strides: [number, number] = [info.dilationHeight, info.dilationWidth];
+  const dilations: [number, number] = [info.strideHeight, info.strideWidth];
+  const perImage = tf.depthwiseConv2d(xt, kernel.as4D(oh, ow, n * channels, multiplier), strides, 'valid', 'NHWC', dilations);
+  return tf.sum(perImage.reshape([kh * kw, n, channels * multiplier]), 1).reshape(info.filterShape);
+}
+
+/** dx of a depthwise convolution: the transposed convolution, with the filter turned by 180 degrees. */
+export function depthwiseInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, info: ConvInfo): tf.Tensor4D {
+  const [kh, kw, channels, multiplier] = info.filterShape;
+  const [n, h, w] = info.inShape;
+  const turned = tf.reverse(filter, [0, 1]).as4D(kh, kw, channels * multiplier, 1);
+  const dilations: [number, number] = [info.dilationHeight, info.dilationWidth];
+  const dx = tf.depthwiseConv2d(transposedInput(dy, info), turned, 1, 'valid', 'NHWC', dilations);
+  return multiplier === 1 ? dx : dx.reshape([n, h, w, channels, multiplier]).sum(4);
 }
 
 /** A 1x1, stride 1, unpadded convolution: a matrix product over every pixel. */
@@ -28,55 +70,4 @@ function isPointwise(info: ConvInfo): boolean {
 function transposedProduct(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor {
   if (a.size <= b.size) return tf.matMul(tf.transpose(a), b);
   return tf.transpose(tf.matMul(tf.transpose(b), a));
-}
-
-/** dW of a depthwise convolution: per channel, each tap times dy, summed over batch and space. */
-export function depthwiseFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, info: ConvInfo): tf.Tensor4D {
-  const [, , channels, multiplier] = info.filterShape;
-  const [n, oh, ow] = dy.shape;
-  const grouped = multiplier === 1 ? dy : dy.reshape([n, oh, ow, channels, multiplier]);
-  const sums = taps(padForTaps(x, info), info).map((t) => {
-    const spread = multiplier === 1 ? t : t.reshape([n, oh, ow, channels, 1]);
-    return tf.sum(tf.mul(spread, grouped), [0, 1, 2]);
-  });
-  return tf.stack(sums).reshape(info.filterShape);
-}
-
-/**
- * dx of a depthwise convolution: the transposed convolution, i.e. a stride-1 depthwise convolution
- * of dy (zeros between its rows and columns when strided) with the filter turned by 180 degrees.
- */
-export function depthwiseInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, info: ConvInfo): tf.Tensor4D {
-  const [kh, kw, channels, multiplier] = info.filterShape;
-  const [n, h, w] = info.inShape;
-  const spread = interleaveZeros(dy, info.strideHeight, info.strideWidth);
-  const top = info.effectiveFilterHeight - 1 - info.padInfo.top;
-  const left = info.effectiveFilterWidth - 1 - info.padInfo.left;
-  const bottom = h + info.effectiveFilterHeight - 1 - top - spread.shape[1];
-  const right = w + info.effectiveFilterWidth - 1 - left - spread.shape[2];
-  const padded = padOrCrop(spread, [top, bottom], [left, right]);
-  const turned = tf.reverse(filter, [0, 1]).reshape([kh, kw, channels * multiplier, 1]);
-  const dx = tf.depthwiseConv2d(padded, turned as tf.Tensor4D, 1, 'valid', 'NHWC', [info.dilationHeight, info.dilationWidth]);
-  return multiplier === 1 ? dx : dx.reshape([n, h, w, channels, multiplier]).sum(4);
-}
-
-/** dy with stride-1 zeros after each row and column: [n, oh * sh, ow * sw, c]. */
-function interleaveZeros(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
-  if (sh === 1 && sw === 1) return dy;
-  const [n, oh, ow, c] = dy.shape;
-  const spread = tf.pad(dy.reshape([n, oh, 1, ow, 1, c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
-  return spread.reshape([n, oh * sh, ow * sw, c]);
-}
-
-/** Pads the spatial axes by the positive amounts, then cuts the negative ones off. */
-function padOrCrop(x: tf.Tensor4D, rows: [number, number], cols: [number, number]): tf.Tensor4D {
-  const grow = (v: number): number => Math.max(v, 0);
-  const cut = (v: number): number => Math.max(-v, 0);
-  const padded = rows.some((v) => v > 0) || cols.some((v) => v > 0)
-    ? tf.pad(x, [[0, 0], rows.map(grow) as [number, number], cols.map(grow) as [number, number], [0, 0]])
-    : x;
-  if (![...rows, ...cols].some((v) => v < 0)) return padded;
-  const [n, ph, pw, c] = padded.shape;
-  const size = [n, ph - cut(rows[0]) - cut(rows[1]), pw - cut(cols[0]) - cut(cols[1]), c];
-  return tf.slice(padded, [0, cut(rows[0]), cut(cols[0]), 0], size);
 }

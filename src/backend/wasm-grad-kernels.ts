@@ -1,21 +1,38 @@
 // Stock wasm has no kernels for the filter gradients of convolutions nor the input gradient of a
-// depthwise one, so no convolution layer could train on it. These compose them from native ops.
+// depthwise one, so no convolution layer could train on it; its Conv2DBackpropInput and Tile (used
+// by the batch-norm gradient) are plain loops. These are composed of ops wasm runs fast.
 import { tf } from './tf.js';
-import { conv2dFilterGrad, depthwiseFilterGrad, depthwiseInputGrad } from './wasm-grad-conv.js';
+import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './wasm-grad-conv.js';
+import { tileByBroadcast } from './wasm-grad-tile.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 type Shape4 = [number, number, number, number];
 
-/** Registers the missing kernels for 'wasm'; leaves alone any that wasm has (or was given) already. */
+const replacements = new WeakSet<tf.KernelFunc>();
+
+/** Registers the kernels for 'wasm'. Idempotent; keeps any gradient kernel wasm already has. */
 export function registerWasmGradKernels(): void {
-  const kernels: Record<string, tf.KernelFunc> = {
+  const missing: Record<string, tf.KernelFunc> = {
     [tf.Conv2DBackpropFilter]: conv2dBackpropFilter,
     [tf.DepthwiseConv2dNativeBackpropFilter]: depthwiseBackpropFilter,
     [tf.DepthwiseConv2dNativeBackpropInput]: depthwiseBackpropInput,
   };
-  for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
+  for (const [kernelName, kernelFunc] of Object.entries(missing)) {
     if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
   }
+  replaceStock(tf.Conv2DBackpropInput, conv2dBackpropInput);
+  replaceStock(tf.Tile, tileByBroadcast);
+}
+
+/** Puts `fast` in front of wasm's own kernel, which it may hand the call to. */
+function replaceStock(kernelName: string, fast: (params: KernelParams, stock: tf.KernelFunc) => tf.TensorInfo | tf.TensorInfo[]): void {
+  const stock = tf.getKernel(kernelName, 'wasm');
+  if (!stock || replacements.has(stock.kernelFunc)) return;
+  const kernelFunc: tf.KernelFunc = (params) => fast(params, stock.kernelFunc);
+  replacements.add(kernelFunc);
+  // setupFunc stays: it binds the native function that the stock kernel still calls.
+  tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel({ ...stock, kernelFunc });
 }
 
 /**
@@ -25,6 +42,15 @@ export function registerWasmGradKernels(): void {
 function input(info: tf.TensorInfo | undefined, name: string): tf.Tensor4D {
   if (!(info instanceof tf.Tensor)) throw new Error(`wasm gradient kernel: input ${name} is not a tensor of this engine`);
   return info as tf.Tensor4D;
+}
+
+/** NHWC tensors through conv2dInputGrad; anything else to wasm's own kernel. */
+function conv2dBackpropInput(params: KernelParams, stock: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = params.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  const { dy, filter } = params.inputs;
+  if (dataFormat === 'NCHW' || !(dy instanceof tf.Tensor) || !(filter instanceof tf.Tensor)) return stock(params);
+  const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as Shape4, strides, 1, pad, dimRoundingMode);
+  return tf.tidy(() => conv2dInputGrad(dy as tf.Tensor4D, filter as tf.Tensor4D, info));
 }
 
 function conv2dBackpropFilter({ inputs, attrs }: KernelParams): tf.Tensor {

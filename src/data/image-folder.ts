@@ -79,7 +79,7 @@ export function readImageFolder(root: string, scan: FolderScan, classIndex: Map<
       try {
         const bytes = readImageFile(abs);
         decodeImage(bytes);
-        examples.push({ id: rel, label, sha256: sha256(bytes), image: () => decodeImage(fs.readFileSync(abs)) });
+        examples.push({ id: rel, label, sha256: sha256(bytes), file: abs, image: () => decodeImage(fs.readFileSync(abs)) });
       } catch (err) {
         bad.push({ file: rel, reason: (err as Error).message });
       }

@@ -14,6 +14,8 @@ export interface Example {
   /** sha256 of the example's content; keys the feature cache and the test-set fingerprint. */
   sha256: string;
   image?: () => DecodedImage;
+  /** image-folder: the checked absolute path, so a feature worker can read and decode it itself. */
+  file?: string;
   /** Numeric features (csv). */
   values?: Float32Array;
 }

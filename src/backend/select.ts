@@ -4,6 +4,7 @@ import path from 'node:path';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { tf, cpuBackendClass } from './tf.js';
 import { findWasmDir } from './wasm-paths.js';
+import { registerWasmGradKernels } from './wasm-grad-kernels.js';
 import { BACKEND_CHOICES, BackendError, firstLine, tfVersions, type BackendChoice, type BackendInfo } from './types.js';
 import { hasNvidiaGpu, initNative } from './native.js';
 import { initWebGpu } from './webgpu.js';
@@ -73,6 +74,8 @@ async function initWasm(requested: BackendChoice): Promise<BackendInfo> {
   // The bundled wasm loader refers to a bare __dirname, which ESM does not define.
   (globalThis as Record<string, unknown>).__dirname ??= dir;
   setWasmPaths(dir.endsWith(path.sep) ? dir : dir + path.sep);
+  // Stock wasm lacks the conv gradient kernels that backbone fine-tuning needs.
+  registerWasmGradKernels();
   if (!(await tf.setBackend('wasm'))) throw new BackendError('the wasm backend failed to initialise');
   await tf.ready();
   return { requested, name: 'wasm', tfBackend: 'wasm', device: 'cpu (WebAssembly SIMD, 1 thread)', versions: tfVersions() };

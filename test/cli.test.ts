@@ -97,3 +97,12 @@ output: { dir: out-impossible }
     expect(bad.stderr).toMatch(/no layer named "block_13_expand_relux".*close names: block_13_expand_relu/);
   });
 });
+
+describe('keys this version cannot honour yet', () => {
+  it('model.trainable > 0 is refused (exit 2), not silently trained frozen', () => {
+    const repo = makeTinyRepo({ spec: defaultSpec('').replace('cut: block_13_expand_relu', 'cut: block_13_expand_relu\n  trainable: 2') });
+    const res = finetune(['validate'], repo);
+    expect(res.status).toBe(2);
+    expect(res.stderr).toMatch(/model\.trainable: unfreezing base layers \(2\) is not available/);
+  });
+});

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { loadSpec, findRepoRoot } from '../spec/load.js';
 import { loadDataset } from '../data/load.js';
 import { loadBase } from '../pipeline/features.js';
+import { refuseUnsupported } from '../pipeline/run.js';
 import { selectBackend } from '../backend/select.js';
 import type { Logger } from '../util/log.js';
 import { EXIT } from '../errors.js';
@@ -10,6 +11,7 @@ import { EXIT } from '../errors.js';
 export async function validateCommand(specPath: string, log: Logger): Promise<number> {
   const root = findRepoRoot(path.dirname(path.resolve(specPath)));
   const { spec } = loadSpec(specPath, { root });
+  refuseUnsupported(spec);
   log.info(`spec: ${specPath} is valid (name ${spec.name}, task ${spec.task})`);
   const data = loadDataset(spec, root, log);
   log.info(`data: ${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test; classes: ${data.classes.join(', ')}`);

@@ -15,7 +15,8 @@ import { defaultCacheDir } from '../features/cache.js';
 import type { GateResult, Report } from '../report/types.js';
 import type { Logger } from '../util/log.js';
 import { exitCodeFor } from '../gate/evaluate.js';
-import { EXIT } from '../errors.js';
+import { ConfigError, EXIT } from '../errors.js';
+import type { Spec } from '../spec/schema.js';
 import { guardMemory } from './out-of-memory.js';
 import { checkpointDir, removeCheckpoint } from '../train/checkpoint.js';
 
@@ -50,6 +51,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const root = findRepoRoot(path.dirname(path.resolve(opts.specPath)));
   const loaded = loadSpec(opts.specPath, { root });
   const { spec } = loaded;
+  refuseUnsupported(spec);
   const backend = await selectBackend(opts.backend, log, root);
   const data = loadDataset(spec, root, log);
   log.info(`data: ${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test examples, ${data.classes.length} classes`);
@@ -118,6 +120,15 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   if (report.status === 'complete') removeCheckpoint(checkpointDir(outDir));
   const exitCode = report.status === 'interrupted' ? EXIT.TRAINING_FAILED : exitCodeFor(gate, spec.gate.on_inconclusive);
   return { report, exitCode, retentionDays: spec.output.retention_days, outDir, ...written, ...bundle };
+}
+
+/** Keys the schema accepts but this version cannot honour yet: an error, never silently ignored. */
+export function refuseUnsupported(spec: Spec): void {
+  if (spec.model.trainable > 0) {
+    throw new ConfigError(
+      `model.trainable: unfreezing base layers (${spec.model.trainable}) is not available in this version yet; use 0 to train a new head on the frozen base`,
+    );
+  }
 }
 
 function runStatus(stopped: string): Report['status'] {

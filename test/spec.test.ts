@@ -11,20 +11,12 @@ import { specJsonSchema } from '../src/spec/json-schema.js';
 import { findRepoRoot, loadSpec, parseSpec } from '../src/spec/load.js';
 import { isHttpsUrl, resolveInRepo } from '../src/spec/paths.js';
 import { DEFAULT_SPEC_FILE, METRIC_NAMES, type Spec } from '../src/spec/schema.js';
+import { SPEC_HEAD } from './helpers/spec-text.js';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'specs');
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
 
-/** Lines 1-7 of every inline spec; line numbers in the assertions count from here. */
-const HEAD = `version: 1
-name: demo
-task: image-classification
-model:
-  base: models/base/model.json
-data:
-  format: image-folder
-  train: data/train
-`;
+const HEAD = SPEC_HEAD;
 
 function configError(run: () => unknown): ConfigError {
   try {

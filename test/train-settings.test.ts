@@ -4,17 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
 import { parseSpec } from '../src/spec/load.js';
 import { resolveTrainSettings } from '../src/train/settings.js';
+import { SPEC_HEAD } from './helpers/spec-text.js';
 
-/** Lines 1-8 of every inline spec; `train:` is line 9. */
-const HEAD = `version: 1
-name: demo
-task: image-classification
-model:
-  base: models/base/model.json
-data:
-  format: image-folder
-  train: data/train
-`;
+const HEAD = SPEC_HEAD;
 
 const settings = (train: string) => resolveTrainSettings(parseSpec(`${HEAD}train:\n${train}`, 'finetune.yml').train);
 

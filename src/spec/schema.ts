@@ -2,82 +2,16 @@
 // is strict so a misspelt key is an error, not a silently ignored setting. Each leaf carries the
 // phrase that says what is allowed; src/spec/errors.ts turns it into "expected <phrase>, got <value>".
 import { z } from 'zod';
-import { lexicalPathProblem } from './paths.js';
 
 export const DEFAULT_SPEC_FILE = 'finetune.yml';
 
-export const METRIC_NAMES = [
-  'accuracy',
-  'precision_macro',
-  'recall_macro',
-  'f1_macro',
-  'precision_weighted',
-  'recall_weighted',
-  'f1_weighted',
-  'f1_micro',
-  'loss',
-] as const;
-export type MetricName = (typeof METRIC_NAMES)[number];
+export { METRIC_NAMES, TASKS, DATA_FORMATS, OPTIMIZERS, BASELINE_SOURCES, MONITOR_NAMES, type MetricName } from './schema-fields.js';
 
-export const TASKS = ['image-classification', 'tabular-classification'] as const;
-export const DATA_FORMATS = ['image-folder', 'idx', 'csv'] as const;
-export const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'rmsprop'] as const;
-export const BASELINE_SOURCES = ['none', 'file', 'artifact', 'model'] as const;
-/** Early stopping may watch any metric, on the training data or (prefixed `val_`) on validation. */
-export const MONITOR_NAMES = [...METRIC_NAMES, ...METRIC_NAMES.map((m) => `val_${m}` as const)] as const;
+import { bool, fraction01, int, num, oneOf, onObjects, repoPath, strict, text, TASKS, DATA_FORMATS, BASELINE_SOURCES } from './schema-fields.js';
+import { TrainSchema } from './schema-train.js';
 
-interface Range {
-  min?: number;
-  max?: number;
-  gt?: number;
-  lt?: number;
-}
+export { SCHEDULE_TYPES, TRAIN_DEFAULTS, SCHEDULE_DEFAULTS, type ScheduleType } from './schema-train.js';
 
-function describeRange(kind: 'an integer' | 'a number', r: Range): string {
-  const lo = r.gt ?? r.min;
-  const hi = r.lt ?? r.max;
-  if (lo !== undefined && hi !== undefined) {
-    if (kind === 'an integer') return `an integer from ${lo} to ${hi}`;
-    return `a number in ${r.gt === undefined ? '[' : '('}${lo}, ${hi}${r.lt === undefined ? ']' : ')'}`;
-  }
-  if (r.gt !== undefined) return `${kind} greater than ${r.gt}`;
-  if (r.min !== undefined) return `${kind} >= ${r.min}`;
-  return kind;
-}
-
-function bounded(schema: z.ZodNumber, r: Range, error: string): z.ZodNumber {
-  let s = schema;
-  if (r.min !== undefined) s = s.min(r.min, { error });
-  if (r.max !== undefined) s = s.max(r.max, { error });
-  if (r.gt !== undefined) s = s.gt(r.gt, { error });
-  if (r.lt !== undefined) s = s.lt(r.lt, { error });
-  return s;
-}
-
-const int = (r: Range) => {
-  const error = describeRange('an integer', r);
-  return bounded(z.int({ error }), r, error);
-};
-const num = (r: Range) => {
-  const error = describeRange('a number', r);
-  return bounded(z.number({ error }), r, error);
-};
-const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
-  z.enum(values, { error: `one of ${values.map((v) => `"${v}"`).join(', ')}` });
-const text = (what: string) => z.string({ error: what }).min(1, { error: what });
-const bool = () => z.boolean({ error: 'true or false' });
-const strict = <S extends z.core.$ZodLooseShape>(shape: S) => z.strictObject(shape, { error: 'a mapping of keys' });
-/** Relative and never leaving the root; src/spec/load.ts also follows symlinks on disk. */
-const repoPath = (allowUrl = false) =>
-  text(allowUrl ? 'a repo-relative path or https:// URL' : 'a path relative to the repository root').superRefine(
-    (value, ctx) => {
-      const problem = lexicalPathProblem(value, allowUrl);
-      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, params: { verbatim: true } });
-    },
-  );
-/** Cross-key checks run even when a sibling key is invalid, so one pass reports every problem. */
-const onObjects = { when: (payload: { value: unknown }) => typeof payload.value === 'object' && payload.value !== null };
-const fraction01 = () => num({ min: 0, max: 1 });
 
 const HeadSchema = strict({
   hidden: z
@@ -182,111 +116,6 @@ function checkDataShapes(data: DataShape, ctx: z.RefinementCtx): void {
   }
 }
 
-const EarlyStoppingSchema = strict({
-  monitor: oneOf(MONITOR_NAMES).default('val_f1_macro'),
-  mode: oneOf(['max', 'min', 'auto']).default('auto').describe('auto: min for loss, max for the rest.'),
-  patience: int({ min: 0 }).default(5),
-  min_delta: num({ min: 0 }).default(0.001),
-});
-
-export const SCHEDULE_TYPES = ['constant', 'step', 'exponential', 'cosine', 'plateau'] as const;
-export type ScheduleType = (typeof SCHEDULE_TYPES)[number];
-
-/**
- * Defaults of the optional train keys. They depend on the optimizer or the schedule type, so
- * src/train/settings.ts fills them in rather than zod. Cosine with a short warmup is the default:
- * a rate that ends near zero leaves a head that no longer moves with the last batches it saw.
- */
-export const TRAIN_DEFAULTS = {
-  weight_decay: { adamw: 0.01, other: 0 },
-  momentum: 0.9,
-  nesterov: false,
-  label_smoothing: 0,
-  schedule: { type: 'cosine' as ScheduleType },
-} as const;
-export const SCHEDULE_DEFAULTS = {
-  warmup_epochs: { cosine: 1, other: 0 },
-  step_size: 10,
-  gamma: { step: 0.1, exponential: 0.9 },
-  min_lr: 0,
-  patience: 2,
-  factor: 0.2,
-  // Keras's default: the validation loss is smooth where a metric on a small set jumps.
-  monitor: 'val_loss',
-} as const;
-/** The keys each schedule type reads; any other is an error. */
-const SCHEDULE_KEYS: Record<ScheduleType, string[]> = {
-  constant: ['warmup_epochs'],
-  step: ['warmup_epochs', 'step_size', 'gamma'],
-  exponential: ['warmup_epochs', 'gamma'],
-  cosine: ['warmup_epochs', 'min_lr'],
-  plateau: ['warmup_epochs', 'patience', 'factor', 'min_lr', 'monitor'],
-};
-
-const ScheduleSchema = strict({
-  type: oneOf(SCHEDULE_TYPES).optional().describe('How the rate changes over training; default cosine.'),
-  warmup_epochs: num({ min: 0 }).optional().describe('Linear warmup from near 0 over these epochs (fractions allowed); default 1 for cosine, 0 otherwise.'),
-  step_size: int({ min: 1 }).optional().describe('step: epochs between two decays; default 10.'),
-  gamma: num({ gt: 0, max: 1 }).optional().describe('step: factor per decay (default 0.1); exponential: factor per epoch (default 0.9).'),
-  min_lr: num({ min: 0 }).optional().describe('cosine: the final rate; plateau: the floor. Default 0.'),
-  patience: int({ min: 1 }).optional().describe('plateau: epochs without improvement before the rate drops; default 2.'),
-  factor: num({ gt: 0, lt: 1 }).optional().describe('plateau: the rate is multiplied by this when it drops; default 0.2.'),
-  monitor: oneOf(MONITOR_NAMES).optional().describe('plateau: the metric it watches; default val_loss (the loss without validation data).'),
-}).superRefine(checkScheduleKeys, onObjects);
-
-function checkScheduleKeys(s: { type?: unknown } & Record<string, unknown>, ctx: z.RefinementCtx): void {
-  const type = (s.type ?? TRAIN_DEFAULTS.schedule.type) as ScheduleType;
-  const allowed = SCHEDULE_KEYS[type];
-  if (allowed === undefined) return;
-  for (const key of Object.keys(s)) {
-    if (key === 'type' || allowed.includes(key)) continue;
-    const owners = SCHEDULE_TYPES.filter((t) => SCHEDULE_KEYS[t].includes(key)).map((t) => `"${t}"`);
-    if (owners.length === 0) continue; // an unknown key: the strict object reports it
-    const message = `expected no ${key} for schedule type "${type}" (it applies to ${owners.join(', ')})`;
-    ctx.addIssue({ code: 'custom', path: [key], message, params: { verbatim: true } });
-  }
-}
-
-const ClassWeightsSchema = z
-  .union([z.literal('balanced'), z.record(text('a label'), num({ min: 0 }))], { error: '"balanced" or a mapping { <label>: weight }' })
-  .describe('Per-class loss weights: balanced (n / (classes x count)) or { <label>: weight }, others 1; default: none.');
-
-const TrainSchema = strict({
-  epochs: int({ min: 1, max: 10000 }).default(20),
-  batch_size: int({ min: 1, max: 65536 }).default(32),
-  optimizer: oneOf(OPTIMIZERS).default('adam'),
-  learning_rate: num({ gt: 0, max: 10 }).default(0.001),
-  weight_decay: num({ min: 0, max: 1 }).optional().describe('Decoupled weight decay of the kernels, times the rate, each step; default 0.01 with adamw, 0 otherwise.'),
-  momentum: num({ min: 0, lt: 1 }).optional().describe('sgd: momentum; default 0.9.'),
-  nesterov: bool().optional().describe('sgd: Nesterov momentum; default false.'),
-  clip_norm: num({ gt: 0 }).optional().describe('Scales the gradients down to this global norm when above it; default: no clipping.'),
-  schedule: ScheduleSchema.optional().describe('Learning-rate schedule, stepped per batch; default { type: cosine, warmup_epochs: 1 }.'),
-  class_weights: ClassWeightsSchema.optional(),
-  label_smoothing: num({ min: 0, lt: 1 }).optional().describe('Mixes this much of a uniform distribution into the targets; default 0.'),
-  early_stopping: z
-    .union([z.literal(false), EarlyStoppingSchema], { error: 'a mapping, or false to turn early stopping off' })
-    .prefault({})
-    .describe('Stops when the monitored metric stops improving and restores the best epoch; false: off.'),
-  max_minutes: num({ gt: 0 }).default(30).describe('Budget: training stops and reports what was reached.'),
-}).superRefine(checkTrainKeys, onObjects);
-
-type TrainShape = { optimizer?: unknown; learning_rate?: unknown; schedule?: { min_lr?: unknown } } & Record<string, unknown>;
-
-/** sgd-only keys with another optimizer, and a floor above the rate, are mistakes worth naming. */
-function checkTrainKeys(train: TrainShape, ctx: z.RefinementCtx): void {
-  const add = (path: string[], message: string) =>
-    ctx.addIssue({ code: 'custom', path, message, params: { verbatim: true } });
-  const { optimizer, learning_rate: lr } = train;
-  for (const key of ['momentum', 'nesterov']) {
-    if (train[key] !== undefined && typeof optimizer === 'string' && optimizer !== 'sgd') {
-      add([key], `expected no ${key} for optimizer "${optimizer}" (it applies to "sgd")`);
-    }
-  }
-  const minLr = train.schedule?.min_lr;
-  if (typeof minLr === 'number' && typeof lr === 'number' && minLr >= lr) {
-    add(['schedule', 'min_lr'], `expected a number below learning_rate (${lr}), got ${minLr}`);
-  }
-}
 
 const RateGateSchema = strict({
   min: fraction01().optional().describe('Absolute floor.'),

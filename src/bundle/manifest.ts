@@ -1,8 +1,7 @@
 // The model bundle's sha256 manifest, in `sha256sum` format so `sha256sum -c` checks it too.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { sha256, sha256File } from '../util/hash.js';
 
 export const MANIFEST_NAME = 'sha256sums.txt';
 
@@ -38,16 +37,6 @@ function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
 /**
  * Writes `sha256sums.txt` for every other file of `dir` and returns the sha256 of that
  * file's content: one digest that stands for the whole bundle.
@@ -65,7 +54,7 @@ export async function writeManifest(dir: string): Promise<string> {
   }
   const content = lines.join('');
   await writeFile(path.join(dir, MANIFEST_NAME), content);
-  return sha256Hex(content);
+  return sha256(content);
 }
 
 export interface BundleCheck {

@@ -9,6 +9,7 @@ import type { Spec } from '../spec/schema.js';
 import type { Example } from '../data/types.js';
 import type { Logger } from '../util/log.js';
 import { rescoreBaselineModel } from './baseline-model.js';
+import { evaluatedFromReport } from './gate-inputs.js';
 
 export interface LoadedBaseline {
   report: BaselineReport;
@@ -103,12 +104,6 @@ export function readBaselineFile(file: string, shownAs: string): LoadedBaseline 
   }
   return {
     report: { source: 'file', path: shownAs, metrics: numeric, ...(Array.isArray(obj.per_class) ? { per_class: obj.per_class } : {}) },
-    model: {
-      metrics: numeric,
-      labels: obj.confusion_matrix?.labels ?? [],
-      predictions: obj.predictions,
-      test_set_sha256: obj.fingerprint?.test_set_sha256,
-      repeat_metrics: obj.repeats,
-    },
+    model: evaluatedFromReport(obj, numeric),
   };
 }

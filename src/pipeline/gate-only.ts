@@ -5,6 +5,7 @@ import path from 'node:path';
 import { loadSpec, findRepoRoot } from '../spec/load.js';
 import { evaluateGate, exitCodeFor } from '../gate/evaluate.js';
 import { comparable, readBaselineFile } from './baseline.js';
+import { evaluatedFromReport, gateConfigOf } from './gate-inputs.js';
 import type { Report } from '../report/types.js';
 import type { Logger } from '../util/log.js';
 import { ConfigError } from '../errors.js';
@@ -25,14 +26,8 @@ export function gateReports(opts: GateOnlyOptions): { report: Report; exitCode: 
   const testSetSha256 = candidate.fingerprint?.test_set_sha256 ?? 'unknown';
   const resolved = baselineFile ? comparable(readBaselineFile(path.resolve(baselineFile), baselineFile), { testSetSha256, log: opts.log }) : undefined;
   const gate = evaluateGate(
-    { metrics: spec.gate.metrics, confidence: spec.gate.confidence, on_inconclusive: spec.gate.on_inconclusive, seed: spec.seed },
-    {
-      metrics: candidate.metrics,
-      labels: candidate.confusion_matrix?.labels ?? [],
-      predictions: candidate.predictions,
-      test_set_sha256: candidate.fingerprint?.test_set_sha256,
-      repeat_metrics: candidate.repeats,
-    },
+    gateConfigOf(spec),
+    evaluatedFromReport(candidate),
     resolved?.baseline?.model,
   );
   const report: Report = { ...candidate, verdict: gate.verdict, gate, baseline: resolved?.report ?? { source: 'none' } };

@@ -8,16 +8,16 @@ import { testSetFingerprint } from '../data/fingerprint.js';
 import { computeFeatures } from './features.js';
 import { trainRepeats } from './repeats.js';
 import { resolveBaseline, type ArtifactLookup } from './baseline.js';
-import { evaluateGate } from '../gate/evaluate.js';
+import { evaluateGate, exitCodeFor } from '../gate/evaluate.js';
 import { buildFullModel, serialiseModel } from '../model/export.js';
 import { writeBundle, writeReports, type WrittenOutputs } from './outputs.js';
 import { defaultCacheDir } from '../features/cache.js';
 import type { GateResult, Report } from '../report/types.js';
 import type { Logger } from '../util/log.js';
-import { exitCodeFor } from '../gate/evaluate.js';
 import { ConfigError, EXIT } from '../errors.js';
 import type { Spec } from '../spec/schema.js';
 import { guardMemory } from './out-of-memory.js';
+import { gateConfigOf } from './gate-inputs.js';
 import { checkpointDir, removeCheckpoint } from '../train/checkpoint.js';
 
 export interface RunOptions {
@@ -69,7 +69,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   });
   const gate = withMissingBaseline(
     evaluateGate(
-      { metrics: spec.gate.metrics, confidence: spec.gate.confidence, on_inconclusive: spec.gate.on_inconclusive, seed: spec.seed },
+      gateConfigOf(spec),
       { metrics: trained.metrics, labels: data.classes, predictions: trained.predictions, test_set_sha256: testPrint.sha256, repeat_metrics: trained.repeatMetrics },
       resolved.baseline?.model,
     ),

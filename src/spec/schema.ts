@@ -2,16 +2,13 @@
 // is strict so a misspelt key is an error, not a silently ignored setting. Each leaf carries the
 // phrase that says what is allowed; src/spec/errors.ts turns it into "expected <phrase>, got <value>".
 import { z } from 'zod';
-
-export const DEFAULT_SPEC_FILE = 'finetune.yml';
-
-export { METRIC_NAMES, TASKS, DATA_FORMATS, OPTIMIZERS, BASELINE_SOURCES, MONITOR_NAMES, type MetricName } from './schema-fields.js';
-
 import { bool, fraction01, int, num, oneOf, onObjects, repoPath, strict, text, TASKS, DATA_FORMATS, BASELINE_SOURCES } from './schema-fields.js';
 import { TrainSchema } from './schema-train.js';
 
+export { METRIC_NAMES, TASKS, DATA_FORMATS, OPTIMIZERS, BASELINE_SOURCES, MONITOR_NAMES, type MetricName } from './schema-fields.js';
 export { SCHEDULE_TYPES, TRAIN_DEFAULTS, SCHEDULE_DEFAULTS, type ScheduleType } from './schema-train.js';
 
+export const DEFAULT_SPEC_FILE = 'finetune.yml';
 
 const HeadSchema = strict({
   hidden: z

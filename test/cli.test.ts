@@ -98,11 +98,22 @@ output: { dir: out-impossible }
   });
 });
 
-describe('keys this version cannot honour yet', () => {
-  it('model.trainable > 0 is refused (exit 2), not silently trained frozen', () => {
+describe('finetune validate with model.trainable', () => {
+  it('names the unfrozen layers and counts trainable and frozen parameters; a pattern that matches nothing is exit 2', () => {
     const repo = makeTinyRepo({ spec: defaultSpec('').replace('cut: block_13_expand_relu', 'cut: block_13_expand_relu\n  trainable: 2') });
     const res = finetune(['validate'], repo);
-    expect(res.status).toBe(2);
-    expect(res.stderr).toMatch(/model\.trainable: unfreezing base layers \(2\) is not available/);
+    expect(res.status, res.stdout + res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/2 base layers unfrozen for phase two: block_13_expand, block_13_expand_BN; frozen part up to "block_12_add"/);
+    const counts = /parameters: (\d+) frozen, (\d+) trainable \((\d+) base \+ (\d+) head/.exec(res.stdout);
+    expect(counts).not.toBeNull();
+    const [frozen, trainable, base, head] = (counts as RegExpExecArray).slice(1).map(Number);
+    // block_13_expand: 1x1 conv 96 -> 576 (no bias); its BatchNorm: scale and offset of 576.
+    expect(base).toBe(96 * 576 + 2 * 576);
+    expect(trainable).toBe(base + head);
+    expect(frozen).toBeGreaterThan(base);
+    fs.writeFileSync(path.join(repo, 'badpattern.yml'), defaultSpec('').replace('cut: block_13_expand_relu', "cut: block_13_expand_relu\n  trainable: ['block_99_*']"));
+    const bad = finetune(['validate', '--spec', 'badpattern.yml'], repo);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/model\.trainable: "block_99_\*" matches no layer up to the cut/);
   });
 });

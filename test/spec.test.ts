@@ -156,7 +156,7 @@ describe('parseSpec names the key, the value and the line of each problem', () =
 
   it('reports an unknown key and lists the allowed ones', () => {
     expect(parseError(`${HEAD}colour: blue\n`).message).toBe(
-      'colour: unknown key; expected one of $schema, version, name, task, seed, model, data, train, gate, output (finetune.yml line 9)',
+      'colour: unknown key; expected one of $schema, version, name, task, seed, model, data, train, gate, output, sweep (finetune.yml line 9)',
     );
   });
 

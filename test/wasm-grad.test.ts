@@ -167,3 +167,36 @@ describe('wasm convolution gradients', () => {
     wasm.forEach((l, i) => expect(l, `step ${i}`).toBeCloseTo(cpu[i], 4));
   });
 });
+
+describe('wasm matrix products with a transposed operand', () => {
+  const CASES_MM: Array<{ a: number[]; b: number[]; ta: boolean; tb: boolean }> = [
+    { a: [64, 37], b: [64, 19], ta: true, tb: false },
+    { a: [23, 41], b: [17, 41], ta: false, tb: true },
+    { a: [41, 23], b: [17, 41], ta: true, tb: true },
+    { a: [3, 9, 5], b: [3, 9, 4], ta: true, tb: false },
+    { a: [2, 6, 7], b: [2, 5, 7], ta: false, tb: true },
+  ];
+  it.each(CASES_MM)('a $a (transposed $ta) x b $b (transposed $tb) equals the cpu backend\'s product', async (c) => {
+    const random = seeded(c.a.reduce((x, y) => x * y) + c.b.reduce((x, y) => x * y));
+    const [av, bv] = [random(tf.util.sizeFromShape(c.a)), random(tf.util.sizeFromShape(c.b))];
+    const run = async (): Promise<Float32Array> => {
+      const out = tf.tidy(() => tf.matMul(tf.tensor(av, c.a), tf.tensor(bv, c.b), c.ta, c.tb));
+      const values = (await out.data()) as Float32Array;
+      out.dispose();
+      return values;
+    };
+    const { cpu, wasm } = await onBoth(run);
+    expect(wasm.length).toBe(cpu.length);
+    expect(relativeError(wasm, cpu)).toBeLessThan(1e-5);
+  });
+
+  it('leaves no tensor behind', async () => {
+    await tf.setBackend('wasm');
+    const [a, b] = [tf.ones([8, 4]), tf.ones([8, 3])];
+    const before = tf.memory().numTensors;
+    const out = tf.matMul(a, b, true, false);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    expect(Array.from(await out.data())).toEqual(new Array(12).fill(8));
+    tf.dispose([a, b, out]);
+  });
+});

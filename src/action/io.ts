@@ -11,6 +11,8 @@ export const INPUTS = {
   publish: { name: 'publish', default: 'auto' },
   mode: { name: 'mode', default: 'run' },
   candidate: { name: 'candidate', default: '' },
+  shard: { name: 'shard', default: '' },
+  trials: { name: 'trials', default: '' },
 } as const;
 
 export const OUTPUTS = {
@@ -23,6 +25,7 @@ export const OUTPUTS = {
   modelArtifactId: 'model-artifact-id',
   reportArtifactId: 'report-artifact-id',
   modelSha256: 'model-sha256',
+  trialsPath: 'trials-path',
 } as const;
 
 export type InputKey = keyof typeof INPUTS;
@@ -38,6 +41,10 @@ export interface ActionInputs {
   /** run: train and gate; gate: only gate an existing report (the workflow_run pattern). */
   mode: 'run' | 'gate';
   candidate?: string;
+  /** `i/n`: run only this shard of the spec's sweep and write its trials.json (no gate). */
+  shard?: string;
+  /** Trials files or folders from the shards: merged, best trial trained and gated. */
+  trials?: string[];
 }
 
 /** Reads inputs through `get` (core.getInput in the Action), applying the defaults above. */
@@ -50,6 +57,9 @@ export function readInputs(get: (name: string) => string): ActionInputs {
   if (mode !== 'run' && mode !== 'gate') throw new ConfigError(`input mode: expected run or gate, got "${mode}"`);
   const candidate = value('candidate') || undefined;
   if (mode === 'gate' && !candidate) throw new ConfigError('input candidate: mode "gate" needs the path of the candidate report.json');
+  const shard = value('shard') || undefined;
+  const trials = value('trials').split(/[\n,]/).map((t) => t.trim()).filter(Boolean);
+  if (shard && (trials.length > 0 || mode === 'gate')) throw new ConfigError('input shard: runs one shard of a sweep; it cannot be combined with trials or mode "gate"');
   return {
     mode,
     candidate,
@@ -60,6 +70,8 @@ export function readInputs(get: (name: string) => string): ActionInputs {
     uploadArtifacts: bool('uploadArtifacts'),
     comment: bool('comment'),
     publish: publish as ActionInputs['publish'],
+    ...(shard ? { shard } : {}),
+    ...(trials.length > 0 ? { trials } : {}),
   };
 }
 

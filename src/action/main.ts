@@ -2,26 +2,32 @@
 // summary are set before anything is uploaded, so a failed upload never loses the result.
 import path from 'node:path';
 import * as core from '@actions/core';
-import { runPipeline, type RunResult } from '../pipeline/run.js';
-import { parseBackendChoice } from '../backend/select.js';
+import type { RunResult } from '../pipeline/run.js';
 import { renderReportMarkdown } from '../report/markdown.js';
 import { ConfigError, FinetuneError, EXIT } from '../errors.js';
 import { OUTPUTS, readInputs, type ActionInputs } from './io.js';
 import { actionsLogger } from './logger.js';
 import { publishResults } from './publish.js';
-import { artifactLookup } from './baseline-lookup.js';
 import { gateReports } from '../pipeline/gate-only.js';
-import { onInterrupt } from '../util/interrupt.js';
 import { writeReports } from '../pipeline/outputs.js';
+import { sweepShardStep } from './sweep.js';
+import { defaultCacheDir } from '../features/cache.js';
+import { restoreFeatureCache } from '../github/feature-cache.js';
+import { planRun } from './run-plan.js';
+import { trainForAction } from './train.js';
+import { crashFailureMessage } from './crash-report.js';
 
-export async function run(): Promise<void> {
+/** `script`: the running bundle, started again as the training process; undefined trains in this process. */
+export async function run(opts: { script?: string } = {}): Promise<void> {
   try {
     const inputs = readInputs((name) => core.getInput(name));
-    const result = inputs.mode === 'gate' ? gateOnly(inputs) : await trainAndGate(inputs);
+    if (inputs.shard) return await sweepShardStep(inputs);
+    const result = inputs.mode === 'gate' ? gateOnly(inputs) : await trainAndGate(inputs, opts.script);
     setResultOutputs(result);
     await core.summary.addRaw(renderReportMarkdown(result.report)).write();
     await publishResults(inputs, result);
-    if (result.report.status === 'interrupted') core.setFailed('the run was cancelled: the report and outputs hold the best epoch reached');
+    if (result.report.status === 'crashed') core.setFailed(crashFailureMessage(result.report));
+    else if (result.report.status === 'interrupted') core.setFailed('the run was cancelled: the report and outputs hold the best epoch reached');
     else if (result.exitCode !== EXIT.PASS) core.setFailed(`gate failed: ${failedChecks(result)}`);
     process.exitCode = result.exitCode;
   } catch (err) {
@@ -29,16 +35,15 @@ export async function run(): Promise<void> {
   }
 }
 
-async function trainAndGate(inputs: ActionInputs): Promise<RunResult> {
-  const interrupt = onInterrupt(actionsLogger);
-  return runPipeline({
-    signal: interrupt.signal,
-    specPath: inputs.spec,
-    backend: parseBackendChoice(inputs.backend),
-    baselinePath: inputs.baseline,
-    log: actionsLogger,
-    findArtifact: artifactLookup(inputs),
-  }).finally(interrupt.dispose);
+/** The feature cache is restored before and saved after the training process, whatever its outcome. */
+async function trainAndGate(inputs: ActionInputs, script: string | undefined): Promise<RunResult> {
+  const plan = planRun(inputs.spec);
+  const features = plan && (await restoreFeatureCache({ cacheDir: defaultCacheDir(), name: plan.name, scope: plan.featureScope, log: actionsLogger }));
+  try {
+    return await trainForAction(inputs, { script, plan, log: actionsLogger });
+  } finally {
+    await features?.save();
+  }
 }
 
 /** Gate-only: the candidate report of another run against this checkout's spec. */
@@ -52,8 +57,9 @@ function setResultOutputs(r: RunResult): void {
   const verdict = r.report.verdict;
   core.setOutput(OUTPUTS.verdict, verdict);
   core.setOutput(OUTPUTS.passed, String(r.exitCode === EXIT.PASS));
-  core.setOutput(OUTPUTS.accuracy, String(r.report.metrics.accuracy));
-  core.setOutput(OUTPUTS.f1, String(r.report.metrics.f1_macro));
+  // A crashed run has no metrics: those outputs stay empty rather than "undefined".
+  if (r.report.metrics.accuracy !== undefined) core.setOutput(OUTPUTS.accuracy, String(r.report.metrics.accuracy));
+  if (r.report.metrics.f1_macro !== undefined) core.setOutput(OUTPUTS.f1, String(r.report.metrics.f1_macro));
   core.setOutput(OUTPUTS.reportPath, r.reportPath);
   if (r.modelDir) core.setOutput(OUTPUTS.modelPath, r.modelDir);
   if (r.modelSha256) core.setOutput(OUTPUTS.modelSha256, r.modelSha256);

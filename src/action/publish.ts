@@ -6,7 +6,7 @@ import * as github from '@actions/github';
 import type { RunResult } from '../pipeline/run.js';
 import type { ActionInputs } from './io.js';
 import { OUTPUTS } from './io.js';
-import { uploadRunArtifacts } from '../github/artifacts.js';
+import { uploadReportArtifact, uploadRunArtifacts } from '../github/artifacts.js';
 import { upsertPrComment } from '../github/comment.js';
 import { packBundle, publishRelease } from '../github/release.js';
 import { pullRequestNumber, releaseTag } from '../github/context.js';
@@ -20,6 +20,7 @@ export async function publishResults(inputs: ActionInputs, result: RunResult): P
 }
 
 async function uploadArtifacts(result: RunResult): Promise<void> {
+  if (result.report.status === 'crashed') return uploadCrashReport(result);
   if (!result.modelDir) return;
   try {
     const up = await uploadRunArtifacts({
@@ -37,6 +38,18 @@ async function uploadArtifacts(result: RunResult): Promise<void> {
     core.info(`artifacts: ${up.modelArtifactName} (id ${up.modelArtifactId}), ${up.reportArtifactName} (id ${up.reportArtifactId})`);
   } catch (err) {
     core.setFailed(`artifact upload failed (the verdict and outputs above stand): ${(err as Error).message}`);
+  }
+}
+
+/** A crashed run has no model: what exists is its report. */
+async function uploadCrashReport(result: RunResult): Promise<void> {
+  try {
+    const up = await uploadReportArtifact({ name: result.report.name, reportDir: result.outDir, retentionDays: result.retentionDays });
+    if (!up.uploaded) return core.notice(up.reason);
+    core.setOutput(OUTPUTS.reportArtifactId, String(up.reportArtifactId));
+    core.info(`artifact: ${up.reportArtifactName} (id ${up.reportArtifactId})`);
+  } catch (err) {
+    core.warning(`report upload failed: ${(err as Error).message}`);
   }
 }
 

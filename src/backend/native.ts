@@ -1,21 +1,29 @@
-// tfjs-node / tfjs-node-gpu: libtensorflow through a native binding, resolved from the workspace.
+// tfjs-node / tfjs-node-gpu: libtensorflow through a native binding, from the workspace or the tool cache.
 // They register their kernels in tfjs's global engine, which the bundled copy of tfjs shares.
 import fs from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import { tf } from './tf.js';
 import { BackendError, tfVersions, type BackendChoice, type BackendInfo } from './types.js';
-import { packageVersion, requireFile, resolveOptional } from './resolve.js';
+import { packageVersion, requireFile } from './resolve.js';
 import { GPU_REMEDY, gpuPreflightProblem, readTfDeviceReport } from './gpu-preflight.js';
+import { locateNative } from './native-locate.js';
+import type { Logger } from '../util/log.js';
 
 export type NativeName = 'tensorflow' | 'tensorflow-gpu';
 
-export async function initNative(requested: BackendChoice, name: NativeName, workspace: string): Promise<BackendInfo> {
+export interface NativeOptions {
+  log: Logger;
+  /** In Actions, npm-install a package missing from the workspace and the tool cache (false: only use a cached copy). */
+  install: boolean;
+}
+
+export async function initNative(requested: BackendChoice, name: NativeName, workspace: string, opts: NativeOptions): Promise<BackendInfo> {
   const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
   // A tfjs-node-gpu that failed the GPU check in auto is still a working CPU backend.
   if (name === 'tensorflow' && tf.findBackendFactory('tensorflow')) return useLoadedNative(requested);
-  const entry = resolveOptional(pkg, workspace);
-  if (!entry) throw new BackendError(`${pkg} is not installed in ${workspace}: run "npm install ${pkg}@4.22.0" there, or use backend wasm`);
+  const { entry, from } = await locateNative(pkg, workspace, opts);
+  if (from !== 'workspace') opts.log.info(`${pkg}: loading from the ${from}, ${entry}`);
   polyfillUtilForTfjsNode();
   try {
     requireFile(entry);

@@ -19,11 +19,20 @@ export function parseBackendChoice(value: string | undefined): BackendChoice {
   throw new BackendError(`backend: expected one of ${BACKEND_CHOICES.join(', ')}, got "${v}"`);
 }
 
+const selectedListeners = new Set<(info: BackendInfo) => void>();
+
+/** Calls `listener` with every backend selected from now on (the Action's training process tells its parent). */
+export function onBackendSelected(listener: (info: BackendInfo) => void): () => void {
+  selectedListeners.add(listener);
+  return () => selectedListeners.delete(listener);
+}
+
 export async function selectBackend(choice: BackendChoice, log: Logger, workspace = process.cwd()): Promise<BackendInfo> {
   const info = await initBackend(choice, log, workspace);
   // Silences tfjs's "use tfjs-node" banner and debug warnings.
   tf.env().set('PROD', true);
   log.info(`backend: ${info.name} (${info.device})`);
+  for (const listener of selectedListeners) listener(info);
   return info;
 }
 
@@ -35,7 +44,7 @@ async function initBackend(choice: BackendChoice, log: Logger, workspace: string
       return initCpu(choice);
     case 'tensorflow':
     case 'tensorflow-gpu':
-      return initNative(choice, choice, workspace);
+      return initNative(choice, choice, workspace, { log, install: true });
     case 'webgpu':
       return initWebGpu(choice, workspace);
     case 'auto':
@@ -44,6 +53,15 @@ async function initBackend(choice: BackendChoice, log: Logger, workspace: string
 }
 
 export type AutoCandidate = 'tensorflow-gpu' | 'webgpu' | 'tensorflow';
+
+/**
+ * Whether auto may download a native package it lacks (in Actions): only for CUDA, where an
+ * NVIDIA GPU is present and worth the ~100 MB. On the CPU, wasm is already there, so auto uses
+ * tfjs-node only when the workspace or the tool cache has it.
+ */
+export function autoInstalls(candidate: AutoCandidate): boolean {
+  return candidate === 'tensorflow-gpu';
+}
 
 /**
  * What `auto` tries, in order, before wasm: a real GPU first (CUDA, then Vulkan), then libtensorflow
@@ -61,7 +79,7 @@ async function initAuto(log: Logger, workspace: string): Promise<BackendInfo> {
   for (const name of autoCandidates(machine)) {
     try {
       if (name === 'webgpu') return await initWebGpu('auto', workspace, { hardwareOnly: true });
-      return await initNative('auto', name, workspace);
+      return await initNative('auto', name, workspace, { log, install: autoInstalls(name) });
     } catch (err) {
       log.info(`backend auto: ${name} not used (${firstLine(err)})`);
     }

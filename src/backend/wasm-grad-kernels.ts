@@ -1,9 +1,11 @@
 // Stock wasm has no kernels for the filter gradients of convolutions nor the input gradient of a
 // depthwise one, so no convolution layer could train on it; its Conv2DBackpropInput and Tile (used
-// by the batch-norm gradient) are plain loops. These are composed of ops wasm runs fast.
+// by the batch-norm gradient) are plain loops, as is a BatchMatMul with a transposed operand (every
+// dense-layer gradient). These are composed of ops wasm runs fast.
 import { tf } from './tf.js';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './wasm-grad-conv.js';
 import { tileByBroadcast } from './wasm-grad-tile.js';
+import { matMulWithoutTransposes } from './wasm-matmul.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 type Shape4 = [number, number, number, number];
@@ -22,6 +24,7 @@ export function registerWasmGradKernels(): void {
   }
   replaceStock(tf.Conv2DBackpropInput, conv2dBackpropInput);
   replaceStock(tf.Tile, tileByBroadcast);
+  replaceStock(tf.BatchMatMul, matMulWithoutTransposes);
 }
 
 /** Puts `fast` in front of wasm's own kernel, which it may hand the call to. */

@@ -8,10 +8,12 @@ import { ConfigError, FinetuneError, EXIT } from '../errors.js';
 import { validateCommand } from './validate.js';
 import { gateCommand } from './gate.js';
 import { verifyCommand } from './verify.js';
+import { sweepCommand, trialsArgs } from './sweep.js';
 import { onInterrupt } from '../util/interrupt.js';
 
 const USAGE = `usage:
-  finetune run      [--spec ${DEFAULT_SPEC_FILE}] [--out DIR] [--backend auto|tensorflow-gpu|webgpu|tensorflow|wasm|cpu] [--baseline FILE] [--no-cache] [--resume]
+  finetune run      [--spec ${DEFAULT_SPEC_FILE}] [--out DIR] [--backend auto|tensorflow-gpu|webgpu|tensorflow|wasm|cpu] [--baseline FILE] [--no-cache] [--resume] [--trials FILE_OR_DIR]...
+  finetune sweep    [--spec ${DEFAULT_SPEC_FILE}] [--shard i/n] [--out DIR] [--backend B] [--no-cache]
   finetune validate [--spec ${DEFAULT_SPEC_FILE}]
   finetune gate     --candidate report.json [--baseline report.json] [--spec ${DEFAULT_SPEC_FILE}] [--out DIR]
   finetune verify   DIR
@@ -26,6 +28,8 @@ const OPTIONS = {
   candidate: { type: 'string' },
   'no-cache': { type: 'boolean', default: false },
   resume: { type: 'boolean', default: false },
+  shard: { type: 'string' },
+  trials: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -46,6 +50,7 @@ async function dispatch(argv: string[], log: Logger): Promise<number> {
   const { values, positionals } = parseOptions(rest);
   switch (command) {
     case 'run': {
+      if (values.shard) throw new ConfigError('finetune run: --shard belongs to `finetune sweep`; `finetune run --trials` merges the shards');
       const interrupt = onInterrupt(log);
       const result = await runPipeline({
         signal: interrupt.signal,
@@ -55,6 +60,7 @@ async function dispatch(argv: string[], log: Logger): Promise<number> {
         baselinePath: values.baseline,
         noCache: values['no-cache'],
         resume: values.resume,
+        trials: trialsArgs(values.trials),
         log,
       }).finally(interrupt.dispose);
       if (result.report.status === 'interrupted') log.warn('the run was cancelled: the report is marked interrupted; `finetune run --resume` continues from the last complete epoch');
@@ -62,6 +68,9 @@ async function dispatch(argv: string[], log: Logger): Promise<number> {
       log.info(`report: ${result.reportPath}\nsummary: ${result.markdownPath}\nmodel: ${result.modelDir} (sha256 ${result.modelSha256})`);
       return result.exitCode;
     }
+    case 'sweep':
+      if (values.trials) throw new ConfigError('finetune sweep: --trials belongs to `finetune run`, which merges the shards');
+      return sweepCommand({ spec: values.spec, shard: values.shard, out: values.out, backend: parseBackendChoice(values.backend), noCache: values['no-cache'] }, log);
     case 'validate':
       return validateCommand(values.spec, log);
     case 'gate':

@@ -1,9 +1,10 @@
-// `finetune validate`: everything short of training: schema, paths, data, base model, cut layer.
+// `finetune validate`: everything short of training: schema, paths, data, base model, cut layer,
+// the layers model.trainable unfreezes and the parameter counts that follow.
 import path from 'node:path';
 import { loadSpec, findRepoRoot } from '../spec/load.js';
 import { loadDataset } from '../data/load.js';
 import { loadBase } from '../pipeline/features.js';
-import { refuseUnsupported } from '../pipeline/run.js';
+import { splitBase, unfreezesBase } from '../model/split.js';
 import { selectBackend } from '../backend/select.js';
 import type { Logger } from '../util/log.js';
 import { EXIT } from '../errors.js';
@@ -11,7 +12,6 @@ import { EXIT } from '../errors.js';
 export async function validateCommand(specPath: string, log: Logger): Promise<number> {
   const root = findRepoRoot(path.dirname(path.resolve(specPath)));
   const { spec } = loadSpec(specPath, { root });
-  refuseUnsupported(spec);
   log.info(`spec: ${specPath} is valid (name ${spec.name}, task ${spec.task})`);
   const data = loadDataset(spec, root, log);
   log.info(`data: ${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test; classes: ${data.classes.join(', ')}`);
@@ -22,7 +22,17 @@ export async function validateCommand(specPath: string, log: Logger): Promise<nu
     const widths = [backbone.featureDim, ...head, data.classes.length];
     const headParams = widths.slice(1).reduce((s, w, i) => s + widths[i] * w + w, 0);
     log.info(`base model: ${spec.model.base} (sha256 ${source.sha256.slice(0, 12)}), cut at "${backbone.cut}" -> ${backbone.outputShape.join('x')}`);
-    log.info(`parameters: ${backbone.params} frozen (base up to the cut), ${headParams} trainable (head ${widths.join(' -> ')})`);
+    if (unfreezesBase(spec.model.trainable)) {
+      const split = splitBase(backbone, spec.model.trainable);
+      const layers = split.trainableLayers;
+      log.info(`model.trainable: ${layers.length} base layers unfrozen for phase two: ${layers.join(', ')}; frozen part up to "${split.split}" (${split.splitShape.join('x')})`);
+      log.info(
+        `parameters: ${backbone.params - split.trainableParams} frozen, ${split.trainableParams + headParams} trainable ` +
+          `(${split.trainableParams} base + ${headParams} head ${widths.join(' -> ')})`,
+      );
+    } else {
+      log.info(`parameters: ${backbone.params} frozen (base up to the cut), ${headParams} trainable (head ${widths.join(' -> ')})`);
+    }
   }
   log.info('OK');
   return EXIT.PASS;

@@ -16,6 +16,9 @@ export interface FeatureMatrix {
   data: Float32Array;
 }
 
+/** What extraction needs of a base: its (frozen) model and the length of a pooled row. */
+export type FeatureBase = Pick<Backbone, 'model' | 'featureDim'>;
+
 export interface ExtractOptions {
   /** Worker threads (wasm only); default FINETUNE_WORKERS or one per core up to 4. */
   workers?: number;
@@ -25,7 +28,7 @@ export interface ExtractOptions {
 
 /** Feature vectors for the examples, in order. Cached rows are reused; new rows go to the cache. */
 export async function extractFeatures(
-  backbone: Backbone,
+  backbone: FeatureBase,
   examples: Example[],
   pre: Preprocess,
   cache: FeatureCache | undefined,
@@ -51,7 +54,7 @@ export async function extractFeatures(
   return { features: { rows: examples.length, dim, data }, computed: missing.length };
 }
 
-async function computeRows(backbone: Backbone, todo: Example[], pre: Preprocess, log: Logger, opts: ExtractOptions): Promise<Float32Array> {
+async function computeRows(backbone: FeatureBase, todo: Example[], pre: Preprocess, log: Logger, opts: ExtractOptions): Promise<Float32Array> {
   const progress = progressReporter(todo.length, log);
   const script = opts.workerScript ?? bundleScript();
   const workers = workerCount(todo.length, opts);
@@ -70,7 +73,7 @@ function workerCount(todo: number, opts: ExtractOptions): number {
   return workersFor(Math.ceil(todo / BATCH), opts.workers ?? requestedWorkers());
 }
 
-async function computeHere(backbone: Backbone, todo: Example[], pre: Preprocess, progress: (done: number) => void): Promise<Float32Array> {
+async function computeHere(backbone: FeatureBase, todo: Example[], pre: Preprocess, progress: (done: number) => void): Promise<Float32Array> {
   const out = new Float32Array(todo.length * backbone.featureDim);
   for (let start = 0; start < todo.length; start += BATCH) {
     const batch = todo.slice(start, start + BATCH);

@@ -66,6 +66,19 @@ export async function uploadRunArtifacts(
   };
 }
 
+/** Only the report, for a run that has no model (its training process crashed). */
+export async function uploadReportArtifact(
+  opts: Omit<RunArtifactsOptions, 'modelDir'>,
+  client: ArtifactUploader = new DefaultArtifactClient(),
+): Promise<{ uploaded: true; reportArtifactId: number; reportArtifactName: string } | { uploaded: false; reason: string }> {
+  const env = opts.env ?? process.env;
+  if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) return { uploaded: false, reason: NOT_IN_ACTIONS };
+  const name = artifactNames(opts.name, env, opts.suffix).report;
+  const files = await collectUploadFiles(opts.reportDir, opts.reportFiles ?? ['report.json', 'report.md']);
+  const id = await upload(client, name, files, opts.retentionDays === undefined ? {} : { retentionDays: opts.retentionDays });
+  return typeof id === 'string' ? { uploaded: false, reason: id } : { uploaded: true, reportArtifactId: id, reportArtifactName: name };
+}
+
 /** Returns the artifact id, or a reason string when the environment cannot take artifacts. */
 async function upload(
   client: ArtifactUploader,

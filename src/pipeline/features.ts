@@ -6,21 +6,34 @@ import type { Spec } from '../spec/schema.js';
 import type { Logger } from '../util/log.js';
 import { readModelSource, type ModelSource } from '../model/source.js';
 import { buildBackbone, type Backbone } from '../model/backbone.js';
-import { extractFeatures, type FeatureMatrix } from '../features/extract.js';
+import { extractFeatures, type FeatureBase, type FeatureMatrix } from '../features/extract.js';
 import { FeatureCache, featureKey } from '../features/cache.js';
 import type { Preprocess } from '../features/preprocess.js';
 import { isHttpsUrl } from '../spec/paths.js';
 import type { LabelledFeatures } from '../train/loop.js';
+import { computeAugmentedViews } from '../features/augmented.js';
+import { pooledFeatures, splitBase, unfreezesBase, type SplitBase } from '../model/split.js';
 
 export interface FeatureStage {
   train: LabelledFeatures;
   validation: LabelledFeatures;
   test: LabelledFeatures;
+  /** train.augment: features of each augmented view of the training set, rows aligned with train. */
+  trainViews?: FeatureMatrix[];
+  /** model.trainable: the split base and the split activations phase two trains on. */
+  finetune?: { split: SplitBase } & SplitRows;
   backbone?: Backbone;
   source?: ModelSource;
   preprocess?: Preprocess;
   computed: number;
   seconds: number;
+}
+
+interface SplitRows {
+  train: LabelledFeatures;
+  validation: LabelledFeatures;
+  test: LabelledFeatures;
+  trainViews?: FeatureMatrix[];
 }
 
 export interface FeatureOptions {
@@ -44,20 +57,46 @@ export async function computeFeatures(spec: Spec, root: string, data: Dataset, o
   }
   const { source, backbone, preprocess } = await loadBase(spec, root);
   log.info(`base model: ${spec.model.base}, cut at ${backbone.cut} -> ${backbone.outputShape.join('x')} (${backbone.featureDim} features per image)`);
-  const key = featureKey({ baseSha256: source.sha256, cut: backbone.cut, preprocess, backend: opts.backend });
-  const cache = opts.cacheDir ? new FeatureCache(opts.cacheDir, key, backbone.featureDim) : undefined;
+  const split = unfreezesBase(spec.model.trainable) ? splitBase(backbone, spec.model.trainable) : undefined;
+  // With unfrozen layers the cached rows are the frozen part's output at the split, not pooled features.
+  const extractor: FeatureBase = split ? { model: split.lower, featureDim: split.splitDim } : backbone;
+  if (split) log.info(`model.trainable: ${split.trainableLayers.length} layers unfrozen; the frozen part up to ${split.split} runs once per image (${split.splitShape.join('x')} activations)`);
+  const key = featureKey({ baseSha256: source.sha256, cut: split ? `split:${split.split}` : backbone.cut, preprocess, backend: opts.backend });
+  const cache = opts.cacheDir ? new FeatureCache(opts.cacheDir, key, extractor.featureDim) : undefined;
   const all = [...data.train, ...data.validation, ...data.test];
-  const { features, computed } = await extractFeatures(backbone, all, preprocess, cache, log);
+  const { features, computed } = await extractFeatures(extractor, all, preprocess, cache, log);
+  const augment = spec.train.augment;
+  const aug = augment && (await computeAugmentedViews({
+    base: extractor, examples: data.train, pre: preprocess, augment, seed: spec.seed, cache: opts.cacheDir ? { dir: opts.cacheDir, featureKey: key } : undefined, log,
+  }));
   const [tr, va] = [data.train.length, data.validation.length];
-  return {
+  const rows = {
     train: slice(features, 0, tr, data.train),
     validation: slice(features, tr, tr + va, data.validation),
     test: slice(features, tr + va, all.length, data.test),
+    trainViews: aug?.views,
+  };
+  const phaseOne = split ? await poolThroughUpper(split, rows) : rows;
+  return {
+    ...phaseOne,
+    ...(split ? { finetune: { split, ...rows } } : {}),
     backbone,
     source,
     preprocess,
-    computed,
+    computed: computed + (aug?.computed ?? 0),
     seconds: (Date.now() - started) / 1000,
+  };
+}
+
+/** Phase one trains on pooled features at the cut: the split activations through the (still pre-trained) upper part. */
+async function poolThroughUpper(split: SplitBase, rows: SplitRows): Promise<SplitRows> {
+  const pool = async (m: FeatureMatrix) => pooledFeatures(split.upper, m);
+  const labelled = async (d: LabelledFeatures) => ({ x: await pool(d.x), y: d.y });
+  return {
+    train: await labelled(rows.train),
+    validation: await labelled(rows.validation),
+    test: await labelled(rows.test),
+    trainViews: rows.trainViews && (await Promise.all(rows.trainViews.map(pool))),
   };
 }
 

@@ -7,7 +7,9 @@ import type { Logger } from '../util/log.js';
 import type { MetricValues, TestPredictions } from '../report/types.js';
 import { deriveSeed } from '../util/random.js';
 import { trainHead, type TrainResult } from '../train/loop.js';
-import { evaluateHead, type Evaluation } from '../train/evaluate.js';
+import { evaluateTrainee, type Evaluation } from '../train/evaluate.js';
+import { trainTop, topTrainee, type PhaseTwoSummary } from '../train/finetune.js';
+import { headTrainee, restoreVariables, snapshotVariables } from '../train/trainee.js';
 import { disposeHead } from '../train/head.js';
 import { hasCheckpoint, removeCheckpoint, type CheckpointOptions } from '../train/checkpoint.js';
 import type { FeatureStage } from './features.js';
@@ -19,6 +21,10 @@ export interface RepeatsResult {
   repeatMetrics: MetricValues[];
   predictions: TestPredictions;
   headParams: number;
+  /** Base weights unfrozen for phase two (0 with a frozen base). */
+  baseTrainableParams: number;
+  /** The shipped repeat's phase two, when model.trainable unfroze layers. */
+  phaseTwo?: PhaseTwoSummary;
   trainSeconds: number;
   evalSeconds: number;
 }
@@ -29,22 +35,43 @@ export async function trainRepeats(
 ): Promise<RepeatsResult> {
   const train = trainSettings(spec, feats, log);
   if (checkpoint && !checkpoint.resume) removeCheckpoint(checkpoint.dir);
-  const runs: Array<{ result: TrainResult; evaluation: Evaluation }> = [];
+  const runs: Array<{ result: TrainResult; evaluation: Evaluation; phaseTwo?: PhaseTwoSummary }> = [];
+  const ft = feats.finetune;
+  // Every repeat's phase two starts from the pre-trained base; the first repeat's result ships.
+  const pretrained = ft && (await snapshotVariables(ft.split.variables));
+  let shipped: Float32Array[] | undefined;
   let evalSeconds = 0;
   for (let r = 0; r < spec.gate.repeats; r++) {
     const seed = r === 0 ? spec.seed : deriveSeed(spec.seed, 'repeat', r);
     if (spec.gate.repeats > 1) log.info(`repeat ${r + 1}/${spec.gate.repeats} (seed ${seed})`);
-    const result = await trainHead(feats.train, feats.validation, {
-      train, head: spec.model.head, labels: classes, seed, log, signal, checkpoint: checkpoint && repeatCheckpoint(checkpoint, r),
+    const ckpt = checkpoint && repeatCheckpoint(checkpoint, r);
+    let result = await trainHead(feats.train, feats.validation, {
+      train, head: spec.model.head, labels: classes, seed, log, signal, checkpoint: ckpt, views: feats.trainViews,
     });
+    let trainee = headTrainee(result.head);
+    let testRows = feats.test.x;
+    let phaseTwo: PhaseTwoSummary | undefined;
+    if (ft && pretrained && !cutShort(result)) {
+      restoreVariables(ft.split.variables, pretrained);
+      const two = await trainTop(
+        { split: ft.split, head: result.head, phaseOne: result, train: ft.train, validation: ft.validation, spec: spec.train, earlyStopping: train.early_stopping },
+        { head: spec.model.head, labels: classes, seed, log, signal, checkpoint: ckpt && { dir: `${ckpt.dir}-phase-two`, resume: ckpt.resume }, views: ft.trainViews },
+      );
+      result = two.result;
+      phaseTwo = two.summary;
+      trainee = topTrainee(ft.split, result.head);
+      testRows = ft.test.x;
+      if (r === 0) shipped = await snapshotVariables(ft.split.variables);
+    }
     const t = Date.now();
-    const evaluation = await evaluateHead(result.head, feats.test.x, feats.test.y, classes);
+    const evaluation = await evaluateTrainee(trainee, testRows, feats.test.y, classes);
     evalSeconds += (Date.now() - t) / 1000;
-    runs.push({ result, evaluation });
+    runs.push({ result, evaluation, phaseTwo });
     if (r > 0) disposeHead(result.head);
     // A cancel or the budget ends the repeats too: the gate works with those that finished.
-    if (result.stopped === 'interrupted' || result.stopped === 'budget_reached') break;
+    if (cutShort(result)) break;
   }
+  if (ft && shipped && runs.length > 1) restoreVariables(ft.split.variables, shipped);
   const repeatMetrics = runs.map(({ evaluation: e }) => ({ ...e.metrics, loss: e.loss }) as MetricValues);
   const first = runs[0];
   const predictions: TestPredictions = { y_true: Array.from(feats.test.y), y_pred: Array.from(first.evaluation.predictions.yPred) };
@@ -56,10 +83,14 @@ export async function trainRepeats(
     repeatMetrics,
     predictions,
     headParams: first.result.head.layers.reduce((s, l) => s + l.kernel.size + l.bias.size, 0),
+    baseTrainableParams: ft?.split.trainableParams ?? 0,
+    phaseTwo: first.phaseTwo,
     trainSeconds: runs.reduce((s, x) => s + x.result.seconds, 0),
     evalSeconds,
   };
 }
+
+const cutShort = (r: TrainResult): boolean => r.stopped === 'interrupted' || r.stopped === 'budget_reached';
 
 // Repeats after the one that was cut short never started: they start fresh, without a warning.
 function repeatCheckpoint(c: CheckpointOptions, r: number): CheckpointOptions {

@@ -6,7 +6,7 @@ import { selectBackend, type BackendChoice } from '../backend/select.js';
 import { loadDataset } from '../data/load.js';
 import { testSetFingerprint } from '../data/fingerprint.js';
 import { computeFeatures } from './features.js';
-import { trainRepeats } from './repeats.js';
+import { trainBestHead } from '../sweep/stage.js';
 import { resolveBaseline, type ArtifactLookup } from './baseline.js';
 import { evaluateGate, exitCodeFor } from '../gate/evaluate.js';
 import { buildFullModel, serialiseModel } from '../model/export.js';
@@ -14,9 +14,9 @@ import { writeBundle, writeReports, type WrittenOutputs } from './outputs.js';
 import { defaultCacheDir } from '../features/cache.js';
 import type { GateResult, Report } from '../report/types.js';
 import type { Logger } from '../util/log.js';
-import { ConfigError, EXIT } from '../errors.js';
-import type { Spec } from '../spec/schema.js';
+import { EXIT } from '../errors.js';
 import { guardMemory } from './out-of-memory.js';
+import { trainWithBatchFallback } from './batch-fallback.js';
 import { gateConfigOf } from './gate-inputs.js';
 import { checkpointDir, removeCheckpoint } from '../train/checkpoint.js';
 
@@ -36,6 +36,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Continue training from the checkpoint an interrupted or budget-stopped run left in the output dir. */
   resume?: boolean;
+  /** Trials files (or folders) from `finetune sweep --shard`: merged, and their best trial trained and gated. */
+  trials?: string[];
 }
 
 export interface RunResult extends WrittenOutputs {
@@ -51,7 +53,6 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const root = findRepoRoot(path.dirname(path.resolve(opts.specPath)));
   const loaded = loadSpec(opts.specPath, { root });
   const { spec } = loaded;
-  refuseUnsupported(spec);
   const backend = await selectBackend(opts.backend, log, root);
   const data = loadDataset(spec, root, log);
   log.info(`data: ${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test examples, ${data.classes.length} classes`);
@@ -60,8 +61,10 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     computeFeatures(spec, root, data, { cacheDir, backend: backend.name }, log),
   );
   const outDir = path.resolve(opts.outDir ?? path.join(root, spec.output.dir));
-  const trained = await guardMemory('training', 'lower train.batch_size or model.head.hidden', () =>
-    trainRepeats(spec, feats, data.classes, log, opts.signal, { dir: checkpointDir(outDir), resume: opts.resume ?? false }),
+  const { trained, sweep } = await guardMemory('training', 'lower train.batch_size or model.head.hidden', () =>
+    trainWithBatchFallback({ spec, backend: backend.name, log }, (s) =>
+      trainBestHead({ spec: s, specSha256: loaded.sha256, data, feats, log, signal: opts.signal, checkpoint: { dir: checkpointDir(outDir), resume: opts.resume ?? false }, trials: opts.trials }),
+    ),
   );
   const testPrint = testSetFingerprint(data.test, data.classes);
   const resolved = await resolveBaseline({
@@ -102,11 +105,13 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
       base: spec.model.base ?? 'none',
       cut: feats.backbone?.cut ?? 'none',
       feature_dim: feats.train.x.dim,
-      trainable_params: trained.headParams,
-      frozen_params: feats.backbone?.params ?? 0,
+      trainable_params: trained.headParams + trained.baseTrainableParams,
+      frozen_params: (feats.backbone?.params ?? 0) - trained.baseTrainableParams,
     },
+    ...(trained.phaseTwo ? { finetune: trained.phaseTwo } : {}),
     predictions: trained.predictions,
     ...(trained.repeatMetrics.length > 1 ? { repeats: trained.repeatMetrics } : {}),
+    ...(sweep ? { sweep } : {}),
     created_at: new Date().toISOString(),
   };
   const full = buildFullModel(trained.best.head, feats.backbone);
@@ -120,15 +125,6 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   if (report.status === 'complete') removeCheckpoint(checkpointDir(outDir));
   const exitCode = report.status === 'interrupted' ? EXIT.TRAINING_FAILED : exitCodeFor(gate, spec.gate.on_inconclusive);
   return { report, exitCode, retentionDays: spec.output.retention_days, outDir, ...written, ...bundle };
-}
-
-/** Keys the schema accepts but this version cannot honour yet: an error, never silently ignored. */
-export function refuseUnsupported(spec: Spec): void {
-  if (spec.model.trainable > 0) {
-    throw new ConfigError(
-      `model.trainable: unfreezing base layers (${spec.model.trainable}) is not available in this version yet; use 0 to train a new head on the frozen base`,
-    );
-  }
 }
 
 function runStatus(stopped: string): Report['status'] {

@@ -1,5 +1,7 @@
 // Pure renderers of a Report for people: report.md, the job summary and the PR comment share them.
 import type { GateCheck, Report } from './types.js';
+import { crashVerdictLine, renderCrashMarkdown } from './crash.js';
+import { sweepSection } from './sweep-table.js';
 
 const ICON: Record<string, string> = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
 
@@ -7,6 +9,7 @@ const fmt = (v: number | undefined, digits = 4): string => (v === undefined || N
 const signed = (v: number | undefined): string => (v === undefined ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(4)}`);
 
 export function verdictLine(r: Report): string {
+  if (r.status === 'crashed') return crashVerdictLine(r);
   const status = r.status === 'complete' ? '' : ` (${r.status.replace('_', ' ')})`;
   return `${ICON[r.verdict]} **${r.verdict.toUpperCase()}**${status}: \`${r.name}\` accuracy ${fmt(r.metrics.accuracy)}, f1_macro ${fmt(r.metrics.f1_macro)} on ${r.data.test} test examples`;
 }
@@ -67,6 +70,25 @@ export function confusionTable(r: Report): string {
   return [head, sep, ...rows].join('\n');
 }
 
+/** Said when training ran out of GPU memory and was retried with a smaller batch. */
+export function retriedBatchNote(r: Report): string {
+  const size = r.history[0]?.batch_size;
+  return size === undefined ? '' : `\nTrained with batch_size ${size}: larger batches ran out of GPU memory.`;
+}
+
+/** Two-phase fine-tuning: which epochs were phase two, what was unfrozen, and which phase was kept. */
+export function phaseTwoNote(r: Report): string {
+  const f = r.finetune;
+  if (!f) return '';
+  const first = r.history.find((e) => e.phase === 2)?.epoch;
+  const span = first === undefined ? 'no epoch finished' : `epochs ${first}-${first + f.epochs - 1}`;
+  const kept = f.kept === 'phase_two' ? 'kept (it beat phase one on validation)' : 'not kept (phase one was better on validation)';
+  return (
+    `\nPhase two (${span}): ${f.trainable_layers.length} base layers unfrozen (${f.trainable_layers[0]} .. ${f.trainable_layers[f.trainable_layers.length - 1]}) ` +
+    `above the frozen part up to \`${f.split}\`, learning rate ${f.learning_rate}, batch ${f.batch_size}; ${kept}.`
+  );
+}
+
 /** Line colours of the curves; xychart draws no legend, so each title names them. */
 const CURVE_COLOURS: Array<[string, string]> = [['#1f77b4', 'blue'], ['#ff7f0e', 'orange']];
 
@@ -100,6 +122,7 @@ export function curvesChart(r: Report): string {
 }
 
 export function renderReportMarkdown(r: Report): string {
+  if (r.status === 'crashed') return renderCrashMarkdown(r);
   const notes = [...(r.gate.notes ?? []), ...(r.baseline.ignored_reason ? [r.baseline.ignored_reason] : [])];
   return [
     `# finetune: ${r.name}`,
@@ -126,9 +149,12 @@ export function renderReportMarkdown(r: Report): string {
     '',
     '</details>',
     '',
+    ...sweepSection(r.sweep),
     '## Training',
     '',
     `Best epoch ${r.best_epoch} of ${r.history.length}; ${r.data.train} train / ${r.data.validation} validation / ${r.data.test} test examples.`,
+    retriedBatchNote(r),
+    phaseTwoNote(r),
     '',
     curvesChart(r),
     '',

@@ -48,6 +48,7 @@ export interface BaselineReport {
   ignored_reason?: string;
 }
 
+/** One epoch; `batch_size` is there only when training was retried with a smaller batch after running out of GPU memory. */
 export interface EpochRecord {
   epoch: number;
   loss: number;
@@ -84,7 +85,8 @@ export interface Report {
   schema_version: 1;
   name: string;
   verdict: Verdict;
-  status: 'complete' | 'interrupted' | 'budget_reached';
+  /** crashed: the training process died (a signal, or an exit without a report); `crash` says how. */
+  status: 'complete' | 'interrupted' | 'budget_reached' | 'crashed';
   metrics: MetricValues;
   per_class: PerClassReport[];
   confusion_matrix: { labels: string[]; matrix: number[][] };
@@ -99,5 +101,56 @@ export interface Report {
   predictions: TestPredictions;
   /** Metric values of each repeat when gate.repeats > 1. */
   repeats?: MetricValues[];
+  /** Phase two of two-phase fine-tuning (model.trainable): what was unfrozen and whether it was kept. */
+  finetune?: PhaseTwoReport;
+  /** The hyperparameter sweep (spec sweep:) whose best trial was trained and gated. */
+  sweep?: SweepReport;
+  /** Only with status crashed: how the training process ended. */
+  crash?: CrashInfo;
   created_at: string;
+}
+
+export interface CrashInfo {
+  /** The signal that ended the training process (SIGSEGV, SIGABRT, ...), or null when it exited. */
+  signal: string | null;
+  exit_code: number | null;
+  /** The backend in use when it died (the one requested when it died before choosing). */
+  backend: string;
+  /** The last lines the process wrote to stderr: native crashes explain themselves there. */
+  stderr_tail: string[];
+  remedy: string;
+}
+
+/** One trial of a sweep: its settings, its validation metric (keyed by the metric's name), where it ran. */
+export interface SweepTrialRow {
+  index: number;
+  learning_rate: number;
+  batch_size: number;
+  best_epoch: number;
+  seconds: number;
+  /** The 1-based shard that ran it, when the sweep was split over a matrix. */
+  shard?: number;
+  [metric: string]: number | undefined;
+}
+
+export interface SweepReport {
+  /** The validation metric that ranked the trials; never a test-set metric. */
+  metric: string;
+  mode: 'max' | 'min';
+  method: 'grid' | 'random';
+  trials: SweepTrialRow[];
+  /** Index of the trial whose settings were trained and gated. */
+  best: number;
+}
+
+export interface PhaseTwoReport {
+  trainable_layers: string[];
+  /** The last frozen layer: the lower part up to it ran once per image. */
+  split: string;
+  epochs: number;
+  learning_rate: number;
+  batch_size: number;
+  best_epoch: number;
+  kept: 'phase_one' | 'phase_two';
+  seconds: number;
 }

@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { bool, int, MONITOR_NAMES, num, oneOf, onObjects, OPTIMIZERS, strict, text } from './schema-fields.js';
 
+export const FINETUNE_DEFAULTS = { epochs: 5, rateDivisor: 10 } as const;
+
 const EarlyStoppingSchema = strict({
   monitor: oneOf(MONITOR_NAMES).default('val_f1_macro'),
   mode: oneOf(['max', 'min', 'auto']).default('auto').describe('auto: min for loss, max for the rest.'),
@@ -71,6 +73,31 @@ const ClassWeightsSchema = z
   .union([z.literal('balanced'), z.record(text('a label'), num({ min: 0 }))], { error: '"balanced" or a mapping { <label>: weight }' })
   .describe('Per-class loss weights: balanced (n / (classes x count)) or { <label>: weight }, others 1; default: none.');
 
+/** Phase two: the unfrozen top of the base and the head, trained on from the phase-one head. */
+const FinetuneSchema = strict({
+  epochs: int({ min: 1, max: 10000 }).default(FINETUNE_DEFAULTS.epochs),
+  learning_rate: num({ gt: 0, max: 10 }).optional().describe('Default: train.learning_rate / 10 (a lower rate keeps the pre-trained features).'),
+  batch_size: int({ min: 1, max: 65536 }).optional().describe('Default: train.batch_size.'),
+});
+
+/**
+ * Seeded image augmentation of the training set (src/data/augment.ts). Each training image gets
+ * `views` fixed augmented copies, computed once through the frozen base and cached; epoch e trains
+ * on view (e - 1) mod views. Validation and test are never augmented.
+ */
+const AugmentSchema = strict({
+  flip: bool().default(false).describe('Mirror left-right with probability 0.5.'),
+  crop: num({ min: 0, max: 0.5 }).default(0).describe('Pad by up to this fraction of each side with black, then crop back to the original size at a random offset; 0: off.'),
+  brightness: num({ min: 0, max: 1 }).default(0).describe('Multiply the pixels by a random factor in [1 - x, 1 + x]; 0: off.'),
+  contrast: num({ min: 0, max: 1 }).default(0).describe('Scale the pixels about their mean by a random factor in [1 - x, 1 + x]; 0: off.'),
+  views: int({ min: 1, max: 100 }).default(4).describe('Augmented copies of each training image, each one more pass of the base over the training set on a cold cache.'),
+}).superRefine((a, ctx) => {
+  if (a.flip === false && a.crop === 0 && a.brightness === 0 && a.contrast === 0) {
+    const message = 'expected at least one transform on (flip: true, or crop, brightness or contrast above 0); without one every view is the plain image';
+    ctx.addIssue({ code: 'custom', message, params: { verbatim: true } });
+  }
+}, onObjects);
+
 export const TrainSchema = strict({
   epochs: int({ min: 1, max: 10000 }).default(20),
   batch_size: int({ min: 1, max: 65536 }).default(32),
@@ -88,6 +115,8 @@ export const TrainSchema = strict({
     .prefault({})
     .describe('Stops when the monitored metric stops improving and restores the best epoch; false: off.'),
   max_minutes: num({ gt: 0 }).default(30).describe('Budget: training stops and reports what was reached.'),
+  augment: AugmentSchema.optional().describe('Seeded augmentation of the training images (image tasks only); default: off.'),
+  finetune: FinetuneSchema.optional().describe('Second phase when model.trainable unfreezes base layers: defaults { epochs: 5, learning_rate: learning_rate / 10 }.'),
 }).superRefine(checkTrainKeys, onObjects);
 
 type TrainShape = { optimizer?: unknown; learning_rate?: unknown; schedule?: { min_lr?: unknown } } & Record<string, unknown>;

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { bool, fraction01, int, num, oneOf, onObjects, repoPath, strict, text, TASKS, DATA_FORMATS, BASELINE_SOURCES } from './schema-fields.js';
 import { TrainSchema } from './schema-train.js';
+import { SweepSchema, checkSweepFitsTrain } from './schema-sweep.js';
 
 export { METRIC_NAMES, TASKS, DATA_FORMATS, OPTIMIZERS, BASELINE_SOURCES, MONITOR_NAMES, type MetricName } from './schema-fields.js';
 export { SCHEDULE_TYPES, TRAIN_DEFAULTS, SCHEDULE_DEFAULTS, type ScheduleType } from './schema-train.js';
@@ -40,7 +41,12 @@ const ModelSchema = strict({
   cut: text('a layer name')
     .optional()
     .describe('Layer whose output feeds the new head; default: the layer before the last.'),
-  trainable: int({ min: 0 }).default(0).describe('Top base layers (with weights) to unfreeze; 0 keeps the base frozen.'),
+  trainable: z
+    .union([int({ min: 0 }), z.array(text('a layer name or pattern'), { error: 'a list of layer names or patterns' }).min(1)], {
+      error: 'a number of top layers, or a list of layer names / patterns (* matches any characters)',
+    })
+    .default(0)
+    .describe('Base layers to unfreeze for the second phase: the top N layers with weights up to the cut, or a list of names / patterns (block_16_*); 0 keeps the base frozen.'),
   head: HeadSchema.prefault({}),
   input: InputSchema.prefault({}).describe('How images are resized and scaled for the base.'),
 });
@@ -174,14 +180,16 @@ export const SpecSchema = strict({
     .regex(/^[a-z0-9-]{1,64}$/, { error: 'a name of a-z, 0-9 and - (1 to 64 characters)' })
     .describe('Used in artifact names and reports: a-z, 0-9 and -.'),
   task: oneOf(TASKS),
-  seed: int({ min: 0 }).default(42).describe('Every random choice (split, init, shuffle, dropout) derives from it.'),
+  seed: int({ min: 0 }).default(42).describe('Every random choice (split, init, shuffle, dropout, augment) derives from it.'),
   model: ModelSchema.prefault({}).describe('The pre-trained base and the new head.'),
   data: DataSchema,
   train: TrainSchema.prefault({}),
   gate: GateSchema.prefault({}).describe('What a merge must meet, absolutely and against a baseline.'),
   output: OutputSchema.prefault({}),
+  sweep: SweepSchema.optional().describe('Hyperparameter sweep: trials ranked on a validation metric; the best is trained and gated.'),
 })
   .superRefine(checkTaskFits, onObjects)
+  .superRefine(checkSweepFitsTrain, onObjects)
   .meta({
     title: 'finetune-action spec',
     description: 'Fine-tune a pre-trained TF.js model in CI and gate the merge on its metrics (finetune.yml).',
@@ -189,7 +197,8 @@ export const SpecSchema = strict({
 
 type SpecShape = {
   task?: unknown;
-  model?: { base?: unknown };
+  model?: { base?: unknown; trainable?: unknown };
+  train?: { finetune?: unknown; augment?: unknown };
   data?: { format?: unknown; features?: unknown };
 };
 
@@ -206,6 +215,15 @@ function checkTaskFits(spec: SpecShape, ctx: z.RefinementCtx): void {
   }
   if (spec.task === 'tabular-classification' && (format === 'image-folder' || format === 'idx')) {
     add(['data', 'format'], `expected "csv" for task "tabular-classification", got "${format}"`);
+  }
+  if (spec.task === 'tabular-classification' && spec.train?.augment !== undefined) {
+    add(['train', 'augment'], 'expected no augment for task "tabular-classification" (it transforms images)');
+  }
+  const trainable = spec.model?.trainable;
+  const unfreezes = Array.isArray(trainable) || (typeof trainable === 'number' && trainable > 0);
+  if (unfreezes && spec.task === 'tabular-classification') add(['model', 'trainable'], 'expected 0 for task "tabular-classification" (there is no base to unfreeze)');
+  if (spec.train?.finetune !== undefined && !unfreezes) {
+    add(['train', 'finetune'], 'expected no finetune while model.trainable is 0 (the second phase trains unfrozen base layers; set model.trainable)');
   }
   if (format !== 'csv' && format !== undefined && spec.data?.features !== undefined) {
     add(['data', 'features'], `expected no features for format "${String(format)}" (they name csv columns)`);

@@ -3,11 +3,11 @@ import { tf } from '../backend/tf.js';
 import { TrainingError } from '../errors.js';
 import type { FeatureMatrix } from '../features/extract.js';
 import { createRng, deriveSeed, permutation } from '../util/random.js';
-import { headLogits, type Head } from './head.js';
 import { trainingLoss } from './loss.js';
 import { clipByGlobalNorm, type HeadOptimizer } from './optimizer.js';
 import { learningRateAt } from './schedule.js';
 import type { TrainSettings } from './settings.js';
+import type { Trainee } from './trainee.js';
 
 export interface LabelledFeatures {
   x: FeatureMatrix;
@@ -15,7 +15,7 @@ export interface LabelledFeatures {
 }
 
 export interface EpochContext {
-  head: Head;
+  trainee: Trainee;
   vars: tf.Variable[];
   data: LabelledFeatures;
   optimizer: HeadOptimizer;
@@ -72,14 +72,14 @@ async function allFinite(vars: tf.Variable[]): Promise<boolean> {
 
 async function trainStep(ctx: EpochContext, idx: Int32Array, lr: number, dropoutSeed: number): Promise<number> {
   const { x, y } = ctx.data;
-  const k = ctx.head.layers[ctx.head.layers.length - 1].bias.shape[0];
+  const k = ctx.trainee.numClasses;
   const yb = Int32Array.from(idx, (i) => y[i]);
   const weights = ctx.classWeights;
   const loss = tf.tidy(() => {
     const xt = tf.tensor2d(gatherRows(x, idx), [idx.length, x.dim]);
     const yt = tf.oneHot(tf.tensor1d(yb, 'int32'), k) as tf.Tensor2D;
     const wt = weights ? tf.tensor1d(Float32Array.from(yb, (c) => weights[c])) : undefined;
-    const f = () => trainingLoss(headLogits(ctx.head, xt, { dropout: ctx.dropout, dropoutSeed }), yt, ctx.settings.label_smoothing, wt);
+    const f = () => trainingLoss(ctx.trainee.logits(xt, { dropout: ctx.dropout, dropoutSeed }), yt, ctx.settings.label_smoothing, wt);
     const { value, grads } = tf.variableGrads(f, ctx.vars);
     const g = ctx.vars.map((v) => grads[v.name]);
     const clip = ctx.settings.clip_norm;

@@ -2,7 +2,8 @@
 import { tf } from '../backend/tf.js';
 import { classificationMetrics, crossEntropy, type ClassificationResult } from '../metrics/classification.js';
 import type { FeatureMatrix } from '../features/extract.js';
-import { headLogits, type Head } from './head.js';
+import type { Head } from './head.js';
+import { headTrainee, type Trainee } from './trainee.js';
 
 export interface Predictions {
   /** Softmax probabilities, row-major [rows, classes]. */
@@ -10,15 +11,17 @@ export interface Predictions {
   yPred: Int32Array;
 }
 
-const EVAL_BATCH = 1024;
-
 export async function predictHead(head: Head, x: FeatureMatrix, numClasses: number): Promise<Predictions> {
+  return predictTrainee(headTrainee(head), x, numClasses);
+}
+
+export async function predictTrainee(t: Trainee, x: FeatureMatrix, numClasses: number): Promise<Predictions> {
   const probs = new Float32Array(x.rows * numClasses);
-  for (let start = 0; start < x.rows; start += EVAL_BATCH) {
-    const n = Math.min(EVAL_BATCH, x.rows - start);
+  for (let start = 0; start < x.rows; start += t.evalBatch) {
+    const n = Math.min(t.evalBatch, x.rows - start);
     const out = tf.tidy(() => {
       const xb = tf.tensor2d(x.data.subarray(start * x.dim, (start + n) * x.dim), [n, x.dim]);
-      return tf.softmax(headLogits(head, xb, { dropout: 0 }));
+      return tf.softmax(t.logits(xb, { dropout: 0 }));
     });
     probs.set((await out.data()) as Float32Array, start * numClasses);
     out.dispose();
@@ -43,7 +46,11 @@ export interface Evaluation extends ClassificationResult {
 }
 
 export async function evaluateHead(head: Head, x: FeatureMatrix, y: Int32Array, labels: string[]): Promise<Evaluation> {
-  const predictions = await predictHead(head, x, labels.length);
+  return evaluateTrainee(headTrainee(head), x, y, labels);
+}
+
+export async function evaluateTrainee(t: Trainee, x: FeatureMatrix, y: Int32Array, labels: string[]): Promise<Evaluation> {
+  const predictions = await predictTrainee(t, x, labels.length);
   const result = classificationMetrics(y, predictions.yPred, labels);
   return { ...result, loss: crossEntropy(predictions.probs, labels.length, y), predictions };
 }

@@ -70,13 +70,9 @@ export function headVariables(head: Head): tf.Variable[] {
   return head.layers.flatMap((l) => [l.kernel, l.bias]);
 }
 
-/** A copy of every weight, to restore the best epoch later. */
+/** A copy of every weight of the head. */
 export async function snapshotHead(head: Head): Promise<Float32Array[]> {
   return Promise.all(headVariables(head).map(async (v) => ((await v.data()) as Float32Array).slice()));
-}
-
-export function restoreHead(head: Head, snapshot: Float32Array[]): void {
-  tf.tidy(() => headVariables(head).forEach((v, i) => v.assign(tf.tensor(snapshot[i], v.shape))));
 }
 
 export function disposeHead(head: Head): void {

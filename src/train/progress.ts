@@ -2,9 +2,10 @@
 import type { EpochRecord } from '../report/types.js';
 import type { Logger } from '../util/log.js';
 
-export function epochLine(r: EpochRecord, epochs: number, secs: number, elapsed: number, improved: boolean): string {
+/** `firstEpoch`: where the current phase began; `elapsed` is that phase's time, so the ETA uses its pace. */
+export function epochLine(r: EpochRecord, epochs: number, secs: number, elapsed: number, improved: boolean, firstEpoch = 1): string {
   // An upper bound: early stopping may end sooner.
-  const eta = (elapsed / r.epoch) * (epochs - r.epoch);
+  const eta = (elapsed / (r.epoch - firstEpoch + 1)) * (epochs - r.epoch);
   const val = Number.isFinite(r.val_loss)
     ? ` val_loss ${r.val_loss.toFixed(4)} val_accuracy ${r.val_accuracy?.toFixed(4)} val_f1_macro ${r.val_f1_macro?.toFixed(4)}`
     : '';
@@ -12,6 +13,6 @@ export function epochLine(r: EpochRecord, epochs: number, secs: number, elapsed:
   return `epoch ${r.epoch}/${epochs}: loss ${r.loss.toFixed(4)}${val}${lr} (${secs.toFixed(1)} s, ETA ${eta.toFixed(0)} s)${improved ? ' *' : ''}`;
 }
 
-export function logEpoch(log: Logger, r: EpochRecord, epochs: number, secs: number, elapsed: number, improved: boolean): void {
-  log.progress(epochLine(r, epochs, secs, elapsed, improved));
+export function logEpoch(log: Logger, r: EpochRecord, epochs: number, secs: number, elapsed: number, improved: boolean, firstEpoch = 1): void {
+  log.progress(epochLine(r, epochs, secs, elapsed, improved, firstEpoch));
 }

@@ -1,11 +1,11 @@
 // Between the loop and its checkpoint: what the epochs carry forward, saved after each one and put
-// back on a resume into the head, the optimizer and the watchers.
+// back on a resume into the trained variables, the optimizer and the watchers.
 import type { EpochRecord } from '../report/types.js';
 import type { Logger } from '../util/log.js';
 import { readCheckpoint, writeCheckpoint, type CheckpointOptions } from './checkpoint.js';
 import type { TrainingFingerprint } from './checkpoint-fingerprint.js';
 import type { EpochContext } from './epoch.js';
-import { restoreHead, snapshotHead } from './head.js';
+import { restoreVariables, snapshotVariables } from './trainee.js';
 import type { Watchers } from './watchers.js';
 
 export interface Progress {
@@ -23,14 +23,14 @@ export type Checkpointing = CheckpointOptions & { fingerprint: TrainingFingerpri
 
 /** Fresh progress, or that of a matching checkpoint, whose state then replaces the fresh one. */
 export async function startProgress(ctx: EpochContext, watch: Watchers, ckpt: Checkpointing | undefined, log: Logger): Promise<Progress> {
-  const fresh: Progress = { history: [], best: await snapshotHead(ctx.head), nextEpoch: 1, earlyStopped: false, priorSeconds: 0 };
+  const fresh: Progress = { history: [], best: await snapshotVariables(ctx.vars), nextEpoch: 1, earlyStopped: false, priorSeconds: 0 };
   if (!ckpt?.resume) return fresh;
   const saved = readCheckpoint(ckpt.dir, ckpt.fingerprint);
   if (!saved) {
     log.warn(`--resume: no checkpoint in ${ckpt.dir}; training from the first epoch`);
     return fresh;
   }
-  restoreHead(ctx.head, saved.weights);
+  restoreVariables(ctx.vars, saved.weights);
   ctx.optimizer.setState(saved.optimizer);
   watch.restore(saved);
   ctx.plateauScale = watch.plateauScale();
@@ -47,6 +47,6 @@ export async function saveProgress(ctx: EpochContext, watch: Watchers, ckpt: Che
     best: p.best,
     ...watch.state(),
     optimizer: await ctx.optimizer.getState(),
-    weights: await snapshotHead(ctx.head),
+    weights: await snapshotVariables(ctx.vars),
   });
 }

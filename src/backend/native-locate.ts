@@ -1,0 +1,81 @@
+// Where tfjs-node comes from: the workspace, else the runner's tool cache, else (in Actions) an
+// npm install into the tool cache, so later jobs on the same runner skip the ~100 MB download.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import * as tc from '@actions/tool-cache';
+import { exec } from '@actions/exec';
+import type { Logger } from '../util/log.js';
+import { BackendError } from './types.js';
+import { resolveOptional } from './resolve.js';
+import {
+  NATIVE_VERSION, canInstallOnDemand, installManifest, notInstalledMessage, npmInstallArgs, registrySource, toolName, type NativePackage,
+} from './native-install.js';
+
+/** Runs a command, returning its exit code (@actions/exec's exec by default). */
+export type CommandRunner = (command: string, args: string[]) => Promise<number>;
+
+export interface LocateOptions {
+  /** false: use a copy already in the tool cache, never download (auto's CPU fallback). */
+  install: boolean;
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** What npm installs; the pinned registry version unless given (a tarball in tests). */
+  source?: string;
+  run?: CommandRunner;
+}
+
+/** The package's entry file, ready to load; a BackendError saying how to get it otherwise. */
+export async function locateNative(pkg: NativePackage, workspace: string, opts: LocateOptions): Promise<{ entry: string; from: string }> {
+  const local = resolveOptional(pkg, workspace);
+  if (local) return { entry: local, from: 'workspace' };
+  const env = opts.env ?? process.env;
+  if (!canInstallOnDemand(env)) throw new BackendError(notInstalledMessage(pkg, workspace));
+  const cached = findInToolCache(pkg);
+  if (cached) return { entry: cached, from: 'tool cache' };
+  if (!opts.install) throw new BackendError(`${pkg} is neither in the workspace nor in the runner's tool cache`);
+  const dir = await installIntoToolCache(pkg, opts);
+  return { entry: entryIn(pkg, dir) ?? missingAfterInstall(pkg, dir), from: 'tool cache (installed now)' };
+}
+
+/** The entry file of a completed tool-cache copy of the pinned version, if there is one. */
+export function findInToolCache(pkg: NativePackage): string | undefined {
+  const dir = tc.find(toolName(pkg), NATIVE_VERSION);
+  return dir ? entryIn(pkg, dir) : undefined;
+}
+
+/**
+ * npm installs into a fresh folder under RUNNER_TEMP; cacheDir then copies it into the tool cache
+ * and marks it complete, so a job cancelled mid-install never leaves a half copy that find() returns.
+ */
+export async function installIntoToolCache(pkg: NativePackage, opts: Pick<LocateOptions, 'log' | 'source' | 'run' | 'env'>): Promise<string> {
+  const env = opts.env ?? process.env;
+  const staging = fs.mkdtempSync(path.join(env.RUNNER_TEMP || os.tmpdir(), `${toolName(pkg)}-`));
+  try {
+    fs.writeFileSync(path.join(staging, 'package.json'), JSON.stringify(installManifest(pkg), null, 2) + '\n');
+    const source = opts.source ?? registrySource(pkg);
+    opts.log.info(`${pkg} is not in the workspace: installing ${source} into the runner's tool cache (once per runner)`);
+    const run = opts.run ?? ((command, args) => exec(command, args, { ignoreReturnCode: true }));
+    const code = await run('npm', npmInstallArgs(staging, source));
+    if (code !== 0) {
+      throw new BackendError(`installing ${source} failed (npm exited with ${code}; its log is above). Install it in the workspace yourself, or use backend wasm`);
+    }
+    return await tc.cacheDir(staging, toolName(pkg), NATIVE_VERSION);
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Resolved from `dir` alone: the workspace and this package's own node_modules were already tried. */
+function entryIn(pkg: NativePackage, dir: string): string | undefined {
+  try {
+    return createRequire(path.join(dir, 'package.json')).resolve(pkg);
+  } catch {
+    return undefined;
+  }
+}
+
+function missingAfterInstall(pkg: NativePackage, dir: string): never {
+  throw new BackendError(`${pkg} was installed into ${dir} but cannot be resolved there`);
+}

@@ -1,0 +1,26 @@
+// How a report of a crashed run reads: no metrics exist, so it says what ended the training
+// process, shows what that process last wrote to stderr and what to try next.
+import type { CrashInfo, Report } from './types.js';
+
+/** "signal SIGABRT" or "exit code 70", for one-line messages. */
+export function crashCause(c: Pick<CrashInfo, 'signal' | 'exit_code'>): string {
+  return c.signal ? `signal ${c.signal}` : `exit code ${c.exit_code ?? 'unknown'} without a report`;
+}
+
+export function crashVerdictLine(r: Report): string {
+  const c = r.crash;
+  const how = c ? `${crashCause(c)} on backend ${c.backend}` : 'no details recorded';
+  return `❌ **${r.verdict.toUpperCase()}** (crashed): \`${r.name}\`: the training process died (${how}); nothing was evaluated`;
+}
+
+/** The crash section of report.md, the job summary and the PR comment. */
+export function crashSection(r: Report): string {
+  const c = r.crash;
+  if (!c) return '';
+  const tail = c.stderr_tail.length ? ['', 'Last lines of its stderr:', '', '```', ...c.stderr_tail.map((l) => l.replaceAll('```', "'''")), '```'] : ['', '_It wrote nothing to stderr._'];
+  return ['## Crash', '', `The training process ended with ${crashCause(c)} on backend \`${c.backend}\`.`, '', `Remedy: ${c.remedy}`, ...tail].join('\n');
+}
+
+export function renderCrashMarkdown(r: Report): string {
+  return [`# finetune: ${r.name}`, '', crashVerdictLine(r), '', crashSection(r), '', `<sub>backend ${r.fingerprint.backend} · seed ${r.fingerprint.seed} · ${r.timing.total_s.toFixed(1)} s</sub>`, ''].join('\n');
+}

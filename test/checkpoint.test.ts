@@ -92,7 +92,7 @@ describe('trainHead resume', () => {
     epochs: 15,
     batch_size: 16,
     clip_norm: 1,
-    early_stopping: { monitor: 'val_accuracy', patience: 4 },
+    early_stopping: { monitor: 'val_accuracy', patience: 5 },
     schedule: { type: 'plateau', monitor: 'val_accuracy', patience: 1 },
   });
   const options = (extra: Partial<TrainOptions>): TrainOptions => ({ train, head: { hidden: [8], dropout: 0.2 }, labels: data.labels, seed: 3, log: silentLogger, ...extra });

@@ -200,3 +200,37 @@ describe('wasm matrix products with a transposed operand', () => {
     tf.dispose([a, b, out]);
   });
 });
+
+describe('wasm ClipByValue gradient (Keras ReLU6)', () => {
+  it('equals the cpu backend\'s stock gradient exactly, boundaries included', async () => {
+    const random = seeded(5);
+    const values = Float32Array.from(random(600), (v) => v * 8 - 1);
+    values.set([0, 6, -0, 6.000001, -1e-7, 5.999999], 0);
+    const dyv = random(600);
+    const run = async (): Promise<Float32Array> => {
+      const [x, dy] = [tf.tensor2d(values, [20, 30]), tf.tensor2d(dyv, [20, 30])];
+      const g = tf.grad((t: tf.Tensor) => tf.clipByValue(t, 0, 6))(x, dy);
+      const out = (await g.data()) as Float32Array;
+      tf.dispose([x, dy, g]);
+      return out;
+    };
+    const { cpu, wasm } = await onBoth(run);
+    // Equal as numbers: a masked-out entry is -0 where dy < 0 (dy x 0) and +0 from the stock Select.
+    const differ = Array.from(wasm).flatMap((w, i) => (w === cpu[i] ? [] : [[i, values[i], w, cpu[i]]]));
+    expect(differ).toEqual([]);
+    expect(wasm[0]).toBe(dyv[0]); // x == min passes the gradient
+    expect(wasm[1]).toBe(dyv[1]); // x == max too
+    expect(wasm[3]).toBe(0);
+  });
+
+  it('builds the wasm mask from Step, not from the boolean kernels', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor1d([-1, 0.5, 7]);
+    const info = await tf.profile(() => tf.grad((t: tf.Tensor) => tf.clipByValue(t, 0, 6))(x));
+    const kernels = info.kernels.map((k) => k.name);
+    expect(kernels).toContain('Step');
+    expect(kernels).not.toContain('LogicalAnd');
+    expect(Array.from(await (info.result as tf.Tensor).data())).toEqual([0, 1, 0]);
+    tf.dispose([x, info.result as tf.Tensor]);
+  });
+});

@@ -13,8 +13,11 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Everything that changes a feature vector: the base's bytes, the cut, preprocessing, backend. */
+/** Bumped when the way features are computed changes their values (2: BatchNorm folded into convolutions). */
+export const FEATURE_FORMAT = 2;
+
 export function featureKey(parts: { baseSha256: string; cut: string; preprocess: unknown; backend: string }): string {
-  return sha256(JSON.stringify(parts)).slice(0, 32);
+  return sha256(JSON.stringify({ ...parts, format: FEATURE_FORMAT })).slice(0, 32);
 }
 
 /** One pack file: 4-byte header length, JSON header {dim, hashes}, then float32 rows. */

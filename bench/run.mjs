@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // The benchmark: the same fine-tuning job run by our CLI and by a reference PyTorch script, on the
-// same data, weights and machine. See bench/README.md. Needs `npm run build` first.
+// same data, weights and machine, then one partial backbone fine-tune step timed on both sides.
+// See bench/README.md. The job needs `npm run build` first.
+//   node bench/run.mjs [--only job|finetune-step] [--steps N] [--rounds N]
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { makeData, CLASSES } from './lib/data.mjs';
 import { machine, timed } from './lib/measure.mjs';
 import { writeResults } from './lib/results.mjs';
+import { STEP, stepBenchmark } from './lib/step-bench.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const WORK = path.join(ROOT, 'bench', 'work');
@@ -45,11 +49,12 @@ gate:
 `;
 }
 
-function preflight() {
+function preflight(job) {
   const need = [
-    ['dist/cli/index.js', 'run `npm run build`'],
+    ...(job ? [['dist/cli/index.js', 'run `npm run build`']] : []),
     [MODEL_JSON, 'run `npm run example:model`'],
     [PYTHON, 'apt-get install python3-torch python3-torchvision'],
+    ['/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz', 'apt-get install dataset-fashion-mnist'],
   ];
   for (const [file, fix] of need) if (!fs.existsSync(path.resolve(ROOT, file))) throw new Error(`${file} is missing: ${fix}`);
 }
@@ -90,10 +95,26 @@ function freshDir(name) {
 }
 
 function main() {
+  const { values: opts } = parseArgs({
+    options: { only: { type: 'string' }, steps: { type: 'string' }, rounds: { type: 'string' } },
+  });
+  if (opts.only && !['job', 'finetune-step'].includes(opts.only)) throw new Error(`--only: job or finetune-step, not ${opts.only}`);
   process.chdir(ROOT);
-  preflight();
-  const startMachine = machine();
+  preflight(opts.only !== 'finetune-step');
   fs.mkdirSync(WORK, { recursive: true });
+  if (opts.only !== 'finetune-step') job();
+  if (opts.only !== 'job') step(Number(opts.steps ?? STEP.steps), Number(opts.rounds ?? STEP.rounds));
+}
+
+/** The partial backbone fine-tune step on both sides (bench/lib/step-bench.mjs). */
+function step(steps, rounds) {
+  const stateDict = path.join(WORK, 'mobilenet_v2_keras.pt');
+  python('port', 'keras_mobilenet.py', [path.join(ROOT, MODEL_JSON), stateDict]); // a few seconds: never a stale port
+  stepBenchmark({ root: ROOT, work: WORK, python: PYTHON, stateDict, steps, rounds });
+}
+
+function job() {
+  const startMachine = machine();
   makeData(path.join(WORK, 'data'), JOB);
   makeData(path.join(WORK, 'check-data'), { train: 96, validation: 32, test: 64 });
   fs.writeFileSync(path.join(WORK, 'bench.yml'), spec('bench-fashion-mnist', 'bench/work/data', JOB.epochs));

@@ -93,4 +93,21 @@ describe('two-phase fine-tuning (model.trainable + train.finetune)', () => {
     expect(b.report.metrics).toEqual(a.report.metrics);
     expect(b.report.predictions).toEqual(a.report.predictions);
   });
+
+  it('trains phase two on augmented views of the split activations', async () => {
+    const spec = defaultSpec()
+      .replace('cut: block_13_expand_relu', 'cut: block_13_expand_relu\n  trainable: 2')
+      .replace('epochs: 6', 'epochs: 2')
+      .replace('early_stopping: { patience: 3 }', 'early_stopping: false\n  augment: { flip: true, views: 2 }\n  finetune: { epochs: 2 }');
+    const repo = makeTinyRepo({ train: 160, test: 60, spec });
+    const logs: string[] = [];
+    const a = await runPipeline(options(repo, 'out-a', { log: { ...silentLogger, info: (m) => logs.push(m) } }));
+    expect(a.report.status).toBe('complete');
+    expect(a.report.finetune?.split).toBe('block_12_add');
+    expect(a.report.history.filter((h) => h.phase === 2)).toHaveLength(2);
+    expect(logs.join('\n')).toMatch(/augment/i);
+    const b = await runPipeline(options(repo, 'out-b'));
+    expect(b.report.history).toEqual(a.report.history);
+    expect(b.report.predictions).toEqual(a.report.predictions);
+  });
 });

@@ -1,6 +1,8 @@
-// Appends a run record to bench/results.json and rewrites bench/RESULTS.md from the latest run.
+// Appends a run record to bench/results.json and rewrites bench/RESULTS.md from the latest run
+// (and the latest partial fine-tune step run, see step-results.mjs).
 import fs from 'node:fs';
 import path from 'node:path';
+import { stepMarkdown } from './step-results.mjs';
 
 export const TARGETS = {
   cold_ratio: 0.7,
@@ -11,11 +13,18 @@ export const TARGETS = {
 
 export function writeResults(dir, run) {
   const record = { ...run, ratios: ratios(run), targets: verdicts(run) };
+  updateResults(dir, (data) => data.runs.push(record));
+}
+
+/** Changes results.json with `change` (other sections are kept) and rewrites RESULTS.md from it. */
+export function updateResults(dir, change) {
   const file = path.join(dir, 'results.json');
-  const old = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : { runs: [] };
-  old.runs.push(record);
-  fs.writeFileSync(file, JSON.stringify(old, null, 2) + '\n');
-  fs.writeFileSync(path.join(dir, 'RESULTS.md'), markdown(record) + history(old.runs));
+  const data = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  data.runs ??= [];
+  change(data);
+  fs.writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
+  const job = data.runs.length ? markdown(data.runs[data.runs.length - 1]) + history(data.runs) : '# Benchmark results\n';
+  fs.writeFileSync(path.join(dir, 'RESULTS.md'), job + stepMarkdown(data.partial_finetune_step));
   console.log(`wrote ${file} and RESULTS.md`);
 }
 

@@ -2,32 +2,18 @@
 // to a temp folder and its index.js is run as a runner would run dist/index.js (inputs in INPUT_*,
 // outputs to GITHUB_OUTPUT); it starts itself again as the training process, as the bundle does.
 // FINETUNE_TEST_CRASH makes that process die at the start of training the way native code does.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../src/report/types.js';
 import { defaultSpec, makeTinyRepo, readJson } from './helpers/tiny-repo.js';
+import { actionStep } from './helpers/action-env.js';
+import { compileSrc } from './helpers/compile-src.js';
 
 let tmp: string;
 let entry: string;
-
-function compileAction(dir: string): string {
-  const tsc = path.resolve('node_modules/typescript/bin/tsc');
-  const flags = ['--noCheck', '--outDir', dir, '--rootDir', 'src', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node'];
-  execFileSync(process.execPath, [tsc, ...flags, 'src/index.ts'], { stdio: 'inherit' });
-  fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
-  fs.symlinkSync(path.resolve('node_modules'), path.join(dir, 'node_modules'));
-  return path.join(dir, 'index.js');
-}
-
-/** Parses the `name<<delimiter` blocks @actions/core writes to GITHUB_OUTPUT. */
-function parseOutputs(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of text.matchAll(/^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) out[m[1]] = m[3];
-  return out;
-}
 
 interface ActionRun {
   status: number | null;
@@ -38,25 +24,9 @@ interface ActionRun {
 
 /** Runs the compiled Action in `repo`; `onOutput` sees stdout and stderr as they come and may signal the process. */
 function runAction(repo: string, inputs: Record<string, string>, extraEnv: Record<string, string> = {}, onOutput?: (all: string, kill: (s: NodeJS.Signals) => void) => void): Promise<ActionRun> {
-  const outputFile = path.join(repo, 'github_output');
-  const summaryFile = path.join(repo, 'step_summary');
-  fs.writeFileSync(outputFile, '');
-  fs.writeFileSync(summaryFile, '');
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? os.homedir(),
-    GITHUB_WORKSPACE: repo,
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
-    GITHUB_EVENT_NAME: 'push',
-    GITHUB_REPOSITORY: 'octo/repo',
-    FINETUNE_CACHE_DIR: path.join(repo, '.cache'),
-    // From sources there is no bundle for feature worker threads to run.
-    FINETUNE_WORKERS: '1',
-    ...extraEnv,
-  };
-  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  const child = spawn(process.execPath, [entry], { cwd: repo, env });
+  // From sources there is no bundle for feature worker threads to run.
+  const step = actionStep(repo, inputs, { FINETUNE_WORKERS: '1', ...extraEnv });
+  const child = spawn(process.execPath, [entry], { cwd: repo, env: step.env });
   let out = '';
   const take = (d: Buffer) => {
     out += d.toString();
@@ -66,7 +36,7 @@ function runAction(repo: string, inputs: Record<string, string>, extraEnv: Recor
   child.stderr.on('data', take);
   return new Promise((resolve) => {
     child.on('close', (status) => {
-      resolve({ status, out, outputs: parseOutputs(fs.readFileSync(outputFile, 'utf8')), summary: fs.readFileSync(summaryFile, 'utf8') });
+      resolve({ status, out, ...step.results() });
     });
   });
 }
@@ -76,7 +46,7 @@ const LOOSE_GATE = 'gate:\n  metrics:\n    accuracy: { min: 0.2 }\n';
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'action-child-'));
-  entry = compileAction(path.join(tmp, 'build'));
+  entry = compileSrc(path.join(tmp, 'build'), 'index');
 });
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

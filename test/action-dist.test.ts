@@ -2,40 +2,18 @@
 // outputs and the job summary written to the files GITHUB_OUTPUT and GITHUB_STEP_SUMMARY name.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultSpec, makeTinyRepo } from './helpers/tiny-repo.js';
 import { node24 } from './helpers/node24.js';
+import { actionStep } from './helpers/action-env.js';
 
 const DIST = path.resolve('dist/index.js');
 
-/** Parses the `name<<delimiter` blocks @actions/core writes to GITHUB_OUTPUT. */
-function parseOutputs(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const re = /^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
-  for (const m of text.matchAll(re)) out[m[1]] = m[3];
-  return out;
-}
-
 function runAction(repo: string, inputs: Record<string, string>) {
-  const outputFile = path.join(repo, 'github_output');
-  const summaryFile = path.join(repo, 'step_summary');
-  fs.writeFileSync(outputFile, '');
-  fs.writeFileSync(summaryFile, '');
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? os.homedir(),
-    GITHUB_WORKSPACE: repo,
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
-    GITHUB_EVENT_NAME: 'push',
-    GITHUB_REPOSITORY: 'octo/repo',
-    FINETUNE_CACHE_DIR: path.join(repo, '.cache'),
-  };
-  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  const res = spawnSync(node24(), [DIST], { cwd: repo, env, encoding: 'utf8', timeout: 240_000 });
-  return { ...res, outputs: parseOutputs(fs.readFileSync(outputFile, 'utf8')), summary: fs.readFileSync(summaryFile, 'utf8') };
+  const step = actionStep(repo, inputs);
+  const res = spawnSync(node24(), [DIST], { cwd: repo, env: step.env, encoding: 'utf8', timeout: 240_000 });
+  return { ...res, ...step.results() };
 }
 
 describe('the bundled Action (dist/index.js under Node 24)', () => {

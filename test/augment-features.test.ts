@@ -14,7 +14,7 @@ import { FeatureCache } from '../src/features/cache.js';
 import { extractFeatures } from '../src/features/extract.js';
 import type { Preprocess } from '../src/features/preprocess.js';
 import { silentLogger, type Logger } from '../src/util/log.js';
-import { compileFeatureWorker } from './helpers/feature-worker.js';
+import { compileFeatureWorker } from './helpers/compile-src.js';
 
 const DATA = 'examples/fashion-mnist/data';
 const PRE: Preprocess = { size: [48, 48], channels: 3, scale: [-1, 1], resize: 'bilinear' };

@@ -2,10 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { applyView, augmentView, drawView, type AugmentSettings, type ViewDraw } from '../src/data/augment.js';
 import type { DecodedImage } from '../src/data/types.js';
-import { ConfigError } from '../src/errors.js';
 import { parseSpec } from '../src/spec/load.js';
 import { createRng } from '../src/util/random.js';
-import { SPEC_HEAD } from './helpers/spec-text.js';
+import { SPEC_HEAD, specErrorMessage } from './helpers/spec-text.js';
 
 const OFF: AugmentSettings = { flip: false, crop: 0, brightness: 0, contrast: 0 };
 const PLAIN: ViewDraw = { flip: false, dy: 0, dx: 0, brightness: 1, contrast: 1 };
@@ -162,15 +161,7 @@ describe('augmentation transforms', () => {
 
 describe('spec train.augment', () => {
   const spec = (augment: string) => parseSpec(`${SPEC_HEAD}train:\n  augment: ${augment}\n`, 'finetune.yml');
-  const error = (text: string): string => {
-    try {
-      parseSpec(text, 'finetune.yml');
-    } catch (err) {
-      expect(err).toBeInstanceOf(ConfigError);
-      return (err as Error).message;
-    }
-    throw new Error('expected a ConfigError');
-  };
+  const error = specErrorMessage;
 
   it('is off unless given, and fills its defaults: transforms off, 4 views', () => {
     expect(parseSpec(SPEC_HEAD, 'finetune.yml').train.augment).toBeUndefined();

@@ -1,6 +1,6 @@
 // Feature extraction in worker threads: the same rows, bit for bit, as one thread. From sources
 // there is no bundle to start as a worker, so the worker's modules are compiled to a temp folder.
-import { execFileSync } from 'node:child_process';
+import { compileFeatureWorker } from './helpers/compile-src.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,18 +24,6 @@ let entry: string;
 let backbone: Backbone;
 let examples: Example[];
 
-/** Compiles src/features/worker.ts and what it imports; the entry starts it the way the bundle does. */
-function compileWorker(dir: string): string {
-  const tsc = path.resolve('node_modules/typescript/bin/tsc');
-  const flags = ['--noCheck', '--outDir', dir, '--rootDir', 'src', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node'];
-  execFileSync(process.execPath, [tsc, ...flags, 'src/features/worker.ts'], { stdio: 'inherit' });
-  fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
-  fs.symlinkSync(path.resolve('node_modules'), path.join(dir, 'node_modules'));
-  const file = path.join(dir, 'entry.js');
-  fs.writeFileSync(file, "import { serveFeatures } from './features/worker.js';\nawait serveFeatures();\n");
-  return file;
-}
-
 function recordingLog(): Logger & { lines: string[] } {
   const lines: string[] = [];
   return { lines, info: (m) => lines.push(m), warn: (m) => lines.push(`warning: ${m}`), progress: () => {} };
@@ -49,7 +37,7 @@ const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLen
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'feature-workers-'));
-  entry = compileWorker(path.join(tmp, 'build'));
+  entry = compileFeatureWorker(path.join(tmp, 'build'));
   await selectBackend('wasm', silentLogger);
   const source = await readModelSource('model.json', 'examples/fashion-mnist/models/mobilenet_v2/model.json');
   backbone = await buildBackbone(source, { cut: 'block_6_expand_relu', size: PRE.size, channels: 3 });

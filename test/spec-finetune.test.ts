@@ -1,23 +1,14 @@
 // The spec keys of two-phase fine-tuning: model.trainable (a count or names / patterns) and
 // train.finetune, with their defaults and the mistakes worth naming.
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/errors.js';
 import { parseSpec } from '../src/spec/load.js';
 import { phaseTwoSettings } from '../src/train/finetune.js';
-import { SPEC_HEAD } from './helpers/spec-text.js';
+import { SPEC_HEAD, specErrorMessage } from './helpers/spec-text.js';
 
 const withModel = (model: string, train = '') =>
   `${SPEC_HEAD.replace('  base: models/base/model.json\n', `  base: models/base/model.json\n${model}`)}${train ? `train:\n${train}` : ''}`;
 
-function errorOf(text: string): string {
-  try {
-    parseSpec(text, 'finetune.yml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+const errorOf = specErrorMessage;
 
 describe('model.trainable and train.finetune', () => {
   it('takes a count or a list of layer names and patterns', () => {

@@ -11,22 +11,13 @@ import { specJsonSchema } from '../src/spec/json-schema.js';
 import { findRepoRoot, loadSpec, parseSpec } from '../src/spec/load.js';
 import { isHttpsUrl, resolveInRepo } from '../src/spec/paths.js';
 import { DEFAULT_SPEC_FILE, METRIC_NAMES, type Spec } from '../src/spec/schema.js';
-import { SPEC_HEAD } from './helpers/spec-text.js';
+import { configError, SPEC_HEAD } from './helpers/spec-text.js';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'specs');
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
 
 const HEAD = SPEC_HEAD;
 
-function configError(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError, but nothing was thrown');
-}
 
 const parseError = (text: string) => configError(() => parseSpec(text, 'finetune.yml'));
 

@@ -1,23 +1,13 @@
 // The sweep: section and its plan: what the schema refuses, the documented grid order, seeded
 // random draws, the ranking metric, and shards that split the plan exactly.
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/errors.js';
 import { parseSpec } from '../src/spec/load.js';
 import type { Spec } from '../src/spec/schema.js';
 import { parseShard, planSweep, shardTrials, sweepMetric } from '../src/sweep/plan.js';
-import { SPEC_HEAD } from './helpers/spec-text.js';
+import { configError, SPEC_HEAD } from './helpers/spec-text.js';
 
 const spec = (sections: string): Spec => parseSpec(SPEC_HEAD + sections, 'finetune.yml');
 
-function configError(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError, but nothing was thrown');
-}
 
 describe('sweep schema', () => {
   it('defaults the method to grid and leaves trials and metric to the plan', () => {

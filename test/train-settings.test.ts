@@ -1,24 +1,15 @@
 // The train: keys of the spec file: what a spec that leaves them out trains with, and the
 // messages for settings that cannot apply.
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/errors.js';
 import { parseSpec } from '../src/spec/load.js';
 import { resolveTrainSettings } from '../src/train/settings.js';
-import { SPEC_HEAD } from './helpers/spec-text.js';
+import { SPEC_HEAD, specErrorMessage } from './helpers/spec-text.js';
 
 const HEAD = SPEC_HEAD;
 
 const settings = (train: string) => resolveTrainSettings(parseSpec(`${HEAD}train:\n${train}`, 'finetune.yml').train);
 
-function errorOf(train: string): string {
-  try {
-    parseSpec(`${HEAD}train:\n${train}`, 'finetune.yml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+const errorOf = (train: string): string => specErrorMessage(`${HEAD}train:\n${train}`);
 
 describe('defaults of the train keys', () => {
   it('trains with adam, no weight decay, no clipping and a cosine schedule with one warmup epoch', () => {

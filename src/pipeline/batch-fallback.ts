@@ -21,7 +21,6 @@ export interface BatchFallbackOptions {
   spec: Spec;
   backend: string;
   log: Logger;
-  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -33,7 +32,6 @@ export interface BatchFallbackOptions {
 export async function trainWithBatchFallback<T extends { trained: { best: { history: EpochRecord[] } } }>(
   opts: BatchFallbackOptions, train: (spec: Spec) => Promise<T>,
 ): Promise<T> {
-  crashIfAsked(opts.env ?? process.env);
   const retries = GPU_BACKENDS.includes(opts.backend) && !opts.spec.sweep;
   const tried: number[] = [];
   let batch = opts.spec.train.batch_size;
@@ -55,17 +53,4 @@ export async function trainWithBatchFallback<T extends { trained: { best: { hist
 function withTriedSizes(err: unknown, tried: number[]): Error {
   const message = `${err instanceof Error ? err.message.split('\n')[0] : String(err)} (also after retrying with batch_size ${tried.slice(1).join(', ')})`;
   return new Error(message, { cause: err });
-}
-
-/**
- * A test hook: FINETUNE_TEST_CRASH makes the process die the way native code does at the start of
- * training (abort: SIGABRT, exit: a plain exit 70 with no report), so the Action's
- * crash handling can be tested without a crashing native library.
- */
-function crashIfAsked(env: NodeJS.ProcessEnv): void {
-  const how = env.FINETUNE_TEST_CRASH;
-  if (!how) return;
-  process.stderr.write(`FINETUNE_TEST_CRASH=${how}: crashing at the start of training\n`);
-  if (how === 'abort') process.abort();
-  if (how === 'exit') process.exit(70);
 }

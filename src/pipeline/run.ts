@@ -17,6 +17,7 @@ import type { Logger } from '../util/log.js';
 import { EXIT } from '../errors.js';
 import { guardMemory } from './out-of-memory.js';
 import { trainWithBatchFallback } from './batch-fallback.js';
+import { crashIfAsked } from '../util/test-crash.js';
 import { gateConfigOf } from './gate-inputs.js';
 import { checkpointDir, removeCheckpoint } from '../train/checkpoint.js';
 
@@ -61,6 +62,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     computeFeatures(spec, root, data, { cacheDir, backend: backend.name }, log),
   );
   const outDir = path.resolve(opts.outDir ?? path.join(root, spec.output.dir));
+  crashIfAsked(process.env);
   const { trained, sweep } = await guardMemory('training', 'lower train.batch_size or model.head.hidden', () =>
     trainWithBatchFallback({ spec, backend: backend.name, log }, (s) =>
       trainBestHead({ spec: s, specSha256: loaded.sha256, data, feats, log, signal: opts.signal, checkpoint: { dir: checkpointDir(outDir), resume: opts.resume ?? false }, trials: opts.trials }),

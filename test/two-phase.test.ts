@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runPipeline, type RunOptions } from '../src/pipeline/run.js';
+import { runCli } from '../src/cli/main.js';
 import { rescoreBaselineModel } from '../src/pipeline/baseline-model.js';
 import { loadSpec } from '../src/spec/load.js';
 import { loadDataset } from '../src/data/load.js';
@@ -109,5 +110,27 @@ describe('two-phase fine-tuning (model.trainable + train.finetune)', () => {
     const b = await runPipeline(options(repo, 'out-b'));
     expect(b.report.history).toEqual(a.report.history);
     expect(b.report.predictions).toEqual(a.report.predictions);
+  });
+
+  it('with a sweep, shards tune phase one and the merge trains both phases of the best trial', async () => {
+    const spec = defaultSpec('sweep:\n  learning_rate: [0.003, 0.03]\n')
+      .replace('cut: block_13_expand_relu', 'cut: block_13_expand_relu\n  trainable: 2')
+      .replace('epochs: 6', 'epochs: 3')
+      .replace('early_stopping: { patience: 3 }', 'early_stopping: false\n  finetune: { epochs: 1 }');
+    const repo = makeTinyRepo({ train: 160, test: 60, spec });
+    const cacheDir = path.join(repo, '.cache');
+    const shards = [1, 2].map((i) => path.join(repo, `shard-${i}`));
+    for (const [i, out] of shards.entries()) {
+      const code = await runCli(['sweep', '--spec', path.join(repo, 'finetune.yml'), '--shard', `${i + 1}/2`, '--out', out, '--backend', 'wasm', '--no-cache'], silentLogger);
+      expect(code).toBe(0);
+    }
+    const merged = await runPipeline(options(repo, 'out-merged', { trials: shards, cacheDir }));
+    const inOne = await runPipeline(options(repo, 'out-one', { cacheDir }));
+    expect(merged.report.sweep?.trials).toHaveLength(2);
+    expect(merged.report.sweep?.best).toBe(inOne.report.sweep?.best);
+    expect(merged.report.finetune?.trainable_layers).toEqual(['block_13_expand', 'block_13_expand_BN']);
+    expect(merged.report.history.filter((h) => h.phase === 2)).toHaveLength(1);
+    expect(merged.report.metrics).toEqual(inOne.report.metrics);
+    expect(merged.report.predictions).toEqual(inOne.report.predictions);
   });
 });

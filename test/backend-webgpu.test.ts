@@ -6,6 +6,11 @@ import { selectBackend, type BackendInfo } from '../src/backend/select.js';
 import { VULKAN_INSTALL, WEBGPU_INSTALL } from '../src/backend/webgpu.js';
 import { silentLogger } from '../src/util/log.js';
 import { convNet, denseNet, trainLosses } from './helpers/tiny-nets.js';
+import path from 'node:path';
+import { readModelSource } from '../src/model/source.js';
+import { buildBackbone } from '../src/model/backbone.js';
+import { compile } from '../src/model/inference.js';
+import { EXAMPLE_MODEL_DIR } from './helpers/models.js';
 
 const STEPS = 20;
 let webgpu: BackendInfo | Error;
@@ -62,5 +67,33 @@ describe('backend webgpu', () => {
     const { cpu, gpu } = await compare(convNet);
     expect(cpu[STEPS - 1]).toBeLessThan(cpu[0]);
     gpu.forEach((l, i) => expect(l, `step ${i}`).toBeCloseTo(cpu[i], 4));
+  });
+});
+
+describe('folded inference on webgpu', () => {
+  it('gives the cpu backend\'s features for the real MobileNetV2 (fused BatchNorm and ReLU6, padding kept as a layer)', async () => {
+    const source = await readModelSource('mobilenet_v2', path.join(EXAMPLE_MODEL_DIR, 'model.json'));
+    const values = Float32Array.from({ length: 2 * 32 * 32 * 3 }, (_, i) => Math.sin(i) * 0.9);
+    // Built on each backend in turn: webgpu's tensors cannot be read synchronously by cpu kernels.
+    const run = async (): Promise<Float32Array> => {
+      const backbone = await buildBackbone(source, { cut: 'block_3_expand_relu', size: [32, 32], channels: 3 });
+      const x = tf.tensor4d(values, [2, 32, 32, 3]);
+      const y = compile(backbone.model).run(x);
+      const out = (await y.data()) as Float32Array;
+      tf.dispose([x, y]);
+      return out;
+    };
+    await onWebGpu();
+    const gpu = await run();
+    await tf.setBackend('cpu');
+    const cpu = await run();
+    let worst = 0;
+    let scale = 1e-12;
+    cpu.forEach((c, i) => {
+      worst = Math.max(worst, Math.abs(gpu[i] - c));
+      scale = Math.max(scale, Math.abs(c));
+    });
+    expect(gpu.length).toBe(cpu.length);
+    expect(worst / scale).toBeLessThan(1e-4);
   });
 });

@@ -9,7 +9,8 @@
 // preprocessed as our pipeline does and run through the frozen layers below --from: the step
 // starts from those activations, so only the trainable part is timed. --bn batch runs BatchNorm
 // in training mode (batch statistics, moving averages updated: `training: true`, what this step
-// has always done); --bn inference uses the moving averages (gamma and beta still train).
+// has always done); --bn inference uses the moving averages (gamma and beta still train), with
+// BatchNorm folded into the convolutions inside the tape, as phase two of the pipeline runs it.
 // --dump writes the batch, labels and head weights of the first backend for finetune_step.py;
 // --json writes the results; --profile adds the time per kernel of the timed steps.
 // The TypeScript sources are loaded through vite (a dev dependency); the example model is made
@@ -70,6 +71,7 @@ const { buildBackbone } = await load('/src/model/backbone.ts');
 const { readIdxFile } = await load('/src/data/idx.ts');
 const { imagesToTensor } = await load('/src/features/preprocess.ts');
 const { silentLogger } = await load('/src/util/log.ts');
+const { compile } = await load('/src/model/inference.ts');
 const source = await readModelSource('mobilenet_v2', path.join(MODEL_DIR, 'model.json'));
 
 /** The layers from `from` to `to` applied again to a new input, so that only they train. */
@@ -126,11 +128,11 @@ async function batchFor(full) {
 }
 
 /** One step: forward, gradients, Adam update; the wall time of each part (wasm and cpu run synchronously). */
-function step(model, optimizer, x, y) {
+function step(model, optimizer, x, y, forward) {
   const t0 = performance.now();
   let t1 = 0;
   const f = () => {
-    const loss = tf.losses.softmaxCrossEntropy(y, model.apply(x, { training }));
+    const loss = tf.losses.softmaxCrossEntropy(y, forward(x));
     t1 = performance.now();
     return loss;
   };
@@ -151,11 +153,15 @@ async function measure(backend, dump) {
   const model = slice(full, opts.from, opts.to);
   if (dump) writeDump(dump, model, x, labels, split);
   const optimizer = tf.train.adam(LEARNING_RATE);
+  // Inference-mode BatchNorm runs the way phase two of the pipeline runs it: folded into the
+  // convolutions inside the tape (src/model/inference.ts); batch statistics go through the layers.
+  const folded = training ? undefined : compile(model, { trainable: true });
+  const forward = folded ? (t) => folded.run(t) : (t) => model.apply(t, { training });
   const runs = [];
   const timedSteps = async () => {
-    for (let i = 1; i <= steps; i++) runs.push(step(model, optimizer, x, y));
+    for (let i = 1; i <= steps; i++) runs.push(step(model, optimizer, x, y, forward));
   };
-  runs.push(step(model, optimizer, x, y)); // the first step builds kernels and caches: not timed
+  runs.push(step(model, optimizer, x, y, forward)); // the first step builds kernels and caches: not timed
   const profile = opts.profile ? summariseKernels(await profileKernels(tf, backend, timedSteps), steps) : undefined;
   if (!opts.profile) await timedSteps();
   const params = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);

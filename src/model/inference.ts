@@ -39,9 +39,18 @@ export function inferenceGraph(model: tf.LayersModel): InferenceGraph {
   return g;
 }
 
-export function compile(model: tf.LayersModel): InferenceGraph {
+export interface CompileOptions {
+  /**
+   * Fold on every call from the layers' current variables, inside the gradient tape, so the graph
+   * can be trained (phase two): the BatchNorm scale and offset still get their gradients, through
+   * cheap ops on the weights rather than passes over the activations.
+   */
+  trainable?: boolean;
+}
+
+export function compile(model: tf.LayersModel, opts: CompileOptions = {}): InferenceGraph {
   const layers = model.layers;
-  const inbound = new Map(layers.map((l) => [l.name, inboundNames(l)]));
+  const inbound = new Map(layers.map((l) => [l.name, inboundNames(l, model)]));
   const consumers = new Map<string, string[]>(layers.map((l) => [l.name, []]));
   for (const l of layers) for (const i of inbound.get(l.name) ?? []) consumers.get(i)?.push(l.name);
   const byName = new Map(layers.map((l) => [l.name, l]));
@@ -54,9 +63,9 @@ export function compile(model: tf.LayersModel): InferenceGraph {
   // A ZeroPadding2D read only by a 'valid' convolution becomes that convolution's explicit padding
   // (on the backends whose kernels are checked to take it).
   const absorbedPad = new Map<string, { input: string; pad: Padding }>();
-  const explicitPadding = ['wasm', 'cpu'].includes(tf.getBackend());
+  const explicitPadding = !opts.trainable && ['wasm', 'cpu'].includes(tf.getBackend());
   for (const layer of explicitPadding ? layers : []) {
-    if (!foldable(layer) || layer.getConfig().padding !== 'valid') continue;
+    if (!foldable(layer) || (inbound.get(layer.name) ?? []).length !== 1 || layer.getConfig().padding !== 'valid') continue;
     const pad = byName.get((inbound.get(layer.name) ?? [])[0]);
     const amounts = pad && pad.name !== outputName && onlyConsumer(pad.name) === layer ? zeroPadding(pad) : undefined;
     if (!pad || !amounts) continue;
@@ -69,7 +78,7 @@ export function compile(model: tf.LayersModel): InferenceGraph {
     if (skip.has(layer.name)) continue;
     const ins = inbound.get(layer.name) ?? [];
     if (ins.length === 0) continue; // the input layer: fed directly
-    const bn = foldable(layer) && layer.name !== outputName ? onlyConsumer(layer.name) : undefined;
+    const bn = foldable(layer) && ins.length === 1 && layer.name !== outputName ? onlyConsumer(layer.name) : undefined;
     if (!bn || !isChannelsLastBatchNorm(bn)) absorbedPad.delete(layer.name);
     if (bn && isChannelsLastBatchNorm(bn)) {
       const relu = bn.name !== outputName ? onlyConsumer(bn.name) : undefined;
@@ -77,7 +86,7 @@ export function compile(model: tf.LayersModel): InferenceGraph {
       const names = [layer.name, bn.name, ...(relu && activation ? [relu.name] : [])];
       names.forEach((n) => skip.add(n));
       const absorbed = absorbedPad.get(layer.name);
-      steps.push(foldedConv(layer, bn, activation ?? 'linear', names, absorbed ? [absorbed.input] : ins, absorbed?.pad));
+      steps.push(foldedConv(layer, bn, activation ?? 'linear', names, absorbed ? [absorbed.input] : ins, { pad: absorbed?.pad, trainable: opts.trainable }));
       folded++;
       continue;
     }
@@ -103,7 +112,7 @@ const foldable = (l: Layer): boolean => {
   const cls = l.getClassName();
   if (cls !== 'Conv2D' && cls !== 'DepthwiseConv2D') return false;
   const c = l.getConfig();
-  return c.activation === 'linear' && (c.dataFormat ?? 'channelsLast') === 'channelsLast' && inboundNames(l).length === 1;
+  return c.activation === 'linear' && (c.dataFormat ?? 'channelsLast') === 'channelsLast';
 };
 
 function isChannelsLastBatchNorm(l: Layer): boolean {
@@ -121,33 +130,43 @@ function reluActivation(l: Layer): Activation | undefined {
 }
 
 /** W' = W * s, b' = (b - mean) * s + beta, with s = gamma / sqrt(var + eps), per output channel. */
-function foldedConv(conv: Layer, bn: Layer, activation: Activation, names: string[], inputs: string[], explicitPad?: Padding): Step {
+function foldWeights(depthwise: boolean, eps: number, w: { kernel: tf.Tensor; bias?: tf.Tensor; gamma?: tf.Tensor; beta?: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor }): [tf.Tensor, tf.Tensor] {
+  let s = tf.rsqrt(w.variance.add(eps));
+  if (w.gamma) s = s.mul(w.gamma);
+  const filter = depthwise ? w.kernel.mul(s.reshape([w.kernel.shape[2] as number, w.kernel.shape[3] as number])) : w.kernel.mul(s);
+  let shift = (w.bias ? w.bias.sub(w.mean) : w.mean.neg()).mul(s);
+  if (w.beta) shift = shift.add(w.beta);
+  return [filter, shift];
+}
+
+function foldedConv(conv: Layer, bn: Layer, activation: Activation, names: string[], inputs: string[], o: { pad?: Padding; trainable?: boolean }): Step {
   const depthwise = conv.getClassName() === 'DepthwiseConv2D';
   const c = conv.getConfig() as Record<string, unknown>;
   const b = bn.getConfig() as Record<string, unknown>;
-  const [kernel, bias] = conv.getWeights();
-  const bnWeights = bn.getWeights();
+  const [kernelVar, biasVar] = conv.weights;
   let k = 0;
-  const gamma = b.scale === false ? undefined : bnWeights[k++];
-  const beta = b.center === false ? undefined : bnWeights[k++];
-  const [mean, variance] = [bnWeights[k], bnWeights[k + 1]];
-  const [filter, shift] = tf.tidy(() => {
-    let s = tf.rsqrt(variance.add(b.epsilon as number));
-    if (gamma) s = s.mul(gamma);
-    const w = depthwise ? kernel.mul(s.reshape([kernel.shape[2] as number, kernel.shape[3] as number])) : kernel.mul(s);
-    let shifted = (bias ? bias.sub(mean) : mean.neg()).mul(s);
-    if (beta) shifted = shifted.add(beta);
-    return [tf.keep(w), tf.keep(shifted)];
-  });
+  const gammaVar = b.scale === false ? undefined : bn.weights[k++];
+  const betaVar = b.center === false ? undefined : bn.weights[k++];
+  const [meanVar, varianceVar] = [bn.weights[k], bn.weights[k + 1]];
+  const current = () =>
+    foldWeights(depthwise, b.epsilon as number, {
+      kernel: kernelVar.read(), bias: biasVar?.read(), gamma: gammaVar?.read(), beta: betaVar?.read(), mean: meanVar.read(), variance: varianceVar.read(),
+    });
+  const frozen = o.trainable ? undefined : tf.tidy(() => current().map((t) => tf.keep(t)) as [tf.Tensor, tf.Tensor]);
   const strides = c.strides as [number, number];
   const dilations = c.dilationRate as [number, number];
-  const pad = explicitPad ?? (c.padding as 'valid' | 'same');
-  const run = ([x]: tf.Tensor[]): tf.Tensor =>
-    depthwise
+  const pad = o.pad ?? (c.padding as 'valid' | 'same');
+  // TF.js differentiates a fused convolution only with a linear or relu activation: ReLU6 follows it.
+  const fused: Activation = o.trainable && activation === 'relu6' ? 'linear' : activation;
+  const run = ([x]: tf.Tensor[]): tf.Tensor => {
+    const [filter, bias] = frozen ?? current();
+    const y = depthwise
       ? // The op's type leaves explicit padding out; its kernels take it (checked against predict in tests).
-        tf.fused.depthwiseConv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides, pad: pad as 'valid', dilations, bias: shift, activation })
-      : tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides, pad, dilations, bias: shift, activation });
-  return { names, inputs, run, owned: [filter, shift] };
+        tf.fused.depthwiseConv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides, pad: pad as 'valid', dilations, bias, activation: fused })
+      : tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides, pad, dilations, bias, activation: fused });
+    return fused === activation ? y : tf.clipByValue(y, 0, 6);
+  };
+  return { names, inputs, run, owned: frozen ?? [] };
 }
 
 /** A channels-last ZeroPadding2D's amounts as explicit convolution padding. */
@@ -159,7 +178,14 @@ function zeroPadding(l: Layer): Padding | undefined {
   return [[0, 0], [top, bottom], [left, right], [0, 0]];
 }
 
-function inboundNames(layer: Layer): string[] {
-  const node = (layer as unknown as { inboundNodes: Array<{ inboundLayers: Layer[] }> }).inboundNodes[0];
+/**
+ * The layers feeding `layer` in this model's graph. A layer shared with another model (the upper
+ * part of a split base) has a node per model; the model's own is the one its container lists.
+ */
+function inboundNames(layer: Layer, model: tf.LayersModel): string[] {
+  const nodes = (layer as unknown as { inboundNodes: Array<{ inboundLayers: Layer[] }> }).inboundNodes;
+  const own = (model as unknown as { containerNodes: Set<string> }).containerNodes;
+  const index = nodes.findIndex((_, i) => own.has(`${layer.name}_ib-${i}`));
+  const node = nodes[index >= 0 ? index : 0];
   return node ? node.inboundLayers.map((l) => l.name) : [];
 }

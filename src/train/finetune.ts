@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { tf } from '../backend/tf.js';
 import type { SplitBase } from '../model/split.js';
+import { compile } from '../model/inference.js';
 import type { EpochRecord, PhaseTwoReport } from '../report/types.js';
 import type { Spec } from '../spec/schema.js';
 import { FINETUNE_DEFAULTS } from '../spec/schema-train.js';
@@ -22,13 +23,16 @@ const EVAL_BATCH = 128;
 /** Which phase's weights were kept: phase two only when it beat phase one on validation. */
 export type PhaseTwoSummary = PhaseTwoReport;
 
-/** The upper part, global average pooling (as the features were pooled), then the head. */
+/** The upper part (BatchNorm in inference mode), global average pooling (as the features were pooled), then the head. */
 export function topTrainee(split: SplitBase, head: Head): Trainee {
+  // BatchNorm folded into the convolutions inside the tape: its scale and offset train through
+  // ops on the weights, not through extra passes over the activations.
+  const upper = compile(split.upper, { trainable: true });
   return {
     variables: [...split.variables, ...headVariables(head)],
     numClasses: head.layers[head.layers.length - 1].bias.shape[0],
     logits: (x, opts) => {
-      const y = split.upper.apply(x, { training: false }) as tf.Tensor;
+      const y = upper.run(x);
       const pooled = (y.rank === 4 ? y.mean([1, 2]) : y) as tf.Tensor2D;
       return headLogits(head, pooled, opts);
     },

@@ -1,23 +1,17 @@
 // Features of augmented training views through the real base on wasm: the same rows with one or
 // two worker threads, and a cache that never hands back rows of other augmentation settings.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../src/backend/select.js';
-import { readIdxExamples } from '../src/data/idx.js';
+import { bytes, recordingLog, WORKER_PRE, workerFixture } from './helpers/worker-fixture.js';
 import type { Example } from '../src/data/types.js';
-import { buildBackbone, type Backbone } from '../src/model/backbone.js';
-import { readModelSource } from '../src/model/source.js';
+import type { Backbone } from '../src/model/backbone.js';
 import { computeAugmentedViews, type AugmentConfig, type AugmentJob } from '../src/features/augmented.js';
 import { FeatureCache } from '../src/features/cache.js';
 import { extractFeatures } from '../src/features/extract.js';
-import type { Preprocess } from '../src/features/preprocess.js';
-import { silentLogger, type Logger } from '../src/util/log.js';
-import { compileFeatureWorker } from './helpers/compile-src.js';
+import { silentLogger } from '../src/util/log.js';
 
-const DATA = 'examples/fashion-mnist/data';
-const PRE: Preprocess = { size: [48, 48], channels: 3, scale: [-1, 1], resize: 'bilinear' };
+const PRE = WORKER_PRE;
 const AUGMENT: AugmentConfig = { flip: true, crop: 0.1, brightness: 0.2, contrast: 0.2, views: 4 };
 
 let tmp: string;
@@ -25,25 +19,13 @@ let entry: string;
 let backbone: Backbone;
 let examples: Example[];
 
-function recordingLog(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  return { lines, info: (m) => lines.push(m), warn: (m) => lines.push(`warning: ${m}`), progress: () => {} };
-}
-
-const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
 function job(over: Partial<AugmentJob> = {}): AugmentJob {
   return { base: backbone, examples, pre: PRE, augment: AUGMENT, seed: 42, log: silentLogger, extract: { workers: 1 }, ...over };
 }
 
 beforeAll(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'augment-features-'));
-  entry = compileFeatureWorker(path.join(tmp, 'build'));
-  await selectBackend('wasm', silentLogger);
-  const source = await readModelSource('model.json', 'examples/fashion-mnist/models/mobilenet_v2/model.json');
-  backbone = await buildBackbone(source, { cut: 'block_6_expand_relu', size: PRE.size, channels: 3 });
   // 70 images x 4 views = 9 batches of 32: enough for two workers.
-  examples = readIdxExamples(`${DATA}/t10k-images-idx3-ubyte.gz`, `${DATA}/t10k-labels-idx1-ubyte.gz`, 'test', 'data.test').slice(0, 70);
+  ({ tmp, entry, backbone, examples } = await workerFixture('augment-features-', 70));
 });
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -10,7 +10,8 @@ import { ConfigError } from '../src/errors.js';
 import { runPipeline, type RunOptions } from '../src/pipeline/run.js';
 import { SpecSchema } from '../src/spec/schema.js';
 import { readCheckpoint, writeCheckpoint, type TrainingState } from '../src/train/checkpoint.js';
-import { disposeHead, snapshotHead } from '../src/train/head.js';
+import { disposeHead, headVariables } from '../src/train/head.js';
+import { snapshotVariables } from '../src/train/trainee.js';
 import { trainHead, type TrainOptions } from '../src/train/loop.js';
 import { createOptimizer, type OptimizerConfig } from '../src/train/optimizer.js';
 import { silentLogger, type Logger } from '../src/util/log.js';
@@ -98,7 +99,7 @@ describe('trainHead resume', () => {
   const options = (extra: Partial<TrainOptions>): TrainOptions => ({ train, head: { hidden: [8], dropout: 0.2 }, labels: data.labels, seed: 3, log: silentLogger, ...extra });
   const result = async (opts: TrainOptions) => {
     const r = await trainHead(data.train, data.val, opts);
-    const weights = hex(await snapshotHead(r.head));
+    const weights = hex(await snapshotVariables(headVariables(r.head)));
     disposeHead(r.head);
     return { weights, history: r.history, bestEpoch: r.bestEpoch, stopped: r.stopped };
   };

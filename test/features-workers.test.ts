@@ -1,48 +1,30 @@
 // Feature extraction in worker threads: the same rows, bit for bit, as one thread. From sources
 // there is no bundle to start as a worker, so the worker's modules are compiled to a temp folder.
-import { compileFeatureWorker } from './helpers/compile-src.js';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../src/backend/select.js';
-import { readIdxExamples } from '../src/data/idx.js';
+import { bytes, recordingLog, WORKER_PRE, workerFixture } from './helpers/worker-fixture.js';
 import type { Example } from '../src/data/types.js';
-import { readModelSource } from '../src/model/source.js';
-import { buildBackbone, type Backbone } from '../src/model/backbone.js';
+import type { Backbone } from '../src/model/backbone.js';
 import { extractFeatures, type ExtractOptions } from '../src/features/extract.js';
 import { FeatureCache } from '../src/features/cache.js';
-import type { Preprocess } from '../src/features/preprocess.js';
 import { silentLogger, type Logger } from '../src/util/log.js';
 
-const DATA = 'examples/fashion-mnist/data';
-const PRE: Preprocess = { size: [48, 48], channels: 3, scale: [-1, 1], resize: 'bilinear' };
+const PRE = WORKER_PRE;
 
 let tmp: string;
 let entry: string;
 let backbone: Backbone;
 let examples: Example[];
 
-function recordingLog(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  return { lines, info: (m) => lines.push(m), warn: (m) => lines.push(`warning: ${m}`), progress: () => {} };
-}
-
 async function rows(list: Example[], opts: ExtractOptions, log: Logger = silentLogger, cache?: FeatureCache) {
   return extractFeatures(backbone, list, PRE, cache, log, opts);
 }
 
-const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
 beforeAll(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'feature-workers-'));
-  entry = compileFeatureWorker(path.join(tmp, 'build'));
-  await selectBackend('wasm', silentLogger);
-  const source = await readModelSource('model.json', 'examples/fashion-mnist/models/mobilenet_v2/model.json');
-  backbone = await buildBackbone(source, { cut: 'block_6_expand_relu', size: PRE.size, channels: 3 });
   // 10 batches of 32, the last one partial: the workers take 5 each.
-  examples = readIdxExamples(`${DATA}/t10k-images-idx3-ubyte.gz`, `${DATA}/t10k-labels-idx1-ubyte.gz`, 'test', 'data.test').slice(0, 300);
+  ({ tmp, entry, backbone, examples } = await workerFixture('feature-workers-', 300));
 });
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

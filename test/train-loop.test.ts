@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/select.js';
 import { ConfigError, TrainingError } from '../src/errors.js';
 import { SpecSchema, type Spec } from '../src/spec/schema.js';
-import { disposeHead, snapshotHead } from '../src/train/head.js';
+import { disposeHead, headVariables } from '../src/train/head.js';
+import { snapshotVariables } from '../src/train/trainee.js';
 import { trainHead, type TrainOptions } from '../src/train/loop.js';
 import { silentLogger, type Logger } from '../src/util/log.js';
 import { clusters } from './train-data.js';
@@ -42,7 +43,7 @@ describe('determinism', () => {
     const t = { optimizer: 'adamw', epochs: 4, clip_norm: 1, label_smoothing: 0.1, class_weights: 'balanced', schedule: { warmup_epochs: 0.5 } };
     const run = async (seed: number) => {
       const r = await trainHead(data.train, data.val, options(t, { seed, head: { hidden: [16], dropout: 0.3 } }));
-      const weights = (await snapshotHead(r.head)).map((a) => Buffer.from(a.buffer).toString('hex'));
+      const weights = (await snapshotVariables(headVariables(r.head))).map((a) => Buffer.from(a.buffer).toString('hex'));
       disposeHead(r.head);
       return { weights, history: r.history };
     };

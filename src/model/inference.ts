@@ -5,6 +5,7 @@
 // activation. Only frozen parts are run this way: the model's own layers, weights and export are
 // left as they are.
 import { tf } from '../backend/tf.js';
+import { inboundNames } from './graph.js';
 
 type Layer = tf.layers.Layer;
 type Activation = 'linear' | 'relu' | 'relu6';
@@ -176,16 +177,4 @@ function zeroPadding(l: Layer): Padding | undefined {
   if ((c.dataFormat ?? 'channelsLast') !== 'channelsLast') return undefined;
   const [[top, bottom], [left, right]] = c.padding as [[number, number], [number, number]];
   return [[0, 0], [top, bottom], [left, right], [0, 0]];
-}
-
-/**
- * The layers feeding `layer` in this model's graph. A layer shared with another model (the upper
- * part of a split base) has a node per model; the model's own is the one its container lists.
- */
-function inboundNames(layer: Layer, model: tf.LayersModel): string[] {
-  const nodes = (layer as unknown as { inboundNodes: Array<{ inboundLayers: Layer[] }> }).inboundNodes;
-  const own = (model as unknown as { containerNodes: Set<string> }).containerNodes;
-  const index = nodes.findIndex((_, i) => own.has(`${layer.name}_ib-${i}`));
-  const node = nodes[index >= 0 ? index : 0];
-  return node ? node.inboundLayers.map((l) => l.name) : [];
 }

@@ -5,6 +5,7 @@
 import { tf } from '../backend/tf.js';
 import { ConfigError, ModelError } from '../errors.js';
 import type { Backbone } from './backbone.js';
+import { inboundNames } from './graph.js';
 import type { FeatureMatrix } from '../features/extract.js';
 
 export interface SplitBase {
@@ -66,7 +67,7 @@ export function findSplit(model: tf.LayersModel, firstTrainable: string): number
   const index = new Map(layers.map((l, i) => [l.name, i]));
   const first = index.get(firstTrainable);
   if (first === undefined) throw new ModelError(`model.trainable: no layer "${firstTrainable}" in the base`);
-  const inputsOf = layers.map((l) => inboundLayers(l).map((x) => index.get(x.name) as number));
+  const inputsOf = layers.map((l) => inboundNames(l, model).map((name) => index.get(name) as number));
   for (let s = first - 1; s >= 0; s--) {
     const crossing = new Set<number>();
     for (let j = s + 1; j < layers.length; j++) for (const i of inputsOf[j]) if (i <= s) crossing.add(i);
@@ -104,18 +105,13 @@ function buildUpper(model: tf.LayersModel, s: number, splitShape: number[], spli
   outputs.set(model.layers[s].name, tf.layers.reshape({ targetShape: splitShape, name: 'finetune_split_reshape' }).apply(input) as tf.SymbolicTensor);
   const above = model.layers.slice(s + 1);
   // Inbound layers are read for all before any is re-applied (re-applying adds nodes).
-  const inbound = above.map((l) => inboundLayers(l).map((x) => x.name));
+  const inbound = above.map((l) => inboundNames(l, model));
   above.forEach((layer, k) => {
     const ins = inbound[k].map((name) => outputs.get(name) as tf.SymbolicTensor);
     outputs.set(layer.name, layer.apply(ins.length === 1 ? ins[0] : ins) as tf.SymbolicTensor);
   });
   const top = outputs.get(model.outputLayers[0].name) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: top, name: 'finetune_upper' });
-}
-
-function inboundLayers(layer: tf.layers.Layer): tf.layers.Layer[] {
-  const node = (layer as unknown as { inboundNodes: Array<{ inboundLayers: tf.layers.Layer[] }> }).inboundNodes[0];
-  return node ? node.inboundLayers : [];
 }
 
 function sample(names: string[]): string {

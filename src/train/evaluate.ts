@@ -11,10 +11,6 @@ export interface Predictions {
   yPred: Int32Array;
 }
 
-export async function predictHead(head: Head, x: FeatureMatrix, numClasses: number): Promise<Predictions> {
-  return predictTrainee(headTrainee(head), x, numClasses);
-}
-
 export async function predictTrainee(t: Trainee, x: FeatureMatrix, numClasses: number): Promise<Predictions> {
   const probs = new Float32Array(x.rows * numClasses);
   for (let start = 0; start < x.rows; start += t.evalBatch) {

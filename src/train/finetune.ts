@@ -12,10 +12,10 @@ import { FINETUNE_DEFAULTS } from '../spec/schema-train.js';
 import { trainingFingerprint } from './checkpoint-fingerprint.js';
 import type { LabelledFeatures } from './epoch.js';
 import { resolveMode } from './early-stopping.js';
-import { headLogits, headVariables, type Head } from './head.js';
+import type { Head } from './head.js';
 import { fitTrainee, type FitOptions, type TrainResult } from './loop.js';
 import { resolveTrainSettings, type TrainSettings } from './settings.js';
-import { restoreVariables, snapshotVariables, type Trainee } from './trainee.js';
+import { headTrainee, restoreVariables, snapshotVariables, type Trainee } from './trainee.js';
 
 /** Split activations per image at 6x6x96 are small; through the upper blocks, memory grows fast. */
 const EVAL_BATCH = 128;
@@ -28,13 +28,13 @@ export function topTrainee(split: SplitBase, head: Head): Trainee {
   // BatchNorm folded into the convolutions inside the tape: its scale and offset train through
   // ops on the weights, not through extra passes over the activations.
   const upper = compile(split.upper, { trainable: true });
+  const top = headTrainee(head);
   return {
-    variables: [...split.variables, ...headVariables(head)],
-    numClasses: head.layers[head.layers.length - 1].bias.shape[0],
+    variables: [...split.variables, ...top.variables],
+    numClasses: top.numClasses,
     logits: (x, opts) => {
       const y = upper.run(x);
-      const pooled = (y.rank === 4 ? y.mean([1, 2]) : y) as tf.Tensor2D;
-      return headLogits(head, pooled, opts);
+      return top.logits((y.rank === 4 ? y.mean([1, 2]) : y) as tf.Tensor2D, opts);
     },
     evalBatch: EVAL_BATCH,
   };

@@ -78,11 +78,6 @@ export function headVariables(head: Head): tf.Variable[] {
   return head.layers.flatMap((l) => [l.kernel, l.bias]);
 }
 
-/** A copy of every weight of the head. */
-export async function snapshotHead(head: Head): Promise<Float32Array[]> {
-  return Promise.all(headVariables(head).map(async (v) => ((await v.data()) as Float32Array).slice()));
-}
-
 export function disposeHead(head: Head): void {
   headVariables(head).forEach((v) => v.dispose());
 }

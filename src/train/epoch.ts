@@ -3,11 +3,9 @@ import { tf } from '../backend/tf.js';
 import { TrainingError } from '../errors.js';
 import type { FeatureMatrix } from '../features/extract.js';
 import { createRng, deriveSeed, permutation } from '../util/random.js';
-import { trainingLoss } from './loss.js';
-import { clipByGlobalNorm, type HeadOptimizer } from './optimizer.js';
 import { learningRateAt } from './schedule.js';
 import type { TrainSettings } from './settings.js';
-import type { Trainee } from './trainee.js';
+import type { StepRunner } from './step.js';
 
 export interface LabelledFeatures {
   x: FeatureMatrix;
@@ -15,14 +13,10 @@ export interface LabelledFeatures {
 }
 
 export interface EpochContext {
-  trainee: Trainee;
   vars: tf.Variable[];
   data: LabelledFeatures;
-  optimizer: HeadOptimizer;
+  steps: StepRunner;
   settings: TrainSettings;
-  dropout: number;
-  /** Loss weight per class, when class_weights is set. */
-  classWeights?: Float32Array;
   /** Product of plateau reductions so far. */
   plateauScale: number;
   /** Asked between steps: a reason to stop now (a cancel signal, the time budget), or undefined. */
@@ -47,15 +41,20 @@ export async function runEpoch(ctx: EpochContext, epoch: number, seed: number): 
   const clock = { epoch, step: 0, stepsPerEpoch: stepsPerEpoch(x.rows, s.batch_size), epochs: s.epochs };
   let total = 0;
   let lr = 0;
-  for (let start = 0; start < x.rows; start += s.batch_size, clock.step++) {
-    if (clock.step % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
-    const stopped = ctx.stopReason?.();
-    if (stopped) return { loss: NaN, lr, stopped };
-    const idx = order.subarray(start, Math.min(start + s.batch_size, x.rows));
-    lr = learningRateAt(s.learning_rate, s.schedule, clock, ctx.plateauScale);
-    const value = await trainStep(ctx, idx, lr, deriveSeed(seed, 'dropout', clock.step));
-    if (!Number.isFinite(value)) throw divergence(`the loss became ${value}`, epoch + 1, clock.step + 1, lr, s.learning_rate);
-    total += value * idx.length;
+  await ctx.steps.begin();
+  try {
+    for (let start = 0; start < x.rows; start += s.batch_size, clock.step++) {
+      if (clock.step % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+      const stopped = ctx.stopReason?.();
+      if (stopped) return { loss: NaN, lr, stopped };
+      const idx = order.subarray(start, Math.min(start + s.batch_size, x.rows));
+      lr = learningRateAt(s.learning_rate, s.schedule, clock, ctx.plateauScale);
+      const value = await ctx.steps.step(ctx.data, idx, lr, deriveSeed(seed, 'dropout', clock.step));
+      if (!Number.isFinite(value)) throw divergence(`the loss became ${value}`, epoch + 1, clock.step + 1, lr, s.learning_rate);
+      total += value * idx.length;
+    }
+  } finally {
+    ctx.steps.end();
   }
   // The last update can overflow after its loss was taken; evaluation would then see NaN.
   if (!(await allFinite(ctx.vars))) throw divergence('the weights overflowed', epoch + 1, clock.step, lr, s.learning_rate);
@@ -68,27 +67,6 @@ async function allFinite(vars: tf.Variable[]): Promise<boolean> {
   const value = (await ok.data())[0];
   ok.dispose();
   return value === 1;
-}
-
-async function trainStep(ctx: EpochContext, idx: Int32Array, lr: number, dropoutSeed: number): Promise<number> {
-  const { x, y } = ctx.data;
-  const k = ctx.trainee.numClasses;
-  const yb = Int32Array.from(idx, (i) => y[i]);
-  const weights = ctx.classWeights;
-  const loss = tf.tidy(() => {
-    const xt = tf.tensor2d(gatherRows(x, idx), [idx.length, x.dim]);
-    const yt = tf.oneHot(tf.tensor1d(yb, 'int32'), k) as tf.Tensor2D;
-    const wt = weights ? tf.tensor1d(Float32Array.from(yb, (c) => weights[c])) : undefined;
-    const f = () => trainingLoss(ctx.trainee.logits(xt, { dropout: ctx.dropout, dropoutSeed }), yt, ctx.settings.label_smoothing, wt);
-    const { value, grads } = tf.variableGrads(f, ctx.vars);
-    const g = ctx.vars.map((v) => grads[v.name]);
-    const clip = ctx.settings.clip_norm;
-    ctx.optimizer.step(clip === undefined ? g : clipByGlobalNorm(g, clip), lr);
-    return value;
-  });
-  const value = (await loss.data())[0];
-  loss.dispose();
-  return value;
 }
 
 function divergence(what: string, epoch: number, step: number, lr: number, base: number): TrainingError {

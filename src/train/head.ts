@@ -54,7 +54,7 @@ export interface ForwardOptions {
 export function headLogits(head: Head, x: tf.Tensor2D, opts: ForwardOptions): tf.Tensor2D {
   let h: tf.Tensor2D = x.sub(tf.tensor1d(head.mean)).div(tf.tensor1d(head.std));
   head.layers.forEach((layer, i) => {
-    if (opts.dropout > 0 && opts.dropoutSeed !== undefined) h = dropout(h, opts.dropout, deriveSeed(opts.dropoutSeed, i));
+    if (opts.dropout > 0 && opts.dropoutSeed !== undefined) h = dropout(h, opts.dropout, dropoutSeedOf(opts.dropoutSeed, i));
     h = h.matMul(layer.kernel).add(layer.bias);
     if (i < head.layers.length - 1) h = tf.relu(h);
   });
@@ -67,12 +67,32 @@ export function headLogits(head: Head, x: tf.Tensor2D, opts: ForwardOptions): tf
  * comparison and two more ops, which together cost a quarter of a head step on wasm.
  */
 function dropout(x: tf.Tensor2D, rate: number, seed: number): tf.Tensor2D {
-  const rng = createRng(seed);
-  const kept = 1 / (1 - rate);
-  const mask = new Float32Array(x.size);
-  for (let i = 0; i < mask.length; i++) mask[i] = rng() >= rate ? kept : 0;
-  return x.mul(tf.tensor2d(mask, x.shape));
+  return x.mul(tf.tensor2d(dropoutMask(x.size, rate, seed), x.shape));
 }
+
+/**
+ * A dropout mask: 0 or 1 / (1 - rate) per element, element i kept when the i-th draw of
+ * createRng(seed) is >= rate. The generator is inlined and compared as an integer (u / 2^32 >= rate
+ * exactly when u >= rate * 2^32): a step draws one number per input of every layer, and the call
+ * per draw cost more than the rest of a head step's loops together.
+ */
+export function dropoutMask(size: number, rate: number, seed: number): Float32Array {
+  const kept = 1 / (1 - rate);
+  const threshold = rate * 4294967296;
+  const mask = new Float32Array(size);
+  let a = seed >>> 0;
+  for (let i = 0; i < size; i++) {
+    // mulberry32, as in createRng.
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    if ((t ^ (t >>> 14)) >>> 0 >= threshold) mask[i] = kept;
+  }
+  return mask;
+}
+
+/** The seed of layer `layer`'s mask in the step seeded `stepSeed`. */
+export const dropoutSeedOf = (stepSeed: number, layer: number): number => deriveSeed(stepSeed, layer);
 
 export function headVariables(head: Head): tf.Variable[] {
   return head.layers.flatMap((l) => [l.kernel, l.bias]);

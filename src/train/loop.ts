@@ -13,10 +13,10 @@ import type { CheckpointOptions } from './checkpoint.js';
 import { featureStats, initHead, type Head, type HeadShape } from './head.js';
 import { headTrainee, restoreVariables, snapshotVariables, type Trainee } from './trainee.js';
 import { classWeightVector } from './loss.js';
-import { createOptimizer } from './optimizer.js';
 import { logEpoch } from './progress.js';
 import { saveProgress, startProgress, type Checkpointing } from './resume.js';
 import { resolveTrainSettings, type TrainSettings } from './settings.js';
+import { createStepRunner } from './step.js';
 import { watchers } from './watchers.js';
 
 export type { LabelledFeatures } from './epoch.js';
@@ -80,11 +80,11 @@ export async function fitTrainee(
   const now = opts.now ?? Date.now;
   const started = now();
   const classWeights = classWeightVector(settings.class_weights, opts.labels, train.y);
-  const optimizer = createOptimizer(settings, trainee.variables);
+  const steps = createStepRunner(trainee, { settings, dropout: opts.head.dropout, classWeights });
   const budgetMs = settings.max_minutes * 60_000;
   const stopReason = (): StopReason | undefined =>
     opts.signal?.aborted ? 'interrupted' : now() - started > budgetMs ? 'budget_reached' : undefined;
-  const ctx: EpochContext = { trainee, vars: trainee.variables, data: train, optimizer, settings, dropout: opts.head.dropout, classWeights, plateauScale: 1, stopReason };
+  const ctx: EpochContext = { vars: trainee.variables, data: train, steps, settings, plateauScale: 1, stopReason };
   const watch = watchers(settings, val.x.rows > 0);
   const ckpt: Checkpointing | undefined = opts.checkpoint && { ...opts.checkpoint, fingerprint };
   const progress = await startProgress(ctx, watch, ckpt, opts.log);
@@ -117,7 +117,7 @@ export async function fitTrainee(
       if (after && epoch < settings.epochs) { stopped = after; break; }
     }
   } finally {
-    optimizer.dispose();
+    steps.dispose();
   }
   restoreVariables(trainee.variables, progress.best);
   return { history: progress.history, bestEpoch: watch.bestEpoch(), stopped, seconds: elapsed() };

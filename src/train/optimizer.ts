@@ -10,14 +10,18 @@ export const RMSPROP = { rho: 0.9, epsilon: 1e-7 } as const;
 
 export type OptimizerConfig = Pick<TrainSettings, 'optimizer' | 'weight_decay' | 'momentum' | 'nesterov'>;
 
-export interface HeadOptimizer {
-  /** One update of every variable; `grads` are in the order of the variables. */
-  step(grads: tf.Tensor[], learningRate: number): void;
+/** What checkpoints need of an optimizer, whether its slots are tensors or arrays. */
+export interface OptimizerSlots {
   /** A copy of the step count and every slot, for a checkpoint. */
   getState(): Promise<OptimizerState>;
   /** Puts back what getState returned, so the next step is the one that would have followed. */
   setState(state: OptimizerState): void;
   dispose(): void;
+}
+
+export interface HeadOptimizer extends OptimizerSlots {
+  /** One update of every variable; `grads` are in the order of the variables. */
+  step(grads: tf.Tensor[], learningRate: number): void;
 }
 
 export interface OptimizerState {

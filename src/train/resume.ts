@@ -31,7 +31,7 @@ export async function startProgress(ctx: EpochContext, watch: Watchers, ckpt: Ch
     return fresh;
   }
   restoreVariables(ctx.vars, saved.weights);
-  ctx.optimizer.setState(saved.optimizer);
+  ctx.steps.optimizer.setState(saved.optimizer);
   watch.restore(saved);
   ctx.plateauScale = watch.plateauScale();
   log.info(`resuming from the checkpoint in ${ckpt.dir}: ${saved.history.length} epochs done`);
@@ -46,7 +46,7 @@ export async function saveProgress(ctx: EpochContext, watch: Watchers, ckpt: Che
     history: p.history,
     best: p.best,
     ...watch.state(),
-    optimizer: await ctx.optimizer.getState(),
+    optimizer: await ctx.steps.optimizer.getState(),
     weights: await snapshotVariables(ctx.vars),
   });
 }

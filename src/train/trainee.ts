@@ -10,6 +10,8 @@ export interface Trainee {
   logits(x: tf.Tensor2D, opts: ForwardOptions): tf.Tensor2D;
   /** Rows per forward pass when evaluating (a base part needs far more memory per row than a head). */
   evalBatch: number;
+  /** Set when the trainee is a head alone, which can also be trained as plain arrays. */
+  head?: Head;
 }
 
 export function headTrainee(head: Head): Trainee {
@@ -18,6 +20,7 @@ export function headTrainee(head: Head): Trainee {
     numClasses: head.layers[head.layers.length - 1].bias.shape[0],
     logits: (x, opts) => headLogits(head, x, opts),
     evalBatch: 1024,
+    head,
   };
 }
 

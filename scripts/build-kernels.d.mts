@@ -1,0 +1,2 @@
+export function compileKernels(): Promise<Buffer>;
+export function kernelsSource(bytes: Buffer): string;

@@ -1,0 +1,38 @@
+// Training steps as tensor ops: the loss under tf.variableGrads, the update by the tensor
+// optimizer. Works for any trainee on any backend.
+import { tf } from '../backend/tf.js';
+import { gatherRows } from './epoch.js';
+import { trainingLoss } from './loss.js';
+import { clipByGlobalNorm, createOptimizer } from './optimizer.js';
+import type { StepRunner, StepSettings } from './step.js';
+import type { Trainee } from './trainee.js';
+
+export function tensorSteps(trainee: Trainee, { settings, dropout, classWeights }: StepSettings): StepRunner {
+  const vars = trainee.variables;
+  const optimizer = createOptimizer(settings, vars);
+  const k = trainee.numClasses;
+  return {
+    optimizer,
+    begin: async () => {},
+    async step({ x, y }, idx, lr, dropoutSeed) {
+      const yb = Int32Array.from(idx, (i) => y[i]);
+      const loss = tf.tidy(() => {
+        const xt = tf.tensor2d(gatherRows(x, idx), [idx.length, x.dim]);
+        const yt = tf.oneHot(tf.tensor1d(yb, 'int32'), k) as tf.Tensor2D;
+        const wt = classWeights ? tf.tensor1d(Float32Array.from(yb, (c) => classWeights[c])) : undefined;
+        const f = () => trainingLoss(trainee.logits(xt, { dropout, dropoutSeed }), yt, settings.label_smoothing, wt);
+        const { value, grads } = tf.variableGrads(f, vars);
+        const g = vars.map((v) => grads[v.name]);
+        const clip = settings.clip_norm;
+        optimizer.step(clip === undefined ? g : clipByGlobalNorm(g, clip), lr);
+        return value;
+      });
+      // Reads go through data(), not dataSync(): the WebGPU backend cannot read synchronously in Node.
+      const value = (await loss.data())[0];
+      loss.dispose();
+      return value;
+    },
+    end: () => {},
+    dispose: () => optimizer.dispose(),
+  };
+}

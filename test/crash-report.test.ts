@@ -1,8 +1,8 @@
 // The pieces behind a crashed run's report: what to try per backend, the report and how it reads,
 // the stderr tail, and errors crossing from the training process to the step.
 import { describe, expect, it } from 'vitest';
-import { buildCrashReport, crashFailureMessage, crashRemedy, type CrashFacts } from '../src/action/crash-report.js';
-import type { RunPlan } from '../src/action/run-plan.js';
+import { buildCrashReport, crashFailureMessage, crashRemedy, type CrashFacts } from '../src/pipeline/crash-report.js';
+import type { RunPlan } from '../src/pipeline/run-plan.js';
 import { fromWireError, toWireError } from '../src/action/train-protocol.js';
 import { renderReportMarkdown } from '../src/report/markdown.js';
 import { historySummary, renderCommentBody } from '../src/report/comment.js';

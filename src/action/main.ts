@@ -13,9 +13,9 @@ import { writeReports } from '../pipeline/outputs.js';
 import { sweepShardStep } from './sweep.js';
 import { defaultCacheDir } from '../features/cache.js';
 import { restoreFeatureCache } from '../github/feature-cache.js';
-import { planRun } from './run-plan.js';
+import { planRun } from '../pipeline/run-plan.js';
 import { trainForAction } from './train.js';
-import { crashFailureMessage } from './crash-report.js';
+import { crashFailureMessage } from '../pipeline/crash-report.js';
 
 /** `script`: the running bundle, started again as the training process; undefined trains in this process. */
 export async function run(opts: { script?: string } = {}): Promise<void> {

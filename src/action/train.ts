@@ -7,10 +7,10 @@ import { writeReports } from '../pipeline/outputs.js';
 import { EXIT } from '../errors.js';
 import type { Logger } from '../util/log.js';
 import type { ActionInputs } from './io.js';
-import type { RunPlan } from './run-plan.js';
+import type { RunPlan } from '../pipeline/run-plan.js';
 import { trainInProcess } from './train-in-process.js';
 import { trainInChildProcess } from './train-process.js';
-import { buildCrashReport } from './crash-report.js';
+import { buildCrashReport } from '../pipeline/crash-report.js';
 
 export interface TrainStepOptions {
   /** The bundle to start as the training process; undefined: train in this process. */

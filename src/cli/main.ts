@@ -47,7 +47,7 @@ async function dispatch(argv: string[], log: Logger): Promise<number> {
     console.log(USAGE);
     return command ? EXIT.PASS : EXIT.BAD_INPUT;
   }
-  const { values, positionals } = parseOptions(rest);
+  const { values, positionals } = parseCliOptions(rest);
   switch (command) {
     case 'run': {
       if (values.shard) throw new ConfigError('finetune run: --shard belongs to `finetune sweep`; `finetune run --trials` merges the shards');
@@ -84,7 +84,7 @@ async function dispatch(argv: string[], log: Logger): Promise<number> {
   }
 }
 
-function parseOptions(args: string[]) {
+export function parseCliOptions(args: string[]) {
   try {
     return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {

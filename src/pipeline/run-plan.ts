@@ -1,7 +1,7 @@
-// What the Action's step knows about a run before it starts the training process: from the spec
-// alone, where the report goes and how the run is named. Enough to write a report if that process
-// dies, and to key the feature cache. A spec that does not load gives no plan: the training
-// process then reports the spec error itself.
+// What the process that starts a training process (the Action's step, the CLI) knows about the run
+// beforehand: from the spec alone, where the report goes and how the run is named. Enough to write
+// a report if that process dies, and to key the feature cache. A spec that does not load gives no
+// plan: the training process then reports the spec error itself.
 import path from 'node:path';
 import { findRepoRoot, loadSpec } from '../spec/load.js';
 import { sha256 } from '../util/hash.js';

@@ -1,0 +1,87 @@
+// `finetune run` from the bundle trains in a process of its own, as the Action does: a crash in
+// native code (libtensorflow, Dawn) or an out-of-memory abort ends that process, and this one still
+// writes report.json marked crashed, says what died and on which backend, and exits 3. The
+// training process is the same bundle with the same arguments, marked by its environment; it
+// writes its own report and exit code whenever it gets that far.
+import { fork } from 'node:child_process';
+import path from 'node:path';
+import { onBackendSelected } from '../backend/select.js';
+import { EXIT } from '../errors.js';
+import { buildCrashReport, crashFailureMessage } from '../pipeline/crash-report.js';
+import { writeReports } from '../pipeline/outputs.js';
+import { planRun } from '../pipeline/run-plan.js';
+import { watchChild } from '../util/child-watch.js';
+import type { Logger } from '../util/log.js';
+
+/** Set in the training process's environment. */
+export const CLI_TRAINING_ENV = 'FINETUNE_CLI_TRAINING';
+/** Set by the user to train in the command's own process (for a debugger, or a profiler). */
+export const IN_PROCESS_ENV = 'FINETUNE_IN_PROCESS';
+
+interface BackendMessage {
+  type: 'backend';
+  name: string;
+}
+
+const EXIT_CODES = new Set<number>(Object.values(EXIT));
+
+export function isCliTrainingProcess(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env[CLI_TRAINING_ENV]) && typeof process.send === 'function';
+}
+
+/** Only `run` trains; help, a bad command and the other commands stay in this process. */
+export function trainsInOwnProcess(argv: string[], env: NodeJS.ProcessEnv = process.env): boolean {
+  return argv[0] === 'run' && !argv.includes('--help') && !argv.includes('-h') && !env[IN_PROCESS_ENV];
+}
+
+/** The training process: tells the parent which backend it chose, then runs the command as usual. */
+export async function serveCliTraining(argv: string[], runCommand: (argv: string[]) => Promise<number>): Promise<number> {
+  delete process.env[CLI_TRAINING_ENV];
+  const send = (m: BackendMessage) => process.send?.(m, undefined, {}, () => {});
+  const stop = onBackendSelected((info) => send({ type: 'backend', name: info.name }));
+  try {
+    return await runCommand(argv);
+  } finally {
+    stop();
+    process.disconnect?.();
+    // Should a native library keep the event loop alive, the work is done: leave anyway.
+    setTimeout(() => process.exit(), 10_000).unref();
+  }
+}
+
+export interface TrainingProcessOptions {
+  /** The running bundle. */
+  script: string;
+  argv: string[];
+  /** Where the report goes if the process dies: --out, else the spec's output.dir. */
+  specPath: string;
+  outDir?: string;
+  /** The backend asked for, named in the report until the process says which it chose. */
+  backend: string;
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Runs the command in the training process; its exit code, or 3 with a crash report if it died. */
+export async function runInTrainingProcess(opts: TrainingProcessOptions): Promise<number> {
+  const started = Date.now();
+  const child = fork(opts.script, opts.argv, {
+    env: { ...(opts.env ?? process.env), [CLI_TRAINING_ENV]: '1' },
+    stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
+    // Its own process group: a terminal's Ctrl-C reaches it once, through watchChild's forwarding.
+    detached: process.platform !== 'win32',
+  });
+  let backend = opts.backend;
+  child.on('message', (m: BackendMessage) => {
+    if (m?.type === 'backend') backend = m.name;
+  });
+  const end = await watchChild(child);
+  if (end.signal === null && end.code !== null && EXIT_CODES.has(end.code)) return end.code;
+  const plan = planRun(opts.specPath);
+  const report = buildCrashReport(plan, { ...end, backend, seconds: (Date.now() - started) / 1000 });
+  const outDir = path.resolve(opts.outDir ?? plan?.outDir ?? 'finetune-out');
+  const { reportPath } = writeReports(outDir, report);
+  opts.log.warn(crashFailureMessage(report));
+  opts.log.info(`report: ${reportPath}`);
+  return EXIT.TRAINING_FAILED;
+}

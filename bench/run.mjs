@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // The benchmark: the same fine-tuning job run by our CLI and by a reference PyTorch script, on the
-// same data, weights and machine, then one partial backbone fine-tune step timed on both sides.
+// same data, weights and machine, then the head's training step and one partial backbone
+// fine-tune step timed on both sides.
 // See bench/README.md. The job needs `npm run build` first.
-//   node bench/run.mjs [--only job|finetune-step] [--steps N] [--rounds N]
+//   node bench/run.mjs [--only job|head-step|finetune-step] [--steps N] [--rounds N]
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeData, CLASSES } from './lib/data.mjs';
 import { machine, timed } from './lib/measure.mjs';
 import { writeResults } from './lib/results.mjs';
+import { headStepBenchmark } from './lib/head-bench.mjs';
 import { STEP, stepBenchmark } from './lib/step-bench.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -98,12 +100,14 @@ function main() {
   const { values: opts } = parseArgs({
     options: { only: { type: 'string' }, steps: { type: 'string' }, rounds: { type: 'string' } },
   });
-  if (opts.only && !['job', 'finetune-step'].includes(opts.only)) throw new Error(`--only: job or finetune-step, not ${opts.only}`);
+  if (opts.only && !['job', 'head-step', 'finetune-step'].includes(opts.only)) throw new Error(`--only: job, head-step or finetune-step, not ${opts.only}`);
   process.chdir(ROOT);
-  preflight(opts.only !== 'finetune-step');
+  preflight(!opts.only || opts.only === 'job');
   fs.mkdirSync(WORK, { recursive: true });
-  if (opts.only !== 'finetune-step') job();
-  if (opts.only !== 'job') step(Number(opts.steps ?? STEP.steps), Number(opts.rounds ?? STEP.rounds));
+  const runs = (part) => !opts.only || opts.only === part;
+  if (runs('job')) job();
+  if (runs('head-step')) headStepBenchmark({ root: ROOT, work: WORK, python: PYTHON });
+  if (runs('finetune-step')) step(Number(opts.steps ?? STEP.steps), Number(opts.rounds ?? STEP.rounds));
 }
 
 /** The partial backbone fine-tune step on both sides (bench/lib/step-bench.mjs). */

@@ -1,7 +1,8 @@
 // Appends a run record to bench/results.json and rewrites bench/RESULTS.md from the latest run
-// (and the latest partial fine-tune step run, see step-results.mjs).
+// (and the latest head step and partial fine-tune step runs, see head-bench.mjs and step-results.mjs).
 import fs from 'node:fs';
 import path from 'node:path';
+import { headStepMarkdown } from './head-bench.mjs';
 import { stepMarkdown } from './step-results.mjs';
 
 export const TARGETS = {
@@ -24,7 +25,7 @@ export function updateResults(dir, change) {
   change(data);
   fs.writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
   const job = data.runs.length ? markdown(data.runs[data.runs.length - 1]) + history(data.runs) : '# Benchmark results\n';
-  fs.writeFileSync(path.join(dir, 'RESULTS.md'), job + stepMarkdown(data.partial_finetune_step));
+  fs.writeFileSync(path.join(dir, 'RESULTS.md'), job + headStepMarkdown(data.head_step) + stepMarkdown(data.partial_finetune_step));
   console.log(`wrote ${file} and RESULTS.md`);
 }
 

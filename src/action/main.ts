@@ -2,6 +2,7 @@
 // summary are set before anything is uploaded, so a failed upload never loses the result.
 import path from 'node:path';
 import * as core from '@actions/core';
+import * as github from '@actions/github';
 import type { RunResult } from '../pipeline/run.js';
 import { renderReportMarkdown } from '../report/markdown.js';
 import { ConfigError, FinetuneError, EXIT } from '../errors.js';
@@ -12,7 +13,8 @@ import { gateReports } from '../pipeline/gate-only.js';
 import { writeReports } from '../pipeline/outputs.js';
 import { sweepShardStep } from './sweep.js';
 import { defaultCacheDir } from '../features/cache.js';
-import { restoreFeatureCache } from '../github/feature-cache.js';
+import { restoreFeatureCache, type PruneAfterSave } from '../github/feature-cache.js';
+import { pruneFeatureCaches } from '../github/feature-cache-prune.js';
 import { planRun } from '../pipeline/run-plan.js';
 import { trainForAction } from './train.js';
 import { crashFailureMessage } from '../pipeline/crash-report.js';
@@ -38,12 +40,22 @@ export async function run(opts: { script?: string } = {}): Promise<void> {
 /** The feature cache is restored before and saved after the training process, whatever its outcome. */
 async function trainAndGate(inputs: ActionInputs, script: string | undefined): Promise<RunResult> {
   const plan = planRun(inputs.spec);
-  const features = plan && (await restoreFeatureCache({ cacheDir: defaultCacheDir(), name: plan.name, scope: plan.featureScope, log: actionsLogger }));
+  const features = plan && (await restoreFeatureCache({ cacheDir: defaultCacheDir(), name: plan.name, scope: plan.featureScope, log: actionsLogger, prune: featureCachePruner(inputs) }));
   try {
     return await trainForAction(inputs, { script, plan, log: actionsLogger });
   } finally {
     await features?.save();
   }
+}
+
+/** Deletes the feature cache entries a save supersedes, when there is a token to do it with. */
+function featureCachePruner(inputs: ActionInputs): PruneAfterSave | undefined {
+  const token = inputs.githubToken ?? process.env.GITHUB_TOKEN;
+  const ref = github.context.ref;
+  if (!token || !ref || !process.env.GITHUB_REPOSITORY) return undefined;
+  const { owner, repo } = github.context.repo;
+  const octokit = github.getOctokit(token);
+  return ({ key, prefix, savedAt }) => pruneFeatureCaches({ octokit, owner, repo, ref, prefix, keep: key, savedAt, log: actionsLogger });
 }
 
 /** Gate-only: the candidate report of another run against this checkout's spec. */

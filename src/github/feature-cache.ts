@@ -60,10 +60,14 @@ export interface FeatureCacheSession {
   save(): Promise<SaveOutcome>;
 }
 
+/** Called after a save with the key saved, its prefix and when the save started (feature-cache-prune.ts). */
+export type PruneAfterSave = (saved: { key: string; prefix: string; savedAt: Date }) => Promise<unknown>;
+
 export interface FeatureCacheOptions extends Omit<KeyParts, 'platform' | 'arch'> {
   /** The feature cache directory (defaultCacheDir()); its `features` folder is what is cached. */
   cacheDir: string;
   log: Logger;
+  prune?: PruneAfterSave;
   client?: CacheClient;
   platform?: string;
   arch?: string;
@@ -92,15 +96,18 @@ export async function restoreFeatureCache(opts: FeatureCacheOptions): Promise<Fe
       // Nothing computed: the cache restored (or found) already holds every row.
       if (packs.length === 0 || index === before) return 'unchanged';
       const key = prefix + index;
+      const savedAt = new Date();
+      let id: number;
       try {
-        const id = await client.saveCache(paths, key);
-        if (id === -1) return 'failed';
-        opts.log.info(`feature cache: saved ${key} (${packs.length} packs)`);
-        return 'saved';
+        id = await client.saveCache(paths, key);
       } catch (err) {
         opts.log.warn(`feature cache: save failed; the next run recomputes what this one added (${(err as Error).message})`);
         return 'failed';
       }
+      if (id === -1) return 'failed';
+      opts.log.info(`feature cache: saved ${key} (${packs.length} packs)`);
+      await opts.prune?.({ key, prefix, savedAt });
+      return 'saved';
     },
   };
 }

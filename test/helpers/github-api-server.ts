@@ -56,8 +56,18 @@ export interface RunArtifact {
   digest: string;
 }
 
+/** An entry of the Actions cache service, as its REST API lists it. */
+export interface CacheEntry {
+  id: number;
+  key: string;
+  ref: string;
+  createdAt: string;
+  sizeInBytes: number;
+}
+
 export interface GitHubApiServer {
   baseUrl: string;
+  caches: CacheEntry[];
   requests: RecordedRequest[];
   comments: Comment[];
   assets: Asset[];
@@ -73,6 +83,8 @@ export interface GitHubApiServer {
   /** A completed run; each added run is newer than the ones before it unless `createdAt` says otherwise. */
   addWorkflowRun(run: Partial<WorkflowRun> & { workflow: string; branch: string }): WorkflowRun;
   addRunArtifact(runId: number, name: string, zip: Buffer, opts?: Partial<Pick<RunArtifact, 'expired' | 'createdAt' | 'digest'>>): RunArtifact;
+  /** A cache entry; each added entry is newer than the ones before it unless `createdAt` says otherwise. */
+  addCache(key: string, ref: string, opts?: Partial<Pick<CacheEntry, 'createdAt' | 'sizeInBytes'>>): CacheEntry;
   /** Answer `status` to every request whose "METHOD /path" matches, until `failWith(undefined)`. */
   failWith(status: number | undefined, match?: RegExp): void;
   close(): Promise<void>;
@@ -96,6 +108,7 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
   const failure: { status?: number; match?: RegExp } = {};
   const api: GitHubApiServer = {
     baseUrl: '',
+    caches: [],
     requests: [],
     comments: [],
     assets: [],
@@ -131,6 +144,12 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
       const a: RunArtifact = { id, runId, name, zip, expired: false, createdAt: stamp(id), digest, ...opts };
       api.runArtifacts.push(a);
       return a;
+    },
+    addCache(key, ref, opts = {}) {
+      const id = nextId++;
+      const c: CacheEntry = { id, key, ref, createdAt: stamp(id), sizeInBytes: 1024, ...opts };
+      api.caches.push(c);
+      return c;
     },
     failWith(status: number | undefined, match?: RegExp) {
       Object.assign(failure, { status, match });
@@ -202,6 +221,22 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
       if (a.expired) return { status: 410, body: { message: 'Artifact has expired' } };
       // GitHub answers with a redirect to a short-lived signed blob URL.
       return { status: 302, headers: { location: `${api.baseUrl}/_blobs/${a.id}.zip?sig=signed` } };
+    }
+    // The cache list matches `key` as a prefix and `ref` exactly, newest first by default.
+    if (key.match(/^GET \/repos\/[^/]+\/[^/]+\/actions\/caches$/)) {
+      const prefix = req.query.get('key') ?? '';
+      const ref = req.query.get('ref');
+      const caches = api.caches
+        .filter((c) => c.key.startsWith(prefix) && (!ref || c.ref === ref))
+        .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))
+        .map((c) => ({ id: c.id, ref: c.ref, key: c.key, version: 'v', last_accessed_at: c.createdAt, created_at: c.createdAt, size_in_bytes: c.sizeInBytes }));
+      return page(req, caches, 'actions_caches');
+    }
+    if ((m = key.match(/^DELETE \/repos\/[^/]+\/[^/]+\/actions\/caches\/(\d+)$/))) {
+      const i = api.caches.findIndex((c) => c.id === Number(m?.[1]));
+      if (i < 0) return NOT_FOUND;
+      api.caches.splice(i, 1);
+      return { status: 204 };
     }
     if ((m = key.match(/^GET \/_blobs\/(\d+)\.zip$/))) {
       const a = api.runArtifacts.find((x) => x.id === Number(m?.[1]));

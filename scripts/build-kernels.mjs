@@ -1,4 +1,4 @@
-// Compiles src/train/host/kernels.wat into src/train/host/kernels-wasm.ts (the module's bytes in
+// Compiles src/kernels/kernels.wat into src/kernels/kernels-wasm.ts (the module's bytes in
 // base64), so the bundle carries them without a file beside it. `--check` only compares.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import initWabt from 'wabt';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const WAT = path.join(root, 'src/train/host/kernels.wat');
-const OUT = path.join(root, 'src/train/host/kernels-wasm.ts');
+const WAT = path.join(root, 'src/kernels/kernels.wat');
+const OUT = path.join(root, 'src/kernels/kernels-wasm.ts');
 
 export async function compileKernels() {
   const wabt = await initWabt();

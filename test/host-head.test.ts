@@ -6,7 +6,7 @@ import { selectBackend } from '../src/backend/select.js';
 import { tf } from '../src/backend/tf.js';
 import { resolveTrainSettings } from '../src/train/settings.js';
 import { featureStats, initHead, type Head } from '../src/train/head.js';
-import { createKernels } from '../src/train/host/kernels.js';
+import { createKernels } from '../src/kernels/kernels.js';
 import { hostHeadSteps } from '../src/train/host/step.js';
 import { ADAM, createOptimizer, type OptimizerConfig } from '../src/train/optimizer.js';
 import { createStepRunner, type StepRunner, type StepSettings } from '../src/train/step.js';
@@ -43,7 +43,7 @@ function float32Product(a: Float32Array, b: Float32Array, m: number, k: number, 
 
 describe('kernels', () => {
   it('kernels-wasm.ts is the compiled kernels.wat', async () => {
-    const committed = fs.readFileSync('src/train/host/kernels-wasm.ts', 'utf8');
+    const committed = fs.readFileSync('src/kernels/kernels-wasm.ts', 'utf8');
     expect(committed).toBe(kernelsSource(await compileKernels()));
   });
 

@@ -5,7 +5,7 @@
 import { tf } from './tf.js';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './wasm-grad-conv.js';
 import { tileByBroadcast } from './wasm-grad-tile.js';
-import { matMulWithoutTransposes } from './wasm-matmul.js';
+import { trainingMatMul } from './wasm-matmul.js';
 import { registerWasmClipGradient } from './wasm-clip-grad.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
@@ -25,7 +25,7 @@ export function registerWasmGradKernels(): void {
   }
   replaceStock(tf.Conv2DBackpropInput, conv2dBackpropInput);
   replaceStock(tf.Tile, tileByBroadcast);
-  replaceStock(tf.BatchMatMul, matMulWithoutTransposes);
+  replaceStock(tf.BatchMatMul, trainingMatMul);
   registerWasmClipGradient();
 }
 

@@ -2,7 +2,7 @@
 // checkpoints as the tensor optimizer's are (each variable's slots in turn), so a checkpoint fits
 // either.
 import type { OptimizerConfig, OptimizerSlots, OptimizerState } from '../optimizer.js';
-import type { Kernels } from './kernels.js';
+import type { Kernels } from '../../kernels/kernels.js';
 import { arrayRule } from './update-rules.js';
 
 export interface HostOptimizer extends OptimizerSlots {

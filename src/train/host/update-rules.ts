@@ -3,7 +3,7 @@
 // in the SIMD kernel, in float32 and in the tensor optimizer's order of operations; SGD and
 // RMSprop are loops in double precision, stored in float32.
 import { ADAM, RMSPROP, type OptimizerConfig } from '../optimizer.js';
-import type { Kernels } from './kernels.js';
+import type { Kernels } from '../../kernels/kernels.js';
 
 /** Updates `w` in place from its gradient and its slots (also updated in place). `t` counts from 1. */
 export type ArrayUpdate = (w: Float32Array, g: Float32Array, slots: Float32Array[], lr: number, t: number, decay: number) => void;

@@ -1,6 +1,7 @@
 // Our WebAssembly kernels (kernels.wat) and the memory they work in. A head step's arrays are
 // allocated once per training phase inside the module's memory, as Float32Array views, so the
 // kernels read and write them in place: no copies, no re-packing of weights that change every step.
+// One-off products (multiplyOnce) copy their operands into a shared instance instead.
 import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 
 // The tsconfig's libraries do not declare WebAssembly; these are the members used here.
@@ -18,6 +19,20 @@ interface KernelExports {
 const PAGE = 65536;
 const ALIGN = 16;
 let compiled: object | undefined;
+let shared: KernelExports | undefined;
+
+function instantiate(): KernelExports {
+  compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+  return new WebAssembly.Instance(compiled).exports as unknown as KernelExports;
+}
+
+/** Grows `k`'s memory to hold `bytes`. */
+function reserve(k: KernelExports, bytes: number): void {
+  const missing = Math.ceil(bytes / PAGE) - k.memory.buffer.byteLength / PAGE;
+  if (missing > 0) k.memory.grow(missing);
+}
+
+const aligned = (floats: number): number => Math.ceil((floats * 4) / ALIGN) * ALIGN;
 
 export interface AdamConstants {
   beta1: number;
@@ -40,16 +55,14 @@ export interface Kernels {
  * padded to whole 4-float vectors, which Adam updates too (zeros stay zeros).
  */
 export function createKernels(lengths: number[]): Kernels {
-  compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
-  const k = new WebAssembly.Instance(compiled).exports as unknown as KernelExports;
+  const k = instantiate();
   const offsets: number[] = [];
   let top = 0;
   for (const length of lengths) {
     offsets.push(top);
-    top += Math.ceil((length * 4) / ALIGN) * ALIGN;
+    top += aligned(length);
   }
-  const missing = Math.ceil(top / PAGE) - k.memory.buffer.byteLength / PAGE;
-  if (missing > 0) k.memory.grow(missing);
+  reserve(k, top);
   const arrays = lengths.map((length, i) => new Float32Array(k.memory.buffer, offsets[i], length));
   const at = (a: Float32Array): number => a.byteOffset;
   return {
@@ -62,4 +75,22 @@ export function createKernels(lengths: number[]): Kernels {
       k.adam(at(w), at(g), at(m), at(s), Math.ceil(w.length / 4) * 4, beta1, 1 - beta1, beta2, 1 - beta2, 1 - beta1 ** t, 1 - beta2 ** t, epsilon, lr, decay);
     },
   };
+}
+
+/**
+ * c[m x n] = a[m x k] b[k x n] (a stored [k x m] with `transposeA`), computed on copies of a and b
+ * in a shared instance, for products whose operands are new every call: unlike XNNPACK's product,
+ * nothing is packed first. The result is a fresh array.
+ */
+export function multiplyOnce(a: Float32Array, b: Float32Array, m: number, k: number, n: number, transposeA = false): Float32Array {
+  const x = (shared ??= instantiate());
+  const [aAt, bAt] = [0, aligned(a.length)];
+  const cAt = bAt + aligned(b.length);
+  reserve(x, cAt + m * n * 4);
+  const memory = x.memory.buffer;
+  new Float32Array(memory, aAt, a.length).set(a);
+  new Float32Array(memory, bAt, b.length).set(b);
+  const [aRow, aCol] = transposeA ? [4, m * 4] : [k * 4, 4];
+  x.gemm(aAt, aRow, aCol, bAt, cAt, m, k, n);
+  return new Float32Array(memory, cAt, m * n).slice();
 }

@@ -21,8 +21,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { createServer } from 'vite';
 import { profileKernels, summariseKernels } from './lib/kernel-profile.mjs';
+import { sourceLoader } from './lib/sources.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODEL_DIR = path.join(ROOT, 'examples/fashion-mnist/models/mobilenet_v2');
@@ -54,15 +54,7 @@ if (!fs.existsSync(path.join(MODEL_DIR, 'model.json'))) {
   spawnSync(process.execPath, [path.join(ROOT, 'scripts/prepare-example-model.mjs')], { cwd: ROOT, stdio: 'inherit' });
 }
 
-const vite = await createServer({
-  root: ROOT,
-  configFile: false,
-  logLevel: 'error',
-  appType: 'custom',
-  server: { middlewareMode: true, hmr: false, ws: false, watch: null },
-  optimizeDeps: { noDiscovery: true },
-});
-const load = (file) => vite.ssrLoadModule(file);
+const { load, close } = await sourceLoader(ROOT);
 const { tf } = await load('/src/backend/tf.ts');
 const { selectBackend } = await load('/src/backend/select.ts');
 const { registerWasmGradKernels } = await load('/src/backend/wasm-grad-kernels.ts');
@@ -219,4 +211,4 @@ for (const [i, backend] of opts.backends.split(',').entries()) {
   }
 }
 if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ from: opts.from, to: opts.to, size, batch, steps, bn: opts.bn, learning_rate: LEARNING_RATE, results }, null, 2) + '\n');
-await vite.close();
+await close();

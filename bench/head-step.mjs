@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { createServer } from 'vite';
+import { sourceLoader } from './lib/sources.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const HEAD = { rows: 9000, dim: 576, hidden: 128, classes: 10, batch: 64, dropout: 0.2, learning_rate: 0.001 };
@@ -25,15 +25,7 @@ const { values: opts } = parseArgs({
 const steps = Number(opts.steps);
 const rounds = Number(opts.rounds);
 
-const vite = await createServer({
-  root: ROOT,
-  configFile: false,
-  logLevel: 'error',
-  appType: 'custom',
-  server: { middlewareMode: true, hmr: false, ws: false, watch: null },
-  optimizeDeps: { noDiscovery: true },
-});
-const load = (file) => vite.ssrLoadModule(file);
+const { load, close } = await sourceLoader(ROOT);
 const { selectBackend } = await load('/src/backend/select.ts');
 const { silentLogger } = await load('/src/util/log.ts');
 const { featureStats, initHead, disposeHead } = await load('/src/train/head.ts');
@@ -82,7 +74,7 @@ const [a, t] = [await run('arrays', COMPARED_STEPS, 0), await run('tensors', COM
 result.losses = { arrays: a.losses.slice(0, 2), tensors: t.losses.slice(0, 2), max_abs_diff: Math.max(...a.losses.map((l, i) => Math.abs(l - t.losses[i]))), steps_compared: COMPARED_STEPS };
 console.log(`losses of the first ${COMPARED_STEPS} steps differ by at most ${result.losses.max_abs_diff.toExponential(1)}`);
 if (opts.json) fs.writeFileSync(opts.json, JSON.stringify(result, null, 2) + '\n');
-await vite.close();
+await close();
 
 function features() {
   const rng = createRng(11);

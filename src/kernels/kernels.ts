@@ -34,6 +34,9 @@ function reserve(k: KernelExports, bytes: number): void {
 
 const aligned = (floats: number): number => Math.ceil((floats * 4) / ALIGN) * ALIGN;
 
+/** gemm's byte strides of the left operand [m x k]: along a row and along a column. */
+const leftStrides = (m: number, k: number, transposed: boolean): [number, number] => (transposed ? [4, m * 4] : [k * 4, 4]);
+
 export interface AdamConstants {
   beta1: number;
   beta2: number;
@@ -68,8 +71,7 @@ export function createKernels(lengths: number[]): Kernels {
   return {
     arrays,
     gemm(c, a, b, m, kk, n, transposeA = false) {
-      const [aRow, aCol] = transposeA ? [4, m * 4] : [kk * 4, 4];
-      k.gemm(at(a), aRow, aCol, at(b), at(c), m, kk, n);
+      k.gemm(at(a), ...leftStrides(m, kk, transposeA), at(b), at(c), m, kk, n);
     },
     adam(w, g, m, s, { beta1, beta2, epsilon }, t, lr, decay) {
       k.adam(at(w), at(g), at(m), at(s), Math.ceil(w.length / 4) * 4, beta1, 1 - beta1, beta2, 1 - beta2, 1 - beta1 ** t, 1 - beta2 ** t, epsilon, lr, decay);
@@ -90,7 +92,6 @@ export function multiplyOnce(a: Float32Array, b: Float32Array, m: number, k: num
   const memory = x.memory.buffer;
   new Float32Array(memory, aAt, a.length).set(a);
   new Float32Array(memory, bAt, b.length).set(b);
-  const [aRow, aCol] = transposeA ? [4, m * 4] : [k * 4, 4];
-  x.gemm(aAt, aRow, aCol, bAt, cAt, m, k, n);
+  x.gemm(aAt, ...leftStrides(m, k, transposeA), bAt, cAt, m, k, n);
   return new Float32Array(memory, cAt, m * n).slice();
 }

@@ -4,14 +4,14 @@
 // the changed kernel. Here the arrays stay in our kernels' memory (kernels.wat) for the whole
 // phase; the weights are copied out of the variables before an epoch and back after it.
 import { tf } from '../../backend/tf.js';
-import { dropoutMask, dropoutSeedOf, type Head } from '../head.js';
+import { dropoutMask, dropoutSeedOf, headVariables, type Head } from '../head.js';
 import type { StepRunner, StepSettings } from '../step.js';
 import { allocateHeadSpace, gradientArrays, headGradients, weightArrays } from './dense-head.js';
 import { createHostOptimizer } from './optimizer.js';
 import { clipArraysByGlobalNorm, slotCount } from './update-rules.js';
 
 export function hostHeadSteps(head: Head, { settings, dropout, classWeights }: StepSettings): StepRunner {
-  const variables = head.layers.flatMap((l) => [l.kernel, l.bias]);
+  const variables = headVariables(head);
   const widths = [head.layers[0].kernel.shape[0], ...head.layers.map((l) => l.bias.shape[0])];
   const space = allocateHeadSpace(widths, settings.batch_size, slotCount(settings));
   const weights = weightArrays(space);

@@ -58,6 +58,7 @@ const { load, close } = await sourceLoader(ROOT);
 const { tf } = await load('/src/backend/tf.ts');
 const { selectBackend } = await load('/src/backend/select.ts');
 const { registerWasmGradKernels } = await load('/src/backend/wasm-grad-kernels.ts');
+const { createTrainingOptimizer } = await load('/src/train/tensor-step.ts');
 const { readModelSource } = await load('/src/model/source.ts');
 const { buildBackbone } = await load('/src/model/backbone.ts');
 const { readIdxFile } = await load('/src/data/idx.ts');
@@ -119,8 +120,11 @@ async function batchFor(full) {
   return { x, y: tf.oneHot(tf.tensor1d(labels, 'int32'), 10), labels, split: below[0].name };
 }
 
-/** One step: forward, gradients, Adam update; the wall time of each part (wasm and cpu run synchronously). */
-function step(model, optimizer, x, y, forward) {
+/**
+ * One step: forward, gradients, Adam update by the pipeline's optimizer (on wasm, in our kernels);
+ * the wall time of each part (wasm and cpu run synchronously).
+ */
+function step(vars, optimizer, x, y, forward) {
   const t0 = performance.now();
   let t1 = 0;
   const f = () => {
@@ -128,12 +132,12 @@ function step(model, optimizer, x, y, forward) {
     t1 = performance.now();
     return loss;
   };
-  const { value, grads } = optimizer.computeGradients(f, model.trainableWeights.map((w) => w.read()));
+  const { value, grads } = tf.variableGrads(f, vars);
   const t2 = performance.now();
-  optimizer.applyGradients(grads);
+  optimizer.step(vars.map((v) => grads[v.name]), LEARNING_RATE);
   const loss = value.dataSync()[0];
   const t3 = performance.now();
-  tf.dispose([value, grads]);
+  tf.dispose([value, ...Object.values(grads)]);
   return { loss, total: t3 - t0, forward: t1 - t0, backward: t2 - t1, update: t3 - t2 };
 }
 
@@ -144,16 +148,17 @@ async function measure(backend, dump) {
   const { x, y, labels, split } = await batchFor(full);
   const model = slice(full, opts.from, opts.to);
   if (dump) writeDump(dump, model, x, labels, split);
-  const optimizer = tf.train.adam(LEARNING_RATE);
+  const vars = model.trainableWeights.map((w) => w.read());
+  const optimizer = createTrainingOptimizer({ optimizer: 'adam', weight_decay: 0, momentum: 0, nesterov: false }, vars);
   // Inference-mode BatchNorm runs the way phase two of the pipeline runs it: folded into the
   // convolutions inside the tape (src/model/inference.ts); batch statistics go through the layers.
   const folded = training ? undefined : compile(model, { trainable: true });
   const forward = folded ? (t) => folded.run(t) : (t) => model.apply(t, { training });
   const runs = [];
   const timedSteps = async () => {
-    for (let i = 1; i <= steps; i++) runs.push(step(model, optimizer, x, y, forward));
+    for (let i = 1; i <= steps; i++) runs.push(step(vars, optimizer, x, y, forward));
   };
-  runs.push(step(model, optimizer, x, y, forward)); // the first step builds kernels and caches: not timed
+  runs.push(step(vars, optimizer, x, y, forward)); // the first step builds kernels and caches: not timed
   const profile = opts.profile ? summariseKernels(await profileKernels(tf, backend, timedSteps), steps) : undefined;
   if (!opts.profile) await timedSteps();
   const params = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);

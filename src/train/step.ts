@@ -1,8 +1,8 @@
 // How a training phase takes one optimizer step on a batch of rows. Two ways, one result up to
 // float rounding: tensor ops under tf.variableGrads for any trainee on any backend, or, for a head
 // on a backend that keeps tensors in host memory (wasm, cpu), plain arrays (host/step.ts).
-import { tf } from '../backend/tf.js';
 import type { LabelledFeatures } from './epoch.js';
+import { onHostMemoryBackend } from './host/host-memory.js';
 import { hostHeadSteps } from './host/step.js';
 import type { OptimizerSlots } from './optimizer.js';
 import type { TrainSettings } from './settings.js';
@@ -28,10 +28,7 @@ export interface StepSettings {
   classWeights?: Float32Array;
 }
 
-/** Backends whose tensors already live in host memory, where a small head is fastest as arrays. */
-const HOST_MEMORY_BACKENDS = new Set(['wasm', 'cpu']);
-
 export function createStepRunner(trainee: Trainee, s: StepSettings): StepRunner {
-  if (trainee.head && HOST_MEMORY_BACKENDS.has(tf.getBackend())) return hostHeadSteps(trainee.head, s);
+  if (trainee.head && onHostMemoryBackend()) return hostHeadSteps(trainee.head, s);
   return tensorSteps(trainee, s);
 }

@@ -1,15 +1,18 @@
 // Training steps as tensor ops: the loss under tf.variableGrads, the update by the tensor
-// optimizer. Works for any trainee on any backend.
+// optimizer (on wasm and cpu, Adam's update runs in our kernels, to the same bits). Works for any
+// trainee on any backend.
 import { tf } from '../backend/tf.js';
 import { gatherRows } from './epoch.js';
 import { trainingLoss } from './loss.js';
-import { clipByGlobalNorm, createOptimizer } from './optimizer.js';
+import { clipByGlobalNorm, createOptimizer, type HeadOptimizer, type OptimizerConfig } from './optimizer.js';
+import { createVariableOptimizer, runsOnKernels } from './host/variable-optimizer.js';
+import { onHostMemoryBackend } from './host/host-memory.js';
 import type { StepRunner, StepSettings } from './step.js';
 import type { Trainee } from './trainee.js';
 
 export function tensorSteps(trainee: Trainee, { settings, dropout, classWeights }: StepSettings): StepRunner {
   const vars = trainee.variables;
-  const optimizer = createOptimizer(settings, vars);
+  const optimizer = createTrainingOptimizer(settings, vars);
   const k = trainee.numClasses;
   return {
     optimizer,
@@ -35,4 +38,9 @@ export function tensorSteps(trainee: Trainee, { settings, dropout, classWeights 
     end: () => {},
     dispose: () => optimizer.dispose(),
   };
+}
+
+/** The tensor optimizer, or on wasm and cpu for Adam the same update in our kernels. */
+export function createTrainingOptimizer(cfg: OptimizerConfig, vars: tf.Variable[]): HeadOptimizer {
+  return onHostMemoryBackend() && runsOnKernels(cfg) ? createVariableOptimizer(cfg, vars) : createOptimizer(cfg, vars);
 }

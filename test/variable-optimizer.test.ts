@@ -1,0 +1,53 @@
+// Adam for tensor variables in our kernels (phase two on wasm and cpu) gives the tensor optimizer's
+// weights to the bit, step after step, and a checkpoint of either fits the other.
+import { describe, expect, it } from 'vitest';
+import { selectBackend } from '../src/backend/select.js';
+import { tf } from '../src/backend/tf.js';
+import { createVariableOptimizer, runsOnKernels } from '../src/train/host/variable-optimizer.js';
+import { createOptimizer, type OptimizerConfig } from '../src/train/optimizer.js';
+import { silentLogger } from '../src/util/log.js';
+import { createRng } from '../src/util/random.js';
+
+const SHAPES = [[3, 3, 8, 1], [1, 1, 8, 24], [24], [24, 10]];
+
+const tensorOf = (shape: number[], seed: number) => {
+  const rng = createRng(seed);
+  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng() * 2 - 1), shape);
+};
+
+/** The weights after each of `steps` updates with seeded gradients and a changing rate. */
+async function trajectory(make: (vars: tf.Variable[]) => ReturnType<typeof createOptimizer>, steps: number): Promise<{ weights: number[][][]; state: Awaited<ReturnType<ReturnType<typeof createOptimizer>['getState']>> }> {
+  const vars = SHAPES.map((s, i) => tf.variable(tensorOf(s, i + 1)));
+  const opt = make(vars);
+  const weights: number[][][] = [];
+  for (let t = 0; t < steps; t++) {
+    const grads = SHAPES.map((s, i) => tensorOf(s, 100 * t + i));
+    opt.step(grads, 0.01 / (1 + t));
+    tf.dispose(grads);
+    weights.push(vars.map((v) => Array.from(v.dataSync())));
+  }
+  const state = await opt.getState();
+  opt.dispose();
+  tf.dispose(vars);
+  return { weights, state };
+}
+
+describe.each(['cpu', 'wasm'] as const)('Adam on our kernels, %s backend', (backend) => {
+  it.each([
+    ['adam', 0],
+    ['adamw', 0.01],
+  ] as const)('%s (weight decay %s) gives the tensor optimizer to the bit, and the same state', async (optimizer, weight_decay) => {
+    await selectBackend(backend, silentLogger);
+    const cfg: OptimizerConfig = { optimizer, weight_decay, momentum: 0, nesterov: false };
+    expect(runsOnKernels(cfg)).toBe(true);
+    const ours = await trajectory((vars) => createVariableOptimizer(cfg, vars), 5);
+    const theirs = await trajectory((vars) => createOptimizer(cfg, vars), 5);
+    expect(ours.weights).toEqual(theirs.weights);
+    expect(ours.state.step).toBe(5);
+    expect(ours.state.slots.map((s) => Array.from(s))).toEqual(theirs.state.slots.map((s) => Array.from(s)));
+  });
+});
+
+it('SGD and RMSprop stay tensor ops', () => {
+  for (const optimizer of ['sgd', 'rmsprop'] as const) expect(runsOnKernels({ optimizer, weight_decay: 0, momentum: 0.9, nesterov: false })).toBe(false);
+});

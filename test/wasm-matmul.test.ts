@@ -1,12 +1,19 @@
 // wasm's BatchMatMul as training uses it: large products without a batch run in our own kernel
 // (float32 sums in order, so exactly the arithmetic written out below), whatever the transposes;
 // small and batched ones stay with XNNPACK and still agree with the cpu backend.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { multiplyOnce } from '../src/kernels/kernels.js';
 import { tf } from '../src/backend/tf.js';
 import { selectBackend } from '../src/backend/select.js';
 import { OWN_KERNEL_MIN_MACS } from '../src/backend/wasm-matmul.js';
 import { silentLogger } from '../src/util/log.js';
 import { createRng } from '../src/util/random.js';
+
+// Counts the products our kernel computes, to see which route a product took.
+vi.mock('../src/kernels/kernels.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../src/kernels/kernels.js')>();
+  return { ...actual, multiplyOnce: vi.fn(actual.multiplyOnce) };
+});
 
 beforeAll(async () => {
   await selectBackend('wasm', silentLogger);
@@ -75,5 +82,19 @@ describe('wasm BatchMatMul', () => {
           }
       got.dispose();
     }
+  });
+
+  it('a right operand used again (frozen weights, batch after batch) goes to XNNPACK, with the same bits', () => {
+    const calls = vi.mocked(multiplyOnce).mock.calls;
+    const weights = tf.tensor2d(values(k * n, 5), [k, n]);
+    const batches = [values(m * k, 6), values(m * k, 7)];
+    const before = calls.length;
+    const first = tf.tidy(() => tf.matMul(tf.tensor2d(batches[0], [m, k]), weights));
+    expect(calls.length).toBe(before + 1);
+    const again = batches.map((x) => tf.tidy(() => tf.matMul(tf.tensor2d(x, [m, k]), weights)));
+    expect(calls.length).toBe(before + 1);
+    expect(Array.from(again[0].dataSync())).toEqual(Array.from(first.dataSync()));
+    expect(Array.from(again[1].dataSync())).toEqual(Array.from(inOrder(batches[1], weights.dataSync() as Float32Array, m, k, n, false, false)));
+    tf.dispose([weights, first, ...again]);
   });
 });

@@ -8,7 +8,10 @@
 //   MobileNetV2's top blocks, 4 to 7 ms per 1x1-convolution gradient product.
 // Large products without a batch therefore run in our own kernel (kernels/kernels.wat), which reads
 // its operands in place, the left one transposed if need be; other transposed products transpose
-// first and go to XNNPACK. The kernel depends on shapes only, so runs stay deterministic.
+// first and go to XNNPACK. A right operand seen before (a frozen layer's weights, batch after batch)
+// goes to XNNPACK, whose packing is then reused: copying a large kernel into ours every batch would
+// cost more. Both sum each product in order in float32, so the route never changes a result
+// (tested).
 import { multiplyOnce } from '../kernels/kernels.js';
 import { tf } from './tf.js';
 
@@ -35,13 +38,23 @@ function ownKernelProduct(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, trans
   const [rb, cb] = b.shape.slice(-2);
   const [m, k] = transposeA ? [ca, ra] : [ra, ca];
   const n = transposeB ? rb : cb;
-  if (m * k * n < OWN_KERNEL_MIN_MACS) return undefined;
+  if (m * k * n < OWN_KERNEL_MIN_MACS || seenBefore(b)) return undefined;
   // The kernel reads its left operand transposed in place; a transposed right one is copied first.
   const right = transposeB ? tf.tidy(() => swapLastTwo(b)) : b;
   const out = multiplyOnce(a.dataSync() as Float32Array, right.dataSync() as Float32Array, m, k, n, transposeA);
   if (right !== b) right.dispose();
   const batch = Math.max(a.rank, b.rank) - 2;
   return tf.tensor(out, [...new Array<number>(batch).fill(1), m, n]);
+}
+
+const rightOperands = new WeakSet<object>();
+
+/** Whether `t`'s data was the right operand of an earlier product; remembers it if not. */
+function seenBefore(t: tf.Tensor): boolean {
+  const id = t.dataId as object;
+  if (rightOperands.has(id)) return true;
+  rightOperands.add(id);
+  return false;
 }
 
 function swapLastTwo(x: tf.Tensor): tf.Tensor {

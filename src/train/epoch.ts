@@ -75,9 +75,3 @@ function divergence(what: string, epoch: number, step: number, lr: number, base:
       `try a lower train.learning_rate (now ${base}, e.g. ${base / 10}) or set train.clip_norm`,
   );
 }
-
-export function gatherRows(x: FeatureMatrix, idx: Int32Array): Float32Array {
-  const out = new Float32Array(idx.length * x.dim);
-  idx.forEach((r, i) => out.set(x.data.subarray(r * x.dim, (r + 1) * x.dim), i * x.dim));
-  return out;
-}

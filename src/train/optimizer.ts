@@ -31,6 +31,13 @@ export interface OptimizerState {
   slots: Float32Array[];
 }
 
+/** Throws unless `state` has one slot of each of these lengths, in order. */
+export function assertStateFits(state: OptimizerState, slotLengths: number[]): void {
+  if (state.slots.length !== slotLengths.length || state.slots.some((a, i) => a.length !== slotLengths[i])) {
+    throw new Error(`optimizer state does not fit: ${state.slots.length} slots for ${slotLengths.length}`);
+  }
+}
+
 type Update = (v: tf.Variable, g: tf.Tensor, slots: tf.Variable[], lr: number, t: number) => tf.Tensor;
 
 export function createOptimizer(cfg: OptimizerConfig, vars: tf.Variable[]): HeadOptimizer {
@@ -53,9 +60,7 @@ export function createOptimizer(cfg: OptimizerConfig, vars: tf.Variable[]): Head
     getState: async () => ({ step: t, slots: await Promise.all(slots.flat().map(async (s) => ((await s.data()) as Float32Array).slice())) }),
     setState(state) {
       const flat = slots.flat();
-      if (state.slots.length !== flat.length || state.slots.some((a, i) => a.length !== flat[i].size)) {
-        throw new Error(`optimizer state does not fit: ${state.slots.length} slots for ${flat.length}`);
-      }
+      assertStateFits(state, flat.map((s) => s.size));
       t = state.step;
       tf.tidy(() => flat.forEach((s, i) => s.assign(tf.tensor(state.slots[i], s.shape))));
     },

@@ -2,7 +2,7 @@
 // optimizer (on wasm and cpu, Adam's update runs in our kernels, to the same bits). Works for any
 // trainee on any backend.
 import { tf } from '../backend/tf.js';
-import { gatherRows } from './epoch.js';
+import type { FeatureMatrix } from '../features/extract.js';
 import { trainingLoss } from './loss.js';
 import { clipByGlobalNorm, createOptimizer, type HeadOptimizer, type OptimizerConfig } from './optimizer.js';
 import { createVariableOptimizer, runsOnKernels } from './host/variable-optimizer.js';
@@ -43,4 +43,11 @@ export function tensorSteps(trainee: Trainee, { settings, dropout, classWeights 
 /** The tensor optimizer, or on wasm and cpu for Adam the same update in our kernels. */
 export function createTrainingOptimizer(cfg: OptimizerConfig, vars: tf.Variable[]): HeadOptimizer {
   return onHostMemoryBackend() && runsOnKernels(cfg) ? createVariableOptimizer(cfg, vars) : createOptimizer(cfg, vars);
+}
+
+/** Rows `idx` of the feature matrix, as one batch. */
+function gatherRows(x: FeatureMatrix, idx: Int32Array): Float32Array {
+  const out = new Float32Array(idx.length * x.dim);
+  idx.forEach((r, i) => out.set(x.data.subarray(r * x.dim, (r + 1) * x.dim), i * x.dim));
+  return out;
 }

@@ -98,7 +98,7 @@ export function headGradients(space: HeadSpace, rows: number, masks: Array<Float
  * Mean over rows of w_row * CE(targets, softmax(logits)), targets = (1 - s) onehot + s / k; writes
  * its gradient with respect to the logits, w_row (softmax - targets) / rows (targets sum to 1).
  */
-export function softmaxCrossEntropy(logits: Float32Array, dLogits: Float32Array, rows: number, k: number, settings: LossSettings): number {
+function softmaxCrossEntropy(logits: Float32Array, dLogits: Float32Array, rows: number, k: number, settings: LossSettings): number {
   const { labels, smoothing, classWeights } = settings;
   let total = 0;
   for (let r = 0; r < rows; r++) {

@@ -1,7 +1,7 @@
 // The optimizer of a head trained in our kernels' memory: its slots are arrays there, laid out in
 // checkpoints as the tensor optimizer's are (each variable's slots in turn), so a checkpoint fits
 // either.
-import type { OptimizerConfig, OptimizerSlots, OptimizerState } from '../optimizer.js';
+import { assertStateFits, type OptimizerConfig, type OptimizerSlots, type OptimizerState } from '../optimizer.js';
 import type { Kernels } from '../../kernels/kernels.js';
 import { arrayRule } from './update-rules.js';
 
@@ -25,9 +25,7 @@ export function createHostOptimizer(cfg: OptimizerConfig, kernels: Kernels, slot
     getState: async () => ({ step: t, slots: slots.flat().map((s) => s.slice()) }),
     setState(state: OptimizerState) {
       const flat = slots.flat();
-      if (state.slots.length !== flat.length || state.slots.some((a, i) => a.length !== flat[i].length)) {
-        throw new Error(`optimizer state does not fit: ${state.slots.length} slots for ${flat.length}`);
-      }
+      assertStateFits(state, flat.map((s) => s.length));
       t = state.step;
       flat.forEach((s, i) => s.set(state.slots[i]));
     },

@@ -11,9 +11,10 @@ const OUT = path.join(root, 'src/kernels/kernels-wasm.ts');
 
 export async function compileKernels() {
   const wabt = await initWabt();
-  const module = wabt.parseWat(path.basename(WAT), fs.readFileSync(WAT, 'utf8'), { simd: true });
+  const features = { simd: true, threads: true }; // threads: the shared memory
+  const module = wabt.parseWat(path.basename(WAT), fs.readFileSync(WAT, 'utf8'), features);
   try {
-    module.validate();
+    module.validate(features);
     return Buffer.from(module.toBinary({}).buffer);
   } finally {
     module.destroy();

@@ -2,7 +2,7 @@
 // (float32 sums in order, so exactly the arithmetic written out below), whatever the transposes;
 // small and batched ones stay with XNNPACK and still agree with the cpu backend.
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { multiplyOnce } from '../src/kernels/kernels.js';
+import { multiplyInto } from '../src/kernels/kernels.js';
 import { tf } from '../src/backend/tf.js';
 import { selectBackend } from '../src/backend/select.js';
 import { OWN_KERNEL_MIN_MACS } from '../src/backend/wasm-matmul.js';
@@ -12,7 +12,7 @@ import { createRng } from '../src/util/random.js';
 // Counts the products our kernel computes, to see which route a product took.
 vi.mock('../src/kernels/kernels.js', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../src/kernels/kernels.js')>();
-  return { ...actual, multiplyOnce: vi.fn(actual.multiplyOnce) };
+  return { ...actual, multiplyInto: vi.fn(actual.multiplyInto) };
 });
 
 beforeAll(async () => {
@@ -85,7 +85,7 @@ describe('wasm BatchMatMul', () => {
   });
 
   it('a right operand used again (frozen weights, batch after batch) goes to XNNPACK, with the same bits', () => {
-    const calls = vi.mocked(multiplyOnce).mock.calls;
+    const calls = vi.mocked(multiplyInto).mock.calls;
     const weights = tf.tensor2d(values(k * n, 5), [k, n]);
     const batches = [values(m * k, 6), values(m * k, 7)];
     const before = calls.length;

@@ -1,11 +1,14 @@
 // Stock wasm has no kernels for the filter gradients of convolutions nor the input gradient of a
 // depthwise one, so no convolution layer could train on it; its Conv2DBackpropInput and Tile (used
 // by the batch-norm gradient) are plain loops, as is a BatchMatMul with a transposed operand (every
-// dense-layer gradient). These are composed of ops wasm runs fast.
+// dense-layer gradient). These are composed of ops wasm runs fast. Products whose operands are new
+// every call (BatchMatMul, 1x1 FusedConv2D) and sums over outer axes go to our own kernels.
 import { tf } from './tf.js';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './wasm-grad-conv.js';
 import { tileByBroadcast } from './wasm-grad-tile.js';
 import { trainingMatMul } from './wasm-matmul.js';
+import { trainingConv2D } from './wasm-conv1x1.js';
+import { columnSum } from './wasm-sum.js';
 import { registerWasmClipGradient } from './wasm-clip-grad.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
@@ -26,6 +29,8 @@ export function registerWasmGradKernels(): void {
   replaceStock(tf.Conv2DBackpropInput, conv2dBackpropInput);
   replaceStock(tf.Tile, tileByBroadcast);
   replaceStock(tf.BatchMatMul, trainingMatMul);
+  replaceStock(tf.FusedConv2D, trainingConv2D);
+  replaceStock(tf.Sum, columnSum);
   registerWasmClipGradient();
 }
 

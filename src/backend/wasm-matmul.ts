@@ -12,10 +12,16 @@
 // goes to XNNPACK, whose packing is then reused: copying a large kernel into ours every batch would
 // cost more. Both sum each product in order in float32, so the route never changes a result
 // (tested).
-import { multiplyOnce } from '../kernels/kernels.js';
+import { fitsMultiplyInto, multiplyInto } from '../kernels/kernels.js';
 import { tf } from './tf.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
+
+/** What the wasm backend offers its kernels: tensors' data as views of its heap, no copies. */
+export interface WasmHeap {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+}
 
 /** Below this many multiply-adds the copies in and out cost more than the packing saved. */
 export const OWN_KERNEL_MIN_MACS = 1 << 20;
@@ -24,33 +30,35 @@ export function trainingMatMul(params: KernelParams, stock: tf.KernelFunc): tf.T
   const { transposeA, transposeB } = params.attrs as unknown as tf.BatchMatMulAttrs;
   const { a, b } = params.inputs;
   if (!(a instanceof tf.Tensor) || !(b instanceof tf.Tensor)) return stock(params);
-  const own = ownKernelProduct(a, b, transposeA, transposeB);
+  const own = ownKernelProduct(params.backend as unknown as WasmHeap, a, b, transposeA, transposeB);
   if (own) return own;
   if (!transposeA && !transposeB) return stock(params);
   return tf.tidy(() => tf.matMul(transposeA ? swapLastTwo(a) : a, transposeB ? swapLastTwo(b) : b));
 }
 
 /** The product in our kernel, or undefined where it does not apply (a batch, a small product). */
-function ownKernelProduct(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor | undefined {
+function ownKernelProduct(heap: WasmHeap, a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.TensorInfo | undefined {
   const single = (t: tf.Tensor) => t.dtype === 'float32' && (t.rank === 2 || (t.rank === 3 && t.shape[0] === 1));
   if (!single(a) || !single(b)) return undefined;
   const [ra, ca] = a.shape.slice(-2);
   const [rb, cb] = b.shape.slice(-2);
   const [m, k] = transposeA ? [ca, ra] : [ra, ca];
   const n = transposeB ? rb : cb;
-  if (m * k * n < OWN_KERNEL_MIN_MACS || seenBefore(b)) return undefined;
+  if (m * k * n < OWN_KERNEL_MIN_MACS || !fitsMultiplyInto(m * k + k * n + m * n) || seenBefore(b)) return undefined;
   // The kernel reads its left operand transposed in place; a transposed right one is copied first.
   const right = transposeB ? tf.tidy(() => swapLastTwo(b)) : b;
-  const out = multiplyOnce(a.dataSync() as Float32Array, right.dataSync() as Float32Array, m, k, n, transposeA);
-  if (right !== b) right.dispose();
   const batch = Math.max(a.rank, b.rank) - 2;
-  return tf.tensor(out, [...new Array<number>(batch).fill(1), m, n]);
+  const out = heap.makeOutput([...new Array<number>(batch).fill(1), m, n], 'float32');
+  // Views taken after the output's allocation, which may have grown (and so replaced) the heap.
+  multiplyInto(heap.typedArrayFromHeap(out), heap.typedArrayFromHeap(a), heap.typedArrayFromHeap(right), m, k, n, { transposeA });
+  if (right !== b) right.dispose();
+  return out;
 }
 
 const rightOperands = new WeakSet<object>();
 
-/** Whether `t`'s data was the right operand of an earlier product; remembers it if not. */
-function seenBefore(t: tf.Tensor): boolean {
+/** Whether `t`'s data was the right operand of an earlier product (or filter); remembers it if not. */
+export function seenBefore(t: tf.Tensor): boolean {
   const id = t.dataId as object;
   if (rightOperands.has(id)) return true;
   rightOperands.add(id);

@@ -1,33 +1,55 @@
 // Our WebAssembly kernels (kernels.wat) and the memory they work in. A head step's arrays are
 // allocated once per training phase inside the module's memory, as Float32Array views, so the
 // kernels read and write them in place: no copies, no re-packing of weights that change every step.
-// One-off products (multiplyOnce) copy their operands into a shared instance instead.
+// One-off products (multiplyInto) copy their operands into a shared instance instead, whose
+// products are split over helper threads (kernel-threads.ts).
+import { requestedWorkers } from '../features/worker-plan.js';
+import { KernelThreads } from './kernel-threads.js';
 import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
+
+interface SharedMemory {
+  buffer: SharedArrayBuffer;
+  grow(pages: number): number;
+}
 
 // The tsconfig's libraries do not declare WebAssembly; these are the members used here.
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => SharedMemory;
 };
 
 interface KernelExports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
-  gemm(a: number, aRow: number, aCol: number, b: number, c: number, m: number, k: number, n: number): void;
+  /** bias: the byte offset of n floats each row starts from, or NO_BIAS. */
+  gemm(a: number, aRow: number, aCol: number, b: number, c: number, m: number, k: number, n: number, bias: number): void;
   adam(w: number, g: number, m: number, s: number, n: number, b1: number, a1: number, b2: number, a2: number, c1: number, c2: number, eps: number, lr: number, decay: number): void;
+  columnSums(x: number, out: number, rows: number, columns: number): void;
 }
 
+export interface Instance extends KernelExports {
+  memory: SharedMemory;
+}
+
+const NO_BIAS = -1;
 const PAGE = 65536;
 const ALIGN = 16;
+/** The one-off products' instance grows up to 1 GiB; a shared memory reserves its maximum. */
+const SHARED_MAX_PAGES = 16384;
 let compiled: object | undefined;
-let shared: KernelExports | undefined;
+let shared: { instance: Instance; threads: KernelThreads } | undefined;
 
-function instantiate(): KernelExports {
-  compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
-  return new WebAssembly.Instance(compiled).exports as unknown as KernelExports;
+/** The compiled module, which helper threads instantiate over the same memory. */
+export const compiledModule = (): object => (compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64')));
+
+/** An instance over a fresh shared memory of `pages` pages, growable to `maximum`. */
+export function instantiate(pages: number, maximum: number): Instance {
+  const memory = new WebAssembly.Memory({ initial: pages, maximum, shared: true });
+  const exports = new WebAssembly.Instance(compiledModule(), { env: { memory } }).exports as KernelExports;
+  return { gemm: exports.gemm, adam: exports.adam, columnSums: exports.columnSums, memory };
 }
 
 /** Grows `k`'s memory to hold `bytes`. */
-function reserve(k: KernelExports, bytes: number): void {
+function reserve(k: Instance, bytes: number): void {
   const missing = Math.ceil(bytes / PAGE) - k.memory.buffer.byteLength / PAGE;
   if (missing > 0) k.memory.grow(missing);
 }
@@ -58,20 +80,20 @@ export interface Kernels {
  * padded to whole 4-float vectors, which Adam updates too (zeros stay zeros).
  */
 export function createKernels(lengths: number[]): Kernels {
-  const k = instantiate();
   const offsets: number[] = [];
   let top = 0;
   for (const length of lengths) {
     offsets.push(top);
     top += aligned(length);
   }
-  reserve(k, top);
+  const pages = Math.max(1, Math.ceil(top / PAGE));
+  const k = instantiate(pages, pages);
   const arrays = lengths.map((length, i) => new Float32Array(k.memory.buffer, offsets[i], length));
   const at = (a: Float32Array): number => a.byteOffset;
   return {
     arrays,
     gemm(c, a, b, m, kk, n, transposeA = false) {
-      k.gemm(at(a), ...leftStrides(m, kk, transposeA), at(b), at(c), m, kk, n);
+      k.gemm(at(a), ...leftStrides(m, kk, transposeA), at(b), at(c), m, kk, n, NO_BIAS);
     },
     adam(w, g, m, s, { beta1, beta2, epsilon }, t, lr, decay) {
       k.adam(at(w), at(g), at(m), at(s), Math.ceil(w.length / 4) * 4, beta1, 1 - beta1, beta2, 1 - beta2, 1 - beta1 ** t, 1 - beta2 ** t, epsilon, lr, decay);
@@ -79,19 +101,55 @@ export function createKernels(lengths: number[]): Kernels {
   };
 }
 
+/** Whether multiplyInto can hold operands and result of this many floats in all. */
+export const fitsMultiplyInto = (floats: number): boolean => floats * 4 + 4 * ALIGN <= SHARED_MAX_PAGES * PAGE;
+
+export interface ProductOptions {
+  /** a is stored [k x m]. */
+  transposeA?: boolean;
+  /** n floats each row of c starts from before its products are added, as XNNPACK's products do. */
+  bias?: Float32Array;
+}
+
 /**
- * c[m x n] = a[m x k] b[k x n] (a stored [k x m] with `transposeA`), computed on copies of a and b
- * in a shared instance, for products whose operands are new every call: unlike XNNPACK's product,
- * nothing is packed first. The result is a fresh array.
+ * c[m x n] = a[m x k] b[k x n] (+ bias), computed on copies of a and b in a shared instance, for
+ * products whose operands are new every call: unlike XNNPACK's product, nothing is packed first.
+ * Bands of rows go to helper threads (FINETUNE_WORKERS, else one thread per core up to 4); the
+ * result is the same for any number. The arrays may be views into another memory.
  */
-export function multiplyOnce(a: Float32Array, b: Float32Array, m: number, k: number, n: number, transposeA = false): Float32Array {
-  const x = (shared ??= instantiate());
-  const [aAt, bAt] = [0, aligned(a.length)];
-  const cAt = bAt + aligned(b.length);
+export function multiplyInto(c: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number, options: ProductOptions = {}): void {
+  shared ??= startShared();
+  const x = shared.instance;
+  const { transposeA = false, bias } = options;
+  const aAt = 0;
+  const bAt = aAt + aligned(a.length);
+  const biasAt = bAt + aligned(b.length);
+  const cAt = biasAt + aligned(bias?.length ?? 0);
   reserve(x, cAt + m * n * 4);
   const memory = x.memory.buffer;
   new Float32Array(memory, aAt, a.length).set(a);
   new Float32Array(memory, bAt, b.length).set(b);
-  x.gemm(aAt, ...leftStrides(m, k, transposeA), bAt, cAt, m, k, n);
-  return new Float32Array(memory, cAt, m * n).slice();
+  if (bias) new Float32Array(memory, biasAt, n).set(bias);
+  shared.threads.run(aAt, ...leftStrides(m, k, transposeA), bAt, cAt, m, k, n, bias ? biasAt : NO_BIAS);
+  c.set(new Float32Array(memory, cAt, m * n));
+}
+
+/**
+ * x is `blocks` blocks of [rows x columns], each summed down its columns into columns floats of
+ * out: every sum from zero, in row order, in float32. Computed on a copy of x in the shared instance.
+ */
+export function sumColumnsInto(out: Float32Array, x: Float32Array, blocks: number, rows: number, columns: number): void {
+  shared ??= startShared();
+  const s = shared.instance;
+  const outAt = aligned(x.length);
+  reserve(s, outAt + blocks * columns * 4);
+  const memory = s.memory.buffer;
+  new Float32Array(memory, 0, x.length).set(x);
+  for (let b = 0; b < blocks; b++) s.columnSums(b * rows * columns * 4, outAt + b * columns * 4, rows, columns);
+  out.set(new Float32Array(memory, outAt, blocks * columns));
+}
+
+function startShared(): { instance: Instance; threads: KernelThreads } {
+  const instance = instantiate(1, SHARED_MAX_PAGES);
+  return { instance, threads: new KernelThreads(compiledModule(), instance.memory, instance.gemm, requestedWorkers()) };
 }

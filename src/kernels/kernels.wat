@@ -1,16 +1,20 @@
-;; Kernels for training a dense head in host memory (see kernels.ts): a matrix product and Adam's
-;; update, in 128-bit SIMD. Plain multiplies and adds in a fixed order, never fused, so results do
-;; not depend on the machine. Compiled by scripts/build-kernels.mjs into kernels-wasm.ts.
+;; Kernels for training in host memory (see kernels.ts): a matrix product, column sums and Adam's
+;; update, in 128-bit SIMD. Plain multiplies and adds in a fixed order, never fused, so results do not depend on
+;; the machine. Compiled by scripts/build-kernels.mjs into kernels-wasm.ts.
+;; The memory is imported and shared, so that helper threads (kernel-threads.ts) can run parts of
+;; one product over the same operands; the module itself has no atomics and no thread of its own.
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 65536 shared))
 
-  ;; C[m x n] = A B, C and B row-major and contiguous. Element (i, p) of A is at
+  ;; C[m x n] = A B (+ bias), C and B row-major and contiguous. Element (i, p) of A is at
   ;; a + i * aRow + p * aCol (byte strides), so A can be read transposed without a copy.
   ;; Each C element sums its k products in order from p = 0, in float32, whichever block computes
   ;; it, so the blocking never changes a result. Blocks of 4 rows x 8 columns share their loads.
+  ;; $bias is the byte offset of n floats that each row's sums start from (as XNNPACK's do), or -1
+  ;; to start from zero.
   (func (export "gemm")
     (param $a i32) (param $aRow i32) (param $aCol i32) (param $b i32) (param $c i32)
-    (param $m i32) (param $k i32) (param $n i32)
+    (param $m i32) (param $k i32) (param $n i32) (param $bias i32)
     (local $i i32) (local $j i32) (local $p i32) (local $nBytes i32) (local $n8 i32)
     (local $aRow2 i32) (local $aRow3 i32) (local $pa i32) (local $pb i32) (local $pc i32)
     (local $b0 v128) (local $b1 v128) (local $s v128)
@@ -27,10 +31,11 @@
         (block $colsDone
           (loop $cols
             (br_if $colsDone (i32.ge_u (local.get $j) (local.get $n8)))
-            (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0))
-            (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0))
-            (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0))
-            (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
+            (local.set $c00 (call $start (local.get $bias) (local.get $j)))
+            (local.set $c01 (call $start (local.get $bias) (i32.add (local.get $j) (i32.const 4))))
+            (local.set $c10 (local.get $c00)) (local.set $c11 (local.get $c01))
+            (local.set $c20 (local.get $c00)) (local.set $c21 (local.get $c01))
+            (local.set $c30 (local.get $c00)) (local.set $c31 (local.get $c01))
             (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $aRow))))
             (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
             (local.set $p (local.get $k))
@@ -71,24 +76,30 @@
             (local.set $j (i32.add (local.get $j) (i32.const 8)))
             (br $cols)))
         ;; The block's last n mod 8 columns, a row at a time.
-        (call $row (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (local.get $i) (local.get $n8) (local.get $k) (local.get $n))
-        (call $row (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (i32.add (local.get $i) (i32.const 1)) (local.get $n8) (local.get $k) (local.get $n))
-        (call $row (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (i32.add (local.get $i) (i32.const 2)) (local.get $n8) (local.get $k) (local.get $n))
-        (call $row (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (i32.add (local.get $i) (i32.const 3)) (local.get $n8) (local.get $k) (local.get $n))
+        (call $row (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (local.get $i) (local.get $n8) (local.get $k) (local.get $n) (local.get $bias))
+        (call $row (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (i32.add (local.get $i) (i32.const 1)) (local.get $n8) (local.get $k) (local.get $n) (local.get $bias))
+        (call $row (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (i32.add (local.get $i) (i32.const 2)) (local.get $n8) (local.get $k) (local.get $n) (local.get $bias))
+        (call $row (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (i32.add (local.get $i) (i32.const 3)) (local.get $n8) (local.get $k) (local.get $n) (local.get $bias))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $blocks)))
     ;; The last m mod 4 rows.
     (block $rowsDone
       (loop $rows
         (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $m)))
-        (call $row (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (local.get $i) (i32.const 0) (local.get $k) (local.get $n))
+        (call $row (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (local.get $i) (i32.const 0) (local.get $k) (local.get $n) (local.get $bias))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows))))
+
+;; The 4 sums of columns j .. j + 3 before any product: the bias there, or zeros.
+  (func $start (param $bias i32) (param $j i32) (result v128)
+    (if (result v128) (i32.lt_s (local.get $bias) (i32.const 0))
+      (then (v128.const i32x4 0 0 0 0))
+      (else (v128.load align=4 (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2)))))))
 
   ;; Row i of C from column j on: 4 columns at a time, then one at a time.
   (func $row
     (param $a i32) (param $aRow i32) (param $aCol i32) (param $b i32) (param $c i32)
-    (param $i i32) (param $j i32) (param $k i32) (param $n i32)
+    (param $i i32) (param $j i32) (param $k i32) (param $n i32) (param $bias i32)
     (local $p i32) (local $nBytes i32) (local $aI i32) (local $cI i32) (local $pa i32) (local $pb i32)
     (local $acc v128) (local $sum f32)
     (local.set $nBytes (i32.shl (local.get $n) (i32.const 2)))
@@ -97,7 +108,7 @@
     (block $narrowDone
       (loop $narrow
         (br_if $narrowDone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
-        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $acc (call $start (local.get $bias) (local.get $j)))
         (local.set $pa (local.get $aI))
         (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
         (local.set $p (local.get $k))
@@ -117,6 +128,8 @@
       (loop $one
         (br_if $oneDone (i32.ge_u (local.get $j) (local.get $n)))
         (local.set $sum (f32.const 0))
+        (if (i32.ge_s (local.get $bias) (i32.const 0))
+          (then (local.set $sum (f32.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2)))))))
         (local.set $pa (local.get $aI))
         (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
         (local.set $p (local.get $k))
@@ -131,6 +144,42 @@
         (f32.store (i32.add (local.get $cI) (i32.shl (local.get $j) (i32.const 2))) (local.get $sum))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $one))))
+
+  ;; out[j] = x[0][j] + x[1][j] + ... + x[rows - 1][j] for j < columns, rows of x contiguous: each
+  ;; sum starts from zero and adds its column in row order, in float32, as a loop down the column
+  ;; would, while the rows are read in memory order, 4 columns at a time.
+  (func (export "columnSums") (param $x i32) (param $out i32) (param $rows i32) (param $columns i32)
+    (local $j i32) (local $row i32) (local $bytes i32) (local $vectorBytes i32)
+    (local.set $bytes (i32.shl (local.get $columns) (i32.const 2)))
+    (local.set $vectorBytes (i32.and (local.get $bytes) (i32.const -16)))
+    (block $zeroed
+      (loop $zero
+        (br_if $zeroed (i32.ge_u (local.get $j) (local.get $bytes)))
+        (f32.store (i32.add (local.get $out) (local.get $j)) (f32.const 0))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $zero)))
+    (local.set $row (local.get $x))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.eqz (local.get $rows)))
+        (local.set $j (i32.const 0))
+        (block $vectorsDone
+          (loop $vectors
+            (br_if $vectorsDone (i32.ge_u (local.get $j) (local.get $vectorBytes)))
+            (v128.store align=4 (i32.add (local.get $out) (local.get $j))
+              (f32x4.add (v128.load align=4 (i32.add (local.get $out) (local.get $j))) (v128.load align=4 (i32.add (local.get $row) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $vectors)))
+        (block $scalarsDone
+          (loop $scalars
+            (br_if $scalarsDone (i32.ge_u (local.get $j) (local.get $bytes)))
+            (f32.store (i32.add (local.get $out) (local.get $j))
+              (f32.add (f32.load (i32.add (local.get $out) (local.get $j))) (f32.load (i32.add (local.get $row) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $scalars)))
+        (local.set $row (i32.add (local.get $row) (local.get $bytes)))
+        (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+        (br $rowLoop))))
 
   ;; Adam over n floats (n a multiple of 4), the tensor optimizer's operations in its order:
   ;; m = m b1 + g a1; s = s b2 + g g a2; w = w - (m / c1) / (sqrt(s / c2) + eps) lr - w decay,

@@ -1,0 +1,30 @@
+// wasm's Sum over axes that are not the innermost ones, the shape of every bias and BatchNorm
+// gradient (dy summed over images and pixels, per channel) and of a depthwise filter's (summed
+// over images). The stock kernel sums along the innermost axis only, so it first transposes the
+// whole tensor; here our kernel sums down the columns in place, in the same order and float32
+// precision as the stock kernel's loop (tested bit for bit).
+import { sumColumnsInto } from '../kernels/kernels.js';
+import { tf } from './tf.js';
+import type { WasmHeap } from './wasm-matmul.js';
+
+type KernelParams = Parameters<tf.KernelFunc>[0];
+
+const product = (dims: number[]): number => dims.reduce((p, q) => p * q, 1);
+
+export function columnSum(params: KernelParams, stock: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { x } = params.inputs;
+  const { axis, keepDims } = params.attrs as unknown as tf.SumAttrs;
+  if (!(x instanceof tf.Tensor) || x.dtype !== 'float32' || x.rank < 2) return stock(params);
+  const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+  const [first, last] = [axes[0], axes[axes.length - 1]];
+  // One run of neighbouring axes, with at least one axis after it (innermost axes need no transpose).
+  if (axes.length === 0 || last - first !== axes.length - 1 || last === x.rank - 1) return stock(params);
+  const shape: number[] = x.shape;
+  const [blocks, rows, columns] = [product(shape.slice(0, first)), product(shape.slice(first, last + 1)), product(shape.slice(last + 1))];
+  const outShape = shape.flatMap((d, i) => (i < first || i > last ? [d] : keepDims ? [1] : []));
+  const heap = params.backend as unknown as WasmHeap;
+  const out = heap.makeOutput(outShape, 'float32');
+  // Views taken after the output's allocation, which may have grown (and so replaced) the heap.
+  sumColumnsInto(heap.typedArrayFromHeap(out), heap.typedArrayFromHeap(x), blocks, rows, columns);
+  return out;
+}

@@ -1,0 +1,57 @@
+// One product of our kernel split over helper threads: every thread count gives the bits of the
+// single-threaded kernel, and the helpers really take part.
+import { describe, expect, it } from 'vitest';
+import { KernelThreads, type GemmFunction } from '../src/kernels/kernel-threads.js';
+import { compiledModule, instantiate } from '../src/kernels/kernels.js';
+import { createRng } from '../src/util/random.js';
+
+const module = compiledModule();
+
+function instance(pages: number) {
+  const { memory, gemm } = instantiate(pages, pages);
+  return { memory, gemm, floats: new Float32Array(memory.buffer) };
+}
+
+describe('KernelThreads', () => {
+  const [m, k, n] = [203, 150, 77];
+  const [aAt, bAt, biasAt, cAt] = [0, m * k * 4, (m * k + k * n) * 4, (m * k + k * n + n) * 4];
+  const pages = Math.ceil(((m * k + k * n + n + m * n) * 4) / 65536);
+
+  function fill(floats: Float32Array) {
+    const rng = createRng(11);
+    for (let i = 0; i < m * k + k * n + n; i++) floats[i] = rng() * 2 - 1;
+  }
+
+  it.each([1, 2, 3, 5])('%i threads give the single-threaded bits, transposed or not, with or without bias', (threads) => {
+    const one = instance(pages);
+    const many = instance(pages);
+    fill(one.floats);
+    fill(many.floats);
+    const pool = new KernelThreads(module, many.memory, many.gemm, threads);
+    expect(pool.threads).toBe(threads);
+    for (const [aRow, aCol, bias] of [[k * 4, 4, -1], [4, m * 4, -1], [k * 4, 4, biasAt]]) {
+      one.gemm(aAt, aRow, aCol, bAt, cAt, m, k, n, bias);
+      pool.run(aAt, aRow, aCol, bAt, cAt, m, k, n, bias);
+      expect(many.floats.subarray(cAt / 4, cAt / 4 + m * n)).toEqual(one.floats.subarray(cAt / 4, cAt / 4 + m * n));
+    }
+  });
+
+  it('helpers compute some of the bands', () => {
+    const big = instance(pages);
+    fill(big.floats);
+    let mainBands = 0;
+    const counted: GemmFunction = (...args) => {
+      mainBands++;
+      big.gemm(...args);
+    };
+    const pool = new KernelThreads(module, big.memory, counted, 2);
+    let fewest = Infinity;
+    for (let run = 0; run < 20 && fewest > 0; run++) {
+      mainBands = 0;
+      pool.run(aAt, k * 4, 4, bAt, cAt, m, k, n, -1);
+      fewest = Math.min(fewest, mainBands);
+    }
+    // 203 rows in bands of 28: 8 bands, of which the calling thread took fewer at least once.
+    expect(fewest).toBeLessThan(8);
+  });
+});

@@ -159,7 +159,7 @@ async function measure(backend, dump) {
     for (let i = 1; i <= steps; i++) runs.push(step(vars, optimizer, x, y, forward));
   };
   runs.push(step(vars, optimizer, x, y, forward)); // the first step builds kernels and caches: not timed
-  const profile = opts.profile ? summariseKernels(await profileKernels(tf, backend, timedSteps), steps) : undefined;
+  const profile = opts.profile ? summariseKernels(await profileKernels(tf, backend, timedSteps), steps, Number(process.env.PROFILE_KERNELS ?? 12)) : undefined;
   if (!opts.profile) await timedSteps();
   const params = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
   tf.dispose([x, y]);

@@ -223,14 +223,43 @@ describe('wasm ClipByValue gradient (Keras ReLU6)', () => {
     expect(wasm[3]).toBe(0);
   });
 
-  it('builds the wasm mask from Step, not from the boolean kernels', async () => {
+  it('gives the bits of dy * ((1 - step(min - x)) * (1 - step(x - max))), -0, NaN and infinities included', async () => {
+    await tf.setBackend('wasm');
+    const xs = [-1, 0, -0, 3, 6, 6.5, NaN, Infinity, -Infinity, 2, 7, 1];
+    const dys = [-2, -3, 4, -5, 6, -7, 8, 9, 10, -Infinity, 1, NaN];
+    const [x, dy] = [tf.tensor1d(xs), tf.tensor1d(dys)];
+    const got = Array.from(await tf.grad((t: tf.Tensor) => tf.clipByValue(t, 0, 6))(x, dy).data());
+    const ops = tf.tidy(() => tf.mul(dy, tf.mul(tf.sub(1, tf.step(tf.sub(0, x))), tf.sub(1, tf.step(tf.sub(x, 6))))));
+    const want = Array.from(await ops.data());
+    expect(got.map((v, i) => Object.is(v, want[i]))).toEqual(xs.map(() => true));
+    expect(Object.is(got[0], -0)).toBe(true); // dy < 0 masked out
+    expect(got[6]).toBeNaN();
+    tf.dispose([x, dy, ops]);
+  });
+
+  it('computes the wasm gradient in one kernel, not from the boolean kernels', async () => {
     await tf.setBackend('wasm');
     const x = tf.tensor1d([-1, 0.5, 7]);
     const info = await tf.profile(() => tf.grad((t: tf.Tensor) => tf.clipByValue(t, 0, 6))(x));
     const kernels = info.kernels.map((k) => k.name);
-    expect(kernels).toContain('Step');
+    expect(kernels).toContain('ClipByValueGradWasm');
     expect(kernels).not.toContain('LogicalAnd');
+    expect(kernels).not.toContain('Select');
     expect(Array.from(await (info.result as tf.Tensor).data())).toEqual([0, 1, 0]);
     tf.dispose([x, info.result as tf.Tensor]);
+  });
+});
+
+describe('wasm Identity', () => {
+  it('shares the data of its input, which stays readable after the input is disposed', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const y = tf.clone(x);
+    expect(y.dataId).toBe(x.dataId);
+    x.dispose();
+    expect(Array.from(await y.data())).toEqual([1, 2, 3, 4]);
+    y.dispose();
+    const s = tf.clone(tf.tensor1d(['a', 'b'], 'string'));
+    expect(await s.data()).toEqual(['a', 'b']);
   });
 });

@@ -9,6 +9,7 @@ import { BACKEND_CHOICES, BackendError, firstLine, tfVersions, type BackendChoic
 import { hasNvidiaGpu, initNative } from './native.js';
 import { initWebGpu } from './webgpu.js';
 import { resolveOptional } from './resolve.js';
+import { requestedWorkers } from '../features/worker-plan.js';
 import type { Logger } from '../util/log.js';
 
 export { BACKEND_CHOICES, BackendError, type BackendChoice, type BackendInfo };
@@ -96,7 +97,10 @@ async function initWasm(requested: BackendChoice): Promise<BackendInfo> {
   registerWasmGradKernels();
   if (!(await tf.setBackend('wasm'))) throw new BackendError('the wasm backend failed to initialise');
   await tf.ready();
-  return { requested, name: 'wasm', tfBackend: 'wasm', device: 'cpu (WebAssembly SIMD, 1 thread)', versions: tfVersions() };
+  // TF.js's wasm runs one thread; our training products and feature workers use more.
+  const threads = requestedWorkers();
+  const device = `cpu (WebAssembly SIMD; ${threads} thread${threads === 1 ? '' : 's'} for features and training products)`;
+  return { requested, name: 'wasm', tfBackend: 'wasm', device, versions: tfVersions() };
 }
 
 async function initCpu(requested: BackendChoice): Promise<BackendInfo> {

@@ -1,9 +1,15 @@
 // The gradient of ClipByValue (Keras' ReLU(max_value=6), every activation of MobileNetV2) is built
 // from GreaterEqual, LessEqual, LogicalAnd and Select, which wasm runs through its slow boolean and
-// broadcasting paths: a third of the time of a fine-tuning step's elementwise work. On wasm the
-// same mask comes from Step, a fast float kernel: x >= min is 1 - step(min - x), x <= max is
-// 1 - step(x - max). Every other backend keeps TF.js's own gradient.
+// broadcasting paths. On wasm it is one pass of a kernel of ours (kernels.wat), ClipByValueGradWasm:
+// dy * (x >= min and x <= max ? 1 : 0), NaN where x is NaN. It computes what the ops
+// dy * ((1 - step(min - x)) * (1 - step(x - max))) computed before it, bit for bit (a masked-out
+// entry is -0 where dy < 0; the stock Select gives +0, equal as a number). Every other backend keeps
+// TF.js's own gradient.
+import { clipGradientInto } from '../kernels/kernels.js';
 import { tf } from './tf.js';
+import type { WasmHeap } from './wasm-matmul.js';
+
+const CLIP_GRAD_KERNEL = 'ClipByValueGradWasm';
 
 let installed = false;
 
@@ -11,21 +17,27 @@ export function registerWasmClipGradient(): void {
   const stock = tf.getGradient(tf.ClipByValue);
   if (installed || !stock) return;
   installed = true;
+  tf.registerKernel({ kernelName: CLIP_GRAD_KERNEL, backendName: 'wasm', kernelFunc: clipGradKernel });
   tf.registerGradient({
     ...stock,
     gradFunc: (dy, saved, attrs) => {
       if (tf.getBackend() !== 'wasm') return stock.gradFunc(dy, saved, attrs);
       const [x] = saved;
-      const { clipValueMin, clipValueMax } = attrs as unknown as tf.ClipByValueAttrs;
-      return { x: () => clipGradient(dy as tf.Tensor, x, clipValueMin, clipValueMax) };
+      return { x: () => clipGradient(dy as tf.Tensor, x, attrs as unknown as tf.ClipByValueAttrs) };
     },
   });
 }
 
-export function clipGradient(dy: tf.Tensor, x: tf.Tensor, min: number, max: number): tf.Tensor {
-  return tf.tidy(() => {
-    const aboveMin = tf.sub(1, tf.step(tf.sub(min, x)));
-    const belowMax = tf.sub(1, tf.step(tf.sub(x, max)));
-    return tf.mul(dy, tf.mul(aboveMin, belowMax));
-  });
+function clipGradient(dy: tf.Tensor, x: tf.Tensor, attrs: tf.ClipByValueAttrs): tf.Tensor {
+  return tf.engine().runKernel(CLIP_GRAD_KERNEL, { dy, x }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+function clipGradKernel({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const { dy, x } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
+  const { clipValueMin: min, clipValueMax: max } = attrs as unknown as tf.ClipByValueAttrs;
+  const heap = backend as unknown as WasmHeap;
+  const out = heap.makeOutput(x.shape, 'float32');
+  // Views taken after the output's allocation, which may have grown (and so replaced) the heap.
+  clipGradientInto(heap.typedArrayFromHeap(out), heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(x), min, max);
+  return out;
 }

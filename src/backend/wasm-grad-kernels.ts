@@ -9,6 +9,7 @@ import { tileByBroadcast } from './wasm-grad-tile.js';
 import { trainingMatMul } from './wasm-matmul.js';
 import { trainingConv2D } from './wasm-conv1x1.js';
 import { columnSum } from './wasm-sum.js';
+import { sharedIdentity } from './wasm-identity.js';
 import { registerWasmClipGradient } from './wasm-clip-grad.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
@@ -31,6 +32,7 @@ export function registerWasmGradKernels(): void {
   replaceStock(tf.BatchMatMul, trainingMatMul);
   replaceStock(tf.FusedConv2D, trainingConv2D);
   replaceStock(tf.Sum, columnSum);
+  replaceStock(tf.Identity, sharedIdentity);
   registerWasmClipGradient();
 }
 

@@ -24,6 +24,7 @@ interface KernelExports {
   gemm(a: number, aRow: number, aCol: number, b: number, c: number, m: number, k: number, n: number, bias: number): void;
   adam(w: number, g: number, m: number, s: number, n: number, b1: number, a1: number, b2: number, a2: number, c1: number, c2: number, eps: number, lr: number, decay: number): void;
   columnSums(x: number, out: number, rows: number, columns: number): void;
+  clipGrad(x: number, dy: number, g: number, n: number, min: number, max: number): void;
 }
 
 export interface Instance extends KernelExports {
@@ -45,7 +46,8 @@ export const compiledModule = (): object => (compiled ??= new WebAssembly.Module
 export function instantiate(pages: number, maximum: number): Instance {
   const memory = new WebAssembly.Memory({ initial: pages, maximum, shared: true });
   const exports = new WebAssembly.Instance(compiledModule(), { env: { memory } }).exports as KernelExports;
-  return { gemm: exports.gemm, adam: exports.adam, columnSums: exports.columnSums, memory };
+  const { gemm, adam, columnSums, clipGrad } = exports;
+  return { gemm, adam, columnSums, clipGrad, memory };
 }
 
 /** Grows `k`'s memory to hold `bytes`. */
@@ -147,6 +149,19 @@ export function sumColumnsInto(out: Float32Array, x: Float32Array, blocks: numbe
   new Float32Array(memory, 0, x.length).set(x);
   for (let b = 0; b < blocks; b++) s.columnSums(b * rows * columns * 4, outAt + b * columns * 4, rows, columns);
   out.set(new Float32Array(memory, outAt, blocks * columns));
+}
+
+/** g = dy where min <= x <= max, dy * 0 elsewhere, NaN where x is NaN; on copies in the shared instance. */
+export function clipGradientInto(g: Float32Array, dy: Float32Array, x: Float32Array, min: number, max: number): void {
+  shared ??= startShared();
+  const s = shared.instance;
+  const padded = aligned(x.length);
+  reserve(s, 3 * padded);
+  const memory = s.memory.buffer;
+  new Float32Array(memory, 0, x.length).set(x);
+  new Float32Array(memory, padded, dy.length).set(dy);
+  s.clipGrad(0, padded, 2 * padded, padded / 4, min, max);
+  g.set(new Float32Array(memory, 2 * padded, g.length));
 }
 
 function startShared(): { instance: Instance; threads: KernelThreads } {

@@ -1,5 +1,5 @@
-;; Kernels for training in host memory (see kernels.ts): a matrix product, column sums and Adam's
-;; update, in 128-bit SIMD. Plain multiplies and adds in a fixed order, never fused, so results do not depend on
+;; Kernels for training in host memory (see kernels.ts): a matrix product, column sums, the
+;; gradient of a clip and Adam's update, in 128-bit SIMD. Plain multiplies and adds in a fixed order, never fused, so results do not depend on
 ;; the machine. Compiled by scripts/build-kernels.mjs into kernels-wasm.ts.
 ;; The memory is imported and shared, so that helper threads (kernel-threads.ts) can run parts of
 ;; one product over the same operands; the module itself has no atomics and no thread of its own.
@@ -180,6 +180,25 @@
         (local.set $row (i32.add (local.get $row) (local.get $bytes)))
         (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
         (br $rowLoop))))
+
+  ;; The gradient of clipping x to [min, max]: g = dy * (1 if min <= x <= max, 0 outside, NaN where x
+  ;; is NaN), n floats (n a multiple of 4). A product by 1 or 0 rather than a select, so a masked-out
+  ;; entry is dy * 0, as the ops this replaces computed it.
+  (func (export "clipGrad") (param $x i32) (param $dy i32) (param $g i32) (param $n i32) (param $min f32) (param $max f32)
+    (local $i i32) (local $end i32) (local $xv v128) (local $factor v128)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $xv (v128.load align=4 (i32.add (local.get $x) (local.get $i))))
+        (local.set $factor (v128.and
+          (v128.and (f32x4.ge (local.get $xv) (f32x4.splat (local.get $min))) (f32x4.le (local.get $xv) (f32x4.splat (local.get $max))))
+          (f32x4.splat (f32.const 1))))
+        (local.set $factor (v128.bitselect (f32x4.splat (f32.const nan)) (local.get $factor) (f32x4.ne (local.get $xv) (local.get $xv))))
+        (v128.store align=4 (i32.add (local.get $g) (local.get $i))
+          (f32x4.mul (v128.load align=4 (i32.add (local.get $dy) (local.get $i))) (local.get $factor)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $each))))
 
   ;; Adam over n floats (n a multiple of 4), the tensor optimizer's operations in its order:
   ;; m = m b1 + g a1; s = s b2 + g g a2; w = w - (m / c1) / (sqrt(s / c2) + eps) lr - w decay,

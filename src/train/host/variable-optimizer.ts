@@ -13,6 +13,16 @@ import { slotCount } from './update-rules.js';
 /** Only Adam and AdamW: SGD and RMSprop as arrays compute in double precision, unlike the tensor rules. */
 export const runsOnKernels = (cfg: OptimizerConfig): boolean => cfg.optimizer === 'adam' || cfg.optimizer === 'adamw';
 
+/**
+ * A tensor's values without a copy where the backend allows it: a view of the wasm heap, read
+ * before anything else allocates there. Elsewhere (cpu) a copy, as dataSync makes.
+ */
+function hostData(t: tf.Tensor): Float32Array {
+  const backend = tf.backend() as unknown as { typedArrayFromHeap?: (info: tf.TensorInfo) => Float32Array };
+  if (tf.getBackend() === 'wasm' && backend.typedArrayFromHeap) return backend.typedArrayFromHeap(t);
+  return t.dataSync() as Float32Array;
+}
+
 export function createVariableOptimizer(cfg: OptimizerConfig, vars: tf.Variable[]): HeadOptimizer {
   const sizes = vars.map((v) => v.size);
   const count = slotCount(cfg);
@@ -25,8 +35,8 @@ export function createVariableOptimizer(cfg: OptimizerConfig, vars: tf.Variable[
   return {
     step(g, lr) {
       vars.forEach((v, i) => {
-        weights[i].set(v.dataSync() as Float32Array);
-        grads[i].set(g[i].dataSync() as Float32Array);
+        weights[i].set(hostData(v));
+        grads[i].set(hostData(g[i]));
       });
       host.apply(weights, grads, lr);
       tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(weights[i], v.shape))));

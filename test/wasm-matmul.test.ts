@@ -63,6 +63,18 @@ describe('wasm BatchMatMul', () => {
     tf.dispose([got2, got3]);
   });
 
+  it('a product whose k steps go in several chunks (a wide B) is still float32 arithmetic in order', () => {
+    // B rows of 1,001 floats: the kernel takes k in chunks of 49 rows, keeping partial sums in C.
+    const [mm, kk, nn] = [9, 300, 1001];
+    for (const ta of [false, true]) {
+      const a = values(mm * kk, 8);
+      const b = values(kk * nn, 9);
+      const got = tf.tidy(() => tf.matMul(tf.tensor2d(a, ta ? [kk, mm] : [mm, kk]), tf.tensor2d(b, [kk, nn]), ta, false));
+      expect(Array.from(got.dataSync())).toEqual(Array.from(inOrder(a, b, mm, kk, nn, ta, false)));
+      got.dispose();
+    }
+  });
+
   it('small and batched products agree with float64 arithmetic to float32 rounding', () => {
     for (const [batch, mm, kk, nn, ta] of [
       [1, 9, 7, 5, false],

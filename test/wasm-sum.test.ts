@@ -42,6 +42,22 @@ describe('wasm Sum over axes that are not innermost', () => {
     tf.dispose([x, got, moved, reference, kept1]);
   });
 
+  it.each([
+    [[16, 3, 3, 96], [0, 1, 2]],
+    [[16, 3, 3, 1280], [1, 2]],
+    [[7, 13, 5], [0]],
+  ] as Array<[number[], number[]]>)('the mean of %j over axes %j has the bits of the stock mean of a transposed copy', (shape, axes) => {
+    const x = tf.tensor(values(shape.reduce((p, q) => p * q), 5), shape);
+    const keptAxes = shape.map((_, i) => i).filter((i) => !axes.includes(i));
+    const kept = keptAxes.map((i) => shape[i]);
+    const got = tf.mean(x, axes);
+    const moved = tf.transpose(x, [...keptAxes, ...axes]);
+    const reference = tf.mean(moved.reshape([kept.reduce((p, q) => p * q, 1), -1]), 1).reshape(kept);
+    expect(got.shape).toEqual(kept);
+    expect(Array.from(got.dataSync())).toEqual(Array.from(reference.dataSync()));
+    tf.dispose([x, got, moved, reference]);
+  });
+
   it('each output is the float32 sum of its column, in row order', () => {
     const [rows, columns] = [50, 13];
     const data = values(rows * columns, 9);

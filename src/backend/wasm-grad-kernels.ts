@@ -2,13 +2,15 @@
 // depthwise one, so no convolution layer could train on it; its Conv2DBackpropInput and Tile (used
 // by the batch-norm gradient) are plain loops, as is a BatchMatMul with a transposed operand (every
 // dense-layer gradient). These are composed of ops wasm runs fast. Products whose operands are new
-// every call (BatchMatMul, 1x1 FusedConv2D) and sums over outer axes go to our own kernels.
+// every call (BatchMatMul, 1x1 FusedConv2D), sums and means over outer axes and the filter
+// gradient of a depthwise convolution with one filter per channel go to our own kernels.
 import { tf } from './tf.js';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './wasm-grad-conv.js';
 import { tileByBroadcast } from './wasm-grad-tile.js';
-import { trainingMatMul } from './wasm-matmul.js';
+import { trainingMatMul, type WasmHeap } from './wasm-matmul.js';
+import { depthwiseFilterGradInto } from '../kernels/kernels.js';
 import { trainingConv2D } from './wasm-conv1x1.js';
-import { columnSum } from './wasm-sum.js';
+import { columnMean, columnSum } from './wasm-sum.js';
 import { sharedIdentity } from './wasm-identity.js';
 import { registerWasmClipGradient } from './wasm-clip-grad.js';
 
@@ -32,6 +34,7 @@ export function registerWasmGradKernels(): void {
   replaceStock(tf.BatchMatMul, trainingMatMul);
   replaceStock(tf.FusedConv2D, trainingConv2D);
   replaceStock(tf.Sum, columnSum);
+  replaceStock(tf.Mean, columnMean);
   replaceStock(tf.Identity, sharedIdentity);
   registerWasmClipGradient();
 }
@@ -77,12 +80,24 @@ function conv2dBackpropFilter({ inputs, attrs }: KernelParams): tf.Tensor {
   });
 }
 
-function depthwiseBackpropFilter({ inputs, attrs }: KernelParams): tf.Tensor {
+function depthwiseBackpropFilter({ inputs, attrs, backend }: KernelParams): tf.TensorInfo {
   const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
   const x = input(inputs.x, 'x');
   const dy = input(inputs.dy, 'dy');
   const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, dilations, pad, dimRoundingMode, true);
-  return tf.tidy(() => depthwiseFilterGrad(x, dy, info));
+  if (info.outChannels !== info.inChannels || x.dtype !== 'float32' || dy.dtype !== 'float32') {
+    return tf.tidy(() => depthwiseFilterGrad(x, dy, info));
+  }
+  // One filter per channel (every MobileNet): a direct pass of our kernel.
+  const heap = backend as unknown as WasmHeap;
+  const out = heap.makeOutput(filterShape, 'float32');
+  depthwiseFilterGradInto(heap.typedArrayFromHeap(out), heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(dy), {
+    batch: info.batchSize, inHeight: info.inHeight, inWidth: info.inWidth, channels: info.inChannels,
+    outHeight: info.outHeight, outWidth: info.outWidth, filterHeight: info.filterHeight, filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight, strideWidth: info.strideWidth, dilationHeight: info.dilationHeight, dilationWidth: info.dilationWidth,
+    padTop: info.padInfo.top, padLeft: info.padInfo.left,
+  });
+  return out;
 }
 
 function depthwiseBackpropInput({ inputs, attrs }: KernelParams): tf.Tensor {

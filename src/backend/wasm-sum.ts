@@ -1,8 +1,9 @@
-// wasm's Sum over axes that are not the innermost ones, the shape of every bias and BatchNorm
-// gradient (dy summed over images and pixels, per channel) and of a depthwise filter's (summed
-// over images). The stock kernel sums along the innermost axis only, so it first transposes the
-// whole tensor; here our kernel sums down the columns in place, in the same order and float32
-// precision as the stock kernel's loop (tested bit for bit).
+// wasm's Sum and Mean over axes that are not the innermost ones, the shape of every bias and
+// BatchNorm gradient (dy summed over images and pixels, per channel), of a depthwise filter's
+// (summed over images), of batch statistics and of global average pooling. The stock kernels
+// reduce along the innermost axis only, so they first transpose the whole tensor; here our kernel
+// sums down the columns in place, in the same order and float32 precision as the stock kernels'
+// loop, and a mean divides that sum by the count as they do (tested bit for bit).
 import { sumColumnsInto } from '../kernels/kernels.js';
 import { tf } from './tf.js';
 import type { WasmHeap } from './wasm-matmul.js';
@@ -11,9 +12,12 @@ type KernelParams = Parameters<tf.KernelFunc>[0];
 
 const product = (dims: number[]): number => dims.reduce((p, q) => p * q, 1);
 
-export function columnSum(params: KernelParams, stock: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+export const columnSum = (params: KernelParams, stock: tf.KernelFunc) => columnReduce(params, stock, false);
+export const columnMean = (params: KernelParams, stock: tf.KernelFunc) => columnReduce(params, stock, true);
+
+function columnReduce(params: KernelParams, stock: tf.KernelFunc, mean: boolean): tf.TensorInfo | tf.TensorInfo[] {
   const { x } = params.inputs;
-  const { axis, keepDims } = params.attrs as unknown as tf.SumAttrs;
+  const { axis, keepDims } = params.attrs as unknown as tf.SumAttrs; // Mean's attributes are the same
   if (!(x instanceof tf.Tensor) || x.dtype !== 'float32' || x.rank < 2) return stock(params);
   const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
   const [first, last] = [axes[0], axes[axes.length - 1]];
@@ -25,6 +29,9 @@ export function columnSum(params: KernelParams, stock: tf.KernelFunc): tf.Tensor
   const heap = params.backend as unknown as WasmHeap;
   const out = heap.makeOutput(outShape, 'float32');
   // Views taken after the output's allocation, which may have grown (and so replaced) the heap.
-  sumColumnsInto(heap.typedArrayFromHeap(out), heap.typedArrayFromHeap(x), blocks, rows, columns);
+  const reduced = heap.typedArrayFromHeap(out);
+  sumColumnsInto(reduced, heap.typedArrayFromHeap(x), blocks, rows, columns);
+  // float32 division (the double quotient of two float32 values, rounded once, is exactly that).
+  if (mean) for (let i = 0; i < reduced.length; i++) reduced[i] /= rows;
   return out;
 }

@@ -25,6 +25,7 @@ interface KernelExports {
   adam(w: number, g: number, m: number, s: number, n: number, b1: number, a1: number, b2: number, a2: number, c1: number, c2: number, eps: number, lr: number, decay: number): void;
   columnSums(x: number, out: number, rows: number, columns: number): void;
   clipGrad(x: number, dy: number, g: number, n: number, min: number, max: number): void;
+  depthwiseFilterGrad(x: number, dy: number, dw: number, geometry: number): void;
 }
 
 export interface Instance extends KernelExports {
@@ -46,8 +47,8 @@ export const compiledModule = (): object => (compiled ??= new WebAssembly.Module
 export function instantiate(pages: number, maximum: number): Instance {
   const memory = new WebAssembly.Memory({ initial: pages, maximum, shared: true });
   const exports = new WebAssembly.Instance(compiledModule(), { env: { memory } }).exports as KernelExports;
-  const { gemm, adam, columnSums, clipGrad } = exports;
-  return { gemm, adam, columnSums, clipGrad, memory };
+  const { gemm, adam, columnSums, clipGrad, depthwiseFilterGrad } = exports;
+  return { gemm, adam, columnSums, clipGrad, depthwiseFilterGrad, memory };
 }
 
 /** Grows `k`'s memory to hold `bytes`. */
@@ -162,6 +163,45 @@ export function clipGradientInto(g: Float32Array, dy: Float32Array, x: Float32Ar
   new Float32Array(memory, padded, dy.length).set(dy);
   s.clipGrad(0, padded, 2 * padded, padded / 4, min, max);
   g.set(new Float32Array(memory, 2 * padded, g.length));
+}
+
+/** Where a depthwise convolution's windows fall (NHWC, one filter per channel). */
+export interface DepthwiseGeometry {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  channels: number;
+  outHeight: number;
+  outWidth: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/**
+ * dw [filterHeight, filterWidth, channels] of a depthwise convolution from its input x and output
+ * gradient dy: per tap and channel, the products summed in the order image, row, column, in
+ * float32. On copies in the shared instance.
+ */
+export function depthwiseFilterGradInto(dw: Float32Array, x: Float32Array, dy: Float32Array, g: DepthwiseGeometry): void {
+  shared ??= startShared();
+  const s = shared.instance;
+  const geometry = [g.batch, g.inHeight, g.inWidth, g.channels, g.outHeight, g.outWidth, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth, g.padTop, g.padLeft];
+  const dyAt = aligned(x.length);
+  const dwAt = dyAt + aligned(dy.length);
+  const geometryAt = dwAt + aligned(dw.length);
+  reserve(s, geometryAt + geometry.length * 4);
+  const memory = s.memory.buffer;
+  new Float32Array(memory, 0, x.length).set(x);
+  new Float32Array(memory, dyAt, dy.length).set(dy);
+  new Int32Array(memory, geometryAt, geometry.length).set(geometry);
+  s.depthwiseFilterGrad(0, dyAt, dwAt, geometryAt);
+  dw.set(new Float32Array(memory, dwAt, dw.length));
 }
 
 function startShared(): { instance: Instance; threads: KernelThreads } {

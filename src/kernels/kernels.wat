@@ -1,5 +1,5 @@
 ;; Kernels for training in host memory (see kernels.ts): a matrix product, column sums, the
-;; gradient of a clip and Adam's update, in 128-bit SIMD. Plain multiplies and adds in a fixed order, never fused, so results do not depend on
+;; gradients of a clip and of a depthwise filter, and Adam's update, in 128-bit SIMD. Plain multiplies and adds in a fixed order, never fused, so results do not depend on
 ;; the machine. Compiled by scripts/build-kernels.mjs into kernels-wasm.ts.
 ;; The memory is imported and shared, so that helper threads (kernel-threads.ts) can run parts of
 ;; one product over the same operands; the module itself has no atomics and no thread of its own.
@@ -12,9 +12,30 @@
   ;; it, so the blocking never changes a result. Blocks of 4 rows x 8 columns share their loads.
   ;; $bias is the byte offset of n floats that each row's sums start from (as XNNPACK's do), or -1
   ;; to start from zero.
+  ;; The k products go in chunks whose rows of B fit in a core's cache (about 192 KiB), every block
+  ;; of C taking one chunk before any takes the next: otherwise each block of 4 rows would read all
+  ;; of a large B again from memory. Between chunks the sums wait in C, as float32, so the chunks
+  ;; add exactly what one pass would.
   (func (export "gemm")
     (param $a i32) (param $aRow i32) (param $aCol i32) (param $b i32) (param $c i32)
     (param $m i32) (param $k i32) (param $n i32) (param $bias i32)
+    (local $chunk i32) (local $p0 i32)
+    (local.set $chunk (i32.div_u (i32.const 196608) (i32.shl (select (local.get $n) (i32.const 1) (local.get $n)) (i32.const 2))))
+    (if (i32.lt_u (local.get $chunk) (i32.const 16)) (then (local.set $chunk (i32.const 16))))
+    (loop $chunks
+      (call $gemmPart
+        (i32.add (local.get $a) (i32.mul (local.get $p0) (local.get $aCol))) (local.get $aRow) (local.get $aCol)
+        (i32.add (local.get $b) (i32.mul (local.get $p0) (i32.shl (local.get $n) (i32.const 2)))) (local.get $c)
+        (local.get $m) (select (local.get $chunk) (i32.sub (local.get $k) (local.get $p0)) (i32.lt_u (local.get $chunk) (i32.sub (local.get $k) (local.get $p0))))
+        (local.get $n) (local.get $bias) (i32.ne (local.get $p0) (i32.const 0)))
+      (local.set $p0 (i32.add (local.get $p0) (local.get $chunk)))
+      (br_if $chunks (i32.lt_u (local.get $p0) (local.get $k)))))
+
+  ;; One chunk of gemm's products: the sums start from the bias (or zero), or, with $accumulate,
+  ;; from what C already holds.
+  (func $gemmPart
+    (param $a i32) (param $aRow i32) (param $aCol i32) (param $b i32) (param $c i32)
+    (param $m i32) (param $k i32) (param $n i32) (param $bias i32) (param $accumulate i32)
     (local $i i32) (local $j i32) (local $p i32) (local $nBytes i32) (local $n8 i32)
     (local $aRow2 i32) (local $aRow3 i32) (local $pa i32) (local $pb i32) (local $pc i32)
     (local $b0 v128) (local $b1 v128) (local $s v128)
@@ -31,11 +52,24 @@
         (block $colsDone
           (loop $cols
             (br_if $colsDone (i32.ge_u (local.get $j) (local.get $n8)))
-            (local.set $c00 (call $start (local.get $bias) (local.get $j)))
-            (local.set $c01 (call $start (local.get $bias) (i32.add (local.get $j) (i32.const 4))))
-            (local.set $c10 (local.get $c00)) (local.set $c11 (local.get $c01))
-            (local.set $c20 (local.get $c00)) (local.set $c21 (local.get $c01))
-            (local.set $c30 (local.get $c00)) (local.set $c31 (local.get $c01))
+            (local.set $pc (i32.add (local.get $c)
+              (i32.add (i32.mul (local.get $i) (local.get $nBytes)) (i32.shl (local.get $j) (i32.const 2)))))
+            (if (local.get $accumulate)
+              (then
+                (local.set $c00 (v128.load align=4 (local.get $pc)))
+                (local.set $c01 (v128.load offset=16 align=4 (local.get $pc)))
+                (local.set $c10 (v128.load align=4 (i32.add (local.get $pc) (local.get $nBytes))))
+                (local.set $c11 (v128.load offset=16 align=4 (i32.add (local.get $pc) (local.get $nBytes))))
+                (local.set $c20 (v128.load align=4 (i32.add (local.get $pc) (i32.shl (local.get $nBytes) (i32.const 1)))))
+                (local.set $c21 (v128.load offset=16 align=4 (i32.add (local.get $pc) (i32.shl (local.get $nBytes) (i32.const 1)))))
+                (local.set $c30 (v128.load align=4 (i32.add (local.get $pc) (i32.mul (local.get $nBytes) (i32.const 3)))))
+                (local.set $c31 (v128.load offset=16 align=4 (i32.add (local.get $pc) (i32.mul (local.get $nBytes) (i32.const 3))))))
+              (else
+                (local.set $c00 (call $start (local.get $bias) (local.get $j)))
+                (local.set $c01 (call $start (local.get $bias) (i32.add (local.get $j) (i32.const 4))))
+                (local.set $c10 (local.get $c00)) (local.set $c11 (local.get $c01))
+                (local.set $c20 (local.get $c00)) (local.set $c21 (local.get $c01))
+                (local.set $c30 (local.get $c00)) (local.set $c31 (local.get $c01))))
             (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $aRow))))
             (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
             (local.set $p (local.get $k))
@@ -60,8 +94,6 @@
                 (local.set $pb (i32.add (local.get $pb) (local.get $nBytes)))
                 (local.set $p (i32.sub (local.get $p) (i32.const 1)))
                 (br $kLoop)))
-            (local.set $pc (i32.add (local.get $c)
-              (i32.add (i32.mul (local.get $i) (local.get $nBytes)) (i32.shl (local.get $j) (i32.const 2)))))
             (v128.store align=4 (local.get $pc) (local.get $c00))
             (v128.store offset=16 align=4 (local.get $pc) (local.get $c01))
             (local.set $pc (i32.add (local.get $pc) (local.get $nBytes)))
@@ -76,17 +108,17 @@
             (local.set $j (i32.add (local.get $j) (i32.const 8)))
             (br $cols)))
         ;; The block's last n mod 8 columns, a row at a time.
-        (call $row (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (local.get $i) (local.get $n8) (local.get $k) (local.get $n) (local.get $bias))
-        (call $row (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (i32.add (local.get $i) (i32.const 1)) (local.get $n8) (local.get $k) (local.get $n) (local.get $bias))
-        (call $row (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (i32.add (local.get $i) (i32.const 2)) (local.get $n8) (local.get $k) (local.get $n) (local.get $bias))
-        (call $row (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (i32.add (local.get $i) (i32.const 3)) (local.get $n8) (local.get $k) (local.get $n) (local.get $bias))
+        (call $row (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (local.get $i) (local.get $n8) (local.get $k) (local.get $n) (local.get $bias) (local.get $accumulate))
+        (call $row (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (i32.add (local.get $i) (i32.const 1)) (local.get $n8) (local.get $k) (local.get $n) (local.get $bias) (local.get $accumulate))
+        (call $row (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (i32.add (local.get $i) (i32.const 2)) (local.get $n8) (local.get $k) (local.get $n) (local.get $bias) (local.get $accumulate))
+        (call $row (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (i32.add (local.get $i) (i32.const 3)) (local.get $n8) (local.get $k) (local.get $n) (local.get $bias) (local.get $accumulate))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $blocks)))
     ;; The last m mod 4 rows.
     (block $rowsDone
       (loop $rows
         (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $m)))
-        (call $row (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (local.get $i) (i32.const 0) (local.get $k) (local.get $n) (local.get $bias))
+        (call $row (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (local.get $i) (i32.const 0) (local.get $k) (local.get $n) (local.get $bias) (local.get $accumulate))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows))))
 
@@ -99,7 +131,7 @@
   ;; Row i of C from column j on: 4 columns at a time, then one at a time.
   (func $row
     (param $a i32) (param $aRow i32) (param $aCol i32) (param $b i32) (param $c i32)
-    (param $i i32) (param $j i32) (param $k i32) (param $n i32) (param $bias i32)
+    (param $i i32) (param $j i32) (param $k i32) (param $n i32) (param $bias i32) (param $accumulate i32)
     (local $p i32) (local $nBytes i32) (local $aI i32) (local $cI i32) (local $pa i32) (local $pb i32)
     (local $acc v128) (local $sum f32)
     (local.set $nBytes (i32.shl (local.get $n) (i32.const 2)))
@@ -108,7 +140,9 @@
     (block $narrowDone
       (loop $narrow
         (br_if $narrowDone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
-        (local.set $acc (call $start (local.get $bias) (local.get $j)))
+        (local.set $acc (if (result v128) (local.get $accumulate)
+          (then (v128.load align=4 (i32.add (local.get $cI) (i32.shl (local.get $j) (i32.const 2)))))
+          (else (call $start (local.get $bias) (local.get $j)))))
         (local.set $pa (local.get $aI))
         (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
         (local.set $p (local.get $k))
@@ -130,6 +164,8 @@
         (local.set $sum (f32.const 0))
         (if (i32.ge_s (local.get $bias) (i32.const 0))
           (then (local.set $sum (f32.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2)))))))
+        (if (local.get $accumulate)
+          (then (local.set $sum (f32.load (i32.add (local.get $cI) (i32.shl (local.get $j) (i32.const 2)))))))
         (local.set $pa (local.get $aI))
         (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
         (local.set $p (local.get $k))
@@ -199,6 +235,91 @@
           (f32x4.mul (v128.load align=4 (i32.add (local.get $dy) (local.get $i))) (local.get $factor)))
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $each))))
+
+  ;; The filter gradient of a depthwise convolution (NHWC, one filter per channel):
+  ;; dw[i][j][ch] = sum over images b and outputs (y, x) of dy[b][y][x][ch] * x[b][iy][ix][ch],
+  ;; iy = y * strideH + i * dilationH - padTop, ix likewise, skipping taps in the padding. Each sum
+  ;; starts from zero and adds in the order b, y, x, in float32; channels go 4 at a time. The
+  ;; geometry comes as one array of i32 at $geometry: n h w c oh ow kh kw strideH strideW
+  ;; dilationH dilationW padTop padLeft.
+  (func (export "depthwiseFilterGrad") (param $x i32) (param $dy i32) (param $dw i32) (param $geometry i32)
+    (local $n i32) (local $h i32) (local $w i32) (local $c i32) (local $oh i32) (local $ow i32)
+    (local $kh i32) (local $kw i32) (local $sh i32) (local $sw i32) (local $dh i32) (local $dwid i32)
+    (local $top i32) (local $left i32)
+    (local $i i32) (local $j i32) (local $b i32) (local $y i32) (local $xo i32) (local $iy i32) (local $ix i32)
+    (local $ch i32) (local $cBytes i32) (local $vectorBytes i32) (local $out i32) (local $px i32) (local $pd i32)
+    (local.set $n (i32.load (local.get $geometry)))
+    (local.set $h (i32.load offset=4 (local.get $geometry)))
+    (local.set $w (i32.load offset=8 (local.get $geometry)))
+    (local.set $c (i32.load offset=12 (local.get $geometry)))
+    (local.set $oh (i32.load offset=16 (local.get $geometry)))
+    (local.set $ow (i32.load offset=20 (local.get $geometry)))
+    (local.set $kh (i32.load offset=24 (local.get $geometry)))
+    (local.set $kw (i32.load offset=28 (local.get $geometry)))
+    (local.set $sh (i32.load offset=32 (local.get $geometry)))
+    (local.set $sw (i32.load offset=36 (local.get $geometry)))
+    (local.set $dh (i32.load offset=40 (local.get $geometry)))
+    (local.set $dwid (i32.load offset=44 (local.get $geometry)))
+    (local.set $top (i32.load offset=48 (local.get $geometry)))
+    (local.set $left (i32.load offset=52 (local.get $geometry)))
+    (local.set $cBytes (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $vectorBytes (i32.and (local.get $cBytes) (i32.const -16)))
+    ;; Zero the whole gradient first: every tap adds into its own c floats.
+    (local.set $ch (i32.const 0))
+    (local.set $out (i32.mul (i32.mul (local.get $kh) (local.get $kw)) (local.get $cBytes)))
+    (block $zeroed
+      (loop $zero
+        (br_if $zeroed (i32.ge_u (local.get $ch) (local.get $out)))
+        (f32.store (i32.add (local.get $dw) (local.get $ch)) (f32.const 0))
+        (local.set $ch (i32.add (local.get $ch) (i32.const 4)))
+        (br $zero)))
+    (local.set $i (i32.const 0))
+    (block $iDone (loop $iLoop
+      (br_if $iDone (i32.ge_u (local.get $i) (local.get $kh)))
+      (local.set $j (i32.const 0))
+      (block $jDone (loop $jLoop
+        (br_if $jDone (i32.ge_u (local.get $j) (local.get $kw)))
+        (local.set $out (i32.add (local.get $dw) (i32.mul (i32.add (i32.mul (local.get $i) (local.get $kw)) (local.get $j)) (local.get $cBytes))))
+        (local.set $b (i32.const 0))
+        (block $bDone (loop $bLoop
+          (br_if $bDone (i32.ge_u (local.get $b) (local.get $n)))
+          (local.set $y (i32.const 0))
+          (block $yDone (loop $yLoop
+            (br_if $yDone (i32.ge_u (local.get $y) (local.get $oh)))
+            (local.set $iy (i32.sub (i32.add (i32.mul (local.get $y) (local.get $sh)) (i32.mul (local.get $i) (local.get $dh))) (local.get $top)))
+            (if (i32.lt_u (local.get $iy) (local.get $h)) (then
+              (local.set $xo (i32.const 0))
+              (block $xDone (loop $xLoop
+                (br_if $xDone (i32.ge_u (local.get $xo) (local.get $ow)))
+                (local.set $ix (i32.sub (i32.add (i32.mul (local.get $xo) (local.get $sw)) (i32.mul (local.get $j) (local.get $dwid))) (local.get $left)))
+                (if (i32.lt_u (local.get $ix) (local.get $w)) (then
+                  (local.set $px (i32.add (local.get $x) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $iy)) (local.get $w)) (local.get $ix)) (local.get $cBytes))))
+                  (local.set $pd (i32.add (local.get $dy) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $oh)) (local.get $y)) (local.get $ow)) (local.get $xo)) (local.get $cBytes))))
+                  (local.set $ch (i32.const 0))
+                  (block $vDone (loop $vLoop
+                    (br_if $vDone (i32.ge_u (local.get $ch) (local.get $vectorBytes)))
+                    (v128.store align=4 (i32.add (local.get $out) (local.get $ch))
+                      (f32x4.add (v128.load align=4 (i32.add (local.get $out) (local.get $ch)))
+                        (f32x4.mul (v128.load align=4 (i32.add (local.get $pd) (local.get $ch))) (v128.load align=4 (i32.add (local.get $px) (local.get $ch))))))
+                    (local.set $ch (i32.add (local.get $ch) (i32.const 16)))
+                    (br $vLoop)))
+                  (block $sDone (loop $sLoop
+                    (br_if $sDone (i32.ge_u (local.get $ch) (local.get $cBytes)))
+                    (f32.store (i32.add (local.get $out) (local.get $ch))
+                      (f32.add (f32.load (i32.add (local.get $out) (local.get $ch)))
+                        (f32.mul (f32.load (i32.add (local.get $pd) (local.get $ch))) (f32.load (i32.add (local.get $px) (local.get $ch))))))
+                    (local.set $ch (i32.add (local.get $ch) (i32.const 4)))
+                    (br $sLoop)))))
+                (local.set $xo (i32.add (local.get $xo) (i32.const 1)))
+                (br $xLoop)))))
+            (local.set $y (i32.add (local.get $y) (i32.const 1)))
+            (br $yLoop)))
+          (local.set $b (i32.add (local.get $b) (i32.const 1)))
+          (br $bLoop)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $jLoop)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $iLoop))))
 
   ;; Adam over n floats (n a multiple of 4), the tensor optimizer's operations in its order:
   ;; m = m b1 + g a1; s = s b2 + g g a2; w = w - (m / c1) / (sqrt(s / c2) + eps) lr - w decay,

@@ -39,12 +39,9 @@ function ownKernelConv({ inputs, attrs, backend }: KernelParams): tf.TensorInfo 
   const heap = backend as unknown as WasmHeap;
   const out = heap.makeOutput(info.outShape, 'float32');
   // Views taken after the output's allocation, which may have grown (and so replaced) the heap.
-  const y = heap.typedArrayFromHeap(out);
-  multiplyInto(y, heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(filter), rows, k, n, { bias: bias ? heap.typedArrayFromHeap(bias as tf.Tensor) : undefined });
-  const clamp = CLAMPS[activation];
-  if (clamp) {
-    const [low, high] = clamp;
-    for (let i = 0; i < y.length; i++) y[i] = Math.min(Math.max(y[i], low), high);
-  }
+  multiplyInto(heap.typedArrayFromHeap(out), heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(filter), rows, k, n, {
+    bias: bias ? heap.typedArrayFromHeap(bias as tf.Tensor) : undefined,
+    clamp: CLAMPS[activation],
+  });
   return out;
 }

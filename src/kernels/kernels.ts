@@ -3,6 +3,7 @@
 // kernels read and write them in place: no copies, no re-packing of weights that change every step.
 // One-off products (multiplyInto) copy their operands into a shared instance instead, whose
 // products are split over helper threads (kernel-threads.ts).
+import { isMainThread } from 'node:worker_threads';
 import { requestedWorkers } from '../features/worker-plan.js';
 import { KernelThreads } from './kernel-threads.js';
 import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
@@ -26,6 +27,7 @@ interface KernelExports {
   columnSums(x: number, out: number, rows: number, columns: number): void;
   clipGrad(x: number, dy: number, g: number, n: number, min: number, max: number): void;
   depthwiseFilterGrad(x: number, dy: number, dw: number, geometry: number): void;
+  clamp(x: number, n: number, low: number, high: number): void;
 }
 
 export interface Instance extends KernelExports {
@@ -47,8 +49,8 @@ export const compiledModule = (): object => (compiled ??= new WebAssembly.Module
 export function instantiate(pages: number, maximum: number): Instance {
   const memory = new WebAssembly.Memory({ initial: pages, maximum, shared: true });
   const exports = new WebAssembly.Instance(compiledModule(), { env: { memory } }).exports as KernelExports;
-  const { gemm, adam, columnSums, clipGrad, depthwiseFilterGrad } = exports;
-  return { gemm, adam, columnSums, clipGrad, depthwiseFilterGrad, memory };
+  const { gemm, adam, columnSums, clipGrad, depthwiseFilterGrad, clamp } = exports;
+  return { gemm, adam, columnSums, clipGrad, depthwiseFilterGrad, clamp, memory };
 }
 
 /** Grows `k`'s memory to hold `bytes`. */
@@ -112,28 +114,33 @@ export interface ProductOptions {
   transposeA?: boolean;
   /** n floats each row of c starts from before its products are added, as XNNPACK's products do. */
   bias?: Float32Array;
+  /** [low, high]: each result clamped after the product (ReLU, ReLU6). */
+  clamp?: [number, number];
 }
 
 /**
  * c[m x n] = a[m x k] b[k x n] (+ bias), computed on copies of a and b in a shared instance, for
  * products whose operands are new every call: unlike XNNPACK's product, nothing is packed first.
- * Bands of rows go to helper threads (FINETUNE_WORKERS, else one thread per core up to 4); the
- * result is the same for any number. The arrays may be views into another memory.
+ * Bands of rows go to helper threads (FINETUNE_WORKERS, else one thread per core up to 4; none from
+ * a feature worker); the result is the same for any number. The arrays may be views into another
+ * memory.
  */
 export function multiplyInto(c: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number, options: ProductOptions = {}): void {
   shared ??= startShared();
   const x = shared.instance;
-  const { transposeA = false, bias } = options;
+  const { transposeA = false, bias, clamp } = options;
   const aAt = 0;
   const bAt = aAt + aligned(a.length);
   const biasAt = bAt + aligned(b.length);
   const cAt = biasAt + aligned(bias?.length ?? 0);
-  reserve(x, cAt + m * n * 4);
+  reserve(x, cAt + aligned(m * n));
   const memory = x.memory.buffer;
   new Float32Array(memory, aAt, a.length).set(a);
   new Float32Array(memory, bAt, b.length).set(b);
   if (bias) new Float32Array(memory, biasAt, n).set(bias);
   shared.threads.run(aAt, ...leftStrides(m, k, transposeA), bAt, cAt, m, k, n, bias ? biasAt : NO_BIAS);
+  // The clamp runs over whole vectors: the padding after c is the instance's own scratch.
+  if (clamp) x.clamp(cAt, Math.ceil((m * n) / 4) * 4, ...clamp);
   c.set(new Float32Array(memory, cAt, m * n));
 }
 
@@ -206,5 +213,7 @@ export function depthwiseFilterGradInto(dw: Float32Array, x: Float32Array, dy: F
 
 function startShared(): { instance: Instance; threads: KernelThreads } {
   const instance = instantiate(1, SHARED_MAX_PAGES);
-  return { instance, threads: new KernelThreads(compiledModule(), instance.memory, instance.gemm, requestedWorkers()) };
+  // Feature workers already keep every core busy: helpers of their own would only compete.
+  const threads = isMainThread ? requestedWorkers() : 1;
+  return { instance, threads: new KernelThreads(compiledModule(), instance.memory, instance.gemm, threads) };
 }

@@ -3,20 +3,19 @@
 // packs a filter before convolving with it, for a packing it never reuses. A 1x1 convolution with
 // stride 1 is a matrix product of the pixels [N*H*W x Cin] by the filter [Cin x Cout], so it runs
 // in our kernel (kernels/kernels.wat), on helper threads, the way it runs a training BatchMatMul.
-// Each output starts from the bias and adds its products in order in float32 as XNNPACK's does,
-// and ReLU and ReLU6 are the same clamps, so the route never changes a result (tested). A filter
-// seen before (a frozen layer) stays with XNNPACK, whose packing is then reused.
+// Each output starts from the bias and adds its products in order in float32 as XNNPACK's does, so
+// the route never changes a result (tested). Only a convolution recorded for gradients takes this
+// route, and TF.js fuses nothing but a linear activation there: in inference (feature extraction)
+// the filters are frozen, and XNNPACK, which packs each once and reuses it, is faster on those
+// shapes. A filter seen before stays with XNNPACK in training too.
 import { fitsMultiplyInto, multiplyInto } from '../kernels/kernels.js';
 import { tf } from './tf.js';
 import { OWN_KERNEL_MIN_MACS, seenBefore, type WasmHeap } from './wasm-matmul.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 
-const CLAMPS: Record<string, [number, number] | undefined> = {
-  linear: undefined,
-  relu: [0, Infinity],
-  relu6: [0, 6],
-};
+/** Whether the engine is recording ops for a gradient (inside tf.grads, variableGrads, ...). */
+const recordingGradients = (): boolean => tf.engine().state.gradientDepth > 0;
 
 export function trainingConv2D(params: KernelParams, stock: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   return ownKernelConv(params) ?? stock(params);
@@ -26,7 +25,7 @@ function ownKernelConv({ inputs, attrs, backend }: KernelParams): tf.TensorInfo 
   const { x, filter, bias, preluActivationWeights } = inputs;
   const { strides, pad, dilations, dataFormat, dimRoundingMode, activation } = attrs as unknown as tf.FusedConv2DAttrs;
   if (!(x instanceof tf.Tensor) || !(filter instanceof tf.Tensor) || preluActivationWeights) return undefined;
-  if (!(activation in CLAMPS) || dataFormat !== 'NHWC' || x.dtype !== 'float32' || filter.dtype !== 'float32') return undefined;
+  if ((activation ?? 'linear') !== 'linear' || dataFormat !== 'NHWC' || x.dtype !== 'float32' || filter.dtype !== 'float32') return undefined;
   if (x.rank !== 4 || filter.shape[0] !== 1 || filter.shape[1] !== 1) return undefined;
   if (bias && (!(bias instanceof tf.Tensor) || bias.rank !== 1 || bias.dtype !== 'float32')) return undefined;
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode);
@@ -35,13 +34,12 @@ function ownKernelConv({ inputs, attrs, backend }: KernelParams): tf.TensorInfo 
   if (!unit || padInfo.top || padInfo.bottom || padInfo.left || padInfo.right) return undefined;
   const rows = info.batchSize * info.inHeight * info.inWidth;
   const [k, n] = [info.inChannels, info.outChannels];
-  if (rows * k * n < OWN_KERNEL_MIN_MACS || !fitsMultiplyInto(rows * k + k * n + n + rows * n) || seenBefore(filter)) return undefined;
+  if (rows * k * n < OWN_KERNEL_MIN_MACS || !fitsMultiplyInto(rows * k + k * n + n + rows * n)) return undefined;
+  if (!recordingGradients() || seenBefore(filter)) return undefined;
   const heap = backend as unknown as WasmHeap;
   const out = heap.makeOutput(info.outShape, 'float32');
   // Views taken after the output's allocation, which may have grown (and so replaced) the heap.
-  multiplyInto(heap.typedArrayFromHeap(out), heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(filter), rows, k, n, {
-    bias: bias ? heap.typedArrayFromHeap(bias as tf.Tensor) : undefined,
-    clamp: CLAMPS[activation],
-  });
+  const biasValues = bias ? heap.typedArrayFromHeap(bias as tf.Tensor) : undefined;
+  multiplyInto(heap.typedArrayFromHeap(out), heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(filter), rows, k, n, { bias: biasValues });
   return out;
 }

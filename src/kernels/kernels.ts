@@ -27,7 +27,6 @@ interface KernelExports {
   columnSums(x: number, out: number, rows: number, columns: number): void;
   clipGrad(x: number, dy: number, g: number, n: number, min: number, max: number): void;
   depthwiseFilterGrad(x: number, dy: number, dw: number, geometry: number): void;
-  clamp(x: number, n: number, low: number, high: number): void;
 }
 
 export interface Instance extends KernelExports {
@@ -49,8 +48,8 @@ export const compiledModule = (): object => (compiled ??= new WebAssembly.Module
 export function instantiate(pages: number, maximum: number): Instance {
   const memory = new WebAssembly.Memory({ initial: pages, maximum, shared: true });
   const exports = new WebAssembly.Instance(compiledModule(), { env: { memory } }).exports as KernelExports;
-  const { gemm, adam, columnSums, clipGrad, depthwiseFilterGrad, clamp } = exports;
-  return { gemm, adam, columnSums, clipGrad, depthwiseFilterGrad, clamp, memory };
+  const { gemm, adam, columnSums, clipGrad, depthwiseFilterGrad } = exports;
+  return { gemm, adam, columnSums, clipGrad, depthwiseFilterGrad, memory };
 }
 
 /** Grows `k`'s memory to hold `bytes`. */
@@ -114,8 +113,6 @@ export interface ProductOptions {
   transposeA?: boolean;
   /** n floats each row of c starts from before its products are added, as XNNPACK's products do. */
   bias?: Float32Array;
-  /** [low, high]: each result clamped after the product (ReLU, ReLU6). */
-  clamp?: [number, number];
 }
 
 /**
@@ -128,19 +125,17 @@ export interface ProductOptions {
 export function multiplyInto(c: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number, options: ProductOptions = {}): void {
   shared ??= startShared();
   const x = shared.instance;
-  const { transposeA = false, bias, clamp } = options;
+  const { transposeA = false, bias } = options;
   const aAt = 0;
   const bAt = aAt + aligned(a.length);
   const biasAt = bAt + aligned(b.length);
   const cAt = biasAt + aligned(bias?.length ?? 0);
-  reserve(x, cAt + aligned(m * n));
+  reserve(x, cAt + m * n * 4);
   const memory = x.memory.buffer;
   new Float32Array(memory, aAt, a.length).set(a);
   new Float32Array(memory, bAt, b.length).set(b);
   if (bias) new Float32Array(memory, biasAt, n).set(bias);
   shared.threads.run(aAt, ...leftStrides(m, k, transposeA), bAt, cAt, m, k, n, bias ? biasAt : NO_BIAS);
-  // The clamp runs over whole vectors: the padding after c is the instance's own scratch.
-  if (clamp) x.clamp(cAt, Math.ceil((m * n) / 4) * 4, ...clamp);
   c.set(new Float32Array(memory, cAt, m * n));
 }
 

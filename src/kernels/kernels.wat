@@ -181,20 +181,6 @@
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $one))))
 
-  ;; x[i] = min(max(x[i], low), high) for n floats (n a multiple of 4): ReLU and ReLU6 after a product.
-  (func (export "clamp") (param $x i32) (param $n i32) (param $low f32) (param $high f32)
-    (local $i i32) (local $end i32) (local $lo v128) (local $hi v128)
-    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
-    (local.set $lo (f32x4.splat (local.get $low)))
-    (local.set $hi (f32x4.splat (local.get $high)))
-    (block $done
-      (loop $each
-        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-        (v128.store align=4 (i32.add (local.get $x) (local.get $i))
-          (f32x4.min (f32x4.max (v128.load align=4 (i32.add (local.get $x) (local.get $i))) (local.get $lo)) (local.get $hi)))
-        (local.set $i (i32.add (local.get $i) (i32.const 16)))
-        (br $each))))
-
   ;; out[j] = x[0][j] + x[1][j] + ... + x[rows - 1][j] for j < columns, rows of x contiguous: each
   ;; sum starts from zero and adds its column in row order, in float32, as a loop down the column
   ;; would, while the rows are read in memory order, 4 columns at a time.

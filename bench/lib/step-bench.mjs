@@ -1,5 +1,6 @@
 // The partial backbone fine-tune step: ours (bench/finetune-step.mjs, wasm) against PyTorch
 // (bench/finetune_step.py) on the same batch, weights and blocks. See bench/README.md.
+import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -43,7 +44,8 @@ export function stepBenchmark({ root, work, python, stateDict, steps = STEP.step
     record.modes[bn] = summary(m, profile);
   }
   const first = modes[STEP.modes[0]];
-  record.threads = { ours: 1, pytorch: first.pytorch[0].threads };
+  // Our products in training run on FINETUNE_WORKERS threads (default: one per core, at most 4).
+  record.threads = { ours: Number(process.env.FINETUNE_WORKERS) || Math.min(os.availableParallelism(), 4), pytorch: first.pytorch[0].threads };
   record.trainable_params = { ours: first.ours[0].params, pytorch: first.pytorch[0].params };
   record.input = { shape: first.ours[0].input, split: first.ours[0].split, torch_modules: first.pytorch[0].modules, torch: first.pytorch[0].torch, layout: LAYOUT };
   updateResults(path.join(root, 'bench'), (data) => {

@@ -89,3 +89,24 @@ describe('finetune run in its own training process', () => {
     expect(res.out).not.toMatch(/FINETUNE_TEST_CRASH/);
   });
 });
+
+describe('finetune sweep in its own training process', () => {
+  const SWEEP = 'sweep:\n  learning_rate: [0.01, 0.001]\n';
+
+  it('writes its trials file as before', async () => {
+    const repo = makeTinyRepo({ ...SMALL, spec: defaultSpec(SWEEP) });
+    const res = await runCliProcess(repo, ['sweep', '--backend', 'wasm', '--no-cache']);
+    expect(res.status, res.out).toBe(0);
+    const trials = readJson<{ trials: unknown[] }>(path.join(repo, 'finetune-out/sweep/trials.json'));
+    expect(trials.trials).toHaveLength(2);
+  });
+
+  it('an abort in the training process is named with its backend and remedy; exit 3, no trials file', async () => {
+    const repo = makeTinyRepo({ ...SMALL, spec: defaultSpec(SWEEP) });
+    const res = await runCliProcess(repo, ['sweep', '--backend', 'wasm', '--no-cache'], { FINETUNE_TEST_CRASH: 'abort' });
+    expect(res.status, res.out).toBe(3);
+    expect(res.out).toMatch(/training crashed: the training process ended with signal SIGABRT on backend wasm\. Remedy: /);
+    expect(fs.existsSync(path.join(repo, 'finetune-out/sweep/trials.json'))).toBe(false);
+    expect(fs.existsSync(path.join(repo, 'finetune-out/report.json'))).toBe(false);
+  });
+});

@@ -1,13 +1,14 @@
-// `finetune run` from the bundle trains in a process of its own, as the Action does: a crash in
-// native code (libtensorflow, Dawn) or an out-of-memory abort ends that process, and this one still
-// writes report.json marked crashed, says what died and on which backend, and exits 3. The
-// training process is the same bundle with the same arguments, marked by its environment; it
+// `finetune run` and `finetune sweep` from the bundle train in a process of its own, as the Action
+// does: a crash in native code (libtensorflow, Dawn) or an out-of-memory abort ends that process,
+// and this one says what died and on which backend and exits 3; after `run` it also writes
+// report.json marked crashed (a sweep shard writes no report, and no trials.json when cut short).
+// The training process is the same bundle with the same arguments, marked by its environment; it
 // writes its own report and exit code whenever it gets that far.
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { onBackendSelected } from '../backend/select.js';
 import { EXIT } from '../errors.js';
-import { buildCrashReport, crashFailureMessage } from '../pipeline/crash-report.js';
+import { buildCrashReport, crashFailureMessage, crashMessage, crashRemedy } from '../pipeline/crash-report.js';
 import { writeReports } from '../pipeline/outputs.js';
 import { planRun } from '../pipeline/run-plan.js';
 import { watchChild } from '../util/child-watch.js';
@@ -29,9 +30,10 @@ export function isCliTrainingProcess(env: NodeJS.ProcessEnv = process.env): bool
   return Boolean(env[CLI_TRAINING_ENV]) && typeof process.send === 'function';
 }
 
-/** Only `run` trains; help, a bad command and the other commands stay in this process. */
+/** Only `run` and `sweep` train; help, a bad command and the other commands stay in this process. */
 export function trainsInOwnProcess(argv: string[], env: NodeJS.ProcessEnv = process.env): boolean {
-  return argv[0] === 'run' && !argv.includes('--help') && !argv.includes('-h') && !env[IN_PROCESS_ENV];
+  const trains = argv[0] === 'run' || argv[0] === 'sweep';
+  return trains && !argv.includes('--help') && !argv.includes('-h') && !env[IN_PROCESS_ENV];
 }
 
 /** The training process: tells the parent which backend it chose, then runs the command as usual. */
@@ -77,6 +79,10 @@ export async function runInTrainingProcess(opts: TrainingProcessOptions): Promis
   });
   const end = await watchChild(child);
   if (end.signal === null && end.code !== null && EXIT_CODES.has(end.code)) return end.code;
+  if (opts.argv[0] === 'sweep') {
+    opts.log.warn(crashMessage({ signal: end.signal, exit_code: end.code, backend, remedy: crashRemedy({ ...end, backend }) }));
+    return EXIT.TRAINING_FAILED;
+  }
   const plan = planRun(opts.specPath);
   const report = buildCrashReport(plan, { ...end, backend, seconds: (Date.now() - started) / 1000 });
   const outDir = path.resolve(opts.outDir ?? plan?.outDir ?? 'finetune-out');

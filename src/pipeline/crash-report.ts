@@ -72,6 +72,10 @@ export function buildCrashReport(plan: RunPlan | undefined, f: CrashFacts, now: 
 
 /** The step's failure message: what died, on which backend, and the remedy (its stderr is in the log above). */
 export function crashFailureMessage(r: Report): string {
-  const c = r.crash as CrashInfo;
+  return crashMessage(r.crash as CrashInfo);
+}
+
+/** What died, on which backend, and the remedy, from the facts alone (a sweep writes no report). */
+export function crashMessage(c: Pick<CrashInfo, 'signal' | 'exit_code' | 'backend' | 'remedy'>): string {
   return `training crashed: the training process ended with ${crashCause(c)} on backend ${c.backend}. Remedy: ${c.remedy}`;
 }

@@ -8,6 +8,7 @@ import { computeFeatures } from '../pipeline/features.js';
 import { guardMemory } from '../pipeline/out-of-memory.js';
 import { defaultCacheDir } from '../features/cache.js';
 import { ConfigError, TrainingError } from '../errors.js';
+import { crashIfAsked } from '../util/test-crash.js';
 import type { Logger } from '../util/log.js';
 import { sweepDataSha256 } from './fingerprint.js';
 import { planSweep, shardTrials, type Shard } from './plan.js';
@@ -41,6 +42,7 @@ export async function runSweepShard(opts: SweepShardOptions): Promise<{ file: st
   const feats = await guardMemory('feature extraction', 'lower model.input.size, or use a backend with more memory (tensorflow, webgpu)', () =>
     computeFeatures(spec, root, { ...data, test: [] }, { cacheDir, backend: backend.name }, log),
   );
+  crashIfAsked(process.env);
   const rows = await guardMemory('training', 'lower the sweep\'s batch sizes or model.head.hidden', () =>
     runTrials(mine, { spec, train: feats.train, validation: feats.validation, views: feats.trainViews, classes: data.classes, metric: plan.metric, log, signal: opts.signal, shard: opts.shard.index }),
   );

@@ -5,37 +5,44 @@
 // the result does not depend on how many threads there are, nor on which took which band.
 //
 // The threads meet in a small Int32Array (control) with Atomics:
-// - the caller writes the product's arguments, resets the counters, bumps GENERATION and wakes
-//   the helpers;
-// - every thread takes bands by incrementing NEXT until none is left, and counts each finished
-//   band in DONE; the caller returns once DONE reaches the number of bands;
-// - a helper stores the generation it finished in its own ACK slot, and the caller waits for every
-//   ACK before it writes the next product's arguments, so a late helper never reads half of them.
+// - the caller writes the product's arguments, then publishes the product in CLAIM (its number in
+//   the high bits, the next band, 0, in the low ones) and in GENERATION, and wakes the helpers;
+// - every thread claims bands by a compare-and-swap on CLAIM while the number there is still its
+//   product's, computes each and counts it in DONE; the caller returns once DONE reaches the
+//   number of bands.
+// The arguments change only after every band of the last product was claimed and done, so a band
+// is always computed from its own product's arguments, and the caller never waits for a helper
+// that is late, asleep or gone: it takes whatever bands are left itself.
+import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 
 export type GemmFunction = (a: number, aRow: number, aCol: number, b: number, c: number, m: number, k: number, n: number, bias: number) => void;
 
 const GENERATION = 0;
-const NEXT = 1;
+const CLAIM = 1;
 const DONE = 2;
 const FAILED = 3;
 /** a, aRow, aCol, b, c, m, k, n, bias, rows per band, bands */
 const ARGS = 4;
-const ACK = 15;
+const CONTROL_LENGTH = ARGS + 11;
 const MAX_HELPERS = 8;
 
 /** Bands are whole 4-row blocks of the kernel, about this many per thread, for balance under load. */
 const BANDS_PER_THREAD = 4;
 const BLOCK_ROWS = 4;
+/** CLAIM holds the product's number above these bits and the next band below them. */
+const BAND_BITS = 8;
 
 /**
- * Takes and computes bands until none is left. Runs in the helpers too, sent as source, so it uses
- * literal indices: ARGS is 4, and the band count is at 14.
+ * Claims and computes bands of product `generation` until none is left. Runs in the helpers too,
+ * sent as source, so it uses literal indices: CLAIM 1, DONE 2, ARGS 4 (bands at 14), BAND_BITS 8.
  */
-function computeBands(control: Int32Array, gemm: GemmFunction): void {
+function computeBands(control: Int32Array, gemm: GemmFunction, generation: number): void {
   for (;;) {
-    const band = Atomics.add(control, 1, 1);
-    if (band >= control[14]) return;
+    const claim = Atomics.load(control, 1);
+    const band = claim & 255;
+    if (claim >>> 8 !== generation || band >= control[14]) return;
+    if (Atomics.compareExchange(control, 1, claim, claim + 1) !== claim) continue;
     const [a, aRow, aCol, b, c, m, k, n, bias, rows] = control.subarray(4, 14);
     const first = band * rows;
     gemm(a + first * aRow, aRow, aCol, b, c + first * n * 4, Math.min(rows, m - first), k, n, bias);
@@ -47,7 +54,7 @@ function computeBands(control: Int32Array, gemm: GemmFunction): void {
 // CommonJS source, so it needs no file beside the bundle. The indices are those above.
 const HELPER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, control: buffer, slot } = workerData;
+const { module, memory, control: buffer } = workerData;
 const control = new Int32Array(buffer);
 const { gemm } = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const computeBands = ${computeBands.toString()};
@@ -56,29 +63,38 @@ for (;;) {
   Atomics.wait(control, ${GENERATION}, seen);
   seen = Atomics.load(control, ${GENERATION});
   try {
-    computeBands(control, gemm);
+    computeBands(control, gemm, seen);
   } catch (err) {
     Atomics.store(control, ${FAILED}, 1);
     Atomics.notify(control, ${DONE});
   }
-  Atomics.store(control, slot, seen);
-  Atomics.notify(control, slot);
 }`;
 
 export class KernelThreads {
-  private readonly control = new Int32Array(new SharedArrayBuffer(4 * (ACK + MAX_HELPERS)));
+  private readonly control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_LENGTH));
   private readonly helpers: Worker[] = [];
+  private readonly online: Promise<void>;
 
-  /** `threads` counts the calling one: 1 starts no helper. */
+  /** `threads` counts the calling one: 1 starts no helper. A helper that cannot start is done without. */
   constructor(module: object, memory: object, private readonly gemm: GemmFunction, threads: number) {
     const count = Math.min(Math.max(threads - 1, 0), MAX_HELPERS);
     for (let h = 0; h < count; h++) {
-      const workerData = { module, memory, control: this.control.buffer, slot: ACK + h };
-      const worker = new Worker(HELPER_SOURCE, { eval: true, workerData });
-      // A helper waits in Atomics.wait for ever; it must not keep the process alive.
-      worker.unref();
-      this.helpers.push(worker);
+      try {
+        const worker = new Worker(HELPER_SOURCE, { eval: true, workerData: { module, memory, control: this.control.buffer } });
+        // A helper waits in Atomics.wait for ever; it must not keep the process alive.
+        worker.unref();
+        worker.on('error', () => {});
+        this.helpers.push(worker);
+      } catch {
+        break;
+      }
     }
+    this.online = Promise.allSettled(this.helpers.map((w) => once(w, 'online'))).then(() => undefined);
+  }
+
+  /** Settles once every helper runs or failed to (the caller need not wait: it computes bands meanwhile). */
+  started(): Promise<void> {
+    return this.online;
   }
 
   get threads(): number {
@@ -87,28 +103,22 @@ export class KernelThreads {
 
   /** c[m x n] = a b (+ bias) as gemm would compute it, with gemm's byte offsets and strides. */
   run(a: number, aRow: number, aCol: number, b: number, c: number, m: number, k: number, n: number, bias: number): void {
-    const rows = Math.max(BLOCK_ROWS, Math.ceil(m / (this.threads * BANDS_PER_THREAD * BLOCK_ROWS)) * BLOCK_ROWS);
-    const bands = Math.ceil(m / rows);
+    const bandsWanted = Math.min(this.threads * BANDS_PER_THREAD, (1 << BAND_BITS) - 1);
+    const rows = Math.ceil(m / bandsWanted / BLOCK_ROWS) * BLOCK_ROWS;
+    const bands = rows > 0 ? Math.ceil(m / rows) : 0;
     if (this.helpers.length === 0 || bands < 2) return this.gemm(a, aRow, aCol, b, c, m, k, n, bias);
     const control = this.control;
-    const generation = control[GENERATION];
-    this.helpers.forEach((_, h) => waitFor(control, ACK + h, generation));
+    // Numbers wrap within the bits above BAND_BITS; a helper would have to sleep through 8M products.
+    const generation = (control[GENERATION] + 1) & 0x7fffff;
     control.set([a, aRow, aCol, b, c, m, k, n, bias, rows, bands], ARGS);
     Atomics.store(control, DONE, 0);
-    Atomics.store(control, NEXT, 0);
-    Atomics.store(control, GENERATION, generation + 1);
+    Atomics.store(control, CLAIM, generation << BAND_BITS);
+    Atomics.store(control, GENERATION, generation);
     Atomics.notify(control, GENERATION);
-    computeBands(control, this.gemm);
+    computeBands(control, this.gemm, generation);
     for (let done = Atomics.load(control, DONE); done < bands && !control[FAILED]; done = Atomics.load(control, DONE)) {
       Atomics.wait(control, DONE, done);
     }
     if (control[FAILED]) throw new Error('a kernel helper thread failed; set FINETUNE_WORKERS=1 to compute in one thread');
-  }
-}
-
-/** Blocks until control[index] holds `value` (Node lets the main thread wait too). */
-function waitFor(control: Int32Array, index: number, value: number): void {
-  for (let seen = Atomics.load(control, index); seen !== value; seen = Atomics.load(control, index)) {
-    Atomics.wait(control, index, seen);
   }
 }

@@ -5,7 +5,7 @@
 // dy * ((1 - step(min - x)) * (1 - step(x - max))) computed before it, bit for bit (a masked-out
 // entry is -0 where dy < 0; the stock Select gives +0, equal as a number). Every other backend keeps
 // TF.js's own gradient.
-import { clipGradientInto } from '../kernels/kernels.js';
+import { clipGradientInto } from '../kernels/shared-kernels.js';
 import { tf } from './tf.js';
 import type { WasmHeap } from './wasm-matmul.js';
 

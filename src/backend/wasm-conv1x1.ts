@@ -8,7 +8,7 @@
 // route, and TF.js fuses nothing but a linear activation there: in inference (feature extraction)
 // the filters are frozen, and XNNPACK, which packs each once and reuses it, is faster on those
 // shapes. A filter seen before stays with XNNPACK in training too.
-import { fitsMultiplyInto, multiplyInto } from '../kernels/kernels.js';
+import { fitsMultiplyInto, multiplyInto } from '../kernels/shared-kernels.js';
 import { tf } from './tf.js';
 import { OWN_KERNEL_MIN_MACS, seenBefore, type WasmHeap } from './wasm-matmul.js';
 

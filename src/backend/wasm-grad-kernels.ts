@@ -8,7 +8,7 @@ import { tf } from './tf.js';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './wasm-grad-conv.js';
 import { tileByBroadcast } from './wasm-grad-tile.js';
 import { trainingMatMul, type WasmHeap } from './wasm-matmul.js';
-import { depthwiseFilterGradInto } from '../kernels/kernels.js';
+import { depthwiseFilterGradInto } from '../kernels/shared-kernels.js';
 import { trainingConv2D } from './wasm-conv1x1.js';
 import { columnMean, columnSum } from './wasm-sum.js';
 import { sharedIdentity } from './wasm-identity.js';

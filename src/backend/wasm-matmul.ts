@@ -12,7 +12,7 @@
 // goes to XNNPACK, whose packing is then reused: copying a large kernel into ours every batch would
 // cost more. Both sum each product in order in float32, so the route never changes a result
 // (tested).
-import { fitsMultiplyInto, multiplyInto } from '../kernels/kernels.js';
+import { fitsMultiplyInto, multiplyInto } from '../kernels/shared-kernels.js';
 import { tf } from './tf.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];

@@ -4,7 +4,7 @@
 // reduce along the innermost axis only, so they first transpose the whole tensor; here our kernel
 // sums down the columns in place, in the same order and float32 precision as the stock kernels'
 // loop, and a mean divides that sum by the count as they do (tested bit for bit).
-import { sumColumnsInto } from '../kernels/kernels.js';
+import { sumColumnsInto } from '../kernels/shared-kernels.js';
 import { tf } from './tf.js';
 import type { WasmHeap } from './wasm-matmul.js';
 

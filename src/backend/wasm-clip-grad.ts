@@ -7,7 +7,7 @@
 // TF.js's own gradient.
 import { clipGradientInto } from '../kernels/shared-kernels.js';
 import { tf } from './tf.js';
-import type { WasmHeap } from './wasm-matmul.js';
+import { computeOnHeap } from './wasm-heap.js';
 
 const CLIP_GRAD_KERNEL = 'ClipByValueGradWasm';
 
@@ -35,9 +35,5 @@ function clipGradient(dy: tf.Tensor, x: tf.Tensor, attrs: tf.ClipByValueAttrs): 
 function clipGradKernel({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { dy, x } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
   const { clipValueMin: min, clipValueMax: max } = attrs as unknown as tf.ClipByValueAttrs;
-  const heap = backend as unknown as WasmHeap;
-  const out = heap.makeOutput(x.shape, 'float32');
-  // Views taken after the output's allocation, which may have grown (and so replaced) the heap.
-  clipGradientInto(heap.typedArrayFromHeap(out), heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(x), min, max);
-  return out;
+  return computeOnHeap(backend, x.shape, [dy, x], (g, dyv, xv) => clipGradientInto(g, dyv, xv, min, max));
 }

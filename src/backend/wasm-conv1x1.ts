@@ -10,7 +10,8 @@
 // shapes. A filter seen before stays with XNNPACK in training too.
 import { fitsMultiplyInto, multiplyInto } from '../kernels/shared-kernels.js';
 import { tf } from './tf.js';
-import { OWN_KERNEL_MIN_MACS, seenBefore, type WasmHeap } from './wasm-matmul.js';
+import { computeOnHeap } from './wasm-heap.js';
+import { OWN_KERNEL_MIN_MACS, seenBefore } from './wasm-matmul.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 
@@ -36,10 +37,5 @@ function ownKernelConv({ inputs, attrs, backend }: KernelParams): tf.TensorInfo 
   const [k, n] = [info.inChannels, info.outChannels];
   if (rows * k * n < OWN_KERNEL_MIN_MACS || !fitsMultiplyInto(rows * k + k * n + n + rows * n)) return undefined;
   if (!recordingGradients() || seenBefore(filter)) return undefined;
-  const heap = backend as unknown as WasmHeap;
-  const out = heap.makeOutput(info.outShape, 'float32');
-  // Views taken after the output's allocation, which may have grown (and so replaced) the heap.
-  const biasValues = bias ? heap.typedArrayFromHeap(bias as tf.Tensor) : undefined;
-  multiplyInto(heap.typedArrayFromHeap(out), heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(filter), rows, k, n, { bias: biasValues });
-  return out;
+  return computeOnHeap(backend, info.outShape, bias ? [x, filter, bias] : [x, filter], (y, xv, fv, bv) => multiplyInto(y, xv, fv, rows, k, n, { bias: bv }));
 }

@@ -7,7 +7,8 @@
 import { tf } from './tf.js';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './wasm-grad-conv.js';
 import { tileByBroadcast } from './wasm-grad-tile.js';
-import { trainingMatMul, type WasmHeap } from './wasm-matmul.js';
+import { trainingMatMul } from './wasm-matmul.js';
+import { computeOnHeap } from './wasm-heap.js';
 import { depthwiseFilterGradInto } from '../kernels/shared-kernels.js';
 import { trainingConv2D } from './wasm-conv1x1.js';
 import { columnMean, columnSum } from './wasm-sum.js';
@@ -89,15 +90,13 @@ function depthwiseBackpropFilter({ inputs, attrs, backend }: KernelParams): tf.T
     return tf.tidy(() => depthwiseFilterGrad(x, dy, info));
   }
   // One filter per channel (every MobileNet): a direct pass of our kernel.
-  const heap = backend as unknown as WasmHeap;
-  const out = heap.makeOutput(filterShape, 'float32');
-  depthwiseFilterGradInto(heap.typedArrayFromHeap(out), heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(dy), {
+  const geometry = {
     batch: info.batchSize, inHeight: info.inHeight, inWidth: info.inWidth, channels: info.inChannels,
     outHeight: info.outHeight, outWidth: info.outWidth, filterHeight: info.filterHeight, filterWidth: info.filterWidth,
     strideHeight: info.strideHeight, strideWidth: info.strideWidth, dilationHeight: info.dilationHeight, dilationWidth: info.dilationWidth,
     padTop: info.padInfo.top, padLeft: info.padInfo.left,
-  });
-  return out;
+  };
+  return computeOnHeap(backend, filterShape, [x, dy], (dw, xv, dyv) => depthwiseFilterGradInto(dw, xv, dyv, geometry));
 }
 
 function depthwiseBackpropInput({ inputs, attrs }: KernelParams): tf.Tensor {

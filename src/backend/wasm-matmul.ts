@@ -14,14 +14,9 @@
 // (tested).
 import { fitsMultiplyInto, multiplyInto } from '../kernels/shared-kernels.js';
 import { tf } from './tf.js';
+import { computeOnHeap } from './wasm-heap.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
-
-/** What the wasm backend offers its kernels: tensors' data as views of its heap, no copies. */
-export interface WasmHeap {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
 
 /** Below this many multiply-adds the copies in and out cost more than the packing saved. */
 export const OWN_KERNEL_MIN_MACS = 1 << 20;
@@ -30,14 +25,14 @@ export function trainingMatMul(params: KernelParams, stock: tf.KernelFunc): tf.T
   const { transposeA, transposeB } = params.attrs as unknown as tf.BatchMatMulAttrs;
   const { a, b } = params.inputs;
   if (!(a instanceof tf.Tensor) || !(b instanceof tf.Tensor)) return stock(params);
-  const own = ownKernelProduct(params.backend as unknown as WasmHeap, a, b, transposeA, transposeB);
+  const own = ownKernelProduct(params.backend, a, b, transposeA, transposeB);
   if (own) return own;
   if (!transposeA && !transposeB) return stock(params);
   return tf.tidy(() => tf.matMul(transposeA ? swapLastTwo(a) : a, transposeB ? swapLastTwo(b) : b));
 }
 
 /** The product in our kernel, or undefined where it does not apply (a batch, a small product). */
-function ownKernelProduct(heap: WasmHeap, a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.TensorInfo | undefined {
+function ownKernelProduct(backend: unknown, a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.TensorInfo | undefined {
   const single = (t: tf.Tensor) => t.dtype === 'float32' && (t.rank === 2 || (t.rank === 3 && t.shape[0] === 1));
   if (!single(a) || !single(b)) return undefined;
   const [ra, ca] = a.shape.slice(-2);
@@ -48,9 +43,7 @@ function ownKernelProduct(heap: WasmHeap, a: tf.Tensor, b: tf.Tensor, transposeA
   // The kernel reads its left operand transposed in place; a transposed right one is copied first.
   const right = transposeB ? tf.tidy(() => swapLastTwo(b)) : b;
   const batch = Math.max(a.rank, b.rank) - 2;
-  const out = heap.makeOutput([...new Array<number>(batch).fill(1), m, n], 'float32');
-  // Views taken after the output's allocation, which may have grown (and so replaced) the heap.
-  multiplyInto(heap.typedArrayFromHeap(out), heap.typedArrayFromHeap(a), heap.typedArrayFromHeap(right), m, k, n, { transposeA });
+  const out = computeOnHeap(backend, [...new Array<number>(batch).fill(1), m, n], [a, right], (c, av, bv) => multiplyInto(c, av, bv, m, k, n, { transposeA }));
   if (right !== b) right.dispose();
   return out;
 }

@@ -6,7 +6,7 @@
 // loop, and a mean divides that sum by the count as they do (tested bit for bit).
 import { sumColumnsInto } from '../kernels/shared-kernels.js';
 import { tf } from './tf.js';
-import type { WasmHeap } from './wasm-matmul.js';
+import { computeOnHeap } from './wasm-heap.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 
@@ -26,12 +26,9 @@ function columnReduce(params: KernelParams, stock: tf.KernelFunc, mean: boolean)
   const shape: number[] = x.shape;
   const [blocks, rows, columns] = [product(shape.slice(0, first)), product(shape.slice(first, last + 1)), product(shape.slice(last + 1))];
   const outShape = shape.flatMap((d, i) => (i < first || i > last ? [d] : keepDims ? [1] : []));
-  const heap = params.backend as unknown as WasmHeap;
-  const out = heap.makeOutput(outShape, 'float32');
-  // Views taken after the output's allocation, which may have grown (and so replaced) the heap.
-  const reduced = heap.typedArrayFromHeap(out);
-  sumColumnsInto(reduced, heap.typedArrayFromHeap(x), blocks, rows, columns);
-  // float32 division (the double quotient of two float32 values, rounded once, is exactly that).
-  if (mean) for (let i = 0; i < reduced.length; i++) reduced[i] /= rows;
-  return out;
+  return computeOnHeap(params.backend, outShape, [x], (reduced, values) => {
+    sumColumnsInto(reduced, values, blocks, rows, columns);
+    // float32 division (the double quotient of two float32 values, rounded once, is exactly that).
+    if (mean) for (let i = 0; i < reduced.length; i++) reduced[i] /= rows;
+  });
 }

@@ -5,6 +5,7 @@
 // one kernel call per variable instead of about fourteen TF.js ops (for MobileNetV2's top blocks,
 // 1.5M weights, most of the update's time).
 import { tf } from '../../backend/tf.js';
+import { heapView } from '../../backend/wasm-heap.js';
 import { createKernels } from '../../kernels/kernels.js';
 import type { HeadOptimizer, OptimizerConfig } from '../optimizer.js';
 import { createHostOptimizer } from './optimizer.js';
@@ -13,14 +14,9 @@ import { slotCount } from './update-rules.js';
 /** Only Adam and AdamW: SGD and RMSprop as arrays compute in double precision, unlike the tensor rules. */
 export const runsOnKernels = (cfg: OptimizerConfig): boolean => cfg.optimizer === 'adam' || cfg.optimizer === 'adamw';
 
-/**
- * A tensor's values without a copy where the backend allows it: a view of the wasm heap, read
- * before anything else allocates there. Elsewhere (cpu) a copy, as dataSync makes.
- */
+/** A tensor's values: on wasm a view of its heap, read at once, without a copy; elsewhere (cpu) a copy. */
 function hostData(t: tf.Tensor): Float32Array {
-  const backend = tf.backend() as unknown as { typedArrayFromHeap?: (info: tf.TensorInfo) => Float32Array };
-  if (tf.getBackend() === 'wasm' && backend.typedArrayFromHeap) return backend.typedArrayFromHeap(t);
-  return t.dataSync() as Float32Array;
+  return tf.getBackend() === 'wasm' ? heapView(tf.backend(), t) : (t.dataSync() as Float32Array);
 }
 
 export function createVariableOptimizer(cfg: OptimizerConfig, vars: tf.Variable[]): HeadOptimizer {

@@ -28,20 +28,10 @@ export interface ProductOptions {
  * memory.
  */
 export function multiplyInto(c: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number, options: ProductOptions = {}): void {
-  shared ??= startShared();
-  const x = shared.instance;
   const { transposeA = false, bias } = options;
-  const aAt = 0;
-  const bAt = aAt + aligned(a.length);
-  const biasAt = bAt + aligned(b.length);
-  const cAt = biasAt + aligned(bias?.length ?? 0);
-  reserve(x, cAt + m * n * 4);
-  const memory = x.memory.buffer;
-  new Float32Array(memory, aAt, a.length).set(a);
-  new Float32Array(memory, bAt, b.length).set(b);
-  if (bias) new Float32Array(memory, biasAt, n).set(bias);
-  shared.threads.run(aAt, ...leftStrides(m, k, transposeA), bAt, cAt, m, k, n, bias ? biasAt : NO_BIAS);
-  c.set(new Float32Array(memory, cAt, m * n));
+  const [aAt, bAt, biasAt, cAt] = stage([a, b, bias ?? 0, c.length]);
+  sharedKernels().threads.run(aAt, ...leftStrides(m, k, transposeA), bAt, cAt, m, k, n, bias ? biasAt : NO_BIAS);
+  copyOut(c, cAt);
 }
 
 /**
@@ -49,27 +39,18 @@ export function multiplyInto(c: Float32Array, a: Float32Array, b: Float32Array, 
  * out: every sum from zero, in row order, in float32. Computed on a copy of x in the shared instance.
  */
 export function sumColumnsInto(out: Float32Array, x: Float32Array, blocks: number, rows: number, columns: number): void {
-  shared ??= startShared();
-  const s = shared.instance;
-  const outAt = aligned(x.length);
-  reserve(s, outAt + blocks * columns * 4);
-  const memory = s.memory.buffer;
-  new Float32Array(memory, 0, x.length).set(x);
-  for (let b = 0; b < blocks; b++) s.columnSums(b * rows * columns * 4, outAt + b * columns * 4, rows, columns);
-  out.set(new Float32Array(memory, outAt, blocks * columns));
+  const [xAt, outAt] = stage([x, out.length]);
+  const { instance } = sharedKernels();
+  for (let b = 0; b < blocks; b++) instance.columnSums(xAt + b * rows * columns * 4, outAt + b * columns * 4, rows, columns);
+  copyOut(out, outAt);
 }
 
 /** g = dy where min <= x <= max, dy * 0 elsewhere, NaN where x is NaN; on copies in the shared instance. */
 export function clipGradientInto(g: Float32Array, dy: Float32Array, x: Float32Array, min: number, max: number): void {
-  shared ??= startShared();
-  const s = shared.instance;
-  const padded = aligned(x.length);
-  reserve(s, 3 * padded);
-  const memory = s.memory.buffer;
-  new Float32Array(memory, 0, x.length).set(x);
-  new Float32Array(memory, padded, dy.length).set(dy);
-  s.clipGrad(0, padded, 2 * padded, padded / 4, min, max);
-  g.set(new Float32Array(memory, 2 * padded, g.length));
+  const [xAt, dyAt, gAt] = stage([x, dy, g.length]);
+  // Whole vectors: each array's padding to 16 bytes is the instance's own.
+  sharedKernels().instance.clipGrad(xAt, dyAt, gAt, aligned(x.length) / 4, min, max);
+  copyOut(g, gAt);
 }
 
 /** Where a depthwise convolution's windows fall (NHWC, one filter per channel). */
@@ -96,20 +77,40 @@ export interface DepthwiseGeometry {
  * float32. On copies in the shared instance.
  */
 export function depthwiseFilterGradInto(dw: Float32Array, x: Float32Array, dy: Float32Array, g: DepthwiseGeometry): void {
-  shared ??= startShared();
-  const s = shared.instance;
   const geometry = [g.batch, g.inHeight, g.inWidth, g.channels, g.outHeight, g.outWidth, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth, g.padTop, g.padLeft];
-  const dyAt = aligned(x.length);
-  const dwAt = dyAt + aligned(dy.length);
-  const geometryAt = dwAt + aligned(dw.length);
-  reserve(s, geometryAt + geometry.length * 4);
-  const memory = s.memory.buffer;
-  new Float32Array(memory, 0, x.length).set(x);
-  new Float32Array(memory, dyAt, dy.length).set(dy);
-  new Int32Array(memory, geometryAt, geometry.length).set(geometry);
-  s.depthwiseFilterGrad(0, dyAt, dwAt, geometryAt);
-  dw.set(new Float32Array(memory, dwAt, dw.length));
+  const [xAt, dyAt, dwAt, geometryAt] = stage([x, dy, dw.length, geometry.length]);
+  const { instance } = sharedKernels();
+  new Int32Array(instance.memory.buffer, geometryAt, geometry.length).set(geometry);
+  instance.depthwiseFilterGrad(xAt, dyAt, dwAt, geometryAt);
+  copyOut(dw, dwAt);
 }
+
+/**
+ * Places each part one after another in the shared instance's memory, each 16-byte aligned, and
+ * grows the memory to hold them: an array is copied in, a number reserves that many 4-byte words.
+ * Returns their byte offsets.
+ */
+function stage(parts: Array<Float32Array | number>): number[] {
+  const { instance } = sharedKernels();
+  const at: number[] = [];
+  let top = 0;
+  for (const part of parts) {
+    at.push(top);
+    top += aligned(typeof part === 'number' ? part : part.length);
+  }
+  reserve(instance, top);
+  parts.forEach((part, i) => {
+    if (typeof part !== 'number') new Float32Array(instance.memory.buffer, at[i], part.length).set(part);
+  });
+  return at;
+}
+
+/** out = the floats at byte offset `at` of the shared instance. */
+function copyOut(out: Float32Array, at: number): void {
+  out.set(new Float32Array(sharedKernels().instance.memory.buffer, at, out.length));
+}
+
+const sharedKernels = (): { instance: Instance; threads: KernelThreads } => (shared ??= startShared());
 
 function startShared(): { instance: Instance; threads: KernelThreads } {
   const instance = instantiate(1, SHARED_MAX_PAGES);

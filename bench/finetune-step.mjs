@@ -125,6 +125,7 @@ async function batchFor(full) {
  * the wall time of each part (wasm and cpu run synchronously).
  */
 function step(vars, optimizer, x, y, forward) {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let t1 = 0;
   const f = () => {
@@ -137,8 +138,10 @@ function step(vars, optimizer, x, y, forward) {
   optimizer.step(vars.map((v) => grads[v.name]), LEARNING_RATE);
   const loss = value.dataSync()[0];
   const t3 = performance.now();
+  const cpu = process.cpuUsage(cpu0);
   tf.dispose([value, ...Object.values(grads)]);
-  return { loss, total: t3 - t0, forward: t1 - t0, backward: t2 - t1, update: t3 - t2 };
+  // CPU time of every thread of the process (helpers too): what other load on the machine changes least.
+  return { loss, total: t3 - t0, forward: t1 - t0, backward: t2 - t1, update: t3 - t2, cpu: (cpu.user + cpu.system) / 1000 };
 }
 
 async function measure(backend, dump) {
@@ -174,6 +177,7 @@ async function measure(backend, dump) {
     forward_ms: med('forward'),
     backward_ms: med('backward'),
     update_ms: med('update'),
+    cpu_ms_per_step: med('cpu'),
     losses: runs.map((r) => r.loss),
     params,
     input: [batch, ...model.inputs[0].shape.slice(1)],
@@ -207,7 +211,7 @@ for (const [i, backend] of opts.backends.split(',').entries()) {
   const r = await measure(backend, i === 0 ? opts.dump : undefined);
   results.push(r);
   console.log(
-    `${r.backend.padEnd(5)} ${r.ms_per_step.toFixed(0).padStart(6)} ms/step (min ${r.min_ms.toFixed(0)}; forward ${r.forward_ms.toFixed(0)}, backward ${r.backward_ms.toFixed(0)}, update ${r.update_ms.toFixed(0)}), ` +
+    `${r.backend.padEnd(5)} ${r.ms_per_step.toFixed(0).padStart(6)} ms/step (min ${r.min_ms.toFixed(0)}; forward ${r.forward_ms.toFixed(0)}, backward ${r.backward_ms.toFixed(0)}, update ${r.update_ms.toFixed(0)}; CPU ${r.cpu_ms_per_step.toFixed(0)} ms), ` +
       `loss ${r.losses[0].toFixed(5)} -> ${r.losses[1].toFixed(5)} after one step, ${(r.params / 1e6).toFixed(2)}M trainable params, input [${r.input.slice(1).join(', ')}] (${r.split})`,
   );
   if (r.kernel_totals) console.log(`  in kernels: ${r.kernel_totals.kernel_ms_per_step} ms/step, ${r.kernel_totals.kernel_calls_per_step} kernel calls/step`);

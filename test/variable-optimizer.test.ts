@@ -8,7 +8,8 @@ import { createOptimizer, type OptimizerConfig } from '../src/train/optimizer.js
 import { silentLogger } from '../src/util/log.js';
 import { createRng } from '../src/util/random.js';
 
-const SHAPES = [[3, 3, 8, 1], [1, 1, 8, 24], [24], [24, 10]];
+// Lengths that are not whole vectors of 4 too (45, 10): the kernel must stop at each array's end.
+const SHAPES = [[3, 3, 8, 1], [1, 1, 8, 24], [24], [24, 10], [3, 3, 5, 1], [10]];
 
 const tensorOf = (shape: number[], seed: number) => {
   const rng = createRng(seed);
@@ -50,4 +51,50 @@ describe.each(['cpu', 'wasm'] as const)('Adam on our kernels, %s backend', (back
 
 it('SGD and RMSprop stay tensor ops', () => {
   for (const optimizer of ['sgd', 'rmsprop'] as const) expect(runsOnKernels({ optimizer, weight_decay: 0, momentum: 0.9, nesterov: false })).toBe(false);
+});
+
+describe.each(['cpu', 'wasm'] as const)('Adam on our kernels, %s backend, from a checkpoint', (backend) => {
+  it('a new optimizer given the state after 3 steps continues as the first one did', async () => {
+    await selectBackend(backend, silentLogger);
+    const cfg: OptimizerConfig = { optimizer: 'adam', weight_decay: 0, momentum: 0, nesterov: false };
+    const gradsAt = (t: number) => SHAPES.map((s, i) => tensorOf(s, 100 * t + i));
+    const run = async (resumeAt?: number) => {
+      const vars = SHAPES.map((s, i) => tf.variable(tensorOf(s, i + 1)));
+      let opt = createVariableOptimizer(cfg, vars);
+      for (let t = 0; t < 5; t++) {
+        if (t === resumeAt) {
+          const [state, weights] = [await opt.getState(), vars.map((v) => v.dataSync().slice())];
+          opt.dispose();
+          // As resume.ts does: the weights assigned from the checkpoint, a new optimizer given its state.
+          tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(weights[i], v.shape))));
+          opt = createVariableOptimizer(cfg, vars);
+          opt.setState(state);
+        }
+        const grads = gradsAt(t);
+        opt.step(grads, 0.01);
+        tf.dispose(grads);
+      }
+      const out = vars.map((v) => Array.from(v.dataSync()));
+      opt.dispose();
+      tf.dispose(vars);
+      return out;
+    };
+    expect(await run(3)).toEqual(await run());
+  });
+});
+
+it('on wasm, a product by an updated variable uses its new values (XNNPACK repacks new data)', async () => {
+  await selectBackend('wasm', silentLogger);
+  const v = tf.variable(tensorOf([64, 32], 7));
+  const x = tensorOf([8, 64], 8);
+  const opt = createVariableOptimizer({ optimizer: 'adam', weight_decay: 0, momentum: 0, nesterov: false }, [v]);
+  const before = tf.matMul(x, v); // XNNPACK packs v's values here
+  const g = tensorOf([64, 32], 9);
+  opt.step([g], 0.1);
+  const after = tf.matMul(x, v);
+  const fresh = tf.matMul(x, tf.tensor(v.dataSync(), v.shape));
+  expect(Array.from(after.dataSync())).toEqual(Array.from(fresh.dataSync()));
+  expect(Array.from(after.dataSync())).not.toEqual(Array.from(before.dataSync()));
+  opt.dispose();
+  tf.dispose([v, x, before, g, after, fresh]);
 });

@@ -1,17 +1,55 @@
 // Our kernels on tensors of TF.js's wasm backend read and write them where they are: as views of
 // the backend's heap, without copies. The output is allocated before any view is taken, because an
 // allocation may grow the heap, which replaces its buffer and so empties views taken earlier.
+// The heap (the module's memory) is registered with our kernels, which then run on such views in
+// place (kernels/shared-kernels.ts).
+import { heapInstance, type HeapInstance } from '../kernels/kernels.js';
+import { registerHeap } from '../kernels/shared-kernels.js';
 import type { tf } from './tf.js';
 
 /** What the wasm backend offers its kernels. */
 interface WasmHeap {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+  /** The Emscripten module: its exports (`asm`) include the memory. */
+  wasm?: { asm?: { memory?: unknown } };
+  getMemoryOffset(dataId: object): number;
+}
+
+const registered = new WeakSet<object>();
+
+/** The backend's heap, unless it is shared (TF.js's threaded build), which the heap build cannot import. */
+function plainHeap(heap: WasmHeap): { buffer: ArrayBuffer } | undefined {
+  const memory = heap.wasm?.asm?.memory as { buffer?: unknown } | undefined;
+  return memory?.buffer instanceof ArrayBuffer ? (memory as { buffer: ArrayBuffer }) : undefined;
+}
+
+/** Registers the backend's heap with our kernels. */
+function registerBackendHeap(heap: WasmHeap): void {
+  if (registered.has(heap)) return;
+  registered.add(heap);
+  const memory = plainHeap(heap);
+  if (memory) registerHeap(memory);
+}
+
+/** Our kernels over the wasm `backend`'s heap, the byte offset of a tensor's data there, and new float32 outputs. */
+export interface HeapKernels {
+  kernels: HeapInstance;
+  offset(t: tf.TensorInfo): number;
+  output(shape: number[]): tf.TensorInfo;
+}
+
+export function heapKernels(backend: unknown): HeapKernels | undefined {
+  const heap = backend as WasmHeap;
+  const memory = plainHeap(heap);
+  if (!memory) return undefined;
+  return { kernels: heapInstance(memory), offset: (t) => heap.getMemoryOffset(t.dataId), output: (shape) => heap.makeOutput(shape, 'float32') };
 }
 
 /** A new float32 tensor of `shape` on the wasm `backend`, which `fill` writes from views of it and of `inputs`. */
 export function computeOnHeap(backend: unknown, shape: number[], inputs: tf.TensorInfo[], fill: (out: Float32Array, ...inputs: Float32Array[]) => void): tf.TensorInfo {
   const heap = backend as WasmHeap;
+  registerBackendHeap(heap);
   const out = heap.makeOutput(shape, 'float32');
   fill(heap.typedArrayFromHeap(out), ...inputs.map((t) => heap.typedArrayFromHeap(t)));
   return out;
@@ -19,5 +57,6 @@ export function computeOnHeap(backend: unknown, shape: number[], inputs: tf.Tens
 
 /** The values of a tensor of the wasm `backend`, as a view valid until the heap next allocates. */
 export function heapView(backend: unknown, t: tf.TensorInfo): Float32Array {
+  registerBackendHeap(backend as WasmHeap);
   return (backend as WasmHeap).typedArrayFromHeap(t);
 }

@@ -2,11 +2,16 @@
 // allocated once per training phase inside the module's memory, as Float32Array views, so the
 // kernels read and write them in place: no copies, no re-packing of weights that change every step.
 // Kernels on tensors of the wasm backend run in one shared instance instead (shared-kernels.ts).
-import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
+import { HEAP_KERNELS_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 
 interface SharedMemory {
   buffer: SharedArrayBuffer;
   grow(pages: number): number;
+}
+
+/** A WebAssembly.Memory that is not shared, such as the heap of TF.js's wasm backend. */
+export interface PlainMemory {
+  buffer: ArrayBuffer;
 }
 
 // The tsconfig's libraries do not declare WebAssembly; these are the members used here.
@@ -19,14 +24,23 @@ declare const WebAssembly: {
 interface KernelExports {
   /** bias: the byte offset of n floats each row starts from, or NO_BIAS. */
   gemm(a: number, aRow: number, aCol: number, b: number, c: number, m: number, k: number, n: number, bias: number): void;
-  adam(w: number, g: number, m: number, s: number, n: number, b1: number, a1: number, b2: number, a2: number, c1: number, c2: number, eps: number, lr: number, decay: number): void;
+  /** The new w goes to out: w itself, or n floats of their own. */
+  adam(w: number, g: number, m: number, s: number, out: number, n: number, b1: number, a1: number, b2: number, a2: number, c1: number, c2: number, eps: number, lr: number, decay: number): void;
   columnSums(x: number, out: number, rows: number, columns: number): void;
   clipGrad(x: number, dy: number, g: number, n: number, min: number, max: number): void;
-  depthwiseFilterGrad(x: number, dy: number, dw: number, geometry: number): void;
+  depthwiseFilterGrad(x: number, dy: number, dw: number, ...geometry: DepthwiseArguments): void;
 }
+
+/** n h w c outH outW filterH filterW strideH strideW dilationH dilationW padTop padLeft. */
+export type DepthwiseArguments = [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
 
 export interface Instance extends KernelExports {
   memory: SharedMemory;
+}
+
+/** The kernels over another module's plain memory. */
+export interface HeapInstance extends KernelExports {
+  memory: PlainMemory;
 }
 
 /** gemm's bias argument for sums that start from zero. */
@@ -38,12 +52,29 @@ let compiled: object | undefined;
 /** The compiled module, which helper threads instantiate over the same memory. */
 export const compiledModule = (): object => (compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64')));
 
+let heapCompiled: object | undefined;
+const heapInstances = new WeakMap<PlainMemory, HeapInstance>();
+
+/** The kernels' heap build over `memory` (one instance per memory), to work on its data in place. */
+export function heapInstance(memory: PlainMemory): HeapInstance {
+  let k = heapInstances.get(memory);
+  if (!k) {
+    heapCompiled ??= new WebAssembly.Module(Buffer.from(HEAP_KERNELS_WASM_BASE64, 'base64'));
+    k = { ...kernelFunctions(new WebAssembly.Instance(heapCompiled, { env: { memory } }).exports as KernelExports), memory };
+    heapInstances.set(memory, k);
+  }
+  return k;
+}
+
 /** An instance over a fresh shared memory of `pages` pages, growable to `maximum`. */
 export function instantiate(pages: number, maximum: number): Instance {
   const memory = new WebAssembly.Memory({ initial: pages, maximum, shared: true });
-  const exports = new WebAssembly.Instance(compiledModule(), { env: { memory } }).exports as KernelExports;
-  const { gemm, adam, columnSums, clipGrad, depthwiseFilterGrad } = exports;
-  return { gemm, adam, columnSums, clipGrad, depthwiseFilterGrad, memory };
+  return { ...kernelFunctions(new WebAssembly.Instance(compiledModule(), { env: { memory } }).exports as KernelExports), memory };
+}
+
+function kernelFunctions(e: KernelExports): KernelExports {
+  const { gemm, adam, columnSums, clipGrad, depthwiseFilterGrad } = e;
+  return { gemm, adam, columnSums, clipGrad, depthwiseFilterGrad };
 }
 
 /** Grows `k`'s memory to hold `bytes`. */
@@ -95,7 +126,7 @@ export function createKernels(lengths: number[]): Kernels {
       k.gemm(at(a), ...leftStrides(m, kk, transposeA), at(b), at(c), m, kk, n, NO_BIAS);
     },
     adam(w, g, m, s, { beta1, beta2, epsilon }, t, lr, decay) {
-      k.adam(at(w), at(g), at(m), at(s), Math.ceil(w.length / 4) * 4, beta1, 1 - beta1, beta2, 1 - beta2, 1 - beta1 ** t, 1 - beta2 ** t, epsilon, lr, decay);
+      k.adam(at(w), at(g), at(m), at(s), at(w), Math.ceil(w.length / 4) * 4, beta1, 1 - beta1, beta2, 1 - beta2, 1 - beta1 ** t, 1 - beta2 ** t, epsilon, lr, decay);
     },
   };
 }

@@ -218,11 +218,12 @@
         (br $rowLoop))))
 
   ;; The gradient of clipping x to [min, max]: g = dy * (1 if min <= x <= max, 0 outside, NaN where x
-  ;; is NaN), n floats (n a multiple of 4). A product by 1 or 0 rather than a select, so a masked-out
-  ;; entry is dy * 0, as the ops this replaces computed it.
+  ;; is NaN), n floats, 4 at a time and the last n mod 4 one by one (so that arrays of a heap shared
+  ;; with other data are never written past their end). A product by 1 or 0 rather than a select,
+  ;; so a masked-out entry is dy * 0, as the ops this replaces computed it.
   (func (export "clipGrad") (param $x i32) (param $dy i32) (param $g i32) (param $n i32) (param $min f32) (param $max f32)
-    (local $i i32) (local $end i32) (local $xv v128) (local $factor v128)
-    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local $i i32) (local $end i32) (local $xv v128) (local $factor v128) (local $xs f32)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
     (block $done
       (loop $each
         (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
@@ -234,34 +235,33 @@
         (v128.store align=4 (i32.add (local.get $g) (local.get $i))
           (f32x4.mul (v128.load align=4 (i32.add (local.get $dy) (local.get $i))) (local.get $factor)))
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
-        (br $each))))
+        (br $each)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $tailDone
+      (loop $tail
+        (br_if $tailDone (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $xs (f32.load (i32.add (local.get $x) (local.get $i))))
+        (f32.store (i32.add (local.get $g) (local.get $i))
+          (f32.mul (f32.load (i32.add (local.get $dy) (local.get $i)))
+            (select (f32.const nan)
+              (select (f32.const 1) (f32.const 0)
+                (i32.and (f32.ge (local.get $xs) (local.get $min)) (f32.le (local.get $xs) (local.get $max))))
+              (f32.ne (local.get $xs) (local.get $xs)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $tail))))
 
   ;; The filter gradient of a depthwise convolution (NHWC, one filter per channel):
   ;; dw[i][j][ch] = sum over images b and outputs (y, x) of dy[b][y][x][ch] * x[b][iy][ix][ch],
   ;; iy = y * strideH + i * dilationH - padTop, ix likewise, skipping taps in the padding. Each sum
   ;; starts from zero and adds in the order b, y, x, in float32; channels go 4 at a time. The
-  ;; geometry comes as one array of i32 at $geometry: n h w c oh ow kh kw strideH strideW
-  ;; dilationH dilationW padTop padLeft.
-  (func (export "depthwiseFilterGrad") (param $x i32) (param $dy i32) (param $dw i32) (param $geometry i32)
-    (local $n i32) (local $h i32) (local $w i32) (local $c i32) (local $oh i32) (local $ow i32)
-    (local $kh i32) (local $kw i32) (local $sh i32) (local $sw i32) (local $dh i32) (local $dwid i32)
-    (local $top i32) (local $left i32)
+  ;; geometry follows the three arrays: n h w c oh ow kh kw strideH strideW dilationH dilationW
+  ;; padTop padLeft.
+  (func (export "depthwiseFilterGrad") (param $x i32) (param $dy i32) (param $dw i32)
+    (param $n i32) (param $h i32) (param $w i32) (param $c i32) (param $oh i32) (param $ow i32)
+    (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $dh i32) (param $dwid i32)
+    (param $top i32) (param $left i32)
     (local $i i32) (local $j i32) (local $b i32) (local $y i32) (local $xo i32) (local $iy i32) (local $ix i32)
     (local $ch i32) (local $cBytes i32) (local $vectorBytes i32) (local $out i32) (local $px i32) (local $pd i32)
-    (local.set $n (i32.load (local.get $geometry)))
-    (local.set $h (i32.load offset=4 (local.get $geometry)))
-    (local.set $w (i32.load offset=8 (local.get $geometry)))
-    (local.set $c (i32.load offset=12 (local.get $geometry)))
-    (local.set $oh (i32.load offset=16 (local.get $geometry)))
-    (local.set $ow (i32.load offset=20 (local.get $geometry)))
-    (local.set $kh (i32.load offset=24 (local.get $geometry)))
-    (local.set $kw (i32.load offset=28 (local.get $geometry)))
-    (local.set $sh (i32.load offset=32 (local.get $geometry)))
-    (local.set $sw (i32.load offset=36 (local.get $geometry)))
-    (local.set $dh (i32.load offset=40 (local.get $geometry)))
-    (local.set $dwid (i32.load offset=44 (local.get $geometry)))
-    (local.set $top (i32.load offset=48 (local.get $geometry)))
-    (local.set $left (i32.load offset=52 (local.get $geometry)))
     (local.set $cBytes (i32.shl (local.get $c) (i32.const 2)))
     (local.set $vectorBytes (i32.and (local.get $cBytes) (i32.const -16)))
     ;; Zero the whole gradient first: every tap adds into its own c floats.
@@ -321,16 +321,19 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $iLoop))))
 
-  ;; Adam over n floats (n a multiple of 4), the tensor optimizer's operations in its order:
+  ;; Adam over n floats (4 at a time, then the last n mod 4 one by one), the tensor optimizer's
+  ;; operations in its order:
   ;; m = m b1 + g a1; s = s b2 + g g a2; w = w - (m / c1) / (sqrt(s / c2) + eps) lr - w decay,
-  ;; where a1 = 1 - b1, a2 = 1 - b2, c1 = 1 - b1^t, c2 = 1 - b2^t.
+  ;; where a1 = 1 - b1, a2 = 1 - b2, c1 = 1 - b1^t, c2 = 1 - b2^t. The new w goes to $out, which
+  ;; may be $w itself (in place) or n floats of their own.
   (func (export "adam")
-    (param $w i32) (param $g i32) (param $m i32) (param $s i32) (param $n i32)
+    (param $w i32) (param $g i32) (param $m i32) (param $s i32) (param $out i32) (param $n i32)
     (param $b1 f32) (param $a1 f32) (param $b2 f32) (param $a2 f32) (param $c1 f32) (param $c2 f32)
     (param $eps f32) (param $lr f32) (param $decay f32)
     (local $i i32) (local $end i32)
     (local $gv v128) (local $mv v128) (local $sv v128) (local $wv v128) (local $step v128)
-    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local $gs f32) (local $ms f32) (local $ss f32) (local $ws f32)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
     (block $done
       (loop $each
         (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
@@ -349,8 +352,34 @@
             (f32x4.add (f32x4.sqrt (f32x4.div (local.get $sv) (f32x4.splat (local.get $c2)))) (f32x4.splat (local.get $eps))))
           (f32x4.splat (local.get $lr))))
         (local.set $wv (v128.load align=4 (i32.add (local.get $w) (local.get $i))))
-        (v128.store align=4 (i32.add (local.get $w) (local.get $i))
+        (v128.store align=4 (i32.add (local.get $out) (local.get $i))
           (f32x4.sub (f32x4.sub (local.get $wv) (local.get $step)) (f32x4.mul (local.get $wv) (f32x4.splat (local.get $decay)))))
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
-        (br $each))))
+        (br $each)))
+    ;; The same operations on single floats: each lane above computes exactly this.
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $tailDone
+      (loop $tail
+        (br_if $tailDone (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $gs (f32.load (i32.add (local.get $g) (local.get $i))))
+        (local.set $ms (f32.add
+          (f32.mul (f32.load (i32.add (local.get $m) (local.get $i))) (local.get $b1))
+          (f32.mul (local.get $gs) (local.get $a1))))
+        (local.set $ss (f32.add
+          (f32.mul (f32.load (i32.add (local.get $s) (local.get $i))) (local.get $b2))
+          (f32.mul (f32.mul (local.get $gs) (local.get $gs)) (local.get $a2))))
+        (f32.store (i32.add (local.get $m) (local.get $i)) (local.get $ms))
+        (f32.store (i32.add (local.get $s) (local.get $i)) (local.get $ss))
+        (local.set $ws (f32.load (i32.add (local.get $w) (local.get $i))))
+        (f32.store (i32.add (local.get $out) (local.get $i))
+          (f32.sub
+            (f32.sub (local.get $ws)
+              (f32.mul
+                (f32.div
+                  (f32.div (local.get $ms) (local.get $c1))
+                  (f32.add (f32.sqrt (f32.div (local.get $ss) (local.get $c2))) (local.get $eps)))
+                (local.get $lr)))
+            (f32.mul (local.get $ws) (local.get $decay))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $tail))))
 )

@@ -1,10 +1,25 @@
-// The kernels of kernels.wat on tensors of TF.js's wasm backend: one instance per thread, whose
-// memory holds copies of the operands (the backend's heap is another memory). Its matrix products
-// are split over helper threads (kernel-threads.ts); the other kernels are single passes.
+// The kernels of kernels.wat on tensors of TF.js's wasm backend. Where every array is a view of a
+// heap registered here (the backend's), the kernels run on it in place, in an instance of the
+// heap build over that memory: no copies. Otherwise, and for matrix products split over helper
+// threads (kernel-threads.ts), which can only share a shared memory, they run in one shared
+// instance per thread, on copies of the operands.
 import { isMainThread } from 'node:worker_threads';
 import { requestedWorkers } from '../features/worker-plan.js';
 import { KernelThreads } from './kernel-threads.js';
-import { ALIGN, aligned, compiledModule, instantiate, leftStrides, NO_BIAS, PAGE, reserve, type Instance } from './kernels.js';
+import { ALIGN, aligned, compiledModule, type DepthwiseArguments, heapInstance, instantiate, leftStrides, NO_BIAS, PAGE, reserve, type HeapInstance, type Instance, type PlainMemory } from './kernels.js';
+
+const heaps: PlainMemory[] = [];
+
+/** Lets the kernels work in place on arrays that are views of `memory` (not shared). */
+export function registerHeap(memory: PlainMemory): void {
+  if (!heaps.includes(memory)) heaps.push(memory);
+}
+
+/** The kernels over the registered heap that holds all of `views`, if any. */
+function heapHolding(views: Float32Array[]): HeapInstance | undefined {
+  const memory = heaps.find((h) => views.every((v) => v.buffer === h.buffer));
+  return memory && heapInstance(memory);
+}
 
 /** The instance grows up to 1 GiB; a shared memory reserves its maximum. */
 const SHARED_MAX_PAGES = 16384;
@@ -29,8 +44,12 @@ export interface ProductOptions {
  */
 export function multiplyInto(c: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number, options: ProductOptions = {}): void {
   const { transposeA = false, bias } = options;
+  const { threads } = sharedKernels();
+  // Helper threads can only share a shared memory: without them, the product runs in place.
+  const heap = threads.threads === 1 ? heapHolding(bias ? [c, a, b, bias] : [c, a, b]) : undefined;
+  if (heap) return heap.gemm(a.byteOffset, ...leftStrides(m, k, transposeA), b.byteOffset, c.byteOffset, m, k, n, bias ? bias.byteOffset : NO_BIAS);
   const [aAt, bAt, biasAt, cAt] = stage([a, b, bias ?? 0, c.length]);
-  sharedKernels().threads.run(aAt, ...leftStrides(m, k, transposeA), bAt, cAt, m, k, n, bias ? biasAt : NO_BIAS);
+  threads.run(aAt, ...leftStrides(m, k, transposeA), bAt, cAt, m, k, n, bias ? biasAt : NO_BIAS);
   copyOut(c, cAt);
 }
 
@@ -39,17 +58,19 @@ export function multiplyInto(c: Float32Array, a: Float32Array, b: Float32Array, 
  * out: every sum from zero, in row order, in float32. Computed on a copy of x in the shared instance.
  */
 export function sumColumnsInto(out: Float32Array, x: Float32Array, blocks: number, rows: number, columns: number): void {
-  const [xAt, outAt] = stage([x, out.length]);
-  const { instance } = sharedKernels();
+  const heap = heapHolding([out, x]);
+  const instance = heap ?? sharedKernels().instance;
+  const [xAt, outAt] = heap ? [x.byteOffset, out.byteOffset] : stage([x, out.length]);
   for (let b = 0; b < blocks; b++) instance.columnSums(xAt + b * rows * columns * 4, outAt + b * columns * 4, rows, columns);
-  copyOut(out, outAt);
+  if (!heap) copyOut(out, outAt);
 }
 
 /** g = dy where min <= x <= max, dy * 0 elsewhere, NaN where x is NaN; on copies in the shared instance. */
 export function clipGradientInto(g: Float32Array, dy: Float32Array, x: Float32Array, min: number, max: number): void {
+  const heap = heapHolding([g, dy, x]);
+  if (heap) return heap.clipGrad(x.byteOffset, dy.byteOffset, g.byteOffset, x.length, min, max);
   const [xAt, dyAt, gAt] = stage([x, dy, g.length]);
-  // Whole vectors: each array's padding to 16 bytes is the instance's own.
-  sharedKernels().instance.clipGrad(xAt, dyAt, gAt, aligned(x.length) / 4, min, max);
+  sharedKernels().instance.clipGrad(xAt, dyAt, gAt, x.length, min, max);
   copyOut(g, gAt);
 }
 
@@ -77,12 +98,12 @@ export interface DepthwiseGeometry {
  * float32. On copies in the shared instance.
  */
 export function depthwiseFilterGradInto(dw: Float32Array, x: Float32Array, dy: Float32Array, g: DepthwiseGeometry): void {
-  const geometry = [g.batch, g.inHeight, g.inWidth, g.channels, g.outHeight, g.outWidth, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth, g.padTop, g.padLeft];
-  const [xAt, dyAt, dwAt, geometryAt] = stage([x, dy, dw.length, geometry.length]);
-  const { instance } = sharedKernels();
-  new Int32Array(instance.memory.buffer, geometryAt, geometry.length).set(geometry);
-  instance.depthwiseFilterGrad(xAt, dyAt, dwAt, geometryAt);
-  copyOut(dw, dwAt);
+  const geometry: DepthwiseArguments = [g.batch, g.inHeight, g.inWidth, g.channels, g.outHeight, g.outWidth, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth, g.padTop, g.padLeft];
+  const heap = heapHolding([dw, x, dy]);
+  const instance = heap ?? sharedKernels().instance;
+  const [xAt, dyAt, dwAt] = heap ? [x.byteOffset, dy.byteOffset, dw.byteOffset] : stage([x, dy, dw.length]);
+  instance.depthwiseFilterGrad(xAt, dyAt, dwAt, ...geometry);
+  if (!heap) copyOut(dw, dwAt);
 }
 
 /**

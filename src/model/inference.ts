@@ -5,6 +5,7 @@
 // activation. Only frozen parts are run this way: the model's own layers, weights and export are
 // left as they are.
 import { tf } from '../backend/tf.js';
+import { foldedPointwise } from './folded-pointwise.js';
 import { inboundNames } from './graph.js';
 
 type Layer = tf.layers.Layer;
@@ -75,6 +76,12 @@ export function compile(model: tf.LayersModel, opts: CompileOptions = {}): Infer
   }
   const steps: Step[] = [];
   let folded = 0;
+  // In training, the outputs that depend on a trainable weight: only they need a gradient.
+  const trainedBelow = new Set<string>();
+  for (const layer of layers) {
+    const ins = inbound.get(layer.name) ?? [];
+    if (trains(layer) || ins.some((i) => trainedBelow.has(i))) trainedBelow.add(layer.name);
+  }
   for (const layer of layers) {
     if (skip.has(layer.name)) continue;
     const ins = inbound.get(layer.name) ?? [];
@@ -87,7 +94,8 @@ export function compile(model: tf.LayersModel, opts: CompileOptions = {}): Infer
       const names = [layer.name, bn.name, ...(relu && activation ? [relu.name] : [])];
       names.forEach((n) => skip.add(n));
       const absorbed = absorbedPad.get(layer.name);
-      steps.push(foldedConv(layer, bn, activation ?? 'linear', names, absorbed ? [absorbed.input] : ins, { pad: absorbed?.pad, trainable: opts.trainable }));
+      const inputGradient = ins.some((i) => trainedBelow.has(i));
+      steps.push(foldedConv(layer, bn, activation ?? 'linear', names, absorbed ? [absorbed.input] : ins, { pad: absorbed?.pad, trainable: opts.trainable, inputGradient }));
       folded++;
       continue;
     }
@@ -108,6 +116,12 @@ export function compile(model: tf.LayersModel, opts: CompileOptions = {}): Infer
     dispose: () => steps.forEach((s) => tf.dispose(s.owned)),
   };
 }
+
+const trains = (l: Layer): boolean => l.trainable && l.trainableWeights.length > 0;
+
+/** A 1x1 convolution with stride and dilation 1: no padding either way. */
+const isPointwise = (c: Record<string, unknown>): boolean =>
+  [c.kernelSize, c.strides, c.dilationRate].every((v) => Array.isArray(v) && v.length === 2 && v[0] === 1 && v[1] === 1);
 
 const foldable = (l: Layer): boolean => {
   const cls = l.getClassName();
@@ -140,7 +154,7 @@ function foldWeights(depthwise: boolean, eps: number, w: { kernel: tf.Tensor; bi
   return [filter, shift];
 }
 
-function foldedConv(conv: Layer, bn: Layer, activation: Activation, names: string[], inputs: string[], o: { pad?: Padding; trainable?: boolean }): Step {
+function foldedConv(conv: Layer, bn: Layer, activation: Activation, names: string[], inputs: string[], o: { pad?: Padding; trainable?: boolean; inputGradient?: boolean }): Step {
   const depthwise = conv.getClassName() === 'DepthwiseConv2D';
   const c = conv.getConfig() as Record<string, unknown>;
   const b = bn.getConfig() as Record<string, unknown>;
@@ -157,6 +171,12 @@ function foldedConv(conv: Layer, bn: Layer, activation: Activation, names: strin
   const strides = c.strides as [number, number];
   const dilations = c.dilationRate as [number, number];
   const pad = o.pad ?? (c.padding as 'valid' | 'same');
+  if (o.trainable && !depthwise && isPointwise(c) && (trains(conv) || trains(bn))) {
+    const read = () => ({
+      kernel: kernelVar.read(), bias: biasVar?.read(), gamma: gammaVar?.read(), beta: betaVar?.read(), mean: meanVar.read(), variance: varianceVar.read(), epsilon: b.epsilon as number,
+    });
+    return { names, inputs, run: ([x]) => foldedPointwise(x as tf.Tensor4D, read(), activation, o.inputGradient ?? true), owned: [] };
+  }
   // TF.js differentiates a fused convolution only with a linear or relu activation: ReLU6 follows it.
   const fused: Activation = o.trainable && activation === 'relu6' ? 'linear' : activation;
   const run = ([x]: tf.Tensor[]): tf.Tensor => {

@@ -1,13 +1,15 @@
 // Adam for tensor variables on backends that keep tensors in host memory (wasm, cpu), as phase two
-// trains base layers: the slots live in our kernels' memory, and each step copies the gradients
-// and weights in, updates them there and writes the weights back. The kernel does the tensor
-// optimizer's operations in its order, so the weights come out the same to the bit; on wasm it is
-// one kernel call per variable instead of about fourteen TF.js ops (for MobileNetV2's top blocks,
-// 1.5M weights, most of the update's time).
+// trains base layers. On wasm it runs in place on the backend's heap (heap-adam.ts). Elsewhere the
+// slots live in our kernels' memory, and each step copies the gradients and weights in, updates
+// them there and writes the weights back. Either way the kernel does the tensor optimizer's
+// operations in its order, so the weights come out the same to the bit, in one kernel call per
+// variable instead of about fourteen TF.js ops (for MobileNetV2's top blocks, 1.5M weights, most
+// of the update's time).
 import { tf } from '../../backend/tf.js';
 import { heapView } from '../../backend/wasm-heap.js';
 import { createKernels } from '../../kernels/kernels.js';
 import type { HeadOptimizer, OptimizerConfig } from '../optimizer.js';
+import { createHeapAdam } from './heap-adam.js';
 import { createHostOptimizer } from './optimizer.js';
 import { slotCount } from './update-rules.js';
 
@@ -20,6 +22,11 @@ function hostData(t: tf.Tensor): Float32Array {
 }
 
 export function createVariableOptimizer(cfg: OptimizerConfig, vars: tf.Variable[]): HeadOptimizer {
+  return (tf.getBackend() === 'wasm' ? createHeapAdam(cfg, vars) : undefined) ?? createCopyingOptimizer(cfg, vars);
+}
+
+/** Adam on copies in our kernels' own memory: for the cpu backend, and a wasm backend whose heap is shared. */
+function createCopyingOptimizer(cfg: OptimizerConfig, vars: tf.Variable[]): HeadOptimizer {
   const sizes = vars.map((v) => v.size);
   const count = slotCount(cfg);
   const kernels = createKernels([...sizes, ...sizes, ...sizes.flatMap((n) => new Array<number>(count).fill(n))]);

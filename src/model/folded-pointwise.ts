@@ -1,0 +1,87 @@
+// A 1x1 convolution with the BatchNormalization after it folded in (and the ReLU or ReLU6 after
+// that), as one op with a gradient of its own, for layers that train (phase two). Most of the
+// weights of MobileNetV2's top blocks are in such convolutions. Left to the tape, the fold's few
+// ops on the weights record about twenty more in the backward pass (a cast, a product, a sum and
+// a reshape per input of each product), and the convolution's gradient is computed for its input
+// even where nothing below trains: at the split, that is a product as large as the layer's own.
+// Here the forward pass runs the same ops as the tape did, so it gives the same values, and the
+// backward pass runs one product for the filter, one for the input (only when asked), and the
+// fold's chain rule on vectors and one [in x out] matrix.
+import { tf } from '../backend/tf.js';
+
+export type PointwiseActivation = 'linear' | 'relu' | 'relu6';
+
+/** The layers' weights (variables or their values), as they are stored: no fold applied. */
+export interface FoldWeights {
+  /** [1, 1, in, out] */
+  kernel: tf.Tensor;
+  bias?: tf.Tensor;
+  gamma?: tf.Tensor;
+  beta?: tf.Tensor;
+  mean: tf.Tensor;
+  variance: tf.Tensor;
+  epsilon: number;
+}
+
+/**
+ * y = activation(x * (W s) + (b - mean) s + beta), s = gamma / sqrt(variance + epsilon), for x
+ * NHWC. Differentiable in x, W, b, gamma and beta (mean and variance are moving statistics, never
+ * trained). With `inputGradient` false, x's gradient is zeros: for an x that depends on no
+ * trainable weight.
+ */
+export function foldedPointwise(x: tf.Tensor4D, w: FoldWeights, activation: PointwiseActivation, inputGradient: boolean): tf.Tensor4D {
+  const trained = [w.kernel, w.bias, w.gamma, w.beta];
+  const present = trained.filter((t): t is tf.Tensor => t !== undefined);
+  const op = tf.customGrad((...args: unknown[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [input, kernel, ...rest] = args.slice(0, -1) as tf.Tensor[];
+    const [bias, gamma, beta] = unpack(trained.slice(1), rest);
+    // The ops, in order, of the fold in inference.ts: the same values to the bit.
+    const r = tf.rsqrt(w.variance.add(w.epsilon));
+    const s = gamma ? r.mul(gamma) : r;
+    const filter = kernel.mul(s) as tf.Tensor4D;
+    const centred = bias ? bias.sub(w.mean) : w.mean.neg();
+    const shift = beta ? centred.mul(s).add(beta) : centred.mul(s);
+    const pre = tf.fused.conv2d({ x: input as tf.Tensor4D, filter, strides: 1, pad: 'valid', bias: shift });
+    const value = activation === 'relu6' ? tf.clipByValue(pre, 0, 6) : activation === 'relu' ? tf.relu(pre) : pre;
+    save([input, kernel, filter, s, r, centred, pre]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [xs, ks, filterS, sS, rS, centredS, preS] = saved;
+        const g = activationGradient(activation, dy as tf.Tensor, preS);
+        const [cin, cout] = [ks.shape[2] as number, ks.shape[3] as number];
+        const rows = g.size / cout;
+        const g2 = g.reshape([rows, cout]);
+        // On wasm both products run in our kernel (wasm-matmul.ts), the sums in one pass (wasm-sum.ts).
+        const dFilter = tf.matMul(xs.reshape([rows, cin]), g2, true, false);
+        const dShift = tf.sum(g2, 0);
+        const dx = inputGradient ? tf.matMul(g2, filterS.reshape([cin, cout]), false, true).reshape(xs.shape) : tf.zerosLike(xs);
+        // s reaches y through the filter (W s) and the shift ((b - mean) s).
+        const ds = tf.sum(dFilter.mul(ks.reshape([cin, cout])), 0).add(dShift.mul(centredS));
+        const grads: tf.Tensor[] = [dx, dFilter.mul(sS).reshape(ks.shape)];
+        if (bias) grads.push(dShift.mul(sS));
+        if (gamma) grads.push(ds.mul(rS));
+        if (beta) grads.push(dShift);
+        return grads;
+      },
+    };
+  });
+  return op(x, ...present) as tf.Tensor4D;
+}
+
+/** The optional weights back in their places: `given` holds those of `slots` that are present, in order. */
+function unpack(slots: Array<tf.Tensor | undefined>, given: tf.Tensor[]): Array<tf.Tensor | undefined> {
+  let next = 0;
+  return slots.map((t) => (t ? given[next++] : undefined));
+}
+
+/** dy through the activation, by the gradients TF.js registers for it (ours for ReLU6 on wasm). */
+function activationGradient(activation: PointwiseActivation, dy: tf.Tensor, pre: tf.Tensor): tf.Tensor {
+  if (activation === 'linear') return dy;
+  const kernel = activation === 'relu6' ? tf.ClipByValue : tf.Relu;
+  const attrs = activation === 'relu6' ? { clipValueMin: 0, clipValueMax: 6 } : {};
+  const gradient = tf.getGradient(kernel);
+  if (!gradient) throw new Error(`no gradient registered for ${kernel}`);
+  return gradient.gradFunc(dy, [pre], attrs as unknown as tf.NamedAttrMap).x();
+}

@@ -40,6 +40,27 @@ describe('KernelThreads', () => {
     }
   });
 
+  it('with the caller computing in its own memory, its bands and the helpers\' together give the single-threaded bits', async () => {
+    const one = instance(pages);
+    const many = instance(pages);
+    const own = instance(pages);
+    [one, many, own].forEach((x) => fill(x.floats));
+    const pool = new KernelThreads(module, many.memory, many.gemm, 2);
+    await pool.started();
+    one.gemm(aAt, k * 4, 4, bAt, cAt, m, k, n, biasAt);
+    let helped = 0;
+    for (let run = 0; run < 20; run++) {
+      own.floats.fill(0, cAt / 4, cAt / 4 + m * n);
+      const theirs = pool.run(aAt, k * 4, 4, bAt, cAt, m, k, n, biasAt, { gemm: own.gemm, a: aAt, b: bAt, c: cAt, bias: biasAt });
+      for (const [first, rows] of theirs) own.floats.set(many.floats.subarray(cAt / 4 + first * n, cAt / 4 + (first + rows) * n), cAt / 4 + first * n);
+      expect(own.floats.subarray(cAt / 4, cAt / 4 + m * n)).toEqual(one.floats.subarray(cAt / 4, cAt / 4 + m * n));
+      helped += theirs.length;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    // The helper took part at least once: the rows it computed came from the shared memory.
+    expect(helped).toBeGreaterThan(0);
+  });
+
   it('helpers compute some of the bands, once they have started', async () => {
     const big = instance(pages);
     fill(big.floats);

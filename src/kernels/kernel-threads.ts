@@ -28,7 +28,7 @@ const CONTROL_LENGTH = ARGS + 11;
 const MAX_HELPERS = 8;
 
 /** Bands are whole 4-row blocks of the kernel, about this many per thread, for balance under load. */
-const BANDS_PER_THREAD = 4;
+const BANDS_PER_THREAD = 12;
 const BLOCK_ROWS = 4;
 /** CLAIM holds the product's number above these bits and the next band below them. */
 const BAND_BITS = 8;
@@ -101,12 +101,22 @@ export class KernelThreads {
     return this.helpers.length + 1;
   }
 
-  /** c[m x n] = a b (+ bias) as gemm would compute it, with gemm's byte offsets and strides. */
-  run(a: number, aRow: number, aCol: number, b: number, c: number, m: number, k: number, n: number, bias: number): void {
+  /**
+   * c[m x n] = a b (+ bias) as gemm would compute it, with gemm's byte offsets and strides.
+   * With `local`, the calling thread computes its bands there instead (the same product over
+   * another memory: another instance's gemm and its offsets), and the helpers theirs here; the
+   * rows the helpers computed, which the caller must then take from here, come back as
+   * [first row, rows] pairs.
+   */
+  run(a: number, aRow: number, aCol: number, b: number, c: number, m: number, k: number, n: number, bias: number, local?: LocalProduct): Array<[number, number]> {
     const bandsWanted = Math.min(this.threads * BANDS_PER_THREAD, (1 << BAND_BITS) - 1);
     const rows = Math.ceil(m / bandsWanted / BLOCK_ROWS) * BLOCK_ROWS;
     const bands = rows > 0 ? Math.ceil(m / rows) : 0;
-    if (this.helpers.length === 0 || bands < 2) return this.gemm(a, aRow, aCol, b, c, m, k, n, bias);
+    if (this.helpers.length === 0 || bands < 2) {
+      if (local) local.gemm(local.a, aRow, aCol, local.b, local.c, m, k, n, local.bias);
+      else this.gemm(a, aRow, aCol, b, c, m, k, n, bias);
+      return [];
+    }
     const control = this.control;
     // Numbers wrap within the bits above BAND_BITS; a helper would have to sleep through 8M products.
     const generation = (control[GENERATION] + 1) & 0x7fffff;
@@ -115,10 +125,39 @@ export class KernelThreads {
     Atomics.store(control, CLAIM, generation << BAND_BITS);
     Atomics.store(control, GENERATION, generation);
     Atomics.notify(control, GENERATION);
-    computeBands(control, this.gemm, generation);
+    const mine = local ? claimBandsLocally(control, generation, local) : (computeBands(control, this.gemm, generation), undefined);
     for (let done = Atomics.load(control, DONE); done < bands && !control[FAILED]; done = Atomics.load(control, DONE)) {
       Atomics.wait(control, DONE, done);
     }
     if (control[FAILED]) throw new Error('a kernel helper thread failed; set FINETUNE_WORKERS=1 to compute in one thread');
+    if (!mine) return [];
+    const theirs: Array<[number, number]> = [];
+    for (let band = 0; band < bands; band++) if (!mine.has(band)) theirs.push([band * rows, Math.min(rows, m - band * rows)]);
+    return theirs;
+  }
+}
+
+/** The product's operands and result in the caller's own memory, and the gemm over that memory. */
+export interface LocalProduct {
+  gemm: (a: number, aRow: number, aCol: number, b: number, c: number, m: number, k: number, n: number, bias: number) => void;
+  a: number;
+  b: number;
+  c: number;
+  bias: number;
+}
+
+/** computeBands for the caller with a LocalProduct: each band it claims is computed there. Returns the bands it took. */
+function claimBandsLocally(control: Int32Array, generation: number, local: LocalProduct): Set<number> {
+  const taken = new Set<number>();
+  for (;;) {
+    const claim = Atomics.load(control, CLAIM);
+    const band = claim & ((1 << BAND_BITS) - 1);
+    if (claim >>> BAND_BITS !== generation || band >= control[ARGS + 10]) return taken;
+    if (Atomics.compareExchange(control, CLAIM, claim, claim + 1) !== claim) continue;
+    const [, aRow, aCol, , , m, k, n, , rows] = control.subarray(ARGS, ARGS + 10);
+    const first = band * rows;
+    local.gemm(local.a + first * aRow, aRow, aCol, local.b, local.c + first * n * 4, Math.min(rows, m - first), k, n, local.bias);
+    taken.add(band);
+    Atomics.add(control, DONE, 1);
   }
 }

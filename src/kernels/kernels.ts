@@ -24,6 +24,8 @@ declare const WebAssembly: {
 interface KernelExports {
   /** bias: the byte offset of n floats each row starts from, or NO_BIAS. */
   gemm(a: number, aRow: number, aCol: number, b: number, c: number, m: number, k: number, n: number, bias: number): void;
+  scaleColumns(x: number, s: number, out: number, rows: number, cols: number): void;
+  foldGrad(dF: number, k: number, s: number, dK: number, ds: number, rows: number, cols: number): void;
   /** The new w goes to out: w itself, or n floats of their own. */
   adam(w: number, g: number, m: number, s: number, out: number, n: number, b1: number, a1: number, b2: number, a2: number, c1: number, c2: number, eps: number, lr: number, decay: number): void;
   columnSums(x: number, out: number, rows: number, columns: number): void;
@@ -73,8 +75,8 @@ export function instantiate(pages: number, maximum: number): Instance {
 }
 
 function kernelFunctions(e: KernelExports): KernelExports {
-  const { gemm, adam, columnSums, clipGrad, depthwiseFilterGrad } = e;
-  return { gemm, adam, columnSums, clipGrad, depthwiseFilterGrad };
+  const { gemm, scaleColumns, foldGrad, adam, columnSums, clipGrad, depthwiseFilterGrad } = e;
+  return { gemm, scaleColumns, foldGrad, adam, columnSums, clipGrad, depthwiseFilterGrad };
 }
 
 /** Grows `k`'s memory to hold `bytes`. */

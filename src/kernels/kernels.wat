@@ -122,7 +122,80 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows))))
 
-;; The 4 sums of columns j .. j + 3 before any product: the bias there, or zeros.
+;; out[i][j] = x[i][j] * s[j] for a [rows x cols] x: a 1x1 convolution's weights with the
+  ;; BatchNorm scale folded in, one product per entry as a broadcast multiply computes it.
+  (func (export "scaleColumns") (param $x i32) (param $s i32) (param $out i32) (param $rows i32) (param $cols i32)
+    (local $j i32) (local $bytes i32) (local $vectorBytes i32)
+    (local.set $bytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $vectorBytes (i32.and (local.get $bytes) (i32.const -16)))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.eqz (local.get $rows)))
+        (local.set $j (i32.const 0))
+        (block $vectorsDone
+          (loop $vectors
+            (br_if $vectorsDone (i32.ge_u (local.get $j) (local.get $vectorBytes)))
+            (v128.store align=4 (i32.add (local.get $out) (local.get $j))
+              (f32x4.mul (v128.load align=4 (i32.add (local.get $x) (local.get $j))) (v128.load align=4 (i32.add (local.get $s) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $vectors)))
+        (block $scalarsDone
+          (loop $scalars
+            (br_if $scalarsDone (i32.ge_u (local.get $j) (local.get $bytes)))
+            (f32.store (i32.add (local.get $out) (local.get $j))
+              (f32.mul (f32.load (i32.add (local.get $x) (local.get $j))) (f32.load (i32.add (local.get $s) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $scalars)))
+        (local.set $x (i32.add (local.get $x) (local.get $bytes)))
+        (local.set $out (i32.add (local.get $out) (local.get $bytes)))
+        (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; The fold's gradient at a 1x1 convolution's [rows x cols] weights k, from the gradient dF of the
+  ;; folded weights k * s: dK[i][j] = dF[i][j] * s[j], and ds[j] = the sum over i of dF[i][j] * k[i][j],
+  ;; each from zero in row order, in float32 (what a broadcast multiply, a multiply and a sum down
+  ;; the columns compute), in one pass.
+  (func (export "foldGrad") (param $dF i32) (param $k i32) (param $s i32) (param $dK i32) (param $ds i32) (param $rows i32) (param $cols i32)
+    (local $j i32) (local $bytes i32) (local $vectorBytes i32) (local $d v128) (local $ds1 f32)
+    (local.set $bytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $vectorBytes (i32.and (local.get $bytes) (i32.const -16)))
+    (block $zeroed
+      (loop $zero
+        (br_if $zeroed (i32.ge_u (local.get $j) (local.get $bytes)))
+        (f32.store (i32.add (local.get $ds) (local.get $j)) (f32.const 0))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $zero)))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.eqz (local.get $rows)))
+        (local.set $j (i32.const 0))
+        (block $vectorsDone
+          (loop $vectors
+            (br_if $vectorsDone (i32.ge_u (local.get $j) (local.get $vectorBytes)))
+            (local.set $d (v128.load align=4 (i32.add (local.get $dF) (local.get $j))))
+            (v128.store align=4 (i32.add (local.get $dK) (local.get $j))
+              (f32x4.mul (local.get $d) (v128.load align=4 (i32.add (local.get $s) (local.get $j)))))
+            (v128.store align=4 (i32.add (local.get $ds) (local.get $j))
+              (f32x4.add (v128.load align=4 (i32.add (local.get $ds) (local.get $j)))
+                (f32x4.mul (local.get $d) (v128.load align=4 (i32.add (local.get $k) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $vectors)))
+        (block $scalarsDone
+          (loop $scalars
+            (br_if $scalarsDone (i32.ge_u (local.get $j) (local.get $bytes)))
+            (local.set $ds1 (f32.load (i32.add (local.get $dF) (local.get $j))))
+            (f32.store (i32.add (local.get $dK) (local.get $j)) (f32.mul (local.get $ds1) (f32.load (i32.add (local.get $s) (local.get $j)))))
+            (f32.store (i32.add (local.get $ds) (local.get $j))
+              (f32.add (f32.load (i32.add (local.get $ds) (local.get $j))) (f32.mul (local.get $ds1) (f32.load (i32.add (local.get $k) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $scalars)))
+        (local.set $dF (i32.add (local.get $dF) (local.get $bytes)))
+        (local.set $k (i32.add (local.get $k) (local.get $bytes)))
+        (local.set $dK (i32.add (local.get $dK) (local.get $bytes)))
+        (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; The 4 sums of columns j .. j + 3 before any product: the bias there, or zeros.
   (func $start (param $bias i32) (param $j i32) (result v128)
     (if (result v128) (i32.lt_s (local.get $bias) (i32.const 0))
       (then (v128.const i32x4 0 0 0 0))

@@ -36,21 +36,28 @@ export interface ProductOptions {
 }
 
 /**
- * c[m x n] = a[m x k] b[k x n] (+ bias), computed on copies of a and b in a shared instance, for
- * products whose operands are new every call: unlike XNNPACK's product, nothing is packed first.
- * Bands of rows go to helper threads (FINETUNE_WORKERS, else one thread per core up to 4; none from
- * a feature worker); the result is the same for any number. The arrays may be views into another
- * memory.
+ * c[m x n] = a[m x k] b[k x n] (+ bias), for products whose operands are new every call: unlike
+ * XNNPACK's product, nothing is packed first. Bands of rows go to helper threads (FINETUNE_WORKERS,
+ * else one thread per core up to 4; none from a feature worker), which compute on copies of a and
+ * b in the shared instance; the calling thread computes its bands in place when the arrays are
+ * views of a registered heap, else on those copies too. The result is the same for any number of
+ * threads.
  */
 export function multiplyInto(c: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number, options: ProductOptions = {}): void {
   const { transposeA = false, bias } = options;
+  const [aRow, aCol] = leftStrides(m, k, transposeA);
   const { threads } = sharedKernels();
-  // Helper threads can only share a shared memory: without them, the product runs in place.
-  const heap = threads.threads === 1 ? heapHolding(bias ? [c, a, b, bias] : [c, a, b]) : undefined;
-  if (heap) return heap.gemm(a.byteOffset, ...leftStrides(m, k, transposeA), b.byteOffset, c.byteOffset, m, k, n, bias ? bias.byteOffset : NO_BIAS);
+  const heap = heapHolding(bias ? [c, a, b, bias] : [c, a, b]);
+  const [aHeap, bHeap, cHeap, biasHeap] = [a.byteOffset, b.byteOffset, c.byteOffset, bias ? bias.byteOffset : NO_BIAS];
+  if (heap && threads.threads === 1) return heap.gemm(aHeap, aRow, aCol, bHeap, cHeap, m, k, n, biasHeap);
+  // Helper threads share only our shared memory: they compute on copies there. On a heap, this
+  // thread computes its own bands in place, and only the helpers' rows are copied back.
   const [aAt, bAt, biasAt, cAt] = stage([a, b, bias ?? 0, c.length]);
-  threads.run(aAt, ...leftStrides(m, k, transposeA), bAt, cAt, m, k, n, bias ? biasAt : NO_BIAS);
-  copyOut(c, cAt);
+  const local = heap && { gemm: heap.gemm, a: aHeap, b: bHeap, c: cHeap, bias: biasHeap };
+  const theirs = threads.run(aAt, aRow, aCol, bAt, cAt, m, k, n, bias ? biasAt : NO_BIAS, local || undefined);
+  if (!heap) return copyOut(c, cAt);
+  const memory = sharedKernels().instance.memory.buffer;
+  for (const [first, rows] of theirs) c.set(new Float32Array(memory, cAt + first * n * 4, rows * n), first * n);
 }
 
 /**

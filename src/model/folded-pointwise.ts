@@ -8,6 +8,7 @@
 // backward pass runs one product for the filter, one for the input (only when asked), and the
 // fold's chain rule on vectors and one [in x out] matrix.
 import { tf } from '../backend/tf.js';
+import { heapKernels } from '../backend/wasm-heap.js';
 
 export type PointwiseActivation = 'linear' | 'relu' | 'relu6';
 
@@ -39,7 +40,7 @@ export function foldedPointwise(x: tf.Tensor4D, w: FoldWeights, activation: Poin
     // The ops, in order, of the fold in inference.ts: the same values to the bit.
     const r = tf.rsqrt(w.variance.add(w.epsilon));
     const s = gamma ? r.mul(gamma) : r;
-    const filter = kernel.mul(s) as tf.Tensor4D;
+    const filter = scaleColumns(kernel, s) as tf.Tensor4D;
     const centred = bias ? bias.sub(w.mean) : w.mean.neg();
     const shift = beta ? centred.mul(s).add(beta) : centred.mul(s);
     const pre = tf.fused.conv2d({ x: input as tf.Tensor4D, filter, strides: 1, pad: 'valid', bias: shift });
@@ -58,8 +59,9 @@ export function foldedPointwise(x: tf.Tensor4D, w: FoldWeights, activation: Poin
         const dShift = tf.sum(g2, 0);
         const dx = inputGradient ? tf.matMul(g2, filterS.reshape([cin, cout]), false, true).reshape(xs.shape) : tf.zerosLike(xs);
         // s reaches y through the filter (W s) and the shift ((b - mean) s).
-        const ds = tf.sum(dFilter.mul(ks.reshape([cin, cout])), 0).add(dShift.mul(centredS));
-        const grads: tf.Tensor[] = [dx, dFilter.mul(sS).reshape(ks.shape)];
+        const [dKernel, dsFilter] = foldGradient(dFilter, ks, sS);
+        const ds = dsFilter.add(dShift.mul(centredS));
+        const grads: tf.Tensor[] = [dx, dKernel];
         if (bias) grads.push(dShift.mul(sS));
         if (gamma) grads.push(ds.mul(rS));
         if (beta) grads.push(dShift);
@@ -68,6 +70,28 @@ export function foldedPointwise(x: tf.Tensor4D, w: FoldWeights, activation: Poin
     };
   });
   return op(x, ...present) as tf.Tensor4D;
+}
+
+/** W s, s scaling W's last axis: on wasm one pass of our kernel on the heap, elsewhere a multiply. */
+function scaleColumns(w: tf.Tensor, s: tf.Tensor): tf.Tensor {
+  const heap = heapKernels(tf.backend());
+  if (!heap) return w.mul(s);
+  const out = heap.output(w.shape);
+  heap.kernels.scaleColumns(heap.offset(w), heap.offset(s), heap.offset(out), w.size / s.size, s.size);
+  return tf.engine().makeTensorFromTensorInfo(out);
+}
+
+/**
+ * From dF, the gradient of W s ([in x out]): W's gradient dF s (in W's shape) and s's through the
+ * filter, the sum over rows of dF W. On wasm one pass of our kernel gives both, to the bits of the
+ * multiplies and the sum it replaces.
+ */
+function foldGradient(dF: tf.Tensor, w: tf.Tensor, s: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  const heap = heapKernels(tf.backend());
+  if (!heap) return [dF.mul(s).reshape(w.shape), tf.sum(dF.mul(w.reshape(dF.shape)), 0)];
+  const [dW, ds] = [heap.output(w.shape), heap.output(s.shape)];
+  heap.kernels.foldGrad(heap.offset(dF), heap.offset(w), heap.offset(s), heap.offset(dW), heap.offset(ds), w.size / s.size, s.size);
+  return [tf.engine().makeTensorFromTensorInfo(dW), tf.engine().makeTensorFromTensorInfo(ds)];
 }
 
 /** The optional weights back in their places: `given` holds those of `slots` that are present, in order. */

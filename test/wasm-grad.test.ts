@@ -96,6 +96,31 @@ describe('wasm convolution gradients', () => {
     expect(relativeError(wasm[1], cpu[1]), 'dW').toBeLessThan(1e-4);
   });
 
+  // A layer in training runs its fused depthwise convolution (with a bias, as BatchNorm folded in
+  // gives it) through our kernel on wasm: the values and gradients of the cpu backend.
+  it.each(CASES.filter((c) => c.depthwise && c.filter[3] === 1))('$name, fused with a bias under a gradient tape: y, dx, dW and db equal the cpu backend\'s', async (c) => {
+    const random = seeded(c.x.reduce((a, b) => a * b) + 3);
+    const [xv, fv, bv] = [random(tf.util.sizeFromShape(c.x)), random(tf.util.sizeFromShape(c.filter)), random(c.filter[2])];
+    const run = async (): Promise<Float32Array[]> => {
+      const [x, filter, bias] = [tf.tensor4d(xv, c.x), tf.tensor4d(fv, c.filter), tf.tensor1d(bv)];
+      const forward = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+        const input = (c.zeroPad ? tf.pad(a, [[0, 0], ...c.zeroPad, [0, 0]]) : a) as tf.Tensor4D;
+        return tf.fused.depthwiseConv2d({ x: input, filter: w as tf.Tensor4D, strides: c.strides, pad: c.pad as 'valid', bias: b });
+      };
+      let y: Float32Array = new Float32Array();
+      const grads = tf.grads((a: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => {
+        const out = forward(a, w, b);
+        y = out.dataSync().slice() as Float32Array;
+        return tf.mul(tf.sum(tf.square(out)), 0.5);
+      })([x, filter, bias]);
+      const values = await Promise.all(grads.map((g) => g.data() as Promise<Float32Array>));
+      tf.dispose([x, filter, bias, ...grads]);
+      return [y, ...values];
+    };
+    const { cpu, wasm } = await onBoth(run);
+    ['y', 'dx', 'dW', 'db'].forEach((name, i) => expect(relativeError(wasm[i], cpu[i]), name).toBeLessThan(1e-4));
+  });
+
   it('computes the filter gradient of an NCHW convolution', async () => {
     const random = seeded(7);
     const [xv, dyv] = [random(2 * 5 * 9 * 9), random(2 * 6 * 5 * 5)];

@@ -7,9 +7,9 @@
 import { tf } from './tf.js';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './wasm-grad-conv.js';
 import { tileByBroadcast } from './wasm-grad-tile.js';
-import { trainingMatMul } from './wasm-matmul.js';
+import { seenBefore, trainingMatMul } from './wasm-matmul.js';
 import { computeOnHeap } from './wasm-heap.js';
-import { depthwiseFilterGradInto } from '../kernels/shared-kernels.js';
+import { depthwiseFilterGradInto, depthwiseForwardInto, depthwiseInputGradInto, type DepthwiseGeometry } from '../kernels/shared-kernels.js';
 import { trainingConv2D } from './wasm-conv1x1.js';
 import { columnMean, columnSum } from './wasm-sum.js';
 import { sharedIdentity } from './wasm-identity.js';
@@ -34,6 +34,7 @@ export function registerWasmGradKernels(): void {
   replaceStock(tf.Tile, tileByBroadcast);
   replaceStock(tf.BatchMatMul, trainingMatMul);
   replaceStock(tf.FusedConv2D, trainingConv2D);
+  replaceStock(tf.FusedDepthwiseConv2D, trainingDepthwise);
   replaceStock(tf.Sum, columnSum);
   replaceStock(tf.Mean, columnMean);
   replaceStock(tf.Identity, sharedIdentity);
@@ -90,19 +91,43 @@ function depthwiseBackpropFilter({ inputs, attrs, backend }: KernelParams): tf.T
     return tf.tidy(() => depthwiseFilterGrad(x, dy, info));
   }
   // One filter per channel (every MobileNet): a direct pass of our kernel.
-  const geometry = {
+  return computeOnHeap(backend, filterShape, [x, dy], (dw, xv, dyv) => depthwiseFilterGradInto(dw, xv, dyv, depthwiseGeometry(info)));
+}
+
+function depthwiseBackpropInput({ inputs, attrs, backend }: KernelParams): tf.TensorInfo {
+  const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
+  const dy = input(inputs.dy, 'dy');
+  const filter = input(inputs.filter, 'filter');
+  const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as Shape4, strides, dilations, pad, dimRoundingMode, true);
+  if (info.outChannels !== info.inChannels || dy.dtype !== 'float32' || filter.dtype !== 'float32') {
+    return tf.tidy(() => depthwiseInputGrad(dy, filter, info));
+  }
+  // One filter per channel: a direct pass of our kernel, where the transposed convolution padded
+  // dy, turned the filter and had XNNPACK pack that new filter every step.
+  return computeOnHeap(backend, inputShape, [dy, filter], (dx, dyv, fv) => depthwiseInputGradInto(dx, dyv, fv, depthwiseGeometry(info)));
+}
+
+/**
+ * wasm's FusedDepthwiseConv2D for a layer in training (a filter new every call, recorded for a
+ * gradient, one filter per channel, linear): a direct pass of our kernel, where XNNPACK would
+ * pack the filter first, for a packing it never reuses. Everything else stays with XNNPACK.
+ */
+function trainingDepthwise(params: KernelParams, stock: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { x, filter, bias, preluActivationWeights } = params.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
+  const { strides, pad, dilations, dataFormat, dimRoundingMode, activation } = params.attrs as unknown as tf.FusedDepthwiseConv2DAttrs;
+  const plain = (t: tf.TensorInfo | undefined) => t === undefined || (t instanceof tf.Tensor && t.dtype === 'float32');
+  if (!plain(x) || !plain(filter) || !plain(bias) || preluActivationWeights || (activation ?? 'linear') !== 'linear' || dataFormat !== 'NHWC') return stock(params);
+  if (tf.engine().state.gradientDepth === 0 || filter.shape[3] !== 1 || (bias && bias.shape.length !== 1) || seenBefore(filter as tf.Tensor)) return stock(params);
+  const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, strides, dilations, pad, dimRoundingMode, true);
+  return computeOnHeap(params.backend, info.outShape, bias ? [x, filter, bias] : [x, filter], (y, xv, fv, bv) => depthwiseForwardInto(y, xv, fv, bv, depthwiseGeometry(info)));
+}
+
+/** Where a depthwise convolution's windows fall, as our kernels take it. */
+function depthwiseGeometry(info: tf.backend_util.Conv2DInfo): DepthwiseGeometry {
+  return {
     batch: info.batchSize, inHeight: info.inHeight, inWidth: info.inWidth, channels: info.inChannels,
     outHeight: info.outHeight, outWidth: info.outWidth, filterHeight: info.filterHeight, filterWidth: info.filterWidth,
     strideHeight: info.strideHeight, strideWidth: info.strideWidth, dilationHeight: info.dilationHeight, dilationWidth: info.dilationWidth,
     padTop: info.padInfo.top, padLeft: info.padInfo.left,
   };
-  return computeOnHeap(backend, filterShape, [x, dy], (dw, xv, dyv) => depthwiseFilterGradInto(dw, xv, dyv, geometry));
-}
-
-function depthwiseBackpropInput({ inputs, attrs }: KernelParams): tf.Tensor {
-  const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
-  const dy = input(inputs.dy, 'dy');
-  const filter = input(inputs.filter, 'filter');
-  const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as Shape4, strides, dilations, pad, dimRoundingMode, true);
-  return tf.tidy(() => depthwiseInputGrad(dy, filter, info));
 }

@@ -25,12 +25,18 @@ interface KernelExports {
   /** bias: the byte offset of n floats each row starts from, or NO_BIAS. */
   gemm(a: number, aRow: number, aCol: number, b: number, c: number, m: number, k: number, n: number, bias: number): void;
   scaleColumns(x: number, s: number, out: number, rows: number, cols: number): void;
+  /** gamma, bias and beta: NO_BIAS (-1) where absent. */
+  foldVectors(variance: number, gamma: number, mean: number, bias: number, beta: number, eps: number, r: number, s: number, centred: number, shift: number, n: number): void;
+  foldVectorGrad(dsFilter: number, dShift: number, centred: number, r: number, dGamma: number, n: number): void;
   foldGrad(dF: number, k: number, s: number, dK: number, ds: number, rows: number, cols: number): void;
   /** The new w goes to out: w itself, or n floats of their own. */
   adam(w: number, g: number, m: number, s: number, out: number, n: number, b1: number, a1: number, b2: number, a2: number, c1: number, c2: number, eps: number, lr: number, decay: number): void;
   columnSums(x: number, out: number, rows: number, columns: number): void;
   clipGrad(x: number, dy: number, g: number, n: number, min: number, max: number): void;
   depthwiseFilterGrad(x: number, dy: number, dw: number, ...geometry: DepthwiseArguments): void;
+  /** bias: NO_BIAS (-1) for none. */
+  depthwiseForward(x: number, f: number, bias: number, y: number, ...geometry: DepthwiseArguments): void;
+  depthwiseInputGrad(dy: number, f: number, dx: number, ...geometry: DepthwiseArguments): void;
 }
 
 /** n h w c outH outW filterH filterW strideH strideW dilationH dilationW padTop padLeft. */
@@ -75,8 +81,8 @@ export function instantiate(pages: number, maximum: number): Instance {
 }
 
 function kernelFunctions(e: KernelExports): KernelExports {
-  const { gemm, scaleColumns, foldGrad, adam, columnSums, clipGrad, depthwiseFilterGrad } = e;
-  return { gemm, scaleColumns, foldGrad, adam, columnSums, clipGrad, depthwiseFilterGrad };
+  const { gemm, scaleColumns, foldGrad, foldVectors, foldVectorGrad, adam, columnSums, clipGrad, depthwiseFilterGrad, depthwiseForward, depthwiseInputGrad } = e;
+  return { gemm, scaleColumns, foldGrad, foldVectors, foldVectorGrad, adam, columnSums, clipGrad, depthwiseFilterGrad, depthwiseForward, depthwiseInputGrad };
 }
 
 /** Grows `k`'s memory to hold `bytes`. */

@@ -195,6 +195,160 @@
         (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
         (br $rowLoop))))
 
+  ;; The BatchNorm fold's vectors, n floats each, as the ops of the fold compute them:
+  ;; r = 1 / sqrt(variance + eps); s = r gamma; centred = bias - mean (or -mean); shift = centred s
+  ;; + beta. $gamma, $bias and $beta are -1 where the layers have none.
+  (func (export "foldVectors") (param $variance i32) (param $gamma i32) (param $mean i32) (param $bias i32) (param $beta i32)
+    (param $eps f32) (param $r i32) (param $s i32) (param $centred i32) (param $shift i32) (param $n i32)
+    (local $at i32) (local $end i32) (local $rv f32) (local $sv f32) (local $cv f32) (local $shv f32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
+        (local.set $rv (f32.div (f32.const 1) (f32.sqrt (f32.add (f32.load (i32.add (local.get $variance) (local.get $at))) (local.get $eps)))))
+        (local.set $sv (local.get $rv))
+        (if (i32.ge_s (local.get $gamma) (i32.const 0))
+          (then (local.set $sv (f32.mul (local.get $rv) (f32.load (i32.add (local.get $gamma) (local.get $at)))))))
+        (local.set $cv (f32.neg (f32.load (i32.add (local.get $mean) (local.get $at)))))
+        (if (i32.ge_s (local.get $bias) (i32.const 0))
+          (then (local.set $cv (f32.sub (f32.load (i32.add (local.get $bias) (local.get $at))) (f32.load (i32.add (local.get $mean) (local.get $at)))))))
+        (local.set $shv (f32.mul (local.get $cv) (local.get $sv)))
+        (if (i32.ge_s (local.get $beta) (i32.const 0))
+          (then (local.set $shv (f32.add (local.get $shv) (f32.load (i32.add (local.get $beta) (local.get $at)))))))
+        (f32.store (i32.add (local.get $r) (local.get $at)) (local.get $rv))
+        (f32.store (i32.add (local.get $s) (local.get $at)) (local.get $sv))
+        (f32.store (i32.add (local.get $centred) (local.get $at)) (local.get $cv))
+        (f32.store (i32.add (local.get $shift) (local.get $at)) (local.get $shv))
+        (local.set $at (i32.add (local.get $at) (i32.const 4)))
+        (br $each))))
+
+  ;; gamma's gradient from s's through the filter (dsFilter) and the shift's (dShift):
+  ;; dGamma = (dsFilter + dShift centred) r, n floats, as the ops of the fold's gradient compute it.
+  (func (export "foldVectorGrad") (param $dsFilter i32) (param $dShift i32) (param $centred i32) (param $r i32) (param $dGamma i32) (param $n i32)
+    (local $at i32) (local $end i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
+        (f32.store (i32.add (local.get $dGamma) (local.get $at))
+          (f32.mul
+            (f32.add (f32.load (i32.add (local.get $dsFilter) (local.get $at)))
+              (f32.mul (f32.load (i32.add (local.get $dShift) (local.get $at))) (f32.load (i32.add (local.get $centred) (local.get $at)))))
+            (f32.load (i32.add (local.get $r) (local.get $at)))))
+        (local.set $at (i32.add (local.get $at) (i32.const 4)))
+        (br $each))))
+
+  ;; The two passes of a depthwise convolution (NHWC, one filter per channel) that a layer in
+  ;; training runs with a new filter every step, which XNNPACK would pack every time. Geometry as
+  ;; for depthwiseFilterGrad. Forward: y[b][oy][ox][ch] = bias[ch] (or 0) + the products of its
+  ;; taps in the order i, j, skipping taps in the padding.
+  (func (export "depthwiseForward") (param $x i32) (param $f i32) (param $bias i32) (param $y i32)
+    (param $n i32) (param $h i32) (param $w i32) (param $c i32) (param $oh i32) (param $ow i32)
+    (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $dh i32) (param $dwid i32)
+    (param $top i32) (param $left i32)
+    (local $b i32) (local $oy i32) (local $ox i32) (local $i i32) (local $j i32) (local $iy i32) (local $ix i32)
+    (local $cBytes i32) (local $out i32) (local $px i32) (local $pf i32)
+    (local.set $cBytes (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $out (local.get $y))
+    (block $bDone (loop $bLoop
+      (br_if $bDone (i32.ge_u (local.get $b) (local.get $n)))
+      (local.set $oy (i32.const 0))
+      (block $oyDone (loop $oyLoop
+        (br_if $oyDone (i32.ge_u (local.get $oy) (local.get $oh)))
+        (local.set $ox (i32.const 0))
+        (block $oxDone (loop $oxLoop
+          (br_if $oxDone (i32.ge_u (local.get $ox) (local.get $ow)))
+          (if (i32.ge_s (local.get $bias) (i32.const 0))
+            (then (memory.copy (local.get $out) (local.get $bias) (local.get $cBytes)))
+            (else (memory.fill (local.get $out) (i32.const 0) (local.get $cBytes))))
+          (local.set $i (i32.const 0))
+          (block $iDone (loop $iLoop
+            (br_if $iDone (i32.ge_u (local.get $i) (local.get $kh)))
+            (local.set $iy (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $sh)) (i32.mul (local.get $i) (local.get $dh))) (local.get $top)))
+            (if (i32.lt_u (local.get $iy) (local.get $h)) (then
+              (local.set $j (i32.const 0))
+              (block $jDone (loop $jLoop
+                (br_if $jDone (i32.ge_u (local.get $j) (local.get $kw)))
+                (local.set $ix (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $sw)) (i32.mul (local.get $j) (local.get $dwid))) (local.get $left)))
+                (if (i32.lt_u (local.get $ix) (local.get $w)) (then
+                  (local.set $px (i32.add (local.get $x) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $iy)) (local.get $w)) (local.get $ix)) (local.get $cBytes))))
+                  (local.set $pf (i32.add (local.get $f) (i32.mul (i32.add (i32.mul (local.get $i) (local.get $kw)) (local.get $j)) (local.get $cBytes))))
+                  (call $multiplyAdd (local.get $out) (local.get $px) (local.get $pf) (local.get $cBytes))))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $jLoop)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $iLoop)))
+          (local.set $out (i32.add (local.get $out) (local.get $cBytes)))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br $oxLoop)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $oyLoop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bLoop))))
+
+  ;; Input gradient: dx[b][iy][ix][ch] = the sum of dy[b][oy][ox][ch] f[i][j][ch] over the outputs
+  ;; whose tap (i, j) reads (iy, ix), added from zero in the order b, oy, ox, i, j.
+  (func (export "depthwiseInputGrad") (param $dy i32) (param $f i32) (param $dx i32)
+    (param $n i32) (param $h i32) (param $w i32) (param $c i32) (param $oh i32) (param $ow i32)
+    (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $dh i32) (param $dwid i32)
+    (param $top i32) (param $left i32)
+    (local $b i32) (local $oy i32) (local $ox i32) (local $i i32) (local $j i32) (local $iy i32) (local $ix i32)
+    (local $cBytes i32) (local $pd i32) (local $px i32) (local $pf i32)
+    (local.set $cBytes (i32.shl (local.get $c) (i32.const 2)))
+    (memory.fill (local.get $dx) (i32.const 0) (i32.mul (i32.mul (i32.mul (local.get $n) (local.get $h)) (local.get $w)) (local.get $cBytes)))
+    (local.set $pd (local.get $dy))
+    (block $bDone (loop $bLoop
+      (br_if $bDone (i32.ge_u (local.get $b) (local.get $n)))
+      (local.set $oy (i32.const 0))
+      (block $oyDone (loop $oyLoop
+        (br_if $oyDone (i32.ge_u (local.get $oy) (local.get $oh)))
+        (local.set $ox (i32.const 0))
+        (block $oxDone (loop $oxLoop
+          (br_if $oxDone (i32.ge_u (local.get $ox) (local.get $ow)))
+          (local.set $i (i32.const 0))
+          (block $iDone (loop $iLoop
+            (br_if $iDone (i32.ge_u (local.get $i) (local.get $kh)))
+            (local.set $iy (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $sh)) (i32.mul (local.get $i) (local.get $dh))) (local.get $top)))
+            (if (i32.lt_u (local.get $iy) (local.get $h)) (then
+              (local.set $j (i32.const 0))
+              (block $jDone (loop $jLoop
+                (br_if $jDone (i32.ge_u (local.get $j) (local.get $kw)))
+                (local.set $ix (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $sw)) (i32.mul (local.get $j) (local.get $dwid))) (local.get $left)))
+                (if (i32.lt_u (local.get $ix) (local.get $w)) (then
+                  (local.set $px (i32.add (local.get $dx) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $iy)) (local.get $w)) (local.get $ix)) (local.get $cBytes))))
+                  (local.set $pf (i32.add (local.get $f) (i32.mul (i32.add (i32.mul (local.get $i) (local.get $kw)) (local.get $j)) (local.get $cBytes))))
+                  (call $multiplyAdd (local.get $px) (local.get $pd) (local.get $pf) (local.get $cBytes))))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $jLoop)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $iLoop)))
+          (local.set $pd (i32.add (local.get $pd) (local.get $cBytes)))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br $oxLoop)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $oyLoop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bLoop))))
+
+  ;; out[q] += a[q] * b[q] for the floats in `bytes` bytes (a multiple of 4), 4 at a time then one by one.
+  (func $multiplyAdd (param $out i32) (param $a i32) (param $b i32) (param $bytes i32)
+    (local $q i32) (local $vectorBytes i32)
+    (local.set $vectorBytes (i32.and (local.get $bytes) (i32.const -16)))
+    (block $vDone (loop $vLoop
+      (br_if $vDone (i32.ge_u (local.get $q) (local.get $vectorBytes)))
+      (v128.store align=4 (i32.add (local.get $out) (local.get $q))
+        (f32x4.add (v128.load align=4 (i32.add (local.get $out) (local.get $q)))
+          (f32x4.mul (v128.load align=4 (i32.add (local.get $a) (local.get $q))) (v128.load align=4 (i32.add (local.get $b) (local.get $q))))))
+      (local.set $q (i32.add (local.get $q) (i32.const 16)))
+      (br $vLoop)))
+    (block $sDone (loop $sLoop
+      (br_if $sDone (i32.ge_u (local.get $q) (local.get $bytes)))
+      (f32.store (i32.add (local.get $out) (local.get $q))
+        (f32.add (f32.load (i32.add (local.get $out) (local.get $q)))
+          (f32.mul (f32.load (i32.add (local.get $a) (local.get $q))) (f32.load (i32.add (local.get $b) (local.get $q))))))
+      (local.set $q (i32.add (local.get $q) (i32.const 4)))
+      (br $sLoop))))
+
   ;; The 4 sums of columns j .. j + 3 before any product: the bias there, or zeros.
   (func $start (param $bias i32) (param $j i32) (result v128)
     (if (result v128) (i32.lt_s (local.get $bias) (i32.const 0))

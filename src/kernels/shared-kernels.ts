@@ -99,18 +99,39 @@ export interface DepthwiseGeometry {
   padLeft: number;
 }
 
+/** The kernels' geometry arguments of a depthwise convolution. */
+const depthwiseArguments = (g: DepthwiseGeometry): DepthwiseArguments =>
+  [g.batch, g.inHeight, g.inWidth, g.channels, g.outHeight, g.outWidth, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth, g.padTop, g.padLeft];
+
 /**
  * dw [filterHeight, filterWidth, channels] of a depthwise convolution from its input x and output
  * gradient dy: per tap and channel, the products summed in the order image, row, column, in
- * float32. On copies in the shared instance.
+ * float32. In place on a heap, else on copies in the shared instance.
  */
 export function depthwiseFilterGradInto(dw: Float32Array, x: Float32Array, dy: Float32Array, g: DepthwiseGeometry): void {
-  const geometry: DepthwiseArguments = [g.batch, g.inHeight, g.inWidth, g.channels, g.outHeight, g.outWidth, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth, g.padTop, g.padLeft];
   const heap = heapHolding([dw, x, dy]);
   const instance = heap ?? sharedKernels().instance;
   const [xAt, dyAt, dwAt] = heap ? [x.byteOffset, dy.byteOffset, dw.byteOffset] : stage([x, dy, dw.length]);
-  instance.depthwiseFilterGrad(xAt, dyAt, dwAt, ...geometry);
+  instance.depthwiseFilterGrad(xAt, dyAt, dwAt, ...depthwiseArguments(g));
   if (!heap) copyOut(dw, dwAt);
+}
+
+/** y = the depthwise convolution of x by filter f (+ bias), each output from its bias or zero, its taps in order. */
+export function depthwiseForwardInto(y: Float32Array, x: Float32Array, f: Float32Array, bias: Float32Array | undefined, g: DepthwiseGeometry): void {
+  const heap = heapHolding(bias ? [y, x, f, bias] : [y, x, f]);
+  const instance = heap ?? sharedKernels().instance;
+  const [xAt, fAt, biasAt, yAt] = heap ? [x.byteOffset, f.byteOffset, bias ? bias.byteOffset : NO_BIAS, y.byteOffset] : stage([x, f, bias ?? 0, y.length]);
+  instance.depthwiseForward(xAt, fAt, bias ? biasAt : NO_BIAS, yAt, ...depthwiseArguments(g));
+  if (!heap) copyOut(y, yAt);
+}
+
+/** dx of a depthwise convolution from dy and its filter f: each input's products added from zero in a fixed order. */
+export function depthwiseInputGradInto(dx: Float32Array, dy: Float32Array, f: Float32Array, g: DepthwiseGeometry): void {
+  const heap = heapHolding([dx, dy, f]);
+  const instance = heap ?? sharedKernels().instance;
+  const [dyAt, fAt, dxAt] = heap ? [dy.byteOffset, f.byteOffset, dx.byteOffset] : stage([dy, f, dx.length]);
+  instance.depthwiseInputGrad(dyAt, fAt, dxAt, ...depthwiseArguments(g));
+  if (!heap) copyOut(dx, dxAt);
 }
 
 /**

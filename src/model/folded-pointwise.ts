@@ -38,11 +38,8 @@ export function foldedPointwise(x: tf.Tensor4D, w: FoldWeights, activation: Poin
     const [input, kernel, ...rest] = args.slice(0, -1) as tf.Tensor[];
     const [bias, gamma, beta] = unpack(trained.slice(1), rest);
     // The ops, in order, of the fold in inference.ts: the same values to the bit.
-    const r = tf.rsqrt(w.variance.add(w.epsilon));
-    const s = gamma ? r.mul(gamma) : r;
+    const { r, s, centred, shift } = foldVectors(w, bias, gamma, beta);
     const filter = scaleColumns(kernel, s) as tf.Tensor4D;
-    const centred = bias ? bias.sub(w.mean) : w.mean.neg();
-    const shift = beta ? centred.mul(s).add(beta) : centred.mul(s);
     const pre = tf.fused.conv2d({ x: input as tf.Tensor4D, filter, strides: 1, pad: 'valid', bias: shift });
     const value = activation === 'relu6' ? tf.clipByValue(pre, 0, 6) : activation === 'relu' ? tf.relu(pre) : pre;
     save([input, kernel, filter, s, r, centred, pre]);
@@ -60,16 +57,52 @@ export function foldedPointwise(x: tf.Tensor4D, w: FoldWeights, activation: Poin
         const dx = inputGradient ? tf.matMul(g2, filterS.reshape([cin, cout]), false, true).reshape(xs.shape) : tf.zerosLike(xs);
         // s reaches y through the filter (W s) and the shift ((b - mean) s).
         const [dKernel, dsFilter] = foldGradient(dFilter, ks, sS);
-        const ds = dsFilter.add(dShift.mul(centredS));
         const grads: tf.Tensor[] = [dx, dKernel];
         if (bias) grads.push(dShift.mul(sS));
-        if (gamma) grads.push(ds.mul(rS));
+        if (gamma) grads.push(gammaGradient(dsFilter, dShift, centredS, rS));
         if (beta) grads.push(dShift);
         return grads;
       },
     };
   });
   return op(x, ...present) as tf.Tensor4D;
+}
+
+interface Fold {
+  /** 1 / sqrt(variance + epsilon) */
+  r: tf.Tensor;
+  /** r gamma: the scale of the folded filter's output channels */
+  s: tf.Tensor;
+  /** bias - mean, or -mean */
+  centred: tf.Tensor;
+  /** centred s + beta: the folded bias */
+  shift: tf.Tensor;
+}
+
+/** The fold's vectors: on wasm one pass of our kernel on the heap, elsewhere the ops (the same operations in the same order). */
+function foldVectors(w: FoldWeights, bias?: tf.Tensor, gamma?: tf.Tensor, beta?: tf.Tensor): Fold {
+  const heap = heapKernels(tf.backend());
+  if (!heap) {
+    const r = tf.rsqrt(w.variance.add(w.epsilon));
+    const s = gamma ? r.mul(gamma) : r;
+    const centred = bias ? bias.sub(w.mean) : w.mean.neg();
+    return { r, s, centred, shift: beta ? centred.mul(s).add(beta) : centred.mul(s) };
+  }
+  const n = w.mean.size;
+  const [r, s, centred, shift] = [0, 1, 2, 3].map(() => heap.output([n]));
+  const at = (t?: tf.Tensor) => (t ? heap.offset(t) : -1);
+  heap.kernels.foldVectors(heap.offset(w.variance), at(gamma), heap.offset(w.mean), at(bias), at(beta), w.epsilon, heap.offset(r), heap.offset(s), heap.offset(centred), heap.offset(shift), n);
+  const tensor = (info: tf.TensorInfo) => tf.engine().makeTensorFromTensorInfo(info);
+  return { r: tensor(r), s: tensor(s), centred: tensor(centred), shift: tensor(shift) };
+}
+
+/** gamma's gradient, (dsFilter + dShift centred) r: s reaches y through the filter and the shift. */
+function gammaGradient(dsFilter: tf.Tensor, dShift: tf.Tensor, centred: tf.Tensor, r: tf.Tensor): tf.Tensor {
+  const heap = heapKernels(tf.backend());
+  if (!heap) return dsFilter.add(dShift.mul(centred)).mul(r);
+  const out = heap.output(r.shape);
+  heap.kernels.foldVectorGrad(heap.offset(dsFilter), heap.offset(dShift), heap.offset(centred), heap.offset(r), heap.offset(out), r.size);
+  return tf.engine().makeTensorFromTensorInfo(out);
 }
 
 /** W s, s scaling W's last axis: on wasm one pass of our kernel on the heap, elsewhere a multiply. */

@@ -2,8 +2,9 @@
 // depthwise one, so no convolution layer could train on it; its Conv2DBackpropInput and Tile (used
 // by the batch-norm gradient) are plain loops, as is a BatchMatMul with a transposed operand (every
 // dense-layer gradient). These are composed of ops wasm runs fast. Products whose operands are new
-// every call (BatchMatMul, 1x1 FusedConv2D), sums and means over outer axes and the filter
-// gradient of a depthwise convolution with one filter per channel go to our own kernels.
+// every call (BatchMatMul, 1x1 FusedConv2D), sums and means over outer axes, and a depthwise
+// convolution with one filter per channel in training (forward, input and filter gradients) go
+// to our own kernels.
 import { tf } from './tf.js';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './wasm-grad-conv.js';
 import { tileByBroadcast } from './wasm-grad-tile.js';

@@ -73,7 +73,8 @@ function summary(m, profile) {
     ours_ms: oursMs,
     pytorch_ms: torchMs,
     ratio,
-    target: { wanted: `<= ${STEP_TARGET}`, met: ratio <= STEP_TARGET },
+    // On the times themselves: the ratio is rounded for display (2.004 shows as 2.00 but is over 2).
+    target: { wanted: `<= ${STEP_TARGET}`, met: oursMs <= STEP_TARGET * torchMs },
     ours: side(m.ours),
     pytorch: side(m.pytorch),
     loss: {

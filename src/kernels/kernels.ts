@@ -25,6 +25,8 @@ interface KernelExports {
   /** bias: the byte offset of n floats each row starts from, or NO_BIAS. */
   gemm(a: number, aRow: number, aCol: number, b: number, c: number, m: number, k: number, n: number, bias: number): void;
   scaleColumns(x: number, s: number, out: number, rows: number, cols: number): void;
+  /** out [cols x rows] = (x with column j times s[j]) transposed. */
+  scaleColumnsTransposed(x: number, s: number, out: number, rows: number, cols: number): void;
   /** gamma, bias and beta: NO_BIAS (-1) where absent. */
   foldVectors(variance: number, gamma: number, mean: number, bias: number, beta: number, eps: number, r: number, s: number, centred: number, shift: number, n: number): void;
   foldVectorGrad(dsFilter: number, dShift: number, centred: number, r: number, dGamma: number, n: number): void;
@@ -81,8 +83,8 @@ export function instantiate(pages: number, maximum: number): Instance {
 }
 
 function kernelFunctions(e: KernelExports): KernelExports {
-  const { gemm, scaleColumns, foldGrad, foldVectors, foldVectorGrad, adam, columnSums, clipGrad, depthwiseFilterGrad, depthwiseForward, depthwiseInputGrad } = e;
-  return { gemm, scaleColumns, foldGrad, foldVectors, foldVectorGrad, adam, columnSums, clipGrad, depthwiseFilterGrad, depthwiseForward, depthwiseInputGrad };
+  const { gemm, scaleColumns, scaleColumnsTransposed, foldGrad, foldVectors, foldVectorGrad, adam, columnSums, clipGrad, depthwiseFilterGrad, depthwiseForward, depthwiseInputGrad } = e;
+  return { gemm, scaleColumns, scaleColumnsTransposed, foldGrad, foldVectors, foldVectorGrad, adam, columnSums, clipGrad, depthwiseFilterGrad, depthwiseForward, depthwiseInputGrad };
 }
 
 /** Grows `k`'s memory to hold `bytes`. */

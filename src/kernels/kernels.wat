@@ -349,6 +349,65 @@
       (local.set $q (i32.add (local.get $q) (i32.const 4)))
       (br $sLoop))))
 
+  ;; out [cols x rows] = (x [rows x cols] with column j times s[j]) transposed: the folded filter
+  ;; of a 1x1 convolution as its input gradient multiplies by it, each entry the same product
+  ;; scaleColumns computes. Blocks of 4 x 4 through SIMD shuffles, the edges one value at a time.
+  (func (export "scaleColumnsTransposed") (param $x i32) (param $s i32) (param $out i32) (param $rows i32) (param $cols i32)
+    (local $i i32) (local $j i32) (local $rows4 i32) (local $cols4 i32) (local $xRow i32) (local $oRow i32)
+    (local $src i32) (local $dst i32) (local $sv v128)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $rows4 (i32.and (local.get $rows) (i32.const -4)))
+    (local.set $cols4 (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $xRow (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $oRow (i32.shl (local.get $rows) (i32.const 2)))
+    (block $blocksDone
+      (loop $blockRows
+        (br_if $blocksDone (i32.ge_u (local.get $i) (local.get $rows4)))
+        (local.set $j (i32.const 0))
+        (block $colsDone
+          (loop $blockCols
+            (br_if $colsDone (i32.ge_u (local.get $j) (local.get $cols4)))
+            (local.set $src (i32.add (local.get $x) (i32.add (i32.mul (local.get $i) (local.get $xRow)) (i32.shl (local.get $j) (i32.const 2)))))
+            (local.set $sv (v128.load align=4 (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 2)))))
+            (local.set $r0 (f32x4.mul (v128.load align=4 (local.get $src)) (local.get $sv)))
+            (local.set $r1 (f32x4.mul (v128.load align=4 (i32.add (local.get $src) (local.get $xRow))) (local.get $sv)))
+            (local.set $r2 (f32x4.mul (v128.load align=4 (i32.add (local.get $src) (i32.shl (local.get $xRow) (i32.const 1)))) (local.get $sv)))
+            (local.set $r3 (f32x4.mul (v128.load align=4 (i32.add (local.get $src) (i32.mul (local.get $xRow) (i32.const 3)))) (local.get $sv)))
+            (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+            (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+            (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+            (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+            (local.set $dst (i32.add (local.get $out) (i32.add (i32.mul (local.get $j) (local.get $oRow)) (i32.shl (local.get $i) (i32.const 2)))))
+            (v128.store align=4 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+            (v128.store align=4 (i32.add (local.get $dst) (local.get $oRow)) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+            (v128.store align=4 (i32.add (local.get $dst) (i32.shl (local.get $oRow) (i32.const 1))) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+            (v128.store align=4 (i32.add (local.get $dst) (i32.mul (local.get $oRow) (i32.const 3))) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $blockCols)))
+        (call $scaledColumnTail (local.get $x) (local.get $s) (local.get $out) (local.get $rows) (local.get $cols) (local.get $i) (i32.add (local.get $i) (i32.const 4)) (local.get $cols4))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $blockRows)))
+    (call $scaledColumnTail (local.get $x) (local.get $s) (local.get $out) (local.get $rows) (local.get $cols) (local.get $rows4) (local.get $rows) (i32.const 0)))
+
+  ;; out[j][i] = x[i][j] s[j] for rows i from $from to $to and columns j from $firstCol on.
+  (func $scaledColumnTail (param $x i32) (param $s i32) (param $out i32) (param $rows i32) (param $cols i32) (param $from i32) (param $to i32) (param $firstCol i32)
+    (local $i i32) (local $j i32)
+    (local.set $i (local.get $from))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $to)))
+        (local.set $j (local.get $firstCol))
+        (block $colsDone
+          (loop $colLoop
+            (br_if $colsDone (i32.ge_u (local.get $j) (local.get $cols)))
+            (f32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $rows)) (local.get $i)) (i32.const 2)))
+              (f32.mul (f32.load (i32.add (local.get $x) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 2))))
+                (f32.load (i32.add (local.get $s) (i32.shl (local.get $j) (i32.const 2))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $colLoop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rowLoop))))
+
   ;; The 4 sums of columns j .. j + 3 before any product: the bias there, or zeros.
   (func $start (param $bias i32) (param $j i32) (result v128)
     (if (result v128) (i32.lt_s (local.get $bias) (i32.const 0))

@@ -54,7 +54,7 @@ export function foldedPointwise(x: tf.Tensor4D, w: FoldWeights, activation: Poin
         // On wasm both products run in our kernel (wasm-matmul.ts), the sums in one pass (wasm-sum.ts).
         const dFilter = tf.matMul(xs.reshape([rows, cin]), g2, true, false);
         const dShift = tf.sum(g2, 0);
-        const dx = inputGradient ? tf.matMul(g2, filterS.reshape([cin, cout]), false, true).reshape(xs.shape) : tf.zerosLike(xs);
+        const dx = inputGradient ? tf.matMul(g2, transposedFilter(filterS, ks, sS, cin, cout)).reshape(xs.shape) : tf.zerosLike(xs);
         // s reaches y through the filter (W s) and the shift ((b - mean) s).
         const [dKernel, dsFilter] = foldGradient(dFilter, ks, sS);
         const grads: tf.Tensor[] = [dx, dKernel];
@@ -111,6 +111,19 @@ function scaleColumns(w: tf.Tensor, s: tf.Tensor): tf.Tensor {
   if (!heap) return w.mul(s);
   const out = heap.output(w.shape);
   heap.kernels.scaleColumns(heap.offset(w), heap.offset(s), heap.offset(out), w.size / s.size, s.size);
+  return tf.engine().makeTensorFromTensorInfo(out);
+}
+
+/**
+ * (W s) transposed, [out x in], the right operand of the input gradient: on wasm made from W and s
+ * by our kernel in one pass (each entry the same product as in W s), elsewhere a transpose of the
+ * folded filter.
+ */
+function transposedFilter(filter: tf.Tensor, w: tf.Tensor, s: tf.Tensor, cin: number, cout: number): tf.Tensor {
+  const heap = heapKernels(tf.backend());
+  if (!heap) return tf.transpose(filter.reshape([cin, cout]));
+  const out = heap.output([cout, cin]);
+  heap.kernels.scaleColumnsTransposed(heap.offset(w), heap.offset(s), heap.offset(out), cin, cout);
   return tf.engine().makeTensorFromTensorInfo(out);
 }
 

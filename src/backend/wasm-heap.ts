@@ -3,9 +3,9 @@
 // allocation may grow the heap, which replaces its buffer and so empties views taken earlier.
 // The heap (the module's memory) is registered with our kernels, which then run on such views in
 // place (kernels/shared-kernels.ts).
-import { heapInstance, type HeapInstance } from '../kernels/kernels.js';
+import { heapInstance, NO_BIAS, type HeapInstance } from '../kernels/kernels.js';
 import { registerHeap } from '../kernels/shared-kernels.js';
-import type { tf } from './tf.js';
+import { tf } from './tf.js';
 
 /** What the wasm backend offers its kernels. */
 interface WasmHeap {
@@ -32,18 +32,29 @@ function registerBackendHeap(heap: WasmHeap): void {
   if (memory) registerHeap(memory);
 }
 
-/** Our kernels over the wasm `backend`'s heap, the byte offset of a tensor's data there, and new float32 outputs. */
+/** Our kernels over the wasm `backend`'s heap, and the byte offset of a tensor's data there. */
 export interface HeapKernels {
   kernels: HeapInstance;
-  offset(t: tf.TensorInfo): number;
-  output(shape: number[]): tf.TensorInfo;
+  /** NO_BIAS (-1) for an absent tensor, as the kernels take an absent operand. */
+  offset(t: tf.TensorInfo | undefined): number;
+  /** New float32 tensors of these shapes, which `fill` writes, given their byte offsets. */
+  tensors(shapes: number[][], fill: (...at: number[]) => void): tf.Tensor[];
 }
 
 export function heapKernels(backend: unknown): HeapKernels | undefined {
   const heap = backend as WasmHeap;
   const memory = plainHeap(heap);
   if (!memory) return undefined;
-  return { kernels: heapInstance(memory), offset: (t) => heap.getMemoryOffset(t.dataId), output: (shape) => heap.makeOutput(shape, 'float32') };
+  const offset = (t: tf.TensorInfo | undefined): number => (t ? heap.getMemoryOffset(t.dataId) : NO_BIAS);
+  return {
+    kernels: heapInstance(memory),
+    offset,
+    tensors(shapes, fill) {
+      const outputs = shapes.map((shape) => heap.makeOutput(shape, 'float32'));
+      fill(...outputs.map(offset));
+      return outputs.map((info) => tf.engine().makeTensorFromTensorInfo(info));
+    },
+  };
 }
 
 /** A new float32 tensor of `shape` on the wasm `backend`, which `fill` writes from views of it and of `inputs`. */

@@ -21,7 +21,7 @@ declare const WebAssembly: {
   Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => SharedMemory;
 };
 
-interface KernelExports {
+export interface KernelExports {
   /** bias: the byte offset of n floats each row starts from, or NO_BIAS. */
   gemm(a: number, aRow: number, aCol: number, b: number, c: number, m: number, k: number, n: number, bias: number): void;
   scaleColumns(x: number, s: number, out: number, rows: number, cols: number): void;

@@ -6,7 +6,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { requestedWorkers } from '../features/worker-plan.js';
 import { KernelThreads } from './kernel-threads.js';
-import { ALIGN, aligned, compiledModule, type DepthwiseArguments, heapInstance, instantiate, leftStrides, NO_BIAS, PAGE, reserve, type HeapInstance, type Instance, type PlainMemory } from './kernels.js';
+import { ALIGN, aligned, compiledModule, type DepthwiseArguments, heapInstance, type KernelExports, instantiate, leftStrides, NO_BIAS, PAGE, reserve, type HeapInstance, type Instance, type PlainMemory } from './kernels.js';
 
 const heaps: PlainMemory[] = [];
 
@@ -62,23 +62,17 @@ export function multiplyInto(c: Float32Array, a: Float32Array, b: Float32Array, 
 
 /**
  * x is `blocks` blocks of [rows x columns], each summed down its columns into columns floats of
- * out: every sum from zero, in row order, in float32. Computed on a copy of x in the shared instance.
+ * out: every sum from zero, in row order, in float32.
  */
 export function sumColumnsInto(out: Float32Array, x: Float32Array, blocks: number, rows: number, columns: number): void {
-  const heap = heapHolding([out, x]);
-  const instance = heap ?? sharedKernels().instance;
-  const [xAt, outAt] = heap ? [x.byteOffset, out.byteOffset] : stage([x, out.length]);
-  for (let b = 0; b < blocks; b++) instance.columnSums(xAt + b * rows * columns * 4, outAt + b * columns * 4, rows, columns);
-  if (!heap) copyOut(out, outAt);
+  singlePass(out, [x], (k, outAt, xAt) => {
+    for (let b = 0; b < blocks; b++) k.columnSums(xAt + b * rows * columns * 4, outAt + b * columns * 4, rows, columns);
+  });
 }
 
-/** g = dy where min <= x <= max, dy * 0 elsewhere, NaN where x is NaN; on copies in the shared instance. */
+/** g = dy where min <= x <= max, dy * 0 elsewhere, NaN where x is NaN. */
 export function clipGradientInto(g: Float32Array, dy: Float32Array, x: Float32Array, min: number, max: number): void {
-  const heap = heapHolding([g, dy, x]);
-  if (heap) return heap.clipGrad(x.byteOffset, dy.byteOffset, g.byteOffset, x.length, min, max);
-  const [xAt, dyAt, gAt] = stage([x, dy, g.length]);
-  sharedKernels().instance.clipGrad(xAt, dyAt, gAt, x.length, min, max);
-  copyOut(g, gAt);
+  singlePass(g, [dy, x], (k, gAt, dyAt, xAt) => k.clipGrad(xAt, dyAt, gAt, x.length, min, max));
 }
 
 /** Where a depthwise convolution's windows fall (NHWC, one filter per channel). */
@@ -106,32 +100,33 @@ const depthwiseArguments = (g: DepthwiseGeometry): DepthwiseArguments =>
 /**
  * dw [filterHeight, filterWidth, channels] of a depthwise convolution from its input x and output
  * gradient dy: per tap and channel, the products summed in the order image, row, column, in
- * float32. In place on a heap, else on copies in the shared instance.
+ * float32.
  */
 export function depthwiseFilterGradInto(dw: Float32Array, x: Float32Array, dy: Float32Array, g: DepthwiseGeometry): void {
-  const heap = heapHolding([dw, x, dy]);
-  const instance = heap ?? sharedKernels().instance;
-  const [xAt, dyAt, dwAt] = heap ? [x.byteOffset, dy.byteOffset, dw.byteOffset] : stage([x, dy, dw.length]);
-  instance.depthwiseFilterGrad(xAt, dyAt, dwAt, ...depthwiseArguments(g));
-  if (!heap) copyOut(dw, dwAt);
+  singlePass(dw, [x, dy], (k, dwAt, xAt, dyAt) => k.depthwiseFilterGrad(xAt, dyAt, dwAt, ...depthwiseArguments(g)));
 }
 
 /** y = the depthwise convolution of x by filter f (+ bias), each output from its bias or zero, its taps in order. */
 export function depthwiseForwardInto(y: Float32Array, x: Float32Array, f: Float32Array, bias: Float32Array | undefined, g: DepthwiseGeometry): void {
-  const heap = heapHolding(bias ? [y, x, f, bias] : [y, x, f]);
-  const instance = heap ?? sharedKernels().instance;
-  const [xAt, fAt, biasAt, yAt] = heap ? [x.byteOffset, f.byteOffset, bias ? bias.byteOffset : NO_BIAS, y.byteOffset] : stage([x, f, bias ?? 0, y.length]);
-  instance.depthwiseForward(xAt, fAt, bias ? biasAt : NO_BIAS, yAt, ...depthwiseArguments(g));
-  if (!heap) copyOut(y, yAt);
+  singlePass(y, [x, f, bias], (k, yAt, xAt, fAt, biasAt) => k.depthwiseForward(xAt, fAt, biasAt, yAt, ...depthwiseArguments(g)));
 }
 
 /** dx of a depthwise convolution from dy and its filter f: each input's products added from zero in a fixed order. */
 export function depthwiseInputGradInto(dx: Float32Array, dy: Float32Array, f: Float32Array, g: DepthwiseGeometry): void {
-  const heap = heapHolding([dx, dy, f]);
-  const instance = heap ?? sharedKernels().instance;
-  const [dyAt, fAt, dxAt] = heap ? [dy.byteOffset, f.byteOffset, dx.byteOffset] : stage([dy, f, dx.length]);
-  instance.depthwiseInputGrad(dyAt, fAt, dxAt, ...depthwiseArguments(g));
-  if (!heap) copyOut(dx, dxAt);
+  singlePass(dx, [dy, f], (k, dxAt, dyAt, fAt) => k.depthwiseInputGrad(dyAt, fAt, dxAt, ...depthwiseArguments(g)));
+}
+
+/**
+ * Runs a kernel that needs no helper thread with the byte offsets of `out` and of `inputs`
+ * (NO_BIAS for an absent one): in place when all are views of a registered heap, else on copies
+ * in the shared instance, from which `out` is then read.
+ */
+function singlePass(out: Float32Array, inputs: Array<Float32Array | undefined>, run: (k: KernelExports, outAt: number, ...inputsAt: number[]) => void): void {
+  const heap = heapHolding([out, ...inputs.filter((v): v is Float32Array => v !== undefined)]);
+  if (heap) return run(heap, out.byteOffset, ...inputs.map((v) => (v ? v.byteOffset : NO_BIAS)));
+  const [outAt, ...at] = stage([out.length, ...inputs.map((v) => v ?? 0)]);
+  run(sharedKernels().instance, outAt, ...inputs.map((v, i) => (v ? at[i] : NO_BIAS)));
+  copyOut(out, outAt);
 }
 
 /**

@@ -89,29 +89,25 @@ function foldVectors(w: FoldWeights, bias?: tf.Tensor, gamma?: tf.Tensor, beta?:
     return { r, s, centred, shift: beta ? centred.mul(s).add(beta) : centred.mul(s) };
   }
   const n = w.mean.size;
-  const [r, s, centred, shift] = [0, 1, 2, 3].map(() => heap.output([n]));
-  const at = (t?: tf.Tensor) => (t ? heap.offset(t) : -1);
-  heap.kernels.foldVectors(heap.offset(w.variance), at(gamma), heap.offset(w.mean), at(bias), at(beta), w.epsilon, heap.offset(r), heap.offset(s), heap.offset(centred), heap.offset(shift), n);
-  const tensor = (info: tf.TensorInfo) => tf.engine().makeTensorFromTensorInfo(info);
-  return { r: tensor(r), s: tensor(s), centred: tensor(centred), shift: tensor(shift) };
+  const [r, s, centred, shift] = heap.tensors([[n], [n], [n], [n]], (...out) =>
+    heap.kernels.foldVectors(heap.offset(w.variance), heap.offset(gamma), heap.offset(w.mean), heap.offset(bias), heap.offset(beta), w.epsilon, ...(out as [number, number, number, number]), n),
+  );
+  return { r, s, centred, shift };
 }
 
 /** gamma's gradient, (dsFilter + dShift centred) r: s reaches y through the filter and the shift. */
 function gammaGradient(dsFilter: tf.Tensor, dShift: tf.Tensor, centred: tf.Tensor, r: tf.Tensor): tf.Tensor {
   const heap = heapKernels(tf.backend());
   if (!heap) return dsFilter.add(dShift.mul(centred)).mul(r);
-  const out = heap.output(r.shape);
-  heap.kernels.foldVectorGrad(heap.offset(dsFilter), heap.offset(dShift), heap.offset(centred), heap.offset(r), heap.offset(out), r.size);
-  return tf.engine().makeTensorFromTensorInfo(out);
+  const at = [dsFilter, dShift, centred, r].map(heap.offset);
+  return heap.tensors([r.shape], (out) => heap.kernels.foldVectorGrad(at[0], at[1], at[2], at[3], out, r.size))[0];
 }
 
 /** W s, s scaling W's last axis: on wasm one pass of our kernel on the heap, elsewhere a multiply. */
 function scaleColumns(w: tf.Tensor, s: tf.Tensor): tf.Tensor {
   const heap = heapKernels(tf.backend());
   if (!heap) return w.mul(s);
-  const out = heap.output(w.shape);
-  heap.kernels.scaleColumns(heap.offset(w), heap.offset(s), heap.offset(out), w.size / s.size, s.size);
-  return tf.engine().makeTensorFromTensorInfo(out);
+  return heap.tensors([w.shape], (out) => heap.kernels.scaleColumns(heap.offset(w), heap.offset(s), out, w.size / s.size, s.size))[0];
 }
 
 /**
@@ -122,9 +118,7 @@ function scaleColumns(w: tf.Tensor, s: tf.Tensor): tf.Tensor {
 function transposedFilter(filter: tf.Tensor, w: tf.Tensor, s: tf.Tensor, cin: number, cout: number): tf.Tensor {
   const heap = heapKernels(tf.backend());
   if (!heap) return tf.transpose(filter.reshape([cin, cout]));
-  const out = heap.output([cout, cin]);
-  heap.kernels.scaleColumnsTransposed(heap.offset(w), heap.offset(s), heap.offset(out), cin, cout);
-  return tf.engine().makeTensorFromTensorInfo(out);
+  return heap.tensors([[cout, cin]], (out) => heap.kernels.scaleColumnsTransposed(heap.offset(w), heap.offset(s), out, cin, cout))[0];
 }
 
 /**
@@ -135,9 +129,10 @@ function transposedFilter(filter: tf.Tensor, w: tf.Tensor, s: tf.Tensor, cin: nu
 function foldGradient(dF: tf.Tensor, w: tf.Tensor, s: tf.Tensor): [tf.Tensor, tf.Tensor] {
   const heap = heapKernels(tf.backend());
   if (!heap) return [dF.mul(s).reshape(w.shape), tf.sum(dF.mul(w.reshape(dF.shape)), 0)];
-  const [dW, ds] = [heap.output(w.shape), heap.output(s.shape)];
-  heap.kernels.foldGrad(heap.offset(dF), heap.offset(w), heap.offset(s), heap.offset(dW), heap.offset(ds), w.size / s.size, s.size);
-  return [tf.engine().makeTensorFromTensorInfo(dW), tf.engine().makeTensorFromTensorInfo(ds)];
+  const [dW, ds] = heap.tensors([w.shape, s.shape], (dWAt, dsAt) =>
+    heap.kernels.foldGrad(heap.offset(dF), heap.offset(w), heap.offset(s), dWAt, dsAt, w.size / s.size, s.size),
+  );
+  return [dW, ds];
 }
 
 /** The optional weights back in their places: `given` holds those of `slots` that are present, in order. */

@@ -26,9 +26,9 @@ export function createHeapAdam(cfg: OptimizerConfig, vars: tf.Variable[]): HeadO
         // Decoupled weight decay shrinks kernels only, as in the tensor optimizer.
         const decay = v.rank > 1 ? lr * cfg.weight_decay : 0;
         const [m, s] = slots[i];
-        const next = heap.output(v.shape);
-        heap.kernels.adam(heap.offset(v), heap.offset(grads[i]), heap.offset(m), heap.offset(s), heap.offset(next), v.size, beta1, 1 - beta1, beta2, 1 - beta2, c1, c2, epsilon, lr, decay);
-        const updated = tf.engine().makeTensorFromTensorInfo(next);
+        const [updated] = heap.tensors([v.shape], (out) =>
+          heap.kernels.adam(heap.offset(v), heap.offset(grads[i]), heap.offset(m), heap.offset(s), out, v.size, beta1, 1 - beta1, beta2, 1 - beta2, c1, c2, epsilon, lr, decay),
+        );
         v.assign(updated);
         updated.dispose();
       });

@@ -16,7 +16,7 @@ import { OWN_KERNEL_MIN_MACS, seenBefore } from './wasm-matmul.js';
 type KernelParams = Parameters<tf.KernelFunc>[0];
 
 /** Whether the engine is recording ops for a gradient (inside tf.grads, variableGrads, ...). */
-const recordingGradients = (): boolean => tf.engine().state.gradientDepth > 0;
+export const recordingGradients = (): boolean => tf.engine().state.gradientDepth > 0;
 
 export function trainingConv2D(params: KernelParams, stock: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   return ownKernelConv(params) ?? stock(params);

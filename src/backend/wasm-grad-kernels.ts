@@ -11,7 +11,7 @@ import { tileByBroadcast } from './wasm-grad-tile.js';
 import { seenBefore, trainingMatMul } from './wasm-matmul.js';
 import { computeOnHeap } from './wasm-heap.js';
 import { depthwiseFilterGradInto, depthwiseForwardInto, depthwiseInputGradInto, type DepthwiseGeometry } from '../kernels/shared-kernels.js';
-import { trainingConv2D } from './wasm-conv1x1.js';
+import { recordingGradients, trainingConv2D } from './wasm-conv1x1.js';
 import { columnMean, columnSum } from './wasm-sum.js';
 import { sharedIdentity } from './wasm-identity.js';
 import { registerWasmClipGradient } from './wasm-clip-grad.js';
@@ -118,7 +118,7 @@ function trainingDepthwise(params: KernelParams, stock: tf.KernelFunc): tf.Tenso
   const { strides, pad, dilations, dataFormat, dimRoundingMode, activation } = params.attrs as unknown as tf.FusedDepthwiseConv2DAttrs;
   const plain = (t: tf.TensorInfo | undefined) => t === undefined || (t instanceof tf.Tensor && t.dtype === 'float32');
   if (!plain(x) || !plain(filter) || !plain(bias) || preluActivationWeights || (activation ?? 'linear') !== 'linear' || dataFormat !== 'NHWC') return stock(params);
-  if (tf.engine().state.gradientDepth === 0 || filter.shape[3] !== 1 || (bias && bias.shape.length !== 1) || seenBefore(filter as tf.Tensor)) return stock(params);
+  if (!recordingGradients() || filter.shape[3] !== 1 || (bias && bias.shape.length !== 1) || seenBefore(filter as tf.Tensor)) return stock(params);
   const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, strides, dilations, pad, dimRoundingMode, true);
   return computeOnHeap(params.backend, info.outShape, bias ? [x, filter, bias] : [x, filter], (y, xv, fv, bv) => depthwiseForwardInto(y, xv, fv, bv, depthwiseGeometry(info)));
 }

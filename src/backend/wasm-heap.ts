@@ -41,8 +41,17 @@ export interface HeapKernels {
   tensors(shapes: number[][], fill: (...at: number[]) => void): tf.Tensor[];
 }
 
+const kernelsOfHeap = new WeakMap<object, HeapKernels | null>();
+
+/** Made once per backend: the folded layers and Adam ask for it several times a step. */
 export function heapKernels(backend: unknown): HeapKernels | undefined {
   const heap = backend as WasmHeap;
+  let k = kernelsOfHeap.get(heap);
+  if (k === undefined) kernelsOfHeap.set(heap, (k = makeHeapKernels(heap) ?? null));
+  return k ?? undefined;
+}
+
+function makeHeapKernels(heap: WasmHeap): HeapKernels | undefined {
   const memory = plainHeap(heap);
   if (!memory) return undefined;
   const offset = (t: tf.TensorInfo | undefined): number => (t ? heap.getMemoryOffset(t.dataId) : NO_BIAS);

@@ -70,7 +70,7 @@ export function heapInstance(memory: PlainMemory): HeapInstance {
   let k = heapInstances.get(memory);
   if (!k) {
     heapCompiled ??= new WebAssembly.Module(Buffer.from(HEAP_KERNELS_WASM_BASE64, 'base64'));
-    k = { ...kernelFunctions(new WebAssembly.Instance(heapCompiled, { env: { memory } }).exports as KernelExports), memory };
+    k = { ...(new WebAssembly.Instance(heapCompiled, { env: { memory } }).exports as KernelExports), memory };
     heapInstances.set(memory, k);
   }
   return k;
@@ -79,12 +79,8 @@ export function heapInstance(memory: PlainMemory): HeapInstance {
 /** An instance over a fresh shared memory of `pages` pages, growable to `maximum`. */
 export function instantiate(pages: number, maximum: number): Instance {
   const memory = new WebAssembly.Memory({ initial: pages, maximum, shared: true });
-  return { ...kernelFunctions(new WebAssembly.Instance(compiledModule(), { env: { memory } }).exports as KernelExports), memory };
-}
-
-function kernelFunctions(e: KernelExports): KernelExports {
-  const { gemm, scaleColumns, scaleColumnsTransposed, foldGrad, foldVectors, foldVectorGrad, adam, columnSums, clipGrad, depthwiseFilterGrad, depthwiseForward, depthwiseInputGrad } = e;
-  return { gemm, scaleColumns, scaleColumnsTransposed, foldGrad, foldVectors, foldVectorGrad, adam, columnSums, clipGrad, depthwiseFilterGrad, depthwiseForward, depthwiseInputGrad };
+  // The module exports its functions only (the memory is imported), so the spread is the kernels.
+  return { ...(new WebAssembly.Instance(compiledModule(), { env: { memory } }).exports as KernelExports), memory };
 }
 
 /** Grows `k`'s memory to hold `bytes`. */

@@ -46,7 +46,7 @@ export interface ProductOptions {
 export function multiplyInto(c: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number, options: ProductOptions = {}): void {
   const { transposeA = false, bias } = options;
   const [aRow, aCol] = leftStrides(m, k, transposeA);
-  const { threads } = sharedKernels();
+  const { instance, threads } = sharedKernels();
   const heap = heapHolding(bias ? [c, a, b, bias] : [c, a, b]);
   const [aHeap, bHeap, cHeap, biasHeap] = [a.byteOffset, b.byteOffset, c.byteOffset, bias ? bias.byteOffset : NO_BIAS];
   if (heap && threads.threads === 1) return heap.gemm(aHeap, aRow, aCol, bHeap, cHeap, m, k, n, biasHeap);
@@ -56,8 +56,7 @@ export function multiplyInto(c: Float32Array, a: Float32Array, b: Float32Array, 
   const local = heap && { gemm: heap.gemm, a: aHeap, b: bHeap, c: cHeap, bias: biasHeap };
   const theirs = threads.run(aAt, aRow, aCol, bAt, cAt, m, k, n, bias ? biasAt : NO_BIAS, local || undefined);
   if (!heap) return copyOut(c, cAt);
-  const memory = sharedKernels().instance.memory.buffer;
-  for (const [first, rows] of theirs) c.set(new Float32Array(memory, cAt + first * n * 4, rows * n), first * n);
+  for (const [first, rows] of theirs) c.set(new Float32Array(instance.memory.buffer, cAt + first * n * 4, rows * n), first * n);
 }
 
 /**

@@ -1,2 +1,7 @@
-export function compileKernels(): Promise<Buffer>;
-export function kernelsSource(bytes: Buffer): string;
+export interface KernelBuilds {
+  shared: Buffer;
+  heap: Buffer;
+  bridge: Buffer;
+}
+export function compileKernels(): Promise<KernelBuilds>;
+export function kernelsSource(builds: KernelBuilds): string;

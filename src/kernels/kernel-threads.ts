@@ -8,8 +8,10 @@
 // - the caller writes the product's arguments, then publishes the product in CLAIM (its number in
 //   the high bits, the next band, 0, in the low ones) and in GENERATION, and wakes the helpers;
 // - every thread claims bands by a compare-and-swap on CLAIM while the number there is still its
-//   product's, computes each and counts it in DONE; the caller returns once DONE reaches the
-//   number of bands.
+//   product's, computes each, marks it in BAND_DONE with the product's number and counts it in
+//   DONE; the caller returns once DONE reaches the number of bands. A caller computing in a memory
+//   of its own takes each helper's band from BAND_DONE as soon as it is done, while the helpers
+//   still compute the others.
 // The arguments change only after every band of the last product was claimed and done, so a band
 // is always computed from its own product's arguments, and the caller never waits for a helper
 // that is late, asleep or gone: it takes whatever bands are left itself.
@@ -24,7 +26,9 @@ const DONE = 2;
 const FAILED = 3;
 /** a, aRow, aCol, b, c, m, k, n, bias, rows per band, bands */
 const ARGS = 4;
-const CONTROL_LENGTH = ARGS + 11;
+/** Per band, the number of the product it was last computed for. */
+const BAND_DONE = ARGS + 11;
+const CONTROL_LENGTH = BAND_DONE + 256;
 const MAX_HELPERS = 8;
 
 /** Bands are whole 4-row blocks of the kernel, about this many per thread, for balance under load. */
@@ -35,7 +39,8 @@ const BAND_BITS = 8;
 
 /**
  * Claims and computes bands of product `generation` until none is left. Runs in the helpers too,
- * sent as source, so it uses literal indices: CLAIM 1, DONE 2, ARGS 4 (bands at 14), BAND_BITS 8.
+ * sent as source, so it uses literal indices: CLAIM 1, DONE 2, ARGS 4 (bands at 14), BAND_DONE 15,
+ * BAND_BITS 8.
  */
 function computeBands(control: Int32Array, gemm: GemmFunction, generation: number): void {
   for (;;) {
@@ -46,6 +51,7 @@ function computeBands(control: Int32Array, gemm: GemmFunction, generation: numbe
     const [a, aRow, aCol, b, c, m, k, n, bias, rows] = control.subarray(4, 14);
     const first = band * rows;
     gemm(a + first * aRow, aRow, aCol, b, c + first * n * 4, Math.min(rows, m - first), k, n, bias);
+    Atomics.store(control, 15 + band, generation);
     Atomics.add(control, 2, 1);
     Atomics.notify(control, 2);
   }
@@ -104,18 +110,17 @@ export class KernelThreads {
   /**
    * c[m x n] = a b (+ bias) as gemm would compute it, with gemm's byte offsets and strides.
    * With `local`, the calling thread computes its bands there instead (the same product over
-   * another memory: another instance's gemm and its offsets), and the helpers theirs here; the
-   * rows the helpers computed, which the caller must then take from here, come back as
-   * [first row, rows] pairs.
+   * another memory: another instance's gemm and its offsets), and the helpers theirs here; each
+   * band a helper computed goes to `local.collect` (its first row and rows) as soon as it is done.
    */
-  run(a: number, aRow: number, aCol: number, b: number, c: number, m: number, k: number, n: number, bias: number, local?: LocalProduct): Array<[number, number]> {
+  run(a: number, aRow: number, aCol: number, b: number, c: number, m: number, k: number, n: number, bias: number, local?: LocalProduct): void {
     const bandsWanted = Math.min(this.threads * BANDS_PER_THREAD, (1 << BAND_BITS) - 1);
     const rows = Math.ceil(m / bandsWanted / BLOCK_ROWS) * BLOCK_ROWS;
     const bands = rows > 0 ? Math.ceil(m / rows) : 0;
     if (this.helpers.length === 0 || bands < 2) {
       if (local) local.gemm(local.a, aRow, aCol, local.b, local.c, m, k, n, local.bias);
       else this.gemm(a, aRow, aCol, b, c, m, k, n, bias);
-      return [];
+      return;
     }
     const control = this.control;
     // Numbers wrap within the bits above BAND_BITS; a helper would have to sleep through 8M products.
@@ -125,16 +130,34 @@ export class KernelThreads {
     Atomics.store(control, CLAIM, generation << BAND_BITS);
     Atomics.store(control, GENERATION, generation);
     Atomics.notify(control, GENERATION);
-    const mine = local ? claimBandsLocally(control, generation, local) : (computeBands(control, this.gemm, generation), undefined);
-    for (let done = Atomics.load(control, DONE); done < bands && !control[FAILED]; done = Atomics.load(control, DONE)) {
-      Atomics.wait(control, DONE, done);
+    if (!local) {
+      computeBands(control, this.gemm, generation);
+      waitForDone(control, (done) => done < bands);
+      return;
     }
-    if (control[FAILED]) throw new Error('a kernel helper thread failed; set FINETUNE_WORKERS=1 to compute in one thread');
-    if (!mine) return [];
-    const theirs: Array<[number, number]> = [];
-    for (let band = 0; band < bands; band++) if (!mine.has(band)) theirs.push([band * rows, Math.min(rows, m - band * rows)]);
-    return theirs;
+    const mine = claimBandsLocally(control, generation, local);
+    // Every band is claimed now: collect the helpers' as each is done, while they compute the rest.
+    let theirs = Array.from({ length: bands }, (_, band) => band).filter((band) => !mine.has(band));
+    waitForDone(control, () => {
+      theirs = theirs.filter((band) => {
+        if (Atomics.load(control, BAND_DONE + band) !== generation) return true;
+        local.collect(band * rows, Math.min(rows, m - band * rows));
+        return false;
+      });
+      return theirs.length > 0;
+    });
   }
+}
+
+/**
+ * Waits on DONE while `pending` (given DONE as read before it is called) says bands are left;
+ * throws if a helper failed.
+ */
+function waitForDone(control: Int32Array, pending: (done: number) => boolean): void {
+  for (let done = Atomics.load(control, DONE); !control[FAILED] && pending(done); done = Atomics.load(control, DONE)) {
+    Atomics.wait(control, DONE, done);
+  }
+  if (control[FAILED]) throw new Error('a kernel helper thread failed; set FINETUNE_WORKERS=1 to compute in one thread');
 }
 
 /** The product's operands and result in the caller's own memory, and the gemm over that memory. */
@@ -144,6 +167,8 @@ export interface LocalProduct {
   b: number;
   c: number;
   bias: number;
+  /** Takes rows first .. first + rows - 1 of C, which a helper computed in the shared memory. */
+  collect(first: number, rows: number): void;
 }
 
 /** computeBands for the caller with a LocalProduct: each band it claims is computed there. Returns the bands it took. */

@@ -2,9 +2,9 @@
 // allocated once per training phase inside the module's memory, as Float32Array views, so the
 // kernels read and write them in place: no copies, no re-packing of weights that change every step.
 // Kernels on tensors of the wasm backend run in one shared instance instead (shared-kernels.ts).
-import { HEAP_KERNELS_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-wasm.js';
+import { HEAP_BRIDGE_WASM_BASE64, HEAP_KERNELS_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 
-interface SharedMemory {
+export interface SharedMemory {
   buffer: SharedArrayBuffer;
   grow(pages: number): number;
 }
@@ -16,6 +16,7 @@ export interface PlainMemory {
 
 // The tsconfig's libraries do not declare WebAssembly; these are the members used here.
 declare const WebAssembly: {
+  validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
   Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => SharedMemory;
@@ -74,6 +75,28 @@ export function heapInstance(memory: PlainMemory): HeapInstance {
     heapInstances.set(memory, k);
   }
   return k;
+}
+
+/** Copies between a plain heap and our shared memory (heap-bridge.wat); byte offsets and counts. */
+export interface HeapBridge {
+  toShared(to: number, from: number, bytes: number): void;
+  toHeap(to: number, from: number, bytes: number): void;
+}
+
+const bridgeBytes = Buffer.from(HEAP_BRIDGE_WASM_BASE64, 'base64');
+/** Whether this runtime has multi-memory (Node 22 and later), which the bridge needs. */
+let bridgeCompiled: object | null | undefined;
+const bridges = new WeakMap<PlainMemory, { shared: SharedMemory; bridge: HeapBridge }>();
+
+/** The bridge between `heap` and `shared`, or undefined where the runtime cannot run it. */
+export function heapBridge(heap: PlainMemory, shared: SharedMemory): HeapBridge | undefined {
+  if (bridgeCompiled === undefined) bridgeCompiled = WebAssembly.validate(bridgeBytes) ? new WebAssembly.Module(bridgeBytes) : null;
+  if (bridgeCompiled === null) return undefined;
+  const known = bridges.get(heap);
+  if (known?.shared === shared) return known.bridge;
+  const bridge = new WebAssembly.Instance(bridgeCompiled, { env: { heap, shared } }).exports as HeapBridge;
+  bridges.set(heap, { shared, bridge });
+  return bridge;
 }
 
 /** An instance over a fresh shared memory of `pages` pages, growable to `maximum`. */

@@ -6,7 +6,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { requestedWorkers } from '../features/worker-plan.js';
 import { KernelThreads } from './kernel-threads.js';
-import { ALIGN, aligned, compiledModule, type DepthwiseArguments, heapInstance, type KernelExports, instantiate, leftStrides, NO_BIAS, PAGE, reserve, type HeapInstance, type Instance, type PlainMemory } from './kernels.js';
+import { ALIGN, aligned, compiledModule, type DepthwiseArguments, heapBridge, type HeapBridge, heapInstance, type KernelExports, instantiate, leftStrides, NO_BIAS, PAGE, reserve, type HeapInstance, type Instance, type PlainMemory } from './kernels.js';
 
 const heaps: PlainMemory[] = [];
 
@@ -52,11 +52,18 @@ export function multiplyInto(c: Float32Array, a: Float32Array, b: Float32Array, 
   if (heap && threads.threads === 1) return heap.gemm(aHeap, aRow, aCol, bHeap, cHeap, m, k, n, biasHeap);
   // Helper threads share only our shared memory: they compute on copies there. On a heap, this
   // thread computes its own bands in place, and only the helpers' rows are copied back.
-  const [aAt, bAt, biasAt, cAt] = stage([a, b, bias ?? 0, c.length]);
-  const local = heap && { gemm: heap.gemm, a: aHeap, b: bHeap, c: cHeap, bias: biasHeap };
-  const theirs = threads.run(aAt, aRow, aCol, bAt, cAt, m, k, n, bias ? biasAt : NO_BIAS, local || undefined);
-  if (!heap) return copyOut(c, cAt);
-  for (const [first, rows] of theirs) c.set(new Float32Array(instance.memory.buffer, cAt + first * n * 4, rows * n), first * n);
+  const bridge = heap && heapBridge(heap.memory, instance.memory);
+  const [aAt, bAt, biasAt, cAt] = stage([a, b, bias ?? 0, c.length], bridge);
+  if (!heap) {
+    threads.run(aAt, aRow, aCol, bAt, cAt, m, k, n, bias ? biasAt : NO_BIAS);
+    return copyOut(c, cAt);
+  }
+  const collect = (first: number, rows: number): void => {
+    const [from, count] = [cAt + first * n * 4, rows * n];
+    if (bridge) bridge.toHeap(cHeap + first * n * 4, from, count * 4);
+    else c.set(new Float32Array(instance.memory.buffer, from, count), first * n);
+  };
+  threads.run(aAt, aRow, aCol, bAt, cAt, m, k, n, bias ? biasAt : NO_BIAS, { gemm: heap.gemm, a: aHeap, b: bHeap, c: cHeap, bias: biasHeap, collect });
 }
 
 /**
@@ -130,10 +137,10 @@ function singlePass(out: Float32Array, inputs: Array<Float32Array | undefined>, 
 
 /**
  * Places each part one after another in the shared instance's memory, each 16-byte aligned, and
- * grows the memory to hold them: an array is copied in, a number reserves that many 4-byte words.
- * Returns their byte offsets.
+ * grows the memory to hold them: an array is copied in (by `bridge` when given: the arrays are
+ * then views of its heap), a number reserves that many 4-byte words. Returns their byte offsets.
  */
-function stage(parts: Array<Float32Array | number>): number[] {
+function stage(parts: Array<Float32Array | number>, bridge?: HeapBridge): number[] {
   const { instance } = sharedKernels();
   const at: number[] = [];
   let top = 0;
@@ -143,7 +150,9 @@ function stage(parts: Array<Float32Array | number>): number[] {
   }
   reserve(instance, top);
   parts.forEach((part, i) => {
-    if (typeof part !== 'number') new Float32Array(instance.memory.buffer, at[i], part.length).set(part);
+    if (typeof part === 'number') return;
+    if (bridge) bridge.toShared(at[i], part.byteOffset, part.byteLength);
+    else new Float32Array(instance.memory.buffer, at[i], part.length).set(part);
   });
   return at;
 }

@@ -8,6 +8,7 @@ import { tf } from '../src/backend/tf.js';
 import { selectBackend } from '../src/backend/select.js';
 import { silentLogger } from '../src/util/log.js';
 import { createRng } from '../src/util/random.js';
+import { float32Product } from './helpers/float32-product.js';
 
 // Helper threads are what the bridge serves: at least one, on any machine.
 process.env.FINETUNE_WORKERS = '2';
@@ -68,13 +69,7 @@ describe('heap bridge', () => {
     route.rowsBack = 0;
     const [m, k, n] = [320, 256, 192];
     const [av, bv] = [values(m * k, 1), values(k * n, 2)];
-    const want = new Float32Array(m * n);
-    for (let i = 0; i < m; i++)
-      for (let j = 0; j < n; j++) {
-        let sum = 0;
-        for (let p = 0; p < k; p++) sum = Math.fround(sum + Math.fround(av[i * k + p] * bv[p * n + j]));
-        want[i * n + j] = sum;
-      }
+    const want = float32Product(av, bv, m, k, n);
     // New tensors each time: a right operand seen before goes to XNNPACK instead.
     const product = () => tf.tidy(() => tf.matMul(tf.tensor2d(av, [m, k]), tf.tensor2d(bv, [k, n])).dataSync().slice());
     // Helper threads start in the background and take bands once they run: alternate the two

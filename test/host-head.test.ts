@@ -6,7 +6,8 @@ import { selectBackend } from '../src/backend/select.js';
 import { tf } from '../src/backend/tf.js';
 import { resolveTrainSettings } from '../src/train/settings.js';
 import { featureStats, initHead, type Head } from '../src/train/head.js';
-import { createKernels } from '../src/kernels/kernels.js';
+import { createKernels, instantiate, NO_BIAS } from '../src/kernels/kernels.js';
+import { float32Product } from './helpers/float32-product.js';
 import { hostHeadSteps } from '../src/train/host/step.js';
 import { ADAM, createOptimizer, type OptimizerConfig } from '../src/train/optimizer.js';
 import { createStepRunner, type StepRunner, type StepSettings } from '../src/train/step.js';
@@ -28,18 +29,6 @@ const filled = (a: Float32Array, seed: number): Float32Array => {
   for (let i = 0; i < a.length; i++) a[i] = rng() * 2 - 1;
   return a;
 };
-
-/** A[m x k] B[k x n] in float32, each product and sum rounded, summed over k in order. */
-function float32Product(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float32Array {
-  const c = new Float32Array(m * n);
-  for (let i = 0; i < m; i++)
-    for (let j = 0; j < n; j++) {
-      let sum = 0;
-      for (let p = 0; p < k; p++) sum = Math.fround(sum + Math.fround(a[i * k + p] * b[p * n + j]));
-      c[i * n + j] = sum;
-    }
-  return c;
-}
 
 describe('kernels', () => {
   it('kernels-wasm.ts is the compiled kernels.wat', async () => {
@@ -68,6 +57,13 @@ describe('kernels', () => {
     c.fill(NaN);
     ks.gemm(c, aT, b, m, k, n, true);
     expect(Array.from(c)).toEqual(Array.from(want));
+  });
+
+  it('gemm traps on a left operand that is neither row-major nor transposed, rather than misread it', () => {
+    const k = instantiate(1, 1);
+    // Rows 16 bytes apart, columns 8: no layout the kernel reads.
+    expect(() => k.gemm(0, 16, 8, 1024, 2048, 4, 2, 8, NO_BIAS)).toThrow(/unreachable/);
+    expect(() => k.gemm(0, 8, 4, 1024, 2048, 4, 2, 8, NO_BIAS)).not.toThrow();
   });
 
   it('adam gives the tensor optimizer bit for bit, with and without weight decay', () => {

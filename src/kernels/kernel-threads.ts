@@ -126,6 +126,8 @@ export class KernelThreads {
     // Numbers wrap within the bits above BAND_BITS; a helper would have to sleep through 8M products.
     const generation = (control[GENERATION] + 1) & 0x7fffff;
     control.set([a, aRow, aCol, b, c, m, k, n, bias, rows, bands], ARGS);
+    // No band is marked done for this product yet, not even by one that wrapped to its number.
+    control.fill(-1, BAND_DONE, BAND_DONE + bands);
     Atomics.store(control, DONE, 0);
     Atomics.store(control, CLAIM, generation << BAND_BITS);
     Atomics.store(control, GENERATION, generation);

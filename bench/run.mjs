@@ -103,6 +103,10 @@ function main() {
   if (opts.only && !['job', 'head-step', 'finetune-step'].includes(opts.only)) throw new Error(`--only: job, head-step or finetune-step, not ${opts.only}`);
   process.chdir(ROOT);
   preflight(!opts.only || opts.only === 'job');
+  // Our side runs under this node; records from different versions are not quite comparable.
+  if (Number(process.versions.node.split('.')[0]) < 22) {
+    console.log(`note: Node ${process.version} has no WebAssembly multi-memory, so our helper threads copy their operands with typed arrays (about 5x slower); \`npm run bench\` runs Node 24`);
+  }
   fs.mkdirSync(WORK, { recursive: true });
   const runs = (part) => !opts.only || opts.only === part;
   if (runs('job')) job();

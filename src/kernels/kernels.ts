@@ -84,7 +84,7 @@ export interface HeapBridge {
 }
 
 const bridgeBytes = Buffer.from(HEAP_BRIDGE_WASM_BASE64, 'base64');
-/** Whether this runtime has multi-memory (Node 22 and later), which the bridge needs. */
+/** The compiled bridge once asked for; null where the runtime lacks multi-memory (before Node 22). */
 let bridgeCompiled: object | null | undefined;
 const bridges = new WeakMap<PlainMemory, { shared: SharedMemory; bridge: HeapBridge }>();
 

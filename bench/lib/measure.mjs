@@ -11,8 +11,21 @@ export function machine() {
     cpu_model: cpu ? cpu[1] : os.cpus()[0]?.model,
     memory_gib: +(os.totalmem() / 2 ** 30).toFixed(1),
     node: process.version,
+    commit: commit(),
     load_average: loadAverage(),
   };
+}
+
+/**
+ * The checkout the run measured: HEAD, with "+changes" when tracked files other than the
+ * benchmark's own records differ from it; undefined outside a git checkout.
+ */
+function commit() {
+  const git = (...args) => spawnSync('git', args, { encoding: 'utf8' });
+  const head = git('rev-parse', '--short=10', 'HEAD');
+  if (head.status !== 0) return undefined;
+  const changed = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results.json', ':!bench/RESULTS.md').stdout.trim();
+  return head.stdout.trim() + (changed ? '+changes' : '');
 }
 
 /** Other work on the machine skews every time: it is recorded next to each one. */

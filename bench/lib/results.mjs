@@ -66,7 +66,7 @@ function markdown(r) {
   const m = r.machine;
   return `# Benchmark results
 
-Latest run: ${r.date}, on ${m.nproc} cores (${m.cpu_model}), ${m.memory_gib} GiB, Node ${m.node}, PyTorch ${r.pytorch.torch} (${r.pytorch.threads} threads).
+Latest run: ${r.date}, commit ${m.commit ?? 'unknown'}, on ${m.nproc} cores (${m.cpu_model}), ${m.memory_gib} GiB, Node ${m.node}, PyTorch ${r.pytorch.torch} (${r.pytorch.threads} threads).
 Load average when it started: ${m.load_average.join(', ')} (other work on the machine slows every number).
 All runs are in [results.json](results.json); how to run and what the targets mean: [README.md](README.md).
 

@@ -35,7 +35,7 @@ ${rows.join('\n')}
   return `
 ## Partial backbone fine-tune step
 
-Target: ${section.target}. Latest run: ${r.date}, Node ${r.machine.node}, PyTorch ${r.input.torch}; load average when it started: ${r.machine.load_average.join(', ')}.
+Target: ${section.target}. Latest run: ${r.date}, commit ${r.machine.commit ?? 'unknown'}, Node ${r.machine.node}, PyTorch ${r.input.torch}; load average when it started: ${r.machine.load_average.join(', ')}.
 
 One training step (forward, backward, Adam update, loss read back) of the blocks ${s.blocks.join(', ')} (\`${s.from}\` .. \`${s.to}\`, ${r.trainable_params.ours.toLocaleString('en')} trainable parameters on our side, ${r.trainable_params.pytorch.toLocaleString('en')} in PyTorch's \`${r.input.torch_modules}\`) plus global average pooling and Dense 10, at ${s.size} px, batch ${s.batch}: the first ${s.batch} Fashion-MNIST training images, taken through the frozen layers below once, so the step starts from the activations at \`${r.input.split}\` ([${r.input.shape.join(', ')}]). Ours: wasm; TF.js's own kernels run one thread in Node, the products, sums and gradient passes in finetune-action's kernels ${r.threads.ours} (\`FINETUNE_WORKERS\`). PyTorch: ${r.threads.pytorch} threads, ${r.input.layout} layout. Each time is the median of ${s.steps} steps after one untimed step, the median of ${s.rounds} rounds (ours and PyTorch alternate).
 

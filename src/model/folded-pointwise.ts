@@ -1,113 +1,29 @@
 // A 1x1 convolution with the BatchNormalization after it folded in (and the ReLU or ReLU6 after
-// that), as one op with a gradient of its own, for layers that train (phase two). Most of the
-// weights of MobileNetV2's top blocks are in such convolutions. Left to the tape, the fold's few
-// ops on the weights record about twenty more in the backward pass (a cast, a product, a sum and
-// a reshape per input of each product), and the convolution's gradient is computed for its input
-// even where nothing below trains: at the split, that is a product as large as the layer's own.
-// Here the forward pass runs the same ops as the tape did, so it gives the same values, and the
-// backward pass runs one product for the filter, one for the input (only when asked), and the
-// fold's chain rule on vectors and one [in x out] matrix.
+// that), as one op with a gradient of its own (fold-ops.ts), for layers that train (phase two).
+// Most of the weights of MobileNetV2's top blocks are in such convolutions. The tape computed the
+// convolution's gradient for its input even where nothing below trains: at the split, a product
+// as large as the layer's own. Here the backward pass runs one product for the filter and one for
+// the input, only when asked.
 import { tf } from '../backend/tf.js';
 import { heapKernels } from '../backend/wasm-heap.js';
+import { type FoldActivation, foldedConvolution, type FoldWeights, scaleColumns } from './fold-ops.js';
 
-export type PointwiseActivation = 'linear' | 'relu' | 'relu6';
+export type { FoldActivation, FoldWeights };
 
-/** The layers' weights (variables or their values), as they are stored: no fold applied. */
-export interface FoldWeights {
-  /** [1, 1, in, out] */
-  kernel: tf.Tensor;
-  bias?: tf.Tensor;
-  gamma?: tf.Tensor;
-  beta?: tf.Tensor;
-  mean: tf.Tensor;
-  variance: tf.Tensor;
-  epsilon: number;
-}
-
-/**
- * y = activation(x * (W s) + (b - mean) s + beta), s = gamma / sqrt(variance + epsilon), for x
- * NHWC. Differentiable in x, W, b, gamma and beta (mean and variance are moving statistics, never
- * trained). With `inputGradient` false, x's gradient is zeros: for an x that depends on no
- * trainable weight.
- */
-export function foldedPointwise(x: tf.Tensor4D, w: FoldWeights, activation: PointwiseActivation, inputGradient: boolean): tf.Tensor4D {
-  const trained = [w.kernel, w.bias, w.gamma, w.beta];
-  const present = trained.filter((t): t is tf.Tensor => t !== undefined);
-  const op = tf.customGrad((...args: unknown[]) => {
-    const save = args[args.length - 1] as tf.GradSaveFunc;
-    const [input, kernel, ...rest] = args.slice(0, -1) as tf.Tensor[];
-    const [bias, gamma, beta] = unpack(trained.slice(1), rest);
-    // The ops, in order, of the fold in inference.ts: the same values to the bit.
-    const { r, s, centred, shift } = foldVectors(w, bias, gamma, beta);
-    const filter = scaleColumns(kernel, s) as tf.Tensor4D;
-    const pre = tf.fused.conv2d({ x: input as tf.Tensor4D, filter, strides: 1, pad: 'valid', bias: shift });
-    const value = activation === 'relu6' ? tf.clipByValue(pre, 0, 6) : activation === 'relu' ? tf.relu(pre) : pre;
-    save([input, kernel, filter, s, r, centred, pre]);
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [xs, ks, filterS, sS, rS, centredS, preS] = saved;
-        const g = activationGradient(activation, dy as tf.Tensor, preS);
-        const [cin, cout] = [ks.shape[2] as number, ks.shape[3] as number];
-        const rows = g.size / cout;
-        const g2 = g.reshape([rows, cout]);
-        // On wasm both products run in our kernel (wasm-matmul.ts), the sums in one pass (wasm-sum.ts).
-        const dFilter = tf.matMul(xs.reshape([rows, cin]), g2, true, false);
-        const dShift = tf.sum(g2, 0);
-        const dx = inputGradient ? tf.matMul(g2, transposedFilter(filterS, ks, sS, cin, cout)).reshape(xs.shape) : tf.zerosLike(xs);
-        // s reaches y through the filter (W s) and the shift ((b - mean) s).
-        const [dKernel, dsFilter] = foldGradient(dFilter, ks, sS);
-        const grads: tf.Tensor[] = [dx, dKernel];
-        if (bias) grads.push(dShift.mul(sS));
-        if (gamma) grads.push(gammaGradient(dsFilter, dShift, centredS, rS));
-        if (beta) grads.push(dShift);
-        return grads;
-      },
-    };
+/** The folded 1x1 convolution (stride 1, no padding) of x: see foldedConvolution. */
+export function foldedPointwise(x: tf.Tensor4D, w: FoldWeights, activation: FoldActivation, inputGradient: boolean): tf.Tensor4D {
+  return foldedConvolution(x, w, activation, inputGradient, {
+    filter: scaleColumns,
+    forward: (input, filter, shift) => tf.fused.conv2d({ x: input, filter: filter as tf.Tensor4D, strides: 1, pad: 'valid', bias: shift }),
+    backward: (_g, g2, xs, ks, filterS, sS) => {
+      const [cin, cout] = [ks.shape[2] as number, ks.shape[3] as number];
+      const rows = g2.shape[0] as number;
+      // On wasm both products run in our kernel (wasm-matmul.ts).
+      const dFilter = tf.matMul(xs.reshape([rows, cin]), g2, true, false);
+      const dx = inputGradient ? tf.matMul(g2, transposedFilter(filterS, ks, sS, cin, cout)).reshape(xs.shape) : undefined;
+      return { dFilter, dx };
+    },
   });
-  return op(x, ...present) as tf.Tensor4D;
-}
-
-interface Fold {
-  /** 1 / sqrt(variance + epsilon) */
-  r: tf.Tensor;
-  /** r gamma: the scale of the folded filter's output channels */
-  s: tf.Tensor;
-  /** bias - mean, or -mean */
-  centred: tf.Tensor;
-  /** centred s + beta: the folded bias */
-  shift: tf.Tensor;
-}
-
-/** The fold's vectors: on wasm one pass of our kernel on the heap, elsewhere the ops (the same operations in the same order). */
-function foldVectors(w: FoldWeights, bias?: tf.Tensor, gamma?: tf.Tensor, beta?: tf.Tensor): Fold {
-  const heap = heapKernels(tf.backend());
-  if (!heap) {
-    const r = tf.rsqrt(w.variance.add(w.epsilon));
-    const s = gamma ? r.mul(gamma) : r;
-    const centred = bias ? bias.sub(w.mean) : w.mean.neg();
-    return { r, s, centred, shift: beta ? centred.mul(s).add(beta) : centred.mul(s) };
-  }
-  const n = w.mean.size;
-  const [r, s, centred, shift] = heap.tensors([[n], [n], [n], [n]], (...out) =>
-    heap.kernels.foldVectors(heap.offset(w.variance), heap.offset(gamma), heap.offset(w.mean), heap.offset(bias), heap.offset(beta), w.epsilon, ...(out as [number, number, number, number]), n),
-  );
-  return { r, s, centred, shift };
-}
-
-/** gamma's gradient, (dsFilter + dShift centred) r: s reaches y through the filter and the shift. */
-function gammaGradient(dsFilter: tf.Tensor, dShift: tf.Tensor, centred: tf.Tensor, r: tf.Tensor): tf.Tensor {
-  const heap = heapKernels(tf.backend());
-  if (!heap) return dsFilter.add(dShift.mul(centred)).mul(r);
-  const at = [dsFilter, dShift, centred, r].map(heap.offset);
-  return heap.tensors([r.shape], (out) => heap.kernels.foldVectorGrad(at[0], at[1], at[2], at[3], out, r.size))[0];
-}
-
-/** W s, s scaling W's last axis: on wasm one pass of our kernel on the heap, elsewhere a multiply. */
-function scaleColumns(w: tf.Tensor, s: tf.Tensor): tf.Tensor {
-  const heap = heapKernels(tf.backend());
-  if (!heap) return w.mul(s);
-  return heap.tensors([w.shape], (out) => heap.kernels.scaleColumns(heap.offset(w), heap.offset(s), out, w.size / s.size, s.size))[0];
 }
 
 /**
@@ -119,34 +35,4 @@ function transposedFilter(filter: tf.Tensor, w: tf.Tensor, s: tf.Tensor, cin: nu
   const heap = heapKernels(tf.backend());
   if (!heap) return tf.transpose(filter.reshape([cin, cout]));
   return heap.tensors([[cout, cin]], (out) => heap.kernels.scaleColumnsTransposed(heap.offset(w), heap.offset(s), out, cin, cout))[0];
-}
-
-/**
- * From dF, the gradient of W s ([in x out]): W's gradient dF s (in W's shape) and s's through the
- * filter, the sum over rows of dF W. On wasm one pass of our kernel gives both, to the bits of the
- * multiplies and the sum it replaces.
- */
-function foldGradient(dF: tf.Tensor, w: tf.Tensor, s: tf.Tensor): [tf.Tensor, tf.Tensor] {
-  const heap = heapKernels(tf.backend());
-  if (!heap) return [dF.mul(s).reshape(w.shape), tf.sum(dF.mul(w.reshape(dF.shape)), 0)];
-  const [dW, ds] = heap.tensors([w.shape, s.shape], (dWAt, dsAt) =>
-    heap.kernels.foldGrad(heap.offset(dF), heap.offset(w), heap.offset(s), dWAt, dsAt, w.size / s.size, s.size),
-  );
-  return [dW, ds];
-}
-
-/** The optional weights back in their places: `given` holds those of `slots` that are present, in order. */
-function unpack(slots: Array<tf.Tensor | undefined>, given: tf.Tensor[]): Array<tf.Tensor | undefined> {
-  let next = 0;
-  return slots.map((t) => (t ? given[next++] : undefined));
-}
-
-/** dy through the activation, by the gradients TF.js registers for it (ours for ReLU6 on wasm). */
-function activationGradient(activation: PointwiseActivation, dy: tf.Tensor, pre: tf.Tensor): tf.Tensor {
-  if (activation === 'linear') return dy;
-  const kernel = activation === 'relu6' ? tf.ClipByValue : tf.Relu;
-  const attrs = activation === 'relu6' ? { clipValueMin: 0, clipValueMax: 6 } : {};
-  const gradient = tf.getGradient(kernel);
-  if (!gradient) throw new Error(`no gradient registered for ${kernel}`);
-  return gradient.gradFunc(dy, [pre], attrs as unknown as tf.NamedAttrMap).x();
 }

@@ -144,7 +144,12 @@ function activationGradient(activation: FoldActivation, dy: tf.Tensor, pre: tf.T
   if (activation === 'linear') return dy;
   const kernel = activation === 'relu6' ? tf.ClipByValue : tf.Relu;
   const attrs = activation === 'relu6' ? { clipValueMin: 0, clipValueMax: 6 } : {};
+  return registeredGradient(kernel, dy, [pre], attrs).x();
+}
+
+/** The gradients TF.js registers for `kernel`, of the inputs it saved, as that kernel's gradient computes them. */
+export function registeredGradient(kernel: string, dy: tf.Tensor, saved: tf.Tensor[], attrs: object): Record<string, () => tf.Tensor> {
   const gradient = tf.getGradient(kernel);
   if (!gradient) throw new Error(`no gradient registered for ${kernel}`);
-  return gradient.gradFunc(dy, [pre], attrs as unknown as tf.NamedAttrMap).x();
+  return gradient.gradFunc(dy, saved, attrs as unknown as tf.NamedAttrMap);
 }

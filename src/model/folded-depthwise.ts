@@ -3,7 +3,7 @@
 // layers that train (phase two). Its gradients are the convolution's own, those the tape ran: on
 // wasm our kernels (wasm-grad-kernels.ts).
 import { tf } from '../backend/tf.js';
-import { type FoldActivation, foldedConvolution, type FoldWeights, scaleColumns } from './fold-ops.js';
+import { type FoldActivation, foldedConvolution, type FoldWeights, registeredGradient, scaleColumns } from './fold-ops.js';
 
 /** Where the windows fall: padding as the convolution takes it, explicit NHWC amounts included. */
 export interface DepthwiseGeometry {
@@ -23,9 +23,7 @@ export function foldedDepthwise(x: tf.Tensor4D, w: FoldWeights, activation: Fold
       // The op's type leaves explicit padding out; its kernels take it (as in inference.ts).
       tf.fused.depthwiseConv2d({ x: input, filter: filter as tf.Tensor4D, strides, pad: pad as 'valid', dilations, bias: shift }),
     backward: (g, _g2, xs, _ks, filterS) => {
-      const gradient = tf.getGradient(tf.DepthwiseConv2dNative);
-      if (!gradient) throw new Error(`no gradient registered for ${tf.DepthwiseConv2dNative}`);
-      const of = gradient.gradFunc(g, [xs, filterS], { strides, pad, dilations } as unknown as tf.NamedAttrMap);
+      const of = registeredGradient(tf.DepthwiseConv2dNative, g, [xs, filterS], { strides, pad, dilations });
       return { dFilter: of.filter().reshape([filterS.size / channels, channels]), dx: inputGradient ? of.x() : undefined };
     },
   });

@@ -4,14 +4,18 @@
 import type { CheckStatus, GateResult } from '../report/types.js';
 import { buildCheck, detectableChange, tolerancesOf, worstStatus } from './checks.js';
 import { candidateSpreadNotes, estimateNoise, type NoiseModel } from './noise.js';
+import { repeatValues } from './seeds.js';
 import type { EvaluatedModel, GateConfig } from './types.js';
 
-export type { EvaluatedModel, GateConfig, GateMetricRule } from './types.js';
+export type { EvaluatedModel, GateConfig, GateMetricRule, GateMode } from './types.js';
 
 function validate(config: GateConfig): void {
-  // 0.5 is allowed: the interval then collapses to the point estimate.
+  // 0.5 is allowed (a 50% interval); the spec itself asks for more.
   if (!(config.confidence >= 0.5 && config.confidence < 1)) {
     throw new Error(`gate.confidence must be in [0.5, 1), got ${config.confidence}`);
+  }
+  if (config.mode !== undefined && config.mode !== 'default' && config.mode !== 'strict') {
+    throw new Error(`gate.mode must be "default" or "strict", got ${JSON.stringify(config.mode)}`);
   }
   const samples = config.bootstrap_samples;
   if (samples !== undefined && !(Number.isInteger(samples) && samples >= 2)) {
@@ -42,23 +46,47 @@ function detectableDrops(config: GateConfig, noise: NoiseModel): Record<string, 
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/** Both test-set fingerprints when they are known and differ: the baseline's numbers are then about other examples. */
+export function testSetChange(candidate: EvaluatedModel, baseline: EvaluatedModel | undefined): { baseline: string; candidate: string } | undefined {
+  const [b, c] = [baseline?.test_set_sha256, candidate.test_set_sha256];
+  return b && c && b !== c ? { baseline: b, candidate: c } : undefined;
+}
+
+const short = (sha: string): string => sha.slice(0, 12);
+
+/** The reason a tolerance check gives when the test set changed: both fingerprints and the remedy. */
+export function testSetChangedReason(change: { baseline: string; candidate: string }): string {
+  return `not compared: the baseline was scored on another test set (sha256 ${short(change.baseline)}, this run ${short(change.candidate)}); ` +
+    'set gate.baseline.from: model to re-score the baseline model on this test set, or update the baseline file in this pull request';
+}
+
 /**
  * Evaluates every gated metric. Verdict: fail if any check fails, else inconclusive if any
  * is, else pass. `on_inconclusive` is applied by exitCodeFor, so the report keeps the truth.
+ * A baseline scored on another test set is never compared: its tolerance checks are
+ * inconclusive, so a changed test set cannot pass by omission (docs/verdict.md).
  */
 export function evaluateGate(config: GateConfig, candidate: EvaluatedModel, baseline?: EvaluatedModel): GateResult {
   validate(config);
-  const compared = comparedMetrics(config, baseline);
+  const mode = config.mode ?? 'default';
+  const changed = testSetChange(candidate, baseline);
+  const compared = changed ? [] : comparedMetrics(config, baseline);
   const noise = baseline && compared.length > 0 ? estimateNoise(config, candidate, baseline, compared) : undefined;
-  const checks = Object.entries(config.metrics).map(([metric, rule]) =>
-    buildCheck({ metric, rule, candidate, baseline, noise: noise?.perMetric[metric], confidence: config.confidence }));
+  const notComparable = changed ? testSetChangedReason(changed) : undefined;
+  const checks = Object.entries(config.metrics).map(([metric, rule]) => buildCheck({
+    metric, rule, candidate, baseline, noise: noise?.perMetric[metric], confidence: config.confidence, mode, notComparable,
+    runs: { candidate: repeatValues(candidate, metric).length, baseline: baseline ? repeatValues(baseline, metric).length : 0 },
+  }));
   const verdict = worstStatus(checks.map((c) => c.status));
   const detectable = noise ? detectableDrops(config, noise) : undefined;
   const result: GateResult = {
     verdict,
+    mode,
+    confidence: config.confidence,
     checks,
     method: noise ? noise.method : 'absolute thresholds on the point estimates (no baseline comparison)',
   };
+  if (changed) result.test_set_changed = changed;
   if (detectable) result.detectable_drop = detectable;
   const notes = noise ? noise.notes : candidateSpreadNotes(candidate, Object.keys(config.metrics));
   if (notes.length > 0) result.notes = notes;

@@ -15,6 +15,10 @@ export interface MetricNoise {
   se?: number;
   /** Degrees of freedom behind se: Infinity unless seed variances come from a few repeats. */
   df: number;
+  /** The test-set sampling part of se^2 (bootstrap or binomial), when per-example results measure it. */
+  testVariance?: number;
+  /** Test examples behind testVariance (the candidate's). */
+  examples?: number;
   seed: SeedNoise;
   mcnemar?: McNemarResult;
 }
@@ -57,7 +61,9 @@ function binomialAccuracyVariance(candidate: EvaluatedModel, baseline: Evaluated
 }
 
 // Welch-Satterthwaite: the seed variances are estimated from K values each, the bootstrap part is not.
-function combine(testVariance: number | undefined, terms: readonly SeedTerm[]): { se?: number; df: number } {
+// se^2 = test-set variance + sum of seed terms; df = se^4 / sum(term^2 / df_term), the test-set
+// part counting as infinitely many degrees of freedom (docs/verdict.md, "gate.repeats").
+export function combine(testVariance: number | undefined, terms: readonly SeedTerm[]): { se?: number; df: number } {
   if (testVariance === undefined && terms.length === 0) return { df: Infinity };
   const total = (testVariance ?? 0) + terms.reduce((a, t) => a + t.variance, 0);
   const denom = terms.reduce((a, t) => a + (t.variance * t.variance) / t.df, 0);
@@ -128,7 +134,12 @@ export function estimateNoise(config: GateConfig, candidate: EvaluatedModel, bas
     const cand = repeatValues(candidate, metric);
     const base = repeatValues(baseline, metric);
     const seed = seedNoise(cand, base);
-    perMetric[metric] = { ...combine(variances.get(metric), seed.terms), seed };
+    const testVariance = variances.get(metric);
+    perMetric[metric] = {
+      ...combine(testVariance, seed.terms),
+      seed,
+      ...(testVariance !== undefined && c ? { testVariance, examples: c.n } : {}),
+    };
     notes.push(...seedNotes(metric, cand, base, seed));
   }
   const pc = candidate.predictions;
@@ -150,7 +161,7 @@ function methodText(comparison: Comparison, c: ResampleSet | undefined, b: Resam
     parts.push('plus the between-seed variance of the repeats (Student t, Welch-Satterthwaite degrees of freedom)');
   }
   if (Object.values(perMetric).some((m) => m.se !== undefined)) {
-    parts.push(`bounds one-sided at ${pct(confidence)}, so ci is the two-sided ${pct(2 * confidence - 1)} interval`);
+    parts.push(`intervals two-sided at ${pct(confidence)}`);
   }
   return parts.join('; ');
 }

@@ -40,29 +40,47 @@ export interface SeedTerm {
   df: number;
 }
 
+/** One side's seed noise: the variance of one run (s^2) and how many runs its number is the mean of. */
+export interface SeedSide {
+  perRun: number;
+  runs: number;
+  /** False when s^2 was borrowed from the other side (this side was trained once). */
+  own: boolean;
+}
+
 export interface SeedNoise {
   terms: SeedTerm[];
   /** Set when one side was trained once and the other side's seed variance stands in for it. */
   borrowedFrom?: 'candidate' | 'baseline';
+  /** Absent when neither side was trained more than once: training noise is not measured. */
+  candidate?: SeedSide;
+  baseline?: SeedSide;
 }
 
 /**
  * Variance of mean(candidate repeats) - mean(baseline repeats) due to seeds: s_c^2/K_c + s_b^2/K_b.
  * A side trained once (K = 1) has no spread of its own; the same head trained with another
- * seed varies as much as the other side's heads, so that side's s^2 stands in for both.
+ * seed varies as much as the other side's heads, so that side's s^2 stands in for both (one
+ * term, s^2 (1/K_c + 1/K_b), with K - 1 degrees of freedom).
  */
 export function seedNoise(candidate: readonly number[], baseline: readonly number[]): SeedNoise {
   const kc = Math.max(1, candidate.length);
   const kb = Math.max(1, baseline.length);
   if (kc >= 2 && kb >= 2) {
+    const [sc, sb] = [sampleVariance(candidate), sampleVariance(baseline)];
     return {
-      terms: [
-        { variance: sampleVariance(candidate) / kc, df: kc - 1 },
-        { variance: sampleVariance(baseline) / kb, df: kb - 1 },
-      ],
+      terms: [{ variance: sc / kc, df: kc - 1 }, { variance: sb / kb, df: kb - 1 }],
+      candidate: { perRun: sc, runs: kc, own: true },
+      baseline: { perRun: sb, runs: kb, own: true },
     };
   }
   if (kc < 2 && kb < 2) return { terms: [] };
   const [own, k, from] = kc >= 2 ? [candidate, kc, 'candidate' as const] : [baseline, kb, 'baseline' as const];
-  return { terms: [{ variance: sampleVariance(own) * (1 / kc + 1 / kb), df: k - 1 }], borrowedFrom: from };
+  const s2 = sampleVariance(own);
+  return {
+    terms: [{ variance: s2 * (1 / kc + 1 / kb), df: k - 1 }],
+    borrowedFrom: from,
+    candidate: { perRun: s2, runs: kc, own: from === 'candidate' },
+    baseline: { perRun: s2, runs: kb, own: from === 'baseline' },
+  };
 }

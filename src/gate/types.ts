@@ -14,10 +14,15 @@ export interface GateMetricRule {
   max_rise?: number;
 }
 
+/** default: fail on a significant regression, pass unless the point estimate is beyond the tolerance; strict: pass needs the whole interval within it. */
+export type GateMode = 'default' | 'strict';
+
 export interface GateConfig {
   metrics: Record<string, GateMetricRule>;
-  /** A change counts as a regression only when it is significant at this level (one-sided). */
+  /** The level of every interval (two-sided); a regression fails only when its whole interval is beyond the tolerance. */
   confidence: number;
+  /** default when absent. */
+  mode?: GateMode;
   on_inconclusive: 'pass' | 'fail';
   seed: number;
   /** Bootstrap resamples; default 2000. */

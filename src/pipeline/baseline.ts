@@ -77,13 +77,19 @@ async function fromArtifact(ctx: BaselineContext): Promise<ResolvedBaseline> {
   return { report: { source: 'artifact', ignored_reason: `${reason} First run policy "absolute-only": only absolute thresholds were checked.` } };
 }
 
-/** A baseline scored on a different test set is set aside: its deltas would mean nothing. */
+/**
+ * A baseline scored on a different test set cannot be compared: its deltas would mean nothing.
+ * It still goes to the gate, which marks its tolerance checks inconclusive with both
+ * fingerprints and the remedy, so a changed test set is never a pass by omission.
+ */
 export function comparable(loaded: LoadedBaseline, ctx: { testSetSha256: string; log: Logger }): ResolvedBaseline {
   const theirs = loaded.model?.test_set_sha256;
   if (theirs && theirs !== ctx.testSetSha256) {
-    const reason = `The baseline (${loaded.report.path}) was scored on a different test set (sha256 ${theirs.slice(0, 12)}, this run ${ctx.testSetSha256.slice(0, 12)}); its numbers are not comparable, so only absolute thresholds were checked. Use gate.baseline.from: model to re-score a baseline model on this test set.`;
+    const reason = `The baseline (${loaded.report.path}) was scored on a different test set (sha256 ${theirs.slice(0, 12)}, this run ${ctx.testSetSha256.slice(0, 12)}); ` +
+      'its numbers are not comparable, so the baseline checks are inconclusive. Set gate.baseline.from: model to re-score the baseline model on this test set, ' +
+      'or update the baseline file in the same pull request, where the reviewer sees it.';
     ctx.log.warn(reason);
-    return { report: { ...loaded.report, ignored_reason: reason } };
+    return { baseline: loaded, report: { ...loaded.report, ignored_reason: reason } };
   }
   return { baseline: loaded, report: loaded.report };
 }

@@ -23,8 +23,10 @@ export function gateReports(opts: GateOnlyOptions): { report: Report; exitCode: 
   const { spec } = loadSpec(opts.spec, { root });
   const b = spec.gate.baseline;
   const baselineFile = opts.baseline ?? (b.from === 'file' ? path.join(root, b.path as string) : undefined);
-  const testSetSha256 = candidate.fingerprint?.test_set_sha256 ?? 'unknown';
-  const resolved = baselineFile ? comparable(readBaselineFile(path.resolve(baselineFile), baselineFile), { testSetSha256, log: opts.log }) : undefined;
+  const testSetSha256 = candidate.fingerprint?.test_set_sha256;
+  const loaded = baselineFile ? readBaselineFile(path.resolve(baselineFile), baselineFile) : undefined;
+  // Without the candidate's fingerprint nothing says the test sets differ.
+  const resolved = loaded && (testSetSha256 ? comparable(loaded, { testSetSha256, log: opts.log }) : { baseline: loaded, report: loaded.report });
   const gate = evaluateGate(
     gateConfigOf(spec),
     evaluatedFromReport(candidate),

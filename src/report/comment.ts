@@ -1,23 +1,31 @@
 // The PR comment: the verdict and gate first, details folded away.
 import type { Report } from './types.js';
-import { confusionTable, gateTable, metricsTable, perClassTable, verdictLine, worstClass, classF1Delta } from './markdown.js';
+import {
+  baselineWarning, blockOf, classChangeChart, classF1Delta, confusionTable, gateDetails, gateTable, metricsTable, perClassTable, runLine, verdictLine, worstClass,
+} from './markdown.js';
 import { crashCause, crashSection } from './crash.js';
+import { verdictHeadline } from './headline.js';
 
 const signedText = (v: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(4)}`;
 
 export function renderCommentBody(r: Report): string {
-  if (r.status === 'crashed') return [`### finetune: ${r.name}`, '', verdictLine(r), '', crashSection(r)].join('\n');
+  if (r.status === 'crashed') return [`### ${verdictHeadline(r)}`, '', verdictLine(r), '', crashSection(r)].join('\n');
   const delta = classF1Delta(r);
   const worst = worstClass(r, delta);
   const change = worst && delta(worst.label, worst.f1) !== undefined ? `, ${signedText(delta(worst.label, worst.f1) as number)} vs baseline` : '';
+  const notes = r.gate.notes ?? [];
   return [
-    `### finetune: ${r.name}`,
+    `### ${verdictHeadline(r)}`,
     '',
-    verdictLine(r),
+    runLine(r),
+    ...blockOf(baselineWarning(r)),
     '',
     gateTable(r),
+    ...blockOf(notes.map((n) => `- ${n}`).join('\n')),
+    ...blockOf(gateDetails(r)),
     '',
     worst ? `Weakest class: **${worst.label}** (f1 ${worst.f1.toFixed(4)}${change}, recall ${worst.recall.toFixed(4)}).` : '',
+    ...blockOf(classChangeChart(r)),
     '',
     '<details><summary>All metrics against the baseline</summary>',
     '',

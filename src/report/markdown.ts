@@ -2,6 +2,7 @@
 import type { GateCheck, Report } from './types.js';
 import { crashVerdictLine, renderCrashMarkdown } from './crash.js';
 import { sweepSection } from './sweep-table.js';
+import { verdictHeadline } from './headline.js';
 
 const ICON: Record<string, string> = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
 
@@ -14,22 +15,72 @@ export function verdictLine(r: Report): string {
   return `${ICON[r.verdict]} **${r.verdict.toUpperCase()}**${status}: \`${r.name}\` accuracy ${fmt(r.metrics.accuracy)}, f1_macro ${fmt(r.metrics.f1_macro)} on ${r.data.test} test examples`;
 }
 
+/** What was evaluated, under the headline: name, the two headline metrics, test-set size. */
+export function runLine(r: Report): string {
+  return `\`${r.name}\`: accuracy ${fmt(r.metrics.accuracy)}, f1_macro ${fmt(r.metrics.f1_macro)} on ${r.data.test} test examples`;
+}
+
+const pct = (x: number): string => `${Number((x * 100).toFixed(2))}%`;
+const withRuns = (v: number | undefined, runs: number | undefined): string => `${fmt(v)}${runs ? ` (mean of ${runs})` : ''}`;
+
+function thresholds(c: GateCheck): string {
+  const keys = ['min', 'max', 'max_drop', 'max_rise'] as const;
+  return keys.filter((k) => c[k] !== undefined).map((k) => `${k} ${c[k]}`).join(', ') || '–';
+}
+
+/** One row per gated metric: status, value, baseline, delta, the interval at the stated confidence, threshold, one-sentence reason. */
 export function gateTable(r: Report): string {
   if (r.gate.checks.length === 0) return '_No gate metrics configured (gate.metrics is empty)._';
+  const level = r.gate.confidence !== undefined ? `${pct(r.gate.confidence)} interval` : 'interval';
   const rows = r.gate.checks.map((c: GateCheck) => {
-    const threshold = [c.min !== undefined ? `min ${c.min}` : '', c.max !== undefined ? `max ${c.max}` : '', c.max_drop !== undefined ? `max_drop ${c.max_drop}` : '']
-      .filter(Boolean)
-      .join(', ');
     const ci = c.ci ? `[${signed(c.ci[0])}, ${signed(c.ci[1])}]` : '–';
-    return `| ${c.metric} | ${fmt(c.value)} | ${fmt(c.baseline)} | ${signed(c.delta)} | ${ci} | ${threshold || '–'} | ${ICON[c.status]} ${c.status} | ${c.reason} |`;
+    return `| ${c.metric} | ${ICON[c.status]} ${c.status} | ${withRuns(c.value, c.runs)} | ${withRuns(c.baseline, c.baseline_runs)} | ${signed(c.delta)} | ${ci} | ${thresholds(c)} | ${c.reason} |`;
   });
-  return ['| metric | value | baseline | delta | CI | threshold | status | reason |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n');
+  return [`| metric | status | value | baseline | delta | ${level} | threshold | reason |`, '|---|---|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
+/** The statistics behind the gate table, folded away: the test used, each check's interval and its parts, McNemar's counts and p-value, power. */
+export function gateDetails(r: Report): string {
+  const g = r.gate;
+  const lines = [
+    g.mode ? `- Mode: \`${g.mode}\`${g.mode === 'strict' ? ' (a pass needs the whole interval within the tolerance)' : ' (a fail needs the whole interval beyond the tolerance)'}.` : '',
+    g.method ? `- Comparison: ${g.method}.` : '',
+    ...g.checks.filter((c) => c.detail).map((c) => `- **${c.metric}** ${c.detail}.`),
+    g.detectable_drop
+      ? `- Smallest change found with 80% power: ${Object.entries(g.detectable_drop).map(([m, d]) => `${m} ${d.toFixed(4)}`).join(', ')}.`
+      : '',
+  ].filter(Boolean);
+  if (lines.length === 0) return '';
+  return ['<details><summary>How the gate decided (statistics)</summary>', '', ...lines, '', '</details>'].join('\n');
+}
+
+/** The baseline could not be compared (another test set, or none found): said right under the headline. */
+export function baselineWarning(r: Report): string {
+  return r.gate.test_set_changed && r.baseline.ignored_reason ? `> **Baseline not compared.** ${r.baseline.ignored_reason}` : '';
 }
 
 export function metricsTable(r: Report): string {
-  const base = r.baseline.metrics ?? {};
+  // A baseline from another test set has numbers about other examples: no deltas.
+  const base = r.gate.test_set_changed ? {} : (r.baseline.metrics ?? {});
   const rows = Object.entries(r.metrics).map(([k, v]) => `| ${k} | ${fmt(v)} | ${fmt(base[k])} | ${base[k] === undefined ? '–' : signed(v - base[k])} |`);
   return ['| metric | value | baseline | delta |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+/** Mermaid bar chart of each class's F1 change against a comparable baseline (GitHub renders it in comments). */
+export function classChangeChart(r: Report): string {
+  const delta = classF1Delta(r);
+  const rows = r.per_class.map((c) => [c.label, delta(c.label, c.f1)] as const).filter((x): x is readonly [string, number] => x[1] !== undefined);
+  if (rows.length === 0) return '';
+  const quote = (label: string) => `"${label.replace(/"/g, "'")}"`;
+  return [
+    '```mermaid',
+    'xychart-beta',
+    '  title "F1 change per class vs baseline"',
+    `  x-axis [${rows.map(([label]) => quote(label)).join(', ')}]`,
+    '  y-axis "F1 change"',
+    `  bar [${rows.map(([, d]) => d.toFixed(4)).join(', ')}]`,
+    '```',
+  ].join('\n');
 }
 
 /** Per class; with a comparable baseline, each class's F1 change, and the class that fell most called out. */
@@ -47,7 +98,7 @@ export function perClassTable(r: Report): string {
 }
 
 function comparableBaselineClasses(r: Report): Report['per_class'] | undefined {
-  return r.baseline.ignored_reason ? undefined : r.baseline.per_class;
+  return r.baseline.ignored_reason || r.gate.test_set_changed ? undefined : r.baseline.per_class;
 }
 
 /** A class's F1 change against a comparable baseline, or undefined. */
@@ -123,17 +174,19 @@ export function curvesChart(r: Report): string {
 
 export function renderReportMarkdown(r: Report): string {
   if (r.status === 'crashed') return renderCrashMarkdown(r);
-  const notes = [...(r.gate.notes ?? []), ...(r.baseline.ignored_reason ? [r.baseline.ignored_reason] : [])];
+  const notes = [...(r.gate.notes ?? []), ...(r.baseline.ignored_reason && !r.gate.test_set_changed ? [r.baseline.ignored_reason] : [])];
+  const chart = classChangeChart(r);
   return [
-    `# finetune: ${r.name}`,
+    `# ${verdictHeadline(r)}`,
     '',
-    verdictLine(r),
+    runLine(r),
+    ...blockOf(baselineWarning(r)),
     '',
     '## Gate',
     '',
     gateTable(r),
-    r.gate.method ? `\nComparison: ${r.gate.method}.` : '',
     notes.length ? `\n${notes.map((n) => `- ${n}`).join('\n')}` : '',
+    ...blockOf(gateDetails(r)),
     '',
     '## Metrics (test set)',
     '',
@@ -142,6 +195,7 @@ export function renderReportMarkdown(r: Report): string {
     '## Per class',
     '',
     perClassTable(r),
+    ...blockOf(chart),
     '',
     '<details><summary>Confusion matrix (rows = true, columns = predicted)</summary>',
     '',
@@ -161,4 +215,9 @@ export function renderReportMarkdown(r: Report): string {
     `<sub>backend ${r.fingerprint.backend} · seed ${r.fingerprint.seed} · test set ${r.fingerprint.test_set_sha256.slice(0, 12)} · base ${r.fingerprint.base_model_sha256.slice(0, 12)} · ${r.timing.total_s.toFixed(1)} s</sub>`,
     '',
   ].join('\n');
+}
+
+/** A blank line and the block, or nothing when the block is empty. */
+export function blockOf(block: string): string[] {
+  return block ? ['', block] : [];
 }

@@ -16,21 +16,36 @@ export interface PerClassReport {
 
 export interface GateCheck {
   metric: string;
+  /** The candidate's value; the mean of its `runs` repeats when there are several. */
   value: number;
+  /** How many repeats `value` is the mean of (absent: one run). */
+  runs?: number;
   min?: number;
   max?: number;
   max_drop?: number;
+  max_rise?: number;
   baseline?: number;
+  /** How many repeats `baseline` is the mean of (absent: one run). */
+  baseline_runs?: number;
   delta?: number;
-  /** Confidence interval of the delta (candidate - baseline) at gate.confidence. */
+  /** Two-sided interval of the delta (candidate - baseline) at gate.confidence; it decides the status. */
   ci?: [number, number];
   status: CheckStatus;
+  /** One sentence, the deciding fact first. */
   reason: string;
+  /** The statistics behind the status: interval, standard error and its parts, quantile, McNemar's test. */
+  detail?: string;
 }
 
 export interface GateResult {
   verdict: Verdict;
+  /** gate.mode: default (a regression must be significant to fail) or strict (a pass must be proven). */
+  mode?: 'default' | 'strict';
+  /** gate.confidence: the level of every interval in the checks (two-sided). */
+  confidence?: number;
   checks: GateCheck[];
+  /** Set when the baseline was scored on another test set, so no check compared with it. */
+  test_set_changed?: { baseline: string; candidate: string };
   /** How the comparison with the baseline was made, in words (e.g. "paired bootstrap over 1000 test examples"). */
   method?: string;
   /** Smallest drop of each gated metric the test set can detect at the gate's confidence. */

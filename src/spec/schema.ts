@@ -162,7 +162,8 @@ const BaselineSchema = strict({
 const GateSchema = strict({
   metrics: GateMetricsSchema.prefault({}).describe('Per metric: min / max_drop (loss: max / max_rise).'),
   baseline: BaselineSchema.prefault({}),
-  confidence: num({ gt: 0.5, lt: 1 }).default(0.95).describe('A drop is a regression only when significant at this level.'),
+  confidence: num({ gt: 0.5, lt: 1 }).default(0.95).describe('Level of every interval (two-sided); a drop fails only when significant at this level.'),
+  mode: oneOf(['default', 'strict']).default('default').describe('default: fail on a significant regression, pass unless the change is beyond the tolerance; strict: pass only when the whole interval is within it.'),
   repeats: int({ min: 1, max: 50 }).default(1).describe('Train the head with this many seeds; the verdict accounts for their spread.'),
   on_inconclusive: oneOf(['pass', 'fail']).default('pass'),
 });

@@ -64,6 +64,7 @@ describe('parseSpec accepts valid specs', () => {
         metrics: {},
         baseline: { from: 'none', first_run: 'absolute-only' },
         confidence: 0.95,
+        mode: 'default',
         repeats: 1,
         on_inconclusive: 'pass',
       },
@@ -79,6 +80,11 @@ describe('parseSpec accepts valid specs', () => {
     expect(spec.train.early_stopping).toEqual({ monitor: 'val_f1_macro', mode: 'auto', patience: 3, min_delta: 0.001 });
     expect(spec.gate.metrics.f1_macro).toEqual({ min: 0.8, max_drop: 0.01 });
     expect(spec.gate.baseline).toEqual({ from: 'file', path: '.finetune/baseline.json', first_run: 'absolute-only' });
+  });
+
+  it('reads gate.mode strict and refuses a mode that does not exist, naming the choices', () => {
+    expect(parseSpec(`${HEAD}gate:\n  mode: strict\n`, 'finetune.yml').gate.mode).toBe('strict');
+    expect(parseError(`${HEAD}gate:\n  mode: lenient\n`).message).toMatch(/^gate\.mode: expected one of "default", "strict", got "lenient".*line 10\)$/);
   });
 
   it('reads a JSON spec with idx pairs, an https base and early stopping off', () => {

@@ -44,16 +44,27 @@ describe('gate.baseline', () => {
     expect(report.gate.method).toMatch(/paired/i);
   });
 
-  it('from file: a baseline scored on another test set is set aside and only absolute thresholds apply', async () => {
+  it('from file: a baseline scored on another test set is never a pass: inconclusive, naming both fingerprints and the remedy', async () => {
     const other = { ...first, fingerprint: { ...first.fingerprint, test_set_sha256: 'f'.repeat(64) } };
     fs.writeFileSync(path.join(repo, 'other.json'), JSON.stringify(other));
     const warnings: string[] = [];
     const log: Logger = { ...silentLogger, warn: (m) => warnings.push(m) };
-    fs.writeFileSync(path.join(repo, 'other.yml'), defaultSpec(GATE('  baseline: { from: file, path: other.json }')));
-    const { report } = await runPipeline({ specPath: path.join(repo, 'other.yml'), outDir: path.join(repo, 'other-out'), backend: 'wasm', cacheDir, log });
+    fs.writeFileSync(path.join(repo, 'other.yml'), defaultSpec(GATE('  baseline: { from: file, path: other.json }\n  on_inconclusive: fail')));
+    const { report, exitCode } = await runPipeline({ specPath: path.join(repo, 'other.yml'), outDir: path.join(repo, 'other-out'), backend: 'wasm', cacheDir, log });
+    expect(report.verdict).toBe('inconclusive');
+    expect(exitCode).toBe(1);
+    const ours = first.fingerprint.test_set_sha256.slice(0, 12);
+    for (const c of report.gate.checks) {
+      expect(c.status).toBe('inconclusive');
+      expect(c.baseline).toBeUndefined();
+      expect(c.reason).toContain(`sha256 ffffffffffff, this run ${ours}`);
+      expect(c.reason).toContain('gate.baseline.from: model');
+    }
+    expect(report.gate.test_set_changed).toEqual({ baseline: 'f'.repeat(64), candidate: first.fingerprint.test_set_sha256 });
     expect(report.baseline.ignored_reason).toMatch(/different test set/);
     expect(warnings.join('\n')).toMatch(/different test set/);
-    expect(report.gate.checks.every((c) => c.baseline === undefined)).toBe(true);
+    const md = fs.readFileSync(path.join(repo, 'other-out/report.md'), 'utf8');
+    expect(md.split('\n')[0]).toBe(`# ⚠️ INCONCLUSIVE: baseline not compared, its test set changed (sha256 ffffffffffff → ${ours})`);
   });
 
   it('from model: re-scores the baseline bundle on this test set and reproduces its metrics', async () => {

@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { renderReportMarkdown } from '../src/report/markdown.js';
 import { renderCommentBody } from '../src/report/comment.js';
 import { renderModelCard } from '../src/report/model-card.js';
-import type { Report } from '../src/report/types.js';
+import { verdictHeadline } from '../src/report/headline.js';
+import { evaluateGate } from '../src/gate/evaluate.js';
+import { evaluatedFromReport } from '../src/pipeline/gate-inputs.js';
+import type { GateResult, Report } from '../src/report/types.js';
 
 const real = JSON.parse(fs.readFileSync('examples/fashion-mnist/baseline.json', 'utf8')) as Report;
 
@@ -15,18 +18,21 @@ function withBaseline(): Report {
 }
 
 describe('report renderers', () => {
-  it('report.md has the verdict, the gate table with every column, per class, confusion matrix and curves', () => {
+  it('report.md opens with the headline, then the gate table with every column, per class, confusion matrix and curves', () => {
     const md = renderReportMarkdown(real);
-    expect(md).toMatch(/^# finetune: fashion-mnist-mobilenet/);
-    expect(md).toContain('| metric | value | baseline | delta | CI | threshold | status | reason |');
-    expect(md).toMatch(/\| accuracy \| 0\.\d{4} \|/);
+    expect(md.split('\n')[0]).toBe(`# ${verdictHeadline(real)}`);
+    expect(md).toContain('`fashion-mnist-mobilenet`: accuracy 0.8640');
+    expect(md).toContain('| metric | status | value | baseline | delta | interval | threshold | reason |');
+    expect(md).toMatch(/\| accuracy \| ✅ pass \| 0\.\d{4} \|/);
     expect(md).toContain('<summary>Confusion matrix');
     expect(md).toContain('xychart-beta');
     for (const c of real.per_class) expect(md).toContain(`| ${c.label}`);
   });
 
-  it('the PR comment calls out the class that fell most against the baseline, with its F1 change', () => {
+  it('the PR comment opens with the headline and calls out the class that fell most against the baseline, with its F1 change', () => {
     const body = renderCommentBody(withBaseline());
+    expect(body.split('\n')[0]).toBe(`### ${verdictHeadline(withBaseline())}`);
+    expect(body).toContain('F1 change per class vs baseline');
     expect(body).toMatch(/Weakest class: \*\*coat\*\* \(f1 0\.\d{4}, -0\.1000 vs baseline/);
     expect(body).toContain('| class | precision | recall | f1 | f1 vs baseline | support |');
     expect(body).toMatch(/\| coat \(worst\) \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| -0\.1000 \|/);
@@ -36,6 +42,57 @@ describe('report renderers', () => {
     const r = withBaseline();
     r.baseline.ignored_reason = 'different test set';
     expect(renderCommentBody(r)).not.toContain('f1 vs baseline');
+  });
+
+  it('a gate row with a baseline reads status, value, baseline, delta, the interval at the stated confidence, threshold, reason', () => {
+    const gate: GateResult = {
+      verdict: 'fail', mode: 'default', confidence: 0.95, method: 'paired bootstrap over 1000 test examples',
+      checks: [{
+        metric: 'accuracy', value: 0.864, runs: 3, min: 0.8, max_drop: 0.01, baseline: 0.9, delta: -0.036, ci: [-0.05, -0.022], status: 'fail',
+        reason: 'Drop 0.0360 beyond max_drop 0.01, significant at 95%.', detail: 'max_drop: delta -0.0360, 95% interval [-0.0500, -0.0220]; se 0.0071',
+      }],
+    };
+    const md = renderReportMarkdown({ ...withBaseline(), verdict: 'fail', gate });
+    expect(md).toContain('| metric | status | value | baseline | delta | 95% interval | threshold | reason |');
+    expect(md).toContain('| accuracy | ❌ fail | 0.8640 (mean of 3) | 0.9000 | -0.0360 | [-0.0500, -0.0220] | min 0.8, max_drop 0.01 | Drop 0.0360 beyond max_drop 0.01, significant at 95%. |');
+    // The statistics are folded away, not in the row.
+    const details = md.slice(md.indexOf('<details><summary>How the gate decided'));
+    expect(details).toContain('- **accuracy** max_drop: delta -0.0360, 95% interval [-0.0500, -0.0220]; se 0.0071.');
+    expect(details).toContain('- Comparison: paired bootstrap over 1000 test examples.');
+    expect(md.split('\n')[0]).toBe('# ❌ FAIL: accuracy dropped 0.0360 vs baseline 0.9000 (max_drop 0.01), significant at 95%');
+  });
+
+  it('a max_rise check built by the gate carries its tolerance into the report table', () => {
+    const candidate = { ...evaluatedFromReport(real), repeat_metrics: [0.33, 0.38, 0.43].map((loss) => ({ loss })), metrics: { ...real.metrics, loss: 0.38 } };
+    const baseline = { ...candidate, repeat_metrics: [0.26, 0.31, 0.36].map((loss) => ({ loss })), metrics: { ...real.metrics, loss: 0.31 } };
+    const gate = evaluateGate({ metrics: { loss: { max: 1, max_rise: 0.05 } }, confidence: 0.9, on_inconclusive: 'pass', seed: 1 }, candidate, baseline);
+    expect(gate.checks[0]).toMatchObject({ metric: 'loss', max: 1, max_rise: 0.05, status: 'inconclusive' });
+    const md = renderReportMarkdown({ ...real, verdict: gate.verdict, gate });
+    expect(md).toContain('| 90% interval |');
+    expect(md).toMatch(/\| loss \| ⚠️ inconclusive \| 0\.3800 \(mean of 3\) \| 0\.3100 \(mean of 3\) \| \+0\.0700 \| \[[-+]0\.\d{4}, \+0\.\d{4}\] \| max 1, max_rise 0\.05 \| Rise 0\.0700 beyond max_rise 0\.05, not significant at 90%; /);
+  });
+
+  it('draws the per-class F1 change against the baseline as a Mermaid bar chart', () => {
+    const md = renderReportMarkdown(withBaseline());
+    const chart = md.slice(md.indexOf('```mermaid\nxychart-beta\n  title "F1 change per class'));
+    const lines = chart.split('\n');
+    expect(lines[3]).toBe(`  x-axis [${real.per_class.map((c) => `"${c.label}"`).join(', ')}]`);
+    expect(lines[5]).toBe(`  bar [${real.per_class.map((c) => (c.label === 'coat' ? '-0.1000' : '0.0000')).join(', ')}]`);
+    expect(renderReportMarkdown(real)).not.toContain('F1 change per class');
+  });
+
+  it('a baseline from another test set is said under the headline, in report.md and the comment, with no deltas anywhere', () => {
+    const r = withBaseline();
+    r.baseline.ignored_reason = 'The baseline (baseline.json) was scored on a different test set (sha256 aaaaaaaaaaaa, this run bbbbbbbbbbbb); set gate.baseline.from: model.';
+    r.gate = { ...r.gate, verdict: 'inconclusive', test_set_changed: { baseline: 'a'.repeat(64), candidate: 'b'.repeat(64) } };
+    r.verdict = 'inconclusive';
+    for (const md of [renderReportMarkdown(r), renderCommentBody(r)]) {
+      const lines = md.split('\n');
+      expect(lines[0]).toMatch(/^#+ ⚠️ INCONCLUSIVE: baseline not compared, its test set changed \(sha256 aaaaaaaaaaaa → bbbbbbbbbbbb\)$/);
+      expect(lines[4]).toBe(`> **Baseline not compared.** ${r.baseline.ignored_reason}`);
+      expect(md).not.toContain('F1 change per class');
+      expect(md).toMatch(/\| accuracy \| 0\.8640 \| – \| – \|/);
+    }
   });
 
   it('the model card states task, data, base model, metrics, per class, fingerprint and intended use', () => {

@@ -1,0 +1,69 @@
+// The one line a reviewer reads first: verdict, deciding metric, by how much.
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { verdictHeadline } from '../src/report/headline.js';
+import type { GateCheck, Report, Verdict } from '../src/report/types.js';
+
+const real = JSON.parse(fs.readFileSync('examples/fashion-mnist/baseline.json', 'utf8')) as Report;
+
+function report(verdict: Verdict, checks: GateCheck[], extra: Partial<Report['gate']> = {}): Report {
+  return { ...real, verdict, gate: { verdict, mode: 'default', confidence: 0.95, checks, ...extra } };
+}
+
+const drop = (metric: string, value: number, baseline: number, status: GateCheck['status'], more: Partial<GateCheck> = {}): GateCheck => ({
+  metric, value, baseline, delta: value - baseline, max_drop: 0.01, status, reason: '', ...more,
+});
+
+describe('verdictHeadline', () => {
+  it('names the failing metric that is furthest beyond its tolerance, and how many others failed', () => {
+    const r = report('fail', [
+      drop('accuracy', 0.88, 0.9, 'fail'),
+      drop('f1_macro', 0.85, 0.9, 'fail'),
+      drop('recall_macro', 0.9, 0.9, 'pass'),
+    ]);
+    expect(verdictHeadline(r)).toBe('❌ FAIL: f1_macro dropped 0.0500 vs baseline 0.9000 (max_drop 0.01), significant at 95% (+1 more failing)');
+  });
+
+  it('names a floor when the floor decided, not the passing comparison', () => {
+    const r = report('fail', [drop('accuracy', 0.75, 0.751, 'fail', { min: 0.8 })]);
+    expect(verdictHeadline(r)).toBe('❌ FAIL: accuracy 0.7500 is 0.0500 below min 0.8');
+  });
+
+  it('says an inconclusive drop is not significant at the stated confidence', () => {
+    const r = report('inconclusive', [drop('accuracy', 0.885, 0.9, 'inconclusive'), drop('f1_macro', 0.9, 0.9, 'pass')]);
+    expect(verdictHeadline(r)).toBe('⚠️ INCONCLUSIVE: accuracy dropped 0.0150 vs baseline 0.9000 (max_drop 0.01), not significant at 95%');
+  });
+
+  it('on a pass, names the metric closest to its tolerance', () => {
+    const r = report('pass', [drop('accuracy', 0.91, 0.9, 'pass'), drop('f1_macro', 0.895, 0.9, 'pass')]);
+    expect(verdictHeadline(r)).toBe('✅ PASS: f1_macro dropped 0.0050 vs baseline 0.9000 (max_drop 0.01)');
+    const up = report('pass', [drop('accuracy', 0.91, 0.9, 'pass')]);
+    expect(verdictHeadline(up)).toBe('✅ PASS: accuracy +0.0100 vs baseline 0.9000 (max_drop 0.01)');
+    const floor = report('pass', [{ metric: 'accuracy', value: 0.864, min: 0.8, status: 'pass', reason: '' }]);
+    expect(verdictHeadline(floor)).toBe('✅ PASS: accuracy 0.8640, 0.0640 above min 0.8');
+  });
+
+  it('mirrors for max_rise', () => {
+    const r = report('fail', [{ metric: 'loss', value: 0.5, baseline: 0.4, delta: 0.1, max_rise: 0.05, status: 'fail', reason: '' }]);
+    expect(verdictHeadline(r)).toBe('❌ FAIL: loss rose 0.1000 vs baseline 0.4000 (max_rise 0.05), significant at 95%');
+  });
+
+  it('says a changed test set left the baseline uncompared, with both fingerprints', () => {
+    const r = report('inconclusive', [{ metric: 'accuracy', value: 0.86, max_drop: 0.01, status: 'inconclusive', reason: 'Not compared.' }],
+      { test_set_changed: { baseline: '0123456789abcdef', candidate: 'fedcba9876543210' } });
+    expect(verdictHeadline(r)).toBe('⚠️ INCONCLUSIVE: baseline not compared, its test set changed (sha256 0123456789ab → fedcba987654)');
+  });
+
+  it('says the run was cut short, that a missing baseline failed, and when nothing is gated', () => {
+    const cut = { ...report('pass', [drop('accuracy', 0.9, 0.9, 'pass')]), status: 'budget_reached' as const };
+    expect(verdictHeadline(cut)).toBe('✅ PASS (budget reached): accuracy +0.0000 vs baseline 0.9000 (max_drop 0.01)');
+    const missing = report('fail', [{ metric: 'baseline', value: NaN, status: 'fail', reason: 'No baseline: none found. gate.baseline.first_run is "fail".' }]);
+    expect(verdictHeadline(missing)).toBe('❌ FAIL: No baseline: none found. gate.baseline.first_run is "fail"');
+    expect(verdictHeadline(report('pass', []))).toBe('✅ PASS: no gate metrics configured');
+  });
+
+  it('says a crashed run evaluated nothing', () => {
+    const r: Report = { ...report('fail', []), status: 'crashed', crash: { signal: 'SIGSEGV', exit_code: null, backend: 'wasm', stderr_tail: [], remedy: '' } };
+    expect(verdictHeadline(r)).toBe('❌ FAIL: the training process died (signal SIGSEGV on backend wasm); nothing was evaluated');
+  });
+});

@@ -1,5 +1,6 @@
 // Does the gate keep its promises on data where the truth is known? Seeded synthetic
-// evaluations of a binary classifier with true accuracy 0.85 on 1000 test examples.
+// evaluations of a binary classifier (true accuracy 0.85 on 1000 test examples unless a
+// scenario says otherwise).
 import { describe, expect, it } from 'vitest';
 import { evaluateGate, type EvaluatedModel, type GateConfig } from '../src/gate/evaluate.js';
 import { Rng } from '../src/gate/random.js';
@@ -10,25 +11,27 @@ const N_TEST = 1000;
 const P = 0.85;
 const MAX_DROP = 0.01;
 const CONFIDENCE = 0.95;
-const ALPHA = 1 - CONFIDENCE;
-const Z_CONF = normalQuantile(CONFIDENCE);
+/** A true drop of exactly max_drop fails when the two-sided interval lies beyond it: (1 - confidence) / 2. */
+const ALPHA = (1 - CONFIDENCE) / 2;
+const Z_CONF = normalQuantile(1 - ALPHA);
 const Z80 = normalQuantile(0.8);
 
 // 200 resamples estimate a standard error within about 5% (relative sd 1/sqrt(2 * 200)); the
 // product default is 2000, fewer here keep the runs fast, and the extra noise only adds fails.
-const gateConfig = (seed: number): GateConfig => ({
-  metrics: { accuracy: { max_drop: MAX_DROP } }, confidence: CONFIDENCE, on_inconclusive: 'pass', seed, bootstrap_samples: 200,
+const gateConfig = (seed: number, mode: GateConfig['mode'] = 'default'): GateConfig => ({
+  metrics: { accuracy: { max_drop: MAX_DROP } }, confidence: CONFIDENCE, mode, on_inconclusive: 'pass', seed, bootstrap_samples: 200,
 });
 
 interface TestSet {
-  sha: string;
+  /** Unknown for the unpaired scenarios: independent test sets without fingerprints are compared unpaired. */
+  sha: string | undefined;
   yTrue: number[];
   /** Difficulty of each example, shared by every model evaluated on this set. */
   difficulty: Float64Array;
 }
 
-function testSet(rng: Rng, sha: string): TestSet {
-  const yTrue = Array.from({ length: N_TEST }, () => (rng.next() < 0.5 ? 0 : 1));
+function testSet(rng: Rng, sha: string | undefined, n = N_TEST): TestSet {
+  const yTrue = Array.from({ length: n }, () => (rng.next() < 0.5 ? 0 : 1));
   return { sha, yTrue, difficulty: Float64Array.from(yTrue, () => rng.next()) };
 }
 
@@ -42,7 +45,7 @@ function predict(rng: Rng, set: TestSet, acc: number, mix: number): number[] {
   });
 }
 
-const accuracyOf = (set: TestSet, pred: number[]) => pred.filter((p, i) => p === set.yTrue[i]).length / N_TEST;
+const accuracyOf = (set: TestSet, pred: number[]) => pred.filter((p, i) => p === set.yTrue[i]).length / set.yTrue.length;
 
 function evaluated(set: TestSet, repeats: number[][]): EvaluatedModel {
   const accs = repeats.map((pred) => accuracyOf(set, pred));
@@ -64,33 +67,42 @@ interface Scenario {
   trueDrop: number;
   paired: boolean;
   mix: number;
+  /** Test examples (default N_TEST) and the baseline's true accuracy (default P). */
+  n?: number;
+  accuracy?: number;
+  mode?: GateConfig['mode'];
   repeats?: number;
+  /** Repeats of the baseline when they differ from the candidate's. */
+  baselineRepeats?: number;
   /** Accuracy offset of one training seed (training noise); none by default. */
   seedOffset?: (rng: Rng) => number;
 }
 
 interface Outcome {
   fails: number;
+  passes: number;
   /** Point-estimate rule on the first head of each side: fail when the drop exceeds max_drop. */
   pointFails: number;
   results: GateResult[];
 }
 
-function heads(rng: Rng, set: TestSet, acc: number, s: Scenario): number[][] {
-  return Array.from({ length: s.repeats ?? 1 }, () => predict(rng, set, acc + (s.seedOffset?.(rng) ?? 0), s.mix));
+function heads(rng: Rng, set: TestSet, acc: number, s: Scenario, repeats = s.repeats ?? 1): number[][] {
+  return Array.from({ length: repeats }, () => predict(rng, set, acc + (s.seedOffset?.(rng) ?? 0), s.mix));
 }
 
 function simulate(s: Scenario, dataSeed: number): Outcome {
   const rng = new Rng(dataSeed);
-  const out: Outcome = { fails: 0, pointFails: 0, results: [] };
+  const out: Outcome = { fails: 0, passes: 0, pointFails: 0, results: [] };
+  const p = s.accuracy ?? P;
   for (let run = 0; run < s.runs; run++) {
-    const baseSet = testSet(rng, `base-${run}`);
-    const candSet = s.paired ? baseSet : testSet(rng, `cand-${run}`);
-    const baseline = evaluated(baseSet, heads(rng, baseSet, P, s));
-    const candidate = evaluated(candSet, heads(rng, candSet, P - s.trueDrop, s));
-    const result = evaluateGate(gateConfig(run), candidate, baseline);
+    const baseSet = testSet(rng, s.paired ? `base-${run}` : undefined, s.n);
+    const candSet = s.paired ? baseSet : testSet(rng, undefined, s.n);
+    const baseline = evaluated(baseSet, heads(rng, baseSet, p, s, s.baselineRepeats));
+    const candidate = evaluated(candSet, heads(rng, candSet, p - s.trueDrop, s));
+    const result = evaluateGate(gateConfig(run, s.mode), candidate, baseline);
     out.results.push(result);
     if (result.verdict === 'fail') out.fails++;
+    if (result.verdict === 'pass') out.passes++;
     const first = accuracyOf(candSet, candidate.predictions!.y_pred) - accuracyOf(baseSet, baseline.predictions!.y_pred);
     if (first < -MAX_DROP) out.pointFails++;
   }
@@ -126,7 +138,7 @@ function expectRateNear(observed: number, predicted: number, runs: number): void
 }
 
 const report = (label: string, o: Outcome, runs: number, extra = '') =>
-  console.log(`${label}: gate fails ${o.fails}/${runs} (${(o.fails / runs).toFixed(3)}), point rule ${o.pointFails}/${runs}${extra}`);
+  console.log(`${label}: gate fails ${o.fails}/${runs} (${(o.fails / runs).toFixed(3)}), passes ${o.passes}/${runs}, point rule ${o.pointFails}/${runs}${extra}`);
 
 describe('false-fail rate and power on test-set noise', () => {
   const RUNS = 400;
@@ -135,13 +147,13 @@ describe('false-fail rate and power on test-set noise', () => {
     const kind = paired ? 'paired (shared test set)' : 'unpaired (independent test sets)';
     const base = { runs: RUNS, paired, mix: paired ? 0.3 : 1 };
 
-    it(`${kind}: with no true change the gate fails at most 1 - confidence of the runs`, () => {
+    it(`${kind}: with no true change the gate fails at most (1 - confidence) / 2 of the runs`, () => {
       const o = simulate({ ...base, trueDrop: 0 }, 1);
       report(`${kind}, no change`, o, RUNS);
       expect(o.fails / RUNS).toBeLessThanOrEqual(ALPHA);
     });
 
-    it(`${kind}: a true drop of exactly max_drop fails at most 1 - confidence of the runs (99% allowance)`, () => {
+    it(`${kind}: a true drop of exactly max_drop fails at most (1 - confidence) / 2 of the runs (99% allowance)`, () => {
       const o = simulate({ ...base, trueDrop: MAX_DROP }, 2);
       report(`${kind}, drop = max_drop`, o, RUNS);
       expect(o.fails / RUNS).toBeLessThanOrEqual(allowance(ALPHA, RUNS));
@@ -188,5 +200,57 @@ describe('training noise (gate.repeats)', () => {
     report(`normal seed spread, ${K} repeats, drop ${drop}`, o, RUNS, `, mean detectable drop ${detectable.toFixed(4)}`);
     expect(detectable).toBeLessThanOrEqual(drop);
     expect(o.fails / RUNS).toBeGreaterThanOrEqual(0.8);
+  });
+});
+
+describe('gate.mode default: unchanged reruns pass, real regressions fail', () => {
+  const RUNS = 300;
+  // A model of the task measured in test/verdict-e2e.test.ts: accuracy 0.78; two retrained heads
+  // disagree on about 7% of the test examples (mix 0.108: (1 - (1 - mix)^2) * 2 * 0.78 * 0.22 = 0.070),
+  // and a seed moves the true accuracy by sd 0.0027, which together give that task's seed sd of
+  // 0.005 on 2,000 examples.
+  const measured = { paired: true, mix: 0.108, accuracy: 0.78, seedOffset: (rng: Rng) => 0.0027 * gaussian(rng) };
+
+  for (const [n, seed] of [[2000, 11], [539, 12]] as const) {
+    it(`${n} examples, one run each: pass exactly when the point drop is within max_drop, fail at most 5%`, () => {
+      const o = simulate({ ...measured, runs: RUNS, n, trueDrop: 0 }, seed);
+      report(`measured task, ${n} examples, no change`, o, RUNS);
+      // K = 1: pass <=> the point drop is within max_drop, so passes + point-rule fails = runs.
+      expect(o.passes + o.pointFails).toBe(RUNS);
+      expect(o.fails / RUNS).toBeLessThanOrEqual(0.05);
+      // The target of 90% passes holds where the test set resolves max_drop (2,000 examples here),
+      // not on 539, where the point drop alone exceeds 0.01 in about a fifth of reruns.
+      if (n === 2000) expect(o.passes / RUNS).toBeGreaterThanOrEqual(0.9);
+    });
+  }
+
+  it('a 3x max_drop regression on 2,000 examples fails as often as the stated detectable drop predicts', () => {
+    const o = simulate({ ...measured, runs: RUNS, n: 2000, trueDrop: 3 * MAX_DROP }, 13);
+    const predicted = predictedPower(o.results, 3 * MAX_DROP);
+    report('measured task, 2000 examples, drop = 3 * max_drop', o, RUNS, `, predicted ${predicted.toFixed(3)}, mean detectable drop ${meanDetectable(o.results).toFixed(4)}`);
+    expectRateNear(o.fails / RUNS, predicted, RUNS);
+  });
+
+  it('a 3x max_drop regression on 2,000 examples fails in at least 95% of runs when retrained heads disagree on under 3% of examples', () => {
+    // accuracy 0.9, mix 0.08: (1 - 0.92^2) * 2 * 0.9 * 0.1 = 0.028 of examples change between seeds.
+    const o = simulate({ paired: true, mix: 0.08, accuracy: 0.9, runs: RUNS, n: 2000, trueDrop: 3 * MAX_DROP, seedOffset: (rng) => 0.002 * gaussian(rng) }, 14);
+    report('low-churn task, 2000 examples, drop = 3 * max_drop', o, RUNS, `, mean detectable drop ${meanDetectable(o.results).toFixed(4)}`);
+    expect(o.fails / RUNS).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('strict mode passes the same unchanged reruns far less often: a pass must be proven', () => {
+    const base = simulate({ ...measured, runs: RUNS, n: 2000, trueDrop: 0 }, 11);
+    const strict = simulate({ ...measured, runs: RUNS, n: 2000, trueDrop: 0, mode: 'strict' }, 11);
+    report('measured task, 2000 examples, no change, strict', strict, RUNS);
+    expect(strict.fails).toBe(base.fails);
+    expect(strict.passes / RUNS).toBeLessThan(base.passes / RUNS - 0.3);
+  });
+
+  it('gate.repeats 3 on both sides lets more unchanged reruns pass (means move less than single runs)', () => {
+    const one = simulate({ ...measured, runs: 150, n: 539, trueDrop: 0 }, 15);
+    const three = simulate({ ...measured, runs: 150, n: 539, trueDrop: 0, repeats: 3 }, 15);
+    report('measured task, 539 examples, no change, 3 repeats', three, 150);
+    expect(three.passes).toBeGreaterThan(one.passes + 15);
+    expect(three.fails / 150).toBeLessThanOrEqual(0.05);
   });
 });

@@ -65,6 +65,18 @@ describe('upsertPrComment', () => {
     expect(api.comments.filter((c) => c.issue === issue)).toHaveLength(1);
   });
 
+  it('charts the metric across the pushes, oldest first, once two pushes recorded it', async () => {
+    const first = await upsertPrComment(opts({ historyEntry: { sha: 'aaaaaaa1111', verdict: 'pass', summary: 'f1_macro 0.910', metric: 'f1_macro', value: 0.91 } }));
+    expect(first.posted).toBe(true);
+    expect(sent(1).body).not.toContain('across pushes');
+    api.requests.length = 0;
+    await upsertPrComment(opts({ historyEntry: { sha: 'bbbbbbb2222', verdict: 'fail', summary: 'f1_macro 0.850', metric: 'f1_macro', value: 0.85 } }));
+    const body = sent(1).body;
+    expect(body).toContain(['```mermaid', 'xychart-beta', '  title "f1_macro across pushes"', '  x-axis ["aaaaaaa", "bbbbbbb"]',
+      '  y-axis "f1_macro"', '  line [0.9100, 0.8500]', '```'].join('\n'));
+    expect(parseHistory(body).map((e) => e.value)).toEqual([0.91, 0.85]);
+  });
+
   it('finds its comment on a later page and shows only the last 5 pushes', async () => {
     for (let i = 0; i < 120; i++) api.addComment(issue, `chatter ${i}`, { login: 'dev', type: 'User' });
     const history = Array.from({ length: 7 }, (_, i) => ({ sha: `${i}`.repeat(8), verdict: 'pass', summary: `run ${i}` }));
@@ -123,6 +135,19 @@ describe('history block', () => {
     expect(body.match(/-->/g)).toHaveLength(2);
     expect(parseHistory(body)).toEqual([entry]);
     expect(body).toContain('| a --&gt; &lt;b&gt; \\| c |');
+  });
+
+  it('keeps a charted point only when it is a plain metric name and a number', () => {
+    const body = composeComment(commentMarker('x'), 'b', [
+      { sha: 'a', verdict: 'pass', summary: 's', metric: 'f1"] line [9', value: 0.5 },
+      { sha: 'b', verdict: 'pass', summary: 's', metric: 'f1_macro', value: '0.5' as unknown as number },
+      { sha: 'c', verdict: 'pass', summary: 's', metric: 'f1_macro', value: 0.7 },
+    ]);
+    expect(parseHistory(body)).toEqual([
+      { sha: 'a', verdict: 'pass', summary: 's' },
+      { sha: 'b', verdict: 'pass', summary: 's' },
+      { sha: 'c', verdict: 'pass', summary: 's', metric: 'f1_macro', value: 0.7 },
+    ]);
   });
 
   it('treats a malformed block as no history', () => {

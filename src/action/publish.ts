@@ -10,7 +10,7 @@ import { uploadReportArtifact, uploadRunArtifacts } from '../github/artifacts.js
 import { upsertPrComment } from '../github/comment.js';
 import { packBundle, publishRelease } from '../github/release.js';
 import { pullRequestNumber, releaseTag } from '../github/context.js';
-import { historySummary, renderCommentBody } from '../report/comment.js';
+import { historyPoint, historySummary, renderCommentBody } from '../report/comment.js';
 
 export async function publishResults(inputs: ActionInputs, result: RunResult): Promise<void> {
   if (inputs.uploadArtifacts) await uploadArtifacts(result);
@@ -69,7 +69,7 @@ async function commentOnPullRequest(token: string | undefined, result: RunResult
       issueNumber: pr,
       body: renderCommentBody(result.report),
       marker: result.report.name,
-      historyEntry: { sha: github.context.sha.slice(0, 7), verdict: result.report.verdict, summary: historySummary(result.report) },
+      historyEntry: { sha: github.context.sha.slice(0, 7), verdict: result.report.verdict, summary: historySummary(result.report), ...historyPoint(result.report) },
     });
     if (res.posted) core.info(`PR comment ${res.action}: ${res.url}`);
     else core.warning(res.reason);

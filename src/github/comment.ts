@@ -16,6 +16,9 @@ export interface HistoryEntry {
   verdict: string;
   /** One line, e.g. "f1_macro 0.912 (-0.004)". */
   summary: string;
+  /** The charted metric's name and value at this push (the comment draws it across pushes). */
+  metric?: string;
+  value?: number;
 }
 
 export interface UpsertCommentOptions {
@@ -82,10 +85,15 @@ export function parseHistory(body: string): HistoryEntry[] {
   try {
     const parsed: unknown = JSON.parse(m[1]);
     if (!Array.isArray(parsed)) return [];
-    return parsed.filter(isEntry).map(({ sha, verdict, summary }) => ({ sha, verdict, summary }));
+    return parsed.filter(isEntry).map(({ sha, verdict, summary, metric, value }) => ({ sha, verdict, summary, ...point(metric, value) }));
   } catch {
     return [];
   }
+}
+
+// Only a plain metric name and a finite number are kept: both end up inside a Mermaid chart.
+function point(metric: unknown, value: unknown): Pick<HistoryEntry, 'metric' | 'value'> {
+  return typeof metric === 'string' && /^[a-z0-9_]{1,40}$/.test(metric) && typeof value === 'number' && Number.isFinite(value) ? { metric, value } : {};
 }
 
 function isEntry(x: unknown): x is HistoryEntry {
@@ -96,7 +104,7 @@ function isEntry(x: unknown): x is HistoryEntry {
 /** Appends this push; a re-run of the same commit replaces its entry instead of repeating it. */
 export function mergeHistory(previous: HistoryEntry[], entry?: HistoryEntry): HistoryEntry[] {
   if (!entry) return previous.slice(-HISTORY_KEPT);
-  const clean = { sha: entry.sha.slice(0, 40), verdict: entry.verdict.slice(0, 40), summary: entry.summary.slice(0, 200) };
+  const clean = { sha: entry.sha.slice(0, 40), verdict: entry.verdict.slice(0, 40), summary: entry.summary.slice(0, 200), ...point(entry.metric, entry.value) };
   const rest = previous.filter((e) => e.sha !== clean.sha);
   return [...rest, clean].slice(-HISTORY_KEPT);
 }
@@ -113,7 +121,25 @@ function renderHistory(history: HistoryEntry[]): string {
     .slice(-HISTORY_SHOWN)
     .reverse()
     .map((e) => `| \`${cell(e.sha.slice(0, 7)).replace(/`/g, '')}\` | ${cell(e.verdict)} | ${cell(e.summary)} |`);
-  return ['**Recent pushes**', '', '| commit | verdict | summary |', '| --- | --- | --- |', ...rows, '', ''].join('\n');
+  return ['**Recent pushes**', '', '| commit | verdict | summary |', '| --- | --- | --- |', ...rows, '', ...historyChart(history), ''].join('\n');
+}
+
+/** A Mermaid line of the latest push's metric across the pushes that recorded it, oldest first. */
+export function historyChart(history: HistoryEntry[]): string[] {
+  const metric = history[history.length - 1]?.metric;
+  const points = history.filter((e) => e.metric === metric && typeof e.value === 'number' && Number.isFinite(e.value));
+  if (!metric || !/^[a-z0-9_]{1,40}$/.test(metric) || points.length < 2) return [];
+  const sha = (e: HistoryEntry) => `"${e.sha.slice(0, 7).replace(/[^0-9a-zA-Z]/g, '')}"`;
+  return [
+    '```mermaid',
+    'xychart-beta',
+    `  title "${metric} across pushes"`,
+    `  x-axis [${points.map(sha).join(', ')}]`,
+    `  y-axis "${metric}"`,
+    `  line [${points.map((e) => (e.value as number).toFixed(4)).join(', ')}]`,
+    '```',
+    '',
+  ];
 }
 
 function cell(text: string): string {

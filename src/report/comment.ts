@@ -47,6 +47,15 @@ export function renderCommentBody(r: Report): string {
   ].join('\n');
 }
 
+/** The number the comment charts across pushes: f1_macro (accuracy when there is none); none for a crash. */
+export function historyPoint(r: Report): { metric?: string; value?: number } {
+  if (r.status === 'crashed') return {};
+  for (const metric of ['f1_macro', 'accuracy']) {
+    if (Number.isFinite(r.metrics[metric])) return { metric, value: r.metrics[metric] };
+  }
+  return {};
+}
+
 /** One line for the comment's history of earlier pushes. */
 export function historySummary(r: Report): string {
   if (r.status === 'crashed') return `crashed (${r.crash ? crashCause(r.crash) : 'no details'})`;

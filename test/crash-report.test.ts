@@ -46,6 +46,7 @@ describe('the crashed report', () => {
 
   it('reads as a crash in report.md, the PR comment and the comment history', () => {
     const md = renderReportMarkdown(report);
+    expect(md.split('\n')[0]).toBe('# ❌ FAIL: the training process died (signal SIGSEGV on backend tensorflow); nothing was evaluated');
     expect(md).toMatch(/\*\*FAIL\*\* \(crashed\)/);
     expect(md).toMatch(/signal SIGSEGV on backend `tensorflow`/);
     expect(md).toMatch(/```\nSegmentation fault\n```/);

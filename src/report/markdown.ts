@@ -173,7 +173,8 @@ export function curvesChart(r: Report): string {
 }
 
 export function renderReportMarkdown(r: Report): string {
-  if (r.status === 'crashed') return renderCrashMarkdown(r);
+  // The headline opens every report, a crash's too (its own title line gives way).
+  if (r.status === 'crashed') return [`# ${verdictHeadline(r)}`, ...renderCrashMarkdown(r).split('\n').slice(1)].join('\n');
   const notes = [...(r.gate.notes ?? []), ...(r.baseline.ignored_reason && !r.gate.test_set_changed ? [r.baseline.ignored_reason] : [])];
   const chart = classChangeChart(r);
   return [

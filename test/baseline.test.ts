@@ -98,5 +98,16 @@ describe('gate.baseline', () => {
     expect(await runCli(['gate', '--candidate', path.join(repo, 'worse.json'), '--spec', spec, '--out', path.join(repo, 'gated')], log)).toBe(1);
     expect(readJson<Report>(path.join(repo, 'gated/report.json')).verdict).toBe('fail');
     expect(await runCli(['gate', '--candidate', path.join(repo, 'missing.json'), '--spec', spec], log)).toBe(2);
+    // A baseline from another test set: inconclusive, and on_inconclusive decides the exit code.
+    const other = { ...first, fingerprint: { ...first.fingerprint, test_set_sha256: 'e'.repeat(64) } };
+    fs.writeFileSync(path.join(repo, 'other-set.json'), JSON.stringify(other));
+    fs.writeFileSync(path.join(repo, 'gate-strict.yml'), defaultSpec(GATE('  on_inconclusive: fail')));
+    const args = (s: string, out: string) => ['gate', '--candidate', path.join(repo, 'first/report.json'), '--baseline', path.join(repo, 'other-set.json'), '--spec', s, '--out', path.join(repo, out)];
+    expect(await runCli(args(spec, 'gated-other'), log)).toBe(0);
+    expect(await runCli(args(path.join(repo, 'gate-strict.yml'), 'gated-other-fail'), log)).toBe(1);
+    const gated = readJson<Report>(path.join(repo, 'gated-other/report.json'));
+    expect(gated.verdict).toBe('inconclusive');
+    expect(gated.gate.checks.map((c) => c.status)).toEqual(['inconclusive', 'inconclusive']);
+    expect(gated.gate.checks[0].reason).toContain('sha256 eeeeeeeeeeee');
   });
 });

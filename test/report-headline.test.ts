@@ -41,6 +41,8 @@ describe('verdictHeadline', () => {
     expect(verdictHeadline(up)).toBe('✅ PASS: accuracy +0.0100 vs baseline 0.9000 (max_drop 0.01)');
     const floor = report('pass', [{ metric: 'accuracy', value: 0.864, min: 0.8, status: 'pass', reason: '' }]);
     expect(verdictHeadline(floor)).toBe('✅ PASS: accuracy 0.8640, 0.0640 above min 0.8');
+    const alone = report('pass', [{ metric: 'accuracy', value: 0.864, max_drop: 0.01, status: 'pass', reason: '' }]);
+    expect(verdictHeadline(alone)).toBe('✅ PASS: accuracy 0.8640, no baseline to compare with');
   });
 
   it('mirrors for max_rise', () => {

@@ -84,7 +84,7 @@ function comparisonText(comparison: Comparison, c: ResampleSet | undefined, b: R
       return `paired bootstrap over ${c?.n} test examples of the same test set (${samples} resamples)` +
         (metrics.includes('accuracy') ? ', McNemar exact test for accuracy' : '');
     case 'unpaired':
-      return `unpaired bootstrap of ${c?.n} candidate and ${b?.n} baseline test examples (different or unknown test sets, ${samples} resamples each)`;
+      return `unpaired bootstrap of ${c?.n} candidate and ${b?.n} baseline test examples (not known to be the same test set, ${samples} resamples each)`;
     case 'candidate-only':
       return `normal approximation from the candidate's ${c?.n} test examples, as the baseline has no per-example results ` +
         '(binomial variance for accuracy, twice the candidate\'s bootstrap variance for other metrics)';

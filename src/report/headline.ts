@@ -49,7 +49,8 @@ function absoluteText(c: GateCheck): string {
   if (c.max !== undefined && c.value > c.max) return `${c.metric} ${f(c.value)} is ${f(c.value - c.max)} above max ${c.max}`;
   if (c.min !== undefined) return `${c.metric} ${f(c.value)}, ${f(c.value - c.min)} above min ${c.min}`;
   if (c.max !== undefined) return `${c.metric} ${f(c.value)}, ${f(c.max - c.value)} below max ${c.max}`;
-  return `${c.metric} ${f(c.value)}`;
+  const tolerance = c.max_drop !== undefined || c.max_rise !== undefined;
+  return `${c.metric} ${f(c.value)}${tolerance && c.baseline === undefined ? ', no baseline to compare with' : ''}`;
 }
 
 function checkText(r: Report, c: GateCheck): string {

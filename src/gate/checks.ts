@@ -39,7 +39,7 @@ const MAX_REPEATS = 50;
 const RANK: Record<CheckStatus, number> = { pass: 0, inconclusive: 1, fail: 2 };
 const f = (x: number): string => x.toFixed(4);
 const signed = (x: number): string => (x >= 0 ? '+' : '') + f(x);
-export const pct = (x: number): string => `${Number((x * 100).toFixed(2))}%`;
+const pct = (x: number): string => `${Number((x * 100).toFixed(2))}%`;
 const count = (n: number): string => n.toLocaleString('en-US');
 
 export function worstStatus(statuses: readonly CheckStatus[]): CheckStatus {

@@ -63,7 +63,7 @@ function binomialAccuracyVariance(candidate: EvaluatedModel, baseline: Evaluated
 // Welch-Satterthwaite: the seed variances are estimated from K values each, the bootstrap part is not.
 // se^2 = test-set variance + sum of seed terms; df = se^4 / sum(term^2 / df_term), the test-set
 // part counting as infinitely many degrees of freedom (docs/verdict.md, "gate.repeats").
-export function combine(testVariance: number | undefined, terms: readonly SeedTerm[]): { se?: number; df: number } {
+function combine(testVariance: number | undefined, terms: readonly SeedTerm[]): { se?: number; df: number } {
   if (testVariance === undefined && terms.length === 0) return { df: Infinity };
   const total = (testVariance ?? 0) + terms.reduce((a, t) => a + t.variance, 0);
   const denom = terms.reduce((a, t) => a + (t.variance * t.variance) / t.df, 0);

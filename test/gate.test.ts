@@ -378,6 +378,17 @@ describe('how the comparison is made', () => {
     expect(c.detail).toContain('one-sided p = 0.062');
   });
 
+  it("guards at the interval's own level: McNemar p = 1/32 is above (1 - confidence) / 2, so no fail", () => {
+    // 20 examples, 5 newly wrong, none newly right: P(X >= 5), X ~ Binomial(5, 1/2) = 1/32 = 0.031.
+    const r = evaluateGate(config({ accuracy: { max_drop: 0.01 } }), model(20, (i) => i >= 5), model(20, () => true));
+    const c = check(r, 'accuracy');
+    expect(c.ci![1]).toBeLessThan(-0.01);
+    expect(c.detail).toContain('one-sided p = 0.031');
+    expect(c.status).toBe('inconclusive');
+    // At confidence 0.9 the level is 0.05, and the same change fails.
+    expect(check(evaluateGate(config({ accuracy: { max_drop: 0.01 } }, { confidence: 0.9 }), model(20, (i) => i >= 5), model(20, () => true)), 'accuracy').status).toBe('fail');
+  });
+
   it('gives identical results for the same seed and slightly different intervals for another', () => {
     const rule = { accuracy: { max_drop: 0.01 }, f1_macro: { max_drop: 0.01 } };
     const a = evaluateGate(config(rule), candidate, baseline);

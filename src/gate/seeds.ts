@@ -40,12 +40,10 @@ export interface SeedTerm {
   df: number;
 }
 
-/** One side's seed noise: the variance of one run (s^2) and how many runs its number is the mean of. */
+/** One side's seed noise: the variance of one run (s^2, borrowed from the other side when trained once) and how many runs its number is the mean of. */
 export interface SeedSide {
   perRun: number;
   runs: number;
-  /** False when s^2 was borrowed from the other side (this side was trained once). */
-  own: boolean;
 }
 
 export interface SeedNoise {
@@ -70,8 +68,8 @@ export function seedNoise(candidate: readonly number[], baseline: readonly numbe
     const [sc, sb] = [sampleVariance(candidate), sampleVariance(baseline)];
     return {
       terms: [{ variance: sc / kc, df: kc - 1 }, { variance: sb / kb, df: kb - 1 }],
-      candidate: { perRun: sc, runs: kc, own: true },
-      baseline: { perRun: sb, runs: kb, own: true },
+      candidate: { perRun: sc, runs: kc },
+      baseline: { perRun: sb, runs: kb },
     };
   }
   if (kc < 2 && kb < 2) return { terms: [] };
@@ -80,7 +78,7 @@ export function seedNoise(candidate: readonly number[], baseline: readonly numbe
   return {
     terms: [{ variance: s2 * (1 / kc + 1 / kb), df: k - 1 }],
     borrowedFrom: from,
-    candidate: { perRun: s2, runs: kc, own: from === 'candidate' },
-    baseline: { perRun: s2, runs: kb, own: from === 'baseline' },
+    candidate: { perRun: s2, runs: kc },
+    baseline: { perRun: s2, runs: kb },
   };
 }

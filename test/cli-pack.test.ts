@@ -53,6 +53,10 @@ describe('the packed command line', () => {
     const res = finetune(['--version'], project);
     expect(res.status, res.stderr).toBe(0);
     expect(res.stdout.trim()).toBe(pkg.version);
+    // The way the README says to run it: npx finds the installed command.
+    const npx = spawnSync('npx', ['--offline', '--no-install', 'finetune', '--version'], { cwd: project, encoding: 'utf8' });
+    expect(npx.status, npx.stderr).toBe(0);
+    expect(npx.stdout.trim()).toBe(pkg.version);
   });
 
   it('validates a repository elsewhere, naming its base model and cut', () => {

@@ -116,6 +116,9 @@ describe("the README's quick start", () => {
     const out = log.infos.join('\n');
     expect(out).toMatch(/classes: cat, dog/);
     expect(out).toContain(`cut at "${spec.model.cut}"`);
+    // The candidates at the spec's size: the cut marked, layers above a Flatten at the model's own.
+    expect(out).toMatch(new RegExp(`^  \\* ${spec.model.cut} +3x3x1280$`, 'm'));
+    expect(out).toMatch(/^ {4}flatten_1 +1280 at 224x224 \(does not take 96x96\)$/m);
     fs.rmSync(repo, { recursive: true, force: true });
   });
 });

@@ -13,7 +13,6 @@ import { cutCandidates } from '../model/cut-candidates.js';
 import type { ModelSource } from '../model/source.js';
 import { layerNames, modelConfigOf } from '../model/topology.js';
 import type { Spec } from '../spec/schema.js';
-import type { tf } from '../backend/tf.js';
 
 /** How many of the highest cut candidates validate lists (the useful cuts are near the top). */
 const CANDIDATES_SHOWN = 12;
@@ -49,32 +48,30 @@ export async function validateCommand(specPath: string, log: Logger): Promise<nu
 }
 
 /**
- * The layers model.cut can name, with their output shapes: at the spec's input size when the whole
- * model builds at that size, else at the model's own (a Flatten before a Dense fixes the size).
+ * The layers model.cut can name, with their output shapes at the spec's input size. Layers that
+ * cannot take that size (above a Flatten, say) are listed with their shape at the model's own.
  */
 async function candidatesText(spec: Spec, source: ModelSource, backbone: Backbone): Promise<string> {
   const last = layerNames(modelConfigOf(source.modelTopology)).at(-1) as string;
   const channels = spec.model.input.channels;
-  let size: [number, number] | undefined = [backbone.inputShape[0], backbone.inputShape[1]];
-  let model: tf.LayersModel;
-  try {
-    model = (await buildBackbone(source, { cut: last, size, channels })).model;
-  } catch {
-    size = undefined;
-    try {
-      model = (await buildBackbone(source, { cut: last, channels })).model;
-    } catch {
-      model = backbone.model;
-      size = [backbone.inputShape[0], backbone.inputShape[1]];
-    }
-  }
-  const all = cutCandidates(model);
+  const size: [number, number] = [backbone.inputShape[0], backbone.inputShape[1]];
+  const build = (cut: string, at?: [number, number]) => buildBackbone(source, { cut, size: at, channels }).then((b) => b.model, () => undefined);
+  const whole = (await build(last, size)) ?? (await build(last));
+  const all = whole ? cutCandidates(whole) : cutCandidates(backbone.model);
+  // The highest candidate that takes the spec's size gives the shapes of every candidate below it.
+  let atSize = whole && whole.inputs[0].shape[1] === size[0] && whole.inputs[0].shape[2] === size[1] ? whole : undefined;
+  for (let i = all.length - 1; !atSize && i >= 0; i--) atSize = all[i].name === backbone.cut ? backbone.model : await build(all[i].name, size);
+  const shapes = new Map(atSize ? cutCandidates(atSize).map((c) => [c.name, c.shape]) : []);
   const shown = all.slice(-CANDIDATES_SHOWN);
   const cut = all.find((c) => c.name === backbone.cut);
   if (cut && !shown.includes(cut)) shown.unshift(cut);
   const width = Math.max(...shown.map((c) => c.name.length));
-  const lines = shown.map((c) => `  ${c === cut ? '*' : ' '} ${c.name.padEnd(width)}  ${c.shape.join('x')}`);
+  const own = whole ? (whole.inputs[0].shape as number[]).slice(1, 3).join('x') : '';
+  const line = (c: (typeof all)[number]) => {
+    const at = shapes.get(c.name);
+    const shape = !at ? `${c.shape.join('x')} at ${own} (does not take ${size.join('x')})` : at.includes(0) ? `${at.join('x')} (nothing left at this size)` : at.join('x');
+    return `  ${c === cut ? '*' : ' '} ${c.name.padEnd(width)}  ${shape}`;
+  };
   const count = all.length > shown.length ? `the top ${shown.length} of ${all.length}` : `all ${all.length}`;
-  const at = size ? `at ${size.join('x')}` : `at the model's own input size ${(model.inputs[0].shape as number[]).slice(1, 3).join('x')} (the layers above the cut do not take ${backbone.inputShape.slice(0, 2).join('x')})`;
-  return [`cut candidates, layers whose output alone feeds every layer above (${count}; output shapes ${at}; * the cut):`, ...lines].join('\n');
+  return [`cut candidates, layers whose output alone feeds every layer above (${count}; output shapes at ${size.join('x')}; * the cut):`, ...shown.map(line)].join('\n');
 }

@@ -96,6 +96,14 @@ describe('YAML in the README and docs/', () => {
   });
 });
 
+describe('links in the README and docs/', () => {
+  it.each(DOCS.map((f) => [f]))('%s links only to files that exist', (file) => {
+    const text = fs.readFileSync(file, 'utf8');
+    const targets = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((t) => !/^(https?:|mailto:|#)/.test(t));
+    for (const t of targets) expect(fs.existsSync(path.join(path.dirname(file), t.split('#')[0])), `${file}: ${t}`).toBe(true);
+  });
+});
+
 describe("the README's quick start", () => {
   it('its spec passes finetune validate on image folders laid out as it says, with the base cut where it says', async () => {
     const block = blocks.find((b) => b.file === 'README.md' && isSpec(parse(b.text)) && /format: image-folder/.test(b.text));

@@ -35,6 +35,12 @@ const COMMON = {
 } as const;
 
 export type OptionName = keyof typeof OPTIONS;
+interface OptionDef {
+  type: 'string' | 'boolean';
+  short?: string;
+  default?: string | boolean;
+  multiple?: boolean;
+}
 type Values = { [K in OptionName]: (typeof OPTIONS)[K] extends { multiple: true } ? string[] | undefined : (typeof OPTIONS)[K] extends { type: 'boolean' } ? boolean : string };
 
 export interface Command {
@@ -197,20 +203,29 @@ async function dispatch(argv: string[], log: Logger): Promise<number> {
 
 /** The command's options only: a misplaced one is an error naming the command that takes it. */
 export function parseCliOptions(command: Command, args: string[]) {
-  const options = { ...COMMON, ...Object.fromEntries(command.options.map((o) => [o, OPTIONS[o]])) };
-  const parseOptions = Object.fromEntries(
-    Object.entries(options).map(([k, { type, ...rest }]) => [k, { type, ...('short' in rest ? { short: rest.short } : {}), ...('default' in rest ? { default: rest.default } : {}), ...('multiple' in rest ? { multiple: rest.multiple } : {}) }]),
-  ) as Record<string, { type: 'string' | 'boolean'; short?: string; default?: string | boolean; multiple?: boolean }>;
+  const defs: Record<string, OptionDef> = { ...COMMON, ...Object.fromEntries(command.options.map((o) => [o, OPTIONS[o]])) };
+  const options = Object.fromEntries(Object.entries(defs).map(([name, d]) => [name, parseArgsOption(d)]));
   try {
-    return parseArgs({ args, options: parseOptions, allowPositionals: true, strict: true });
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
     const given = /'(--[a-z-]+)/.exec((err as Error).message)?.[1];
     const elsewhere = given && ELSEWHERE[`${command.name} ${given}`];
     if (elsewhere) throw new ConfigError(`finetune ${command.name}: ${elsewhere}`);
     const owners = given ? COMMANDS.filter((c) => c.options.includes(given.slice(2) as OptionName)).map((c) => c.name) : [];
     const hint = owners.length > 0 ? ` (${given} is an option of: ${owners.join(', ')})` : '';
-    throw new ConfigError(`finetune ${command.name}: ${(err as Error).message}${hint}; finetune ${command.name} --help lists its options`);
+    const unknown = /^Unknown option/.test((err as Error).message);
+    const problem = unknown && given ? `unknown option ${given}${hint}` : (err as Error).message;
+    throw new ConfigError(`finetune ${command.name}: ${problem}; finetune ${command.name} --help lists its options`);
   }
+}
+
+/** parseArgs takes only its own fields, and refuses them even when undefined. */
+function parseArgsOption(d: OptionDef): OptionDef {
+  const option: OptionDef = { type: d.type };
+  if (d.short !== undefined) option.short = d.short;
+  if (d.default !== undefined) option.default = d.default;
+  if (d.multiple !== undefined) option.multiple = d.multiple;
+  return option;
 }
 
 /** ACTIONS_STEP_DEBUG / RUNNER_DEBUG: the step debug logging a workflow turns on. */

@@ -236,7 +236,7 @@ export function debugRequested(env: NodeJS.ProcessEnv = process.env): boolean {
 /** `error: <message>` (an error annotation in Actions); the stack only when asked for. */
 export function reportError(err: unknown, log: Logger, opts: { debug?: boolean } = {}): number {
   const debug = opts.debug || debugRequested();
-  const error = log.error ?? log.warn;
+  const error = (m: string, where?: { file?: string; line?: number }) => (log.error ? log.error(m, where) : log.warn(m, where));
   const e = err as Error;
   if (err instanceof FinetuneError) {
     error(err.message, err.location ? { file: err.location.file, line: err.location.line } : undefined);

@@ -96,6 +96,22 @@ describe('YAML in the README and docs/', () => {
   });
 });
 
+describe("the README's reference", () => {
+  /** The names in the first column of the table under `heading` whose header cell is `first`. */
+  function tableNames(first: string): string[] {
+    const text = fs.readFileSync('README.md', 'utf8');
+    const start = text.indexOf(`| ${first} |`);
+    const rows = text.slice(start).split('\n').slice(2);
+    const table = rows.slice(0, rows.findIndex((r) => !r.startsWith('|')));
+    return table.flatMap((r) => [...(r.split('|')[1] ?? '').matchAll(/`([\w-]+)`/g)].map((m) => m[1]));
+  }
+
+  it("lists exactly action.yml's inputs and outputs", () => {
+    expect(tableNames('input').sort()).toEqual(Object.keys(action.inputs).sort());
+    expect(tableNames('output').sort()).toEqual(Object.keys(action.outputs).sort());
+  });
+});
+
 describe('links in the README and docs/', () => {
   it.each(DOCS.map((f) => [f]))('%s links only to files that exist', (file) => {
     const text = fs.readFileSync(file, 'utf8');

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseSpec } from '../src/spec/load.js';
 import { validateCommand } from '../src/cli/validate.js';
+import { COMMANDS } from '../src/cli/main.js';
 import { EXAMPLE_DIR } from './helpers/tiny-repo.js';
 import { solidPng } from './helpers/images.js';
 import { recordingLogger } from './helpers/tmp-repo.js';
@@ -109,6 +110,17 @@ describe("the README's reference", () => {
   it("lists exactly action.yml's inputs and outputs", () => {
     expect(tableNames('input').sort()).toEqual(Object.keys(action.inputs).sort());
     expect(tableNames('output').sort()).toEqual(Object.keys(action.outputs).sort());
+  });
+
+  it('shows every command of the command line, with every option it takes', () => {
+    for (const file of ['README.md', 'docs/spec.md']) {
+      const text = fs.readFileSync(file, 'utf8');
+      for (const c of COMMANDS) {
+        const line = text.split('\n').find((l) => l.startsWith(`finetune ${c.name} `));
+        expect(line, `${file}: finetune ${c.name}`).toBeDefined();
+        for (const o of c.options) expect(line, `${file}: finetune ${c.name} --${o}`).toContain(`--${o}`);
+      }
+    }
   });
 });
 

@@ -1,3 +1,5 @@
 #!/usr/bin/env node
-// `npx finetune`: the bundled command line (built by `npm run build`).
-import '../dist/cli/index.js';
+// `finetune`: the command line. dist/index.js is one bundle for the Action and the command line
+// (built by `npm run build`); this mark makes it the command line.
+globalThis[Symbol.for('finetune-action.cli')] = true;
+await import('../dist/index.js');

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// Bundles the Action (dist/index.js) and the CLI (dist/cli/index.js) with ncc and puts the
-// WebAssembly binaries next to each bundle. ncc never cleans its output, so dist/ is removed first.
+// Bundles dist/index.js with ncc: one file for the Action and the command line (bin/finetune.js
+// marks the process as the command line before importing it), with the WebAssembly binaries next
+// to it, once. dist/cli/index.js is a few lines that start the same bundle as the command line,
+// for scripts that ran the command line's bundle by that path. ncc never cleans its output, so
+// dist/ is removed first.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,15 +19,16 @@ const externals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu
 execFileSync(process.execPath, ['scripts/build-kernels.mjs'], { stdio: 'inherit' });
 
 fs.rmSync('dist', { recursive: true, force: true });
-const builds = [
-  ['src/index.ts', 'dist'],
-  ['src/cli.ts', 'dist/cli'],
-];
-for (const [entry, out] of builds) {
-  execFileSync(ncc, ['build', entry, '-o', out, '--target', 'es2022', '-q', ...externals], { stdio: 'inherit' });
-  // ncc copies the wasm package's whole dist/ folder as an asset; only the binaries are needed.
-  fs.rmSync(path.join(out, 'dist'), { recursive: true, force: true });
-  for (const f of wasmFiles) fs.copyFileSync(path.join(wasmDir, f), path.join(out, f));
-  fs.writeFileSync(path.join(out, 'package.json'), '{ "type": "module" }\n');
-}
-console.log(`built ${builds.map((b) => b[1] + '/index.js').join(' and ')}`);
+execFileSync(ncc, ['build', 'src/index.ts', '-o', 'dist', '--target', 'es2022', '-q', ...externals], { stdio: 'inherit' });
+// ncc copies the wasm package's whole dist/ folder as an asset; only the binaries are needed.
+fs.rmSync(path.join('dist', 'dist'), { recursive: true, force: true });
+for (const f of wasmFiles) fs.copyFileSync(path.join(wasmDir, f), path.join('dist', f));
+fs.writeFileSync(path.join('dist', 'package.json'), '{ "type": "module" }\n');
+fs.mkdirSync(path.join('dist', 'cli'));
+fs.writeFileSync(
+  path.join('dist', 'cli', 'index.js'),
+  "// The command line: the same bundle as the Action (../index.js), marked as the command line.\n" +
+    "globalThis[Symbol.for('finetune-action.cli')] = true;\nawait import('../index.js');\n",
+);
+const mb = (fs.statSync(path.join('dist', 'index.js')).size / 1e6).toFixed(1);
+console.log(`built dist/index.js (${mb} MB) and ${wasmFiles.length} wasm binaries`);

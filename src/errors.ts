@@ -2,7 +2,7 @@
 // Each carries the process exit code the CLI and the Action end with. Anything thrown that is not a
 // FinetuneError is a bug in this project and is reported as such.
 
-/** Exit codes of `finetune` and the Action (SPEC.md section 3). */
+/** Exit codes of `finetune` and the Action (docs/spec.md section 3). */
 export const EXIT = {
   PASS: 0,
   GATE_FAILED: 1,

@@ -90,13 +90,15 @@ function failWith(err: unknown): void {
       core.error(`${issue.path}: ${issue.message}`, { file: err.location?.file, startLine: issue.line, startColumn: issue.column });
     }
   }
+  const e = err as Error;
+  // The stack is for step debug logging (ACTIONS_STEP_DEBUG), which is what core.debug prints under.
+  if (e?.stack) core.debug(e.stack);
   if (err instanceof FinetuneError) {
     core.setFailed(err.message);
     process.exitCode = err.exitCode;
     return;
   }
-  const e = err as Error;
-  core.setFailed(`internal error (a bug in finetune-action, please report it): ${e?.stack ?? String(err)}`);
+  core.setFailed(`internal error (a bug in finetune-action, please report it): ${e?.message ?? String(err)}; re-run with debug logging for the stack trace`);
   process.exitCode = EXIT.TRAINING_FAILED;
 }
 

@@ -1,5 +1,5 @@
 // The Action with input shard: one shard of the spec's sweep, as `finetune sweep --shard` runs it.
-// No gate and no upload: the workflow uploads trials.json for the merge job (README, "Hyperparameter sweep").
+// No gate and no upload: the workflow uploads trials.json for the merge job (docs/spec.md section 1.4).
 import * as core from '@actions/core';
 import { parseBackendChoice } from '../backend/select.js';
 import { sweepTable } from '../report/sweep-table.js';

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import * as tc from '@actions/tool-cache';
 import { exec } from '@actions/exec';
 import type { Logger } from '../util/log.js';
-import { BackendError } from './types.js';
+import { BackendError, NotInstalledError } from './types.js';
 import { resolveOptional } from './resolve.js';
 import {
   NATIVE_VERSION, canInstallOnDemand, installManifest, notInstalledMessage, npmInstallArgs, registrySource, toolName, type NativePackage,
@@ -31,10 +31,10 @@ export async function locateNative(pkg: NativePackage, workspace: string, opts: 
   const local = resolveOptional(pkg, workspace);
   if (local) return { entry: local, from: 'workspace' };
   const env = opts.env ?? process.env;
-  if (!canInstallOnDemand(env)) throw new BackendError(notInstalledMessage(pkg, workspace));
+  if (!canInstallOnDemand(env)) throw new NotInstalledError(notInstalledMessage(pkg, workspace));
   const cached = findInToolCache(pkg);
   if (cached) return { entry: cached, from: 'tool cache' };
-  if (!opts.install) throw new BackendError(`${pkg} is neither in the workspace nor in the runner's tool cache`);
+  if (!opts.install) throw new NotInstalledError(`${pkg} is neither in the workspace nor in the runner's tool cache`);
   const dir = await installIntoToolCache(pkg, opts);
   return { entry: entryIn(pkg, dir) ?? missingAfterInstall(pkg, dir), from: 'tool cache (installed now)' };
 }

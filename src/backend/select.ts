@@ -5,7 +5,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { tf, cpuBackendClass } from './tf.js';
 import { findWasmDir } from './wasm-paths.js';
 import { registerWasmGradKernels } from './wasm-grad-kernels.js';
-import { BACKEND_CHOICES, BackendError, firstLine, tfVersions, type BackendChoice, type BackendInfo } from './types.js';
+import { BACKEND_CHOICES, BackendError, NotInstalledError, firstLine, tfVersions, type BackendChoice, type BackendInfo } from './types.js';
 import { hasNvidiaGpu, initNative } from './native.js';
 import { initWebGpu } from './webgpu.js';
 import { resolveOptional } from './resolve.js';
@@ -82,10 +82,20 @@ async function initAuto(log: Logger, workspace: string): Promise<BackendInfo> {
       if (name === 'webgpu') return await initWebGpu('auto', workspace, { hardwareOnly: true });
       return await initNative('auto', name, workspace, { log, install: autoInstalls(name) });
     } catch (err) {
-      log.info(`backend auto: ${name} not used (${firstLine(err)})`);
+      // A package that is not installed is the usual case, not news; one that is there and failed is.
+      if (!(err instanceof NotInstalledError)) logOnce(log, `backend auto: ${name} not used (${firstLine(err)})`);
     }
   }
   return initWasm('auto');
+}
+
+const logged = new Set<string>();
+
+/** Backend notes are said once per process, however many times a backend is selected. */
+function logOnce(log: Logger, message: string): void {
+  if (logged.has(message)) return;
+  logged.add(message);
+  log.info(message);
 }
 
 async function initWasm(requested: BackendChoice): Promise<BackendInfo> {

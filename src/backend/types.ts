@@ -23,6 +23,9 @@ export class BackendError extends FinetuneError {
   }
 }
 
+/** An optional package that is simply not there: an error when asked for, silent when auto passes it over. */
+export class NotInstalledError extends BackendError {}
+
 export function tfVersions(): Record<string, string> {
   return { 'tfjs-core': tf.version_core, tfjs: tf.version.tfjs ?? tf.version_core };
 }

@@ -30,10 +30,11 @@ export function isCliTrainingProcess(env: NodeJS.ProcessEnv = process.env): bool
   return Boolean(env[CLI_TRAINING_ENV]) && typeof process.send === 'function';
 }
 
-/** Only `run` and `sweep` train; help, a bad command and the other commands stay in this process. */
+/** Only `run` and `sweep` train; help, --version, a bad command and the other commands stay in this process. */
 export function trainsInOwnProcess(argv: string[], env: NodeJS.ProcessEnv = process.env): boolean {
   const trains = argv[0] === 'run' || argv[0] === 'sweep';
-  return trains && !argv.includes('--help') && !argv.includes('-h') && !env[IN_PROCESS_ENV];
+  const answersOnly = ['--help', '-h', '--version', '-V'].some((a) => argv.includes(a));
+  return trains && !answersOnly && !env[IN_PROCESS_ENV];
 }
 
 /** The training process: tells the parent which backend it chose, then runs the command as usual. */

@@ -8,6 +8,14 @@ import { splitBase, unfreezesBase } from '../model/split.js';
 import { selectBackend } from '../backend/select.js';
 import type { Logger } from '../util/log.js';
 import { EXIT } from '../errors.js';
+import { buildBackbone, type Backbone } from '../model/backbone.js';
+import { cutCandidates } from '../model/cut-candidates.js';
+import type { ModelSource } from '../model/source.js';
+import { layerNames, modelConfigOf } from '../model/topology.js';
+import type { Spec } from '../spec/schema.js';
+
+/** How many of the highest cut candidates validate lists (the useful cuts are near the top). */
+const CANDIDATES_SHOWN = 12;
 
 export async function validateCommand(specPath: string, log: Logger): Promise<number> {
   const root = findRepoRoot(path.dirname(path.resolve(specPath)));
@@ -22,6 +30,7 @@ export async function validateCommand(specPath: string, log: Logger): Promise<nu
     const widths = [backbone.featureDim, ...head, data.classes.length];
     const headParams = widths.slice(1).reduce((s, w, i) => s + widths[i] * w + w, 0);
     log.info(`base model: ${spec.model.base} (sha256 ${source.sha256.slice(0, 12)}), cut at "${backbone.cut}" -> ${backbone.outputShape.join('x')}`);
+    log.info(await candidatesText(spec, source, backbone));
     if (unfreezesBase(spec.model.trainable)) {
       const split = splitBase(backbone, spec.model.trainable);
       const layers = split.trainableLayers;
@@ -36,4 +45,33 @@ export async function validateCommand(specPath: string, log: Logger): Promise<nu
   }
   log.info('OK');
   return EXIT.PASS;
+}
+
+/**
+ * The layers model.cut can name, with their output shapes at the spec's input size. Layers that
+ * cannot take that size (above a Flatten, say) are listed with their shape at the model's own.
+ */
+async function candidatesText(spec: Spec, source: ModelSource, backbone: Backbone): Promise<string> {
+  const last = layerNames(modelConfigOf(source.modelTopology)).at(-1) as string;
+  const channels = spec.model.input.channels;
+  const size: [number, number] = [backbone.inputShape[0], backbone.inputShape[1]];
+  const build = (cut: string, at?: [number, number]) => buildBackbone(source, { cut, size: at, channels }).then((b) => b.model, () => undefined);
+  const whole = (await build(last, size)) ?? (await build(last));
+  const all = whole ? cutCandidates(whole) : cutCandidates(backbone.model);
+  // The highest candidate that takes the spec's size gives the shapes of every candidate below it.
+  let atSize = whole && whole.inputs[0].shape[1] === size[0] && whole.inputs[0].shape[2] === size[1] ? whole : undefined;
+  for (let i = all.length - 1; !atSize && i >= 0; i--) atSize = all[i].name === backbone.cut ? backbone.model : await build(all[i].name, size);
+  const shapes = new Map(atSize ? cutCandidates(atSize).map((c) => [c.name, c.shape]) : []);
+  const shown = all.slice(-CANDIDATES_SHOWN);
+  const cut = all.find((c) => c.name === backbone.cut);
+  if (cut && !shown.includes(cut)) shown.unshift(cut);
+  const width = Math.max(...shown.map((c) => c.name.length));
+  const own = whole ? (whole.inputs[0].shape as number[]).slice(1, 3).join('x') : '';
+  const line = (c: (typeof all)[number]) => {
+    const at = shapes.get(c.name);
+    const shape = !at ? `${c.shape.join('x')} at ${own} (does not take ${size.join('x')})` : at.includes(0) ? `${at.join('x')} (nothing left at this size)` : at.join('x');
+    return `  ${c === cut ? '*' : ' '} ${c.name.padEnd(width)}  ${shape}`;
+  };
+  const count = all.length > shown.length ? `the top ${shown.length} of ${all.length}` : `all ${all.length}`;
+  return [`cut candidates, layers whose output alone feeds every layer above (${count}; output shapes at ${size.join('x')}; * the cut):`, ...shown.map(line)].join('\n');
 }

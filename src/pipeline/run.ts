@@ -20,6 +20,7 @@ import { trainWithBatchFallback } from './batch-fallback.js';
 import { crashIfAsked } from '../util/test-crash.js';
 import { gateConfigOf } from './gate-inputs.js';
 import { checkpointDir, removeCheckpoint } from '../train/checkpoint.js';
+import { packageVersion } from '../util/version.js';
 
 export interface RunOptions {
   specPath: string;
@@ -141,4 +142,5 @@ function withMissingBaseline(gate: GateResult, missing: string | undefined): Gat
   return { ...gate, verdict: 'fail', checks: [...gate.checks, check] };
 }
 
-export const VERSION = '0.1.0';
+/** finetune-action's version, recorded in every report and model card (from package.json). */
+export const VERSION = packageVersion();

@@ -1,4 +1,4 @@
-// The shape of report.json (SPEC.md section 4). Everything a run concludes lives here as plain data.
+// The shape of report.json (docs/spec.md section 4). Everything a run concludes lives here as plain data.
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
 export type CheckStatus = 'pass' | 'fail' | 'inconclusive';

@@ -1,4 +1,4 @@
-// Paths in the spec are relative to the repository root and may not leave it (SPEC.md section 1):
+// Paths in the spec are relative to the repository root and may not leave it (docs/spec.md section 1):
 // a spec from a pull request must not make CI read or write outside the checkout.
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// The spec file's schema (SPEC.md section 1). Every default lives here and only here; every object
+// The spec file's schema (docs/spec.md section 1). Every default lives here and only here; every object
 // is strict so a misspelt key is an error, not a silently ignored setting. Each leaf carries the
 // phrase that says what is allowed; src/spec/errors.ts turns it into "expected <phrase>, got <value>".
 import { z } from 'zod';

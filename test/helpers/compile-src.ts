@@ -9,7 +9,9 @@ export function compileSrc(dir: string, entry: string): string {
   const tsc = path.resolve('node_modules/typescript/bin/tsc');
   const flags = ['--noCheck', '--outDir', dir, '--rootDir', 'src', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node'];
   execFileSync(process.execPath, [tsc, ...flags, `src/${entry}.ts`], { stdio: 'inherit' });
-  fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+  // Name and version as the package's own, which the compiled code reads its version from.
+  const { name, version, bin } = JSON.parse(fs.readFileSync('package.json', 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version, bin, type: 'module' }) + '\n');
   fs.symlinkSync(path.resolve('node_modules'), path.join(dir, 'node_modules'));
   return path.join(dir, `${entry}.js`);
 }

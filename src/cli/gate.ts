@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { gateReports } from '../pipeline/gate-only.js';
 import { writeReports } from '../pipeline/outputs.js';
+import { verdictHeadline } from '../report/headline.js';
 import { gateTable } from '../report/markdown.js';
 import type { Logger } from '../util/log.js';
 
@@ -16,6 +17,7 @@ export async function gateCommand(args: GateArgs, log: Logger): Promise<number> 
   const { report, exitCode } = gateReports({ ...args, log });
   log.info(gateTable(report));
   log.info(`\nverdict: ${report.verdict.toUpperCase()}`);
+  log.info(verdictHeadline(report));
   if (args.out) {
     const written = writeReports(path.resolve(args.out), report);
     log.info(`report: ${written.reportPath}`);

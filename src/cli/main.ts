@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { consoleLogger, type Logger } from '../util/log.js';
 import { parseBackendChoice } from '../backend/select.js';
 import { runPipeline } from '../pipeline/run.js';
+import { verdictHeadline } from '../report/headline.js';
 import { DEFAULT_SPEC_FILE } from '../spec/schema.js';
 import { ConfigError, FinetuneError, EXIT } from '../errors.js';
 import { validateCommand } from './validate.js';
@@ -73,6 +74,7 @@ export const COMMANDS: Command[] = [
       }).finally(interrupt.dispose);
       if (result.report.status === 'interrupted') log.warn('the run was cancelled: the report is marked interrupted; `finetune run --resume` continues from the last complete epoch');
       log.info(`\nverdict: ${result.report.verdict.toUpperCase()} (accuracy ${result.report.metrics.accuracy.toFixed(4)}, f1_macro ${result.report.metrics.f1_macro.toFixed(4)})`);
+      log.info(verdictHeadline(result.report));
       log.info(`report: ${result.reportPath}\nsummary: ${result.markdownPath}\nmodel: ${result.modelDir} (sha256 ${result.modelSha256})`);
       return result.exitCode;
     },

@@ -8,15 +8,17 @@ import { ConfigError, FinetuneError, EXIT } from '../errors.js';
 import { validateCommand } from './validate.js';
 import { gateCommand } from './gate.js';
 import { verifyCommand } from './verify.js';
+import { doctorCommand } from './doctor.js';
 import { sweepCommand, trialsArgs } from './sweep.js';
 import { onInterrupt } from '../util/interrupt.js';
 
 const USAGE = `usage:
-  finetune run      [--spec ${DEFAULT_SPEC_FILE}] [--out DIR] [--backend auto|tensorflow-gpu|webgpu|tensorflow|wasm|cpu] [--baseline FILE] [--no-cache] [--resume] [--trials FILE_OR_DIR]...
-  finetune sweep    [--spec ${DEFAULT_SPEC_FILE}] [--shard i/n] [--out DIR] [--backend B] [--no-cache]
+  finetune run      [--spec ${DEFAULT_SPEC_FILE}] [--out DIR] [--backend auto|tensorflow-gpu|webgpu|tensorflow|wasm|cpu] [--baseline FILE] [--no-cache] [--resume] [--trials FILE_OR_DIR]... [--require-gpu]
+  finetune sweep    [--spec ${DEFAULT_SPEC_FILE}] [--shard i/n] [--out DIR] [--backend B] [--no-cache] [--require-gpu]
   finetune validate [--spec ${DEFAULT_SPEC_FILE}]
   finetune gate     --candidate report.json [--baseline report.json] [--spec ${DEFAULT_SPEC_FILE}] [--out DIR]
   finetune verify   DIR
+  finetune doctor   [--json]                     backends, devices, CUDA / Vulkan libraries, what auto would pick
 
 exit codes: 0 gate passed, 1 gate failed, 2 bad spec / input / model, 3 training failed`;
 
@@ -30,6 +32,8 @@ const OPTIONS = {
   resume: { type: 'boolean', default: false },
   shard: { type: 'string' },
   trials: { type: 'string', multiple: true },
+  'require-gpu': { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -57,6 +61,7 @@ async function dispatch(argv: string[], log: Logger): Promise<number> {
         specPath: values.spec,
         outDir: values.out,
         backend: parseBackendChoice(values.backend),
+        requireGpu: values['require-gpu'],
         baselinePath: values.baseline,
         noCache: values['no-cache'],
         resume: values.resume,
@@ -70,7 +75,7 @@ async function dispatch(argv: string[], log: Logger): Promise<number> {
     }
     case 'sweep':
       if (values.trials) throw new ConfigError('finetune sweep: --trials belongs to `finetune run`, which merges the shards');
-      return sweepCommand({ spec: values.spec, shard: values.shard, out: values.out, backend: parseBackendChoice(values.backend), noCache: values['no-cache'] }, log);
+      return sweepCommand({ spec: values.spec, shard: values.shard, out: values.out, backend: parseBackendChoice(values.backend), requireGpu: values['require-gpu'], noCache: values['no-cache'] }, log);
     case 'validate':
       return validateCommand(values.spec, log);
     case 'gate':
@@ -79,6 +84,8 @@ async function dispatch(argv: string[], log: Logger): Promise<number> {
     case 'verify':
       if (positionals.length !== 1) throw new ConfigError('finetune verify: give exactly one bundle directory');
       return verifyCommand(positionals[0], log);
+    case 'doctor':
+      return doctorCommand({ json: values.json });
     default:
       throw new ConfigError(`unknown command "${command}"\n${USAGE}`);
   }

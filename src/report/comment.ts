@@ -1,6 +1,6 @@
 // The PR comment: the verdict and gate first, details folded away.
 import type { Report } from './types.js';
-import { confusionTable, gateTable, metricsTable, perClassTable, verdictLine, worstClass, classF1Delta } from './markdown.js';
+import { confusionTable, gateTable, gpuFallbackNote, trainedWith, metricsTable, perClassTable, verdictLine, worstClass, classF1Delta } from './markdown.js';
 import { crashCause, crashSection } from './crash.js';
 
 const signedText = (v: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(4)}`;
@@ -36,6 +36,9 @@ export function renderCommentBody(r: Report): string {
     confusionTable(r),
     '',
     '</details>',
+    '',
+    ...gpuFallbackNote(r),
+    `<sub>${trainedWith(r)}</sub>`,
   ].join('\n');
 }
 

@@ -95,7 +95,7 @@ function findBackends(workspace: string, env: NodeJS.ProcessEnv): DoctorBackend[
 
 /** The report as people read it. */
 export function renderDoctor(r: DoctorReport): string {
-  const row = (label: string, value: string) => `  ${label.padEnd(18)} ${value}`;
+  const row = (label: string, value: string) => `  ${label.padEnd(20)} ${value}`;
   const versions = (v: Record<string, string>) => Object.entries(v).map(([k, x]) => `${k} ${x}`).join(', ');
   const adapters = r.devices.vulkan_adapters.map((a) => `${a.name} (${a.kind})`);
   const lines = [

@@ -12,6 +12,7 @@ import { trainInProcess } from '../src/action/train-in-process.js';
 import { runCli } from '../src/cli/main.js';
 import { doctorReport } from '../src/cli/doctor.js';
 import { NATIVE_VERSION } from '../src/backend/native-install.js';
+import { cpuName } from '../src/backend/devices.js';
 import { BackendError } from '../src/backend/select.js';
 import { renderReportMarkdown } from '../src/report/markdown.js';
 import { renderCommentBody } from '../src/report/comment.js';
@@ -57,6 +58,17 @@ describe('require-gpu', () => {
 });
 
 describe('which device trained, in what people read', () => {
+  it('a run records it in report.json and report.md', async () => {
+    const repo = makeTinyRepo();
+    const code = await runCli(['run', '--spec', path.join(repo, 'finetune.yml'), '--backend', 'wasm', '--no-cache'], { info: () => {}, progress: () => {}, warn: () => {} });
+    expect(code).toBe(EXIT.PASS);
+    const report = JSON.parse(read(path.join(repo, 'finetune-out', 'report.json'))) as Report;
+    expect(report.fingerprint.backend).toBe('wasm');
+    expect(report.fingerprint.device).toBe(`wasm on CPU (${cpuName()})`);
+    expect(report.fingerprint).not.toHaveProperty('gpu_fallback');
+    expect(read(path.join(repo, 'finetune-out', 'report.md'))).toContain(`<sub>trained with wasm on CPU (${cpuName()}) · seed`);
+  });
+
   const real = JSON.parse(read('examples/fashion-mnist/baseline.json')) as Report;
   const warning = 'backend auto: the NVIDIA GPU NVIDIA L4 is not used, training continues on the CPU. tensorflow-gpu: ...';
   const onCpu: Report = { ...real, fingerprint: { ...real.fingerprint, backend: 'wasm', device: 'wasm on CPU (Intel Xeon, 8 threads)', gpu_fallback: warning } };

@@ -46,7 +46,7 @@ export interface AutoPlan {
 
 export const CUDA_REMEDY =
   `run the job in the container image tensorflow/tensorflow:2.9.1-gpu (with --gpus all), or install CUDA 11.2 and cuDNN 8.1 ` +
-  `so that ${CUDA_RUNTIME} and ${CUDNN} are on LD_LIBRARY_PATH or in ldconfig's cache (CUDA 12 alone does not do)`;
+  `so that ${CUDA_RUNTIME} and ${CUDNN} are on LD_LIBRARY_PATH or in ldconfig's cache (CUDA 12 alone is not enough)`;
 export const VULKAN_REMEDY =
   'install the Vulkan loader (Debian/Ubuntu: libvulkan1) and NVIDIA\'s Vulkan ICD (nvidia_icd.json with libGLX_nvidia.so.0, ' +
   'shipped with the driver; needs libglvnd0); in a container set NVIDIA_DRIVER_CAPABILITIES to include graphics ' +

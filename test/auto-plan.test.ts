@@ -34,6 +34,7 @@ describe('auto over every combination of probed facts', () => {
   const kinds: AdapterKind[] = ['hardware', 'software', 'none', 'not-installed', 'not-probed'];
   const cases: { f: GpuFacts; requireGpu: boolean }[] = [];
   for (const nvidia of [undefined, H100])
+    for (const otherGpu of [false, true])
     for (const cudart of [undefined, CUDART])
       for (const cudnn of [undefined, CUDNN])
         for (const kind of kinds)
@@ -41,11 +42,11 @@ describe('auto over every combination of probed facts', () => {
             for (const tfjsNode of [false, true])
               for (const requireGpu of [false, true]) {
                 const adapter = { kind, ...(kind === 'hardware' || kind === 'software' ? { name: kind === 'software' ? 'llvmpipe' : 'Radeon RX 7900' } : {}) };
-                cases.push({ f: { ...gpuRunner, nvidia, libs: { cudart, cudnn }, adapter, tfjsNodeGpu, tfjsNode }, requireGpu });
+                cases.push({ f: { ...gpuRunner, nvidia, otherGpu, libs: { cudart, cudnn }, adapter, tfjsNodeGpu, tfjsNode }, requireGpu });
               }
 
-  it('covers all 480 of them', () => {
-    expect(cases).toHaveLength(2 * 2 * 2 * 5 * 3 * 2 * 2);
+  it('covers all 960 of them', () => {
+    expect(cases).toHaveLength(2 * 2 * 2 * 2 * 5 * 3 * 2 * 2);
   });
 
   it('tries tfjs-node-gpu exactly when an NVIDIA GPU, CUDA 11, cuDNN 8 and the package (or its install) are there', () => {
@@ -93,6 +94,7 @@ describe('auto over every combination of probed facts', () => {
       expect(outcome.action, JSON.stringify({ f, requireGpu })).toBe(expected);
       if (outcome.action === 'none') continue;
       if (f.nvidia) expect(outcome.message).toContain(H100);
+      else expect(outcome.message).toMatch(f.otherGpu ? /^require-gpu: no GPU path can use the GPU here\./ : /^require-gpu: no GPU is visible to this process\./);
       for (const p of ['tensorflow-gpu', 'webgpu'] as const) {
         expect(outcome.message).toContain(`${p}: ${plan.blocked[p]?.reason}; to fix: ${plan.blocked[p]?.remedy}.`);
       }

@@ -19,9 +19,11 @@ RUN set -eux; \
 
 # Outside the workspace, so a checkout never hides it: finetune finds it through NODE_PATH.
 WORKDIR /opt/finetune
-RUN echo '{ "private": true }' > package.json \
- && npm install --no-audit --no-fund @tensorflow/tfjs-node-gpu@4.22.0 \
- && node -e "require.resolve('@tensorflow/tfjs-node-gpu')"
+# Its install script downloads libtensorflow: listed in allowScripts, as npm asks of install scripts.
+RUN echo '{ "private": true, "allowScripts": { "@tensorflow/tfjs-node-gpu@4.22.0": true } }' > package.json \
+ && npm install --no-audit --no-fund --ignore-scripts=false @tensorflow/tfjs-node-gpu@4.22.0 \
+ && find node_modules/@tensorflow/tfjs-node-gpu -name tfjs_binding.node | grep -q . \
+ && find node_modules/@tensorflow/tfjs-node-gpu -name 'libtensorflow.so*' | grep -q .
 ENV NODE_PATH=/opt/finetune/node_modules
 # TensorFlow's image registers CUDA 11.2 (/usr/local/cuda/lib64) and cuDNN 8 with ldconfig;
 # finetune doctor lists where it finds libcudart.so.11.0 and libcudnn.so.8.

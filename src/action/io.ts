@@ -47,7 +47,7 @@ export interface ActionInputs {
   /** Trials files or folders from the shards: merged, best trial trained and gated. */
   trials?: string[];
   /** require-gpu: no usable GPU path is exit 2 instead of training on the CPU. */
-  requireGpu: boolean;
+  requireGpu?: boolean;
 }
 
 /** Reads inputs through `get` (core.getInput in the Action), applying the defaults above. */

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../src/backend/tf.js';
 import { BackendError, selectBackend } from '../src/backend/select.js';
-import { autoInstalls } from '../src/backend/select.js';
+import { planAuto, type GpuFacts } from '../src/backend/auto-plan.js';
 import {
   NATIVE_VERSION, canInstallOnDemand, installManifest, notInstalledMessage, npmInstallArgs, registrySource, toolName,
 } from '../src/backend/native-install.js';
@@ -92,8 +92,14 @@ describe('the install command and policy', () => {
     expect(canInstallOnDemand({ GITHUB_ACTIONS: 'true', RUNNER_TOOL_CACHE: '/opt/hostedtoolcache' })).toBe(true);
     expect(canInstallOnDemand({ GITHUB_ACTIONS: 'true' })).toBe(false);
     expect(canInstallOnDemand({ RUNNER_TOOL_CACHE: '/opt/hostedtoolcache' })).toBe(false);
-    expect(autoInstalls('tensorflow-gpu')).toBe(true);
-    expect(autoInstalls('tensorflow')).toBe(false);
+    // auto installs tfjs-node-gpu only where CUDA 11 and cuDNN 8 were found, and tfjs-node never (wasm is there).
+    const machine: GpuFacts = {
+      nvidia: 'NVIDIA A10', otherGpu: false, libs: { cudart: '/cuda/libcudart.so.11.0', cudnn: '/cuda/libcudnn.so.8' }, vulkanIcds: [],
+      container: { inside: false }, adapter: { kind: 'not-installed' }, tfjsNodeGpu: 'installable', tfjsNode: false,
+    };
+    expect(planAuto(machine).gpu).toEqual(['tensorflow-gpu']);
+    expect(planAuto({ ...machine, libs: { cudart: '/cuda/libcudart.so.11.0' } }).gpu).toEqual([]);
+    expect(planAuto({ ...machine, nvidia: undefined, libs: {} }).cpu).toBe('wasm');
   });
 });
 

@@ -5,20 +5,74 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tf } from '../src/backend/tf.js';
-import { autoCandidates, BackendError, parseBackendChoice, selectBackend } from '../src/backend/select.js';
+import { BackendError, parseBackendChoice, selectBackend, trainedOn } from '../src/backend/select.js';
+import type { GpuFacts } from '../src/backend/auto-plan.js';
+import { cpuName } from '../src/backend/devices.js';
+import { EXIT } from '../src/errors.js';
 import { gpuPreflightProblem, readTfDeviceReport, type TfDeviceReport } from '../src/backend/gpu-preflight.js';
 import { describeAdapter } from '../src/backend/webgpu.js';
-import { silentLogger } from '../src/util/log.js';
+import { silentLogger, type Logger } from '../src/util/log.js';
+
+/** What the probe would report on an NVIDIA runner with CUDA 12 only and no NVIDIA Vulkan ICD (no such machine here). */
+const cuda12Runner: GpuFacts = {
+  nvidia: 'NVIDIA H100 80GB HBM3',
+  otherGpu: false,
+  libs: { cudart12: '/usr/local/cuda/lib64/libcudart.so.12', vulkan: '/lib/x86_64-linux-gnu/libvulkan.so.1' },
+  vulkanIcds: ['lvp_icd.json'],
+  container: { inside: true, nvidiaCapabilities: 'compute,utility' },
+  adapter: { kind: 'software', name: 'llvmpipe' },
+  tfjsNodeGpu: 'installable',
+  tfjsNode: false,
+};
+
+function capturingLog(): Logger & { warnings: string[]; infos: string[] } {
+  const warnings: string[] = [];
+  const infos: string[] = [];
+  return { warnings, infos, info: (m) => infos.push(m), progress: () => {}, warn: (m) => warnings.push(m) };
+}
 
 describe('auto', () => {
-  it('prefers CUDA, then Vulkan, then libtensorflow (wasm is the last resort)', () => {
-    expect(autoCandidates({ nvidia: true, gpuDevice: true, dawnInstalled: true })).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow']);
-    expect(autoCandidates({ nvidia: false, gpuDevice: true, dawnInstalled: true })).toEqual(['webgpu', 'tensorflow']);
+  afterAll(async () => {
+    await tf.setBackend('cpu');
   });
 
-  it('does not load Dawn where there is no GPU or no Dawn', () => {
-    expect(autoCandidates({ nvidia: false, gpuDevice: false, dawnInstalled: true })).toEqual(['tensorflow']);
-    expect(autoCandidates({ nvidia: true, gpuDevice: true, dawnInstalled: false })).toEqual(['tensorflow-gpu', 'tensorflow']);
+  it('on this machine without a GPU trains on wasm, says which CPU, and warns about nothing', async () => {
+    const log = capturingLog();
+    const info = await selectBackend('auto', log);
+    expect(info).toMatchObject({ name: 'wasm', onGpu: false });
+    expect(info.hardware).toBe(`CPU (${cpuName()})`);
+    expect(trainedOn(info)).toBe(`wasm on CPU (${cpuName()})`);
+    expect(info.gpuFallback).toBeUndefined();
+    expect(log.warnings).toEqual([]);
+  });
+
+  it('on an NVIDIA runner no path can use: one warning with the GPU and both remedies, then the CPU', async () => {
+    const log = capturingLog();
+    const info = await selectBackend('auto', log, process.cwd(), { facts: cuda12Runner });
+    expect(info).toMatchObject({ name: 'wasm', onGpu: false });
+    expect(log.warnings).toHaveLength(1);
+    expect(info.gpuFallback).toBe(log.warnings[0]);
+    for (const part of ['NVIDIA H100 80GB HBM3', 'libcudart.so.12', 'tensorflow/tensorflow:2.9.1-gpu', 'software one (llvmpipe)', 'libvulkan1', 'NVIDIA_DRIVER_CAPABILITIES="compute,utility" lacks graphics']) {
+      expect(log.warnings[0]).toContain(part);
+    }
+    // Nothing was downloaded: tfjs-node-gpu was never tried.
+    expect(log.infos.filter((m) => m.includes('installing'))).toEqual([]);
+  });
+
+  it('with require-gpu stops with exit 2 instead, naming the same causes', async () => {
+    const log = capturingLog();
+    const err = await selectBackend('auto', log, process.cwd(), { facts: cuda12Runner, requireGpu: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendError);
+    expect((err as BackendError).exitCode).toBe(EXIT.BAD_INPUT);
+    expect((err as Error).message).toMatch(/^require-gpu: no GPU path can use the NVIDIA GPU NVIDIA H100 80GB HBM3\. tensorflow-gpu: libcudart\.so\.11\.0 and libcudnn\.so\.8/);
+    expect(log.warnings).toEqual([]);
+  });
+
+  it('with require-gpu refuses a backend that never uses a GPU', async () => {
+    const err = await selectBackend('wasm', silentLogger, process.cwd(), { requireGpu: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendError);
+    expect((err as BackendError).exitCode).toBe(EXIT.BAD_INPUT);
+    expect((err as Error).message).toBe(`require-gpu: backend wasm trains on CPU (${cpuName()}), not on a GPU; use backend auto, tensorflow-gpu or webgpu on a GPU runner (see docs/gpu.md)`);
   });
 
   it('accepts webgpu as a choice', () => {
@@ -97,6 +151,29 @@ describe('tensorflow-gpu on a machine where CUDA does not load', () => {
     const info = await selectBackend('tensorflow-gpu', silentLogger, workspace);
     expect(info).toMatchObject({ name: 'tensorflow-gpu', tfBackend: 'tensorflow', versions: { '@tensorflow/tfjs-node-gpu': '4.22.0' } });
     expect(info.device).toMatch(/^gpu \(CUDA/);
+  });
+
+  // The libraries are "found" (the facts say so); the stand-in then reports whether CUDA loaded.
+  const cudaRunner: GpuFacts = { ...cuda12Runner, libs: { cudart: '/cuda/libcudart.so.11.0', cudnn: '/cuda/libcudnn.so.8' }, tfjsNodeGpu: 'present' };
+
+  it('auto uses tensorflow-gpu where CUDA 11 is found and TensorFlow reports the GPU', async () => {
+    flags.__fakeCudaLoaded = true;
+    const log = capturingLog();
+    const info = await selectBackend('auto', log, workspace, { facts: cudaRunner });
+    expect(info).toMatchObject({ name: 'tensorflow-gpu', onGpu: true });
+    expect(info.hardware).toMatch(/ \(CUDA\)$/);
+    expect(log.warnings).toEqual([]);
+  });
+
+  it('auto warns once and stays on libtensorflow\'s CPU when the found CUDA does not load', async () => {
+    flags.__fakeCudaLoaded = false;
+    const log = capturingLog();
+    const info = await selectBackend('auto', log, workspace, { facts: cudaRunner });
+    expect(info).toMatchObject({ name: 'tensorflow', onGpu: false });
+    const problem = gpuPreflightProblem({ usingGpu: false, gpuPackage: true, nvidiaDevice: fs.existsSync('/dev/nvidia0') || fs.existsSync('/proc/driver/nvidia/version'), cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES });
+    expect(log.warnings).toHaveLength(1);
+    expect(log.warnings[0]).toContain(`tensorflow-gpu: ${problem}; to fix: install CUDA 11.2`);
+    expect(info.gpuFallback).toBe(log.warnings[0]);
   });
 
   it('still serves backend tensorflow on the CPU once loaded', async () => {

@@ -45,6 +45,16 @@ describe('backend webgpu', () => {
     expect(info.name).toBe('webgpu');
     expect(info.device).toMatch(/Vulkan \(.+\)/);
     expect(info.versions.webgpu).toBe('0.6.2');
+    // lavapipe is the CPU: the report must not call it a GPU.
+    expect(info.onGpu).toBe(false);
+    expect(info.hardware).toMatch(/^CPU \(llvmpipe.*, software Vulkan\)$/);
+  });
+
+  it('is refused under require-gpu on a software adapter (exit 2)', async () => {
+    await onWebGpu();
+    const err = await selectBackend('webgpu', silentLogger, process.cwd(), { requireGpu: true }).catch((e: unknown) => e);
+    expect((err as { exitCode?: number }).exitCode).toBe(2);
+    expect((err as Error).message).toMatch(/^require-gpu: backend webgpu trains on CPU \(llvmpipe.*, software Vulkan\), not on a GPU/);
   });
 
   it('adds 10 tensors right (needs the raised storage-buffer limit)', async () => {

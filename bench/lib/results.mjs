@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { headStepMarkdown } from './head-bench.mjs';
 import { stepMarkdown } from './step-results.mjs';
+import { gpuMarkdown } from './gpu-results.mjs';
 
 export const TARGETS = {
   cold_ratio: 0.7,
@@ -25,7 +26,7 @@ export function updateResults(dir, change) {
   change(data);
   fs.writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
   const job = data.runs.length ? markdown(data.runs[data.runs.length - 1]) + history(data.runs) : '# Benchmark results\n';
-  fs.writeFileSync(path.join(dir, 'RESULTS.md'), job + headStepMarkdown(data.head_step) + stepMarkdown(data.partial_finetune_step));
+  fs.writeFileSync(path.join(dir, 'RESULTS.md'), job + headStepMarkdown(data.head_step) + stepMarkdown(data.partial_finetune_step) + gpuMarkdown(data.gpu_runs));
   console.log(`wrote ${file} and RESULTS.md`);
 }
 

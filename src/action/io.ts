@@ -13,6 +13,7 @@ export const INPUTS = {
   candidate: { name: 'candidate', default: '' },
   shard: { name: 'shard', default: '' },
   trials: { name: 'trials', default: '' },
+  requireGpu: { name: 'require-gpu', default: 'false' },
 } as const;
 
 export const OUTPUTS = {
@@ -45,6 +46,8 @@ export interface ActionInputs {
   shard?: string;
   /** Trials files or folders from the shards: merged, best trial trained and gated. */
   trials?: string[];
+  /** require-gpu: no usable GPU path is exit 2 instead of training on the CPU. */
+  requireGpu?: boolean;
 }
 
 /** Reads inputs through `get` (core.getInput in the Action), applying the defaults above. */
@@ -70,6 +73,7 @@ export function readInputs(get: (name: string) => string): ActionInputs {
     uploadArtifacts: bool('uploadArtifacts'),
     comment: bool('comment'),
     publish: publish as ActionInputs['publish'],
+    requireGpu: bool('requireGpu'),
     ...(shard ? { shard } : {}),
     ...(trials.length > 0 ? { trials } : {}),
   };

@@ -13,6 +13,7 @@ export async function trainInProcess(inputs: ActionInputs): Promise<RunResult> {
     signal: interrupt.signal,
     specPath: inputs.spec,
     backend: parseBackendChoice(inputs.backend),
+    requireGpu: inputs.requireGpu,
     baselinePath: inputs.baseline,
     log: actionsLogger,
     findArtifact: artifactLookup(inputs),

@@ -4,10 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import { tf } from './tf.js';
-import { BackendError, tfVersions, type BackendChoice, type BackendInfo } from './types.js';
+import { BackendError, GpuPathError, tfVersions, type BackendChoice, type BackendInfo } from './types.js';
 import { packageVersion, requireFile } from './resolve.js';
 import { GPU_REMEDY, gpuPreflightProblem, readTfDeviceReport } from './gpu-preflight.js';
 import { locateNative } from './native-locate.js';
+import { cpuName, nvidiaGpu } from './devices.js';
 import type { Logger } from '../util/log.js';
 
 export type NativeName = 'tensorflow' | 'tensorflow-gpu';
@@ -32,20 +33,22 @@ export async function initNative(requested: BackendChoice, name: NativeName, wor
   }
   if (!(await tf.setBackend('tensorflow'))) throw new BackendError(`${pkg} loaded but its backend failed to initialise`);
   if (name === 'tensorflow-gpu') assertOnGpu();
-  const device = name === 'tensorflow-gpu' ? `gpu (CUDA, ${nvidiaGpuName()})` : cpuDevice();
-  return { requested, name, tfBackend: 'tensorflow', device, versions: { ...tfVersions(), [pkg]: packageVersion(entry, pkg) } };
+  const gpu = name === 'tensorflow-gpu' ? (nvidiaGpu() ?? 'NVIDIA GPU') : undefined;
+  const device = gpu ? `gpu (CUDA, ${gpu})` : cpuDevice();
+  const hardware = gpu ? `${gpu} (CUDA)` : `CPU (${cpuName()})`;
+  return { requested, name, tfBackend: 'tensorflow', device, versions: { ...tfVersions(), [pkg]: packageVersion(entry, pkg) }, hardware, onGpu: gpu !== undefined };
 }
 
 async function useLoadedNative(requested: BackendChoice): Promise<BackendInfo> {
   if (!(await tf.setBackend('tensorflow'))) throw new BackendError('the tensorflow backend failed to initialise');
-  return { requested, name: 'tensorflow', tfBackend: 'tensorflow', device: cpuDevice(), versions: tfVersions() };
+  return { requested, name: 'tensorflow', tfBackend: 'tensorflow', device: cpuDevice(), versions: tfVersions(), hardware: `CPU (${cpuName()})`, onGpu: false };
 }
 
 /** Fails fast when tfjs-node-gpu silently fell back to the CPU. */
 function assertOnGpu(): void {
   const report = readTfDeviceReport(tf.backend(), { nvidiaDevice: hasNvidiaGpu(), cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES });
   const problem = gpuPreflightProblem(report);
-  if (problem) throw new BackendError(`backend tensorflow-gpu would train on the CPU: ${problem}. To fix: ${GPU_REMEDY}`);
+  if (problem) throw new GpuPathError(`backend tensorflow-gpu would train on the CPU: ${problem}. To fix: ${GPU_REMEDY}`, problem, GPU_REMEDY);
 }
 
 function cpuDevice(): string {
@@ -70,15 +73,4 @@ function polyfillUtilForTfjsNode(): void {
 
 export function hasNvidiaGpu(): boolean {
   return fs.existsSync('/dev/nvidia0') || fs.existsSync('/proc/driver/nvidia/version');
-}
-
-/** The first GPU's model name from the NVIDIA driver, for the log. */
-function nvidiaGpuName(): string {
-  try {
-    const dir = '/proc/driver/nvidia/gpus';
-    const info = fs.readFileSync(`${dir}/${fs.readdirSync(dir)[0]}/information`, 'utf8');
-    return /^Model:\s*(.+)$/m.exec(info)?.[1].trim() ?? 'NVIDIA GPU';
-  } catch {
-    return 'NVIDIA GPU';
-  }
 }

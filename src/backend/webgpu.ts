@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { tf } from './tf.js';
 import { BackendError, tfVersions, type BackendChoice, type BackendInfo } from './types.js';
 import { packageVersion, requireFile, resolveOptional } from './resolve.js';
+import { nvidiaGpu } from './devices.js';
 
 const DAWN = 'webgpu';
 const TFJS_WEBGPU = '@tensorflow/tfjs-backend-webgpu';
@@ -21,8 +22,13 @@ interface GpuAdapter {
   requestDevice(desc?: { requiredLimits?: Record<string, number> }): Promise<unknown>;
 }
 
+interface GpuRequestOptions {
+  powerPreference?: string;
+  forceFallbackAdapter?: boolean;
+}
+
 interface Gpu {
-  requestAdapter(opts?: { powerPreference?: string }): Promise<GpuAdapter | null>;
+  requestAdapter(opts?: GpuRequestOptions): Promise<GpuAdapter | null>;
 }
 
 interface Dawn {
@@ -47,15 +53,49 @@ export async function initWebGpu(requested: BackendChoice, workspace: string, op
   await tf.ready();
   const used = dawn?.adapter ? describeAdapter(dawn.adapter) : adapter;
   const device = `${used.fallback ? 'cpu, software Vulkan' : 'gpu, Vulkan'} (${used.name})`;
-  return { requested, name: 'webgpu', tfBackend: 'webgpu', device, versions: { ...tfVersions(), ...dawn?.versions } };
+  return {
+    requested, name: 'webgpu', tfBackend: 'webgpu', device, versions: { ...tfVersions(), ...dawn?.versions },
+    hardware: adapterHardware(used, nvidiaGpu()), onGpu: !used.fallback,
+  };
+}
+
+/**
+ * The adapter in words for the report. Dawn names an NVIDIA card by a slug ("nvidia-h100-80gb-hbm3"),
+ * so the driver's model name is used where there is one; a software adapter is the CPU.
+ */
+export function adapterHardware(adapter: AdapterSummary, nvidiaModel: string | undefined): string {
+  if (adapter.fallback) return `CPU (${adapter.name}, software Vulkan)`;
+  const name = nvidiaModel && /nvidia/i.test(adapter.name) ? nvidiaModel : adapter.name;
+  return `${name} (Vulkan)`;
 }
 
 /** Loads Dawn and describes the adapter TF.js will get (it asks for high performance too). */
 export async function probeAdapter(workspace: string): Promise<AdapterSummary> {
-  const gpu = await loadDawn(workspace);
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  const [adapter] = await requestAdapters(workspace, false);
   if (!adapter) throw new BackendError(`WebGPU found no Vulkan device: install ${VULKAN_INSTALL}`);
-  return describeAdapter(adapter);
+  return adapter;
+}
+
+/** Where Dawn and TF.js's WebGPU backend resolve from (undefined: not installed). */
+export function webgpuPackages(workspace: string): { dawn?: string; tfjs?: string } {
+  return { dawn: resolveOptional(DAWN, workspace), tfjs: resolveOptional(TFJS_WEBGPU, workspace) };
+}
+
+/**
+ * The adapters Dawn offers: the high-performance one TF.js gets, and with `all` also the low-power
+ * and the fallback (software) one, without duplicates. Throws when Dawn cannot be loaded.
+ */
+export async function requestAdapters(workspace: string, all: boolean): Promise<AdapterSummary[]> {
+  const gpu = await loadDawn(workspace);
+  const asks: GpuRequestOptions[] = all ? [{ powerPreference: 'high-performance' }, { powerPreference: 'low-power' }, { forceFallbackAdapter: true }] : [{ powerPreference: 'high-performance' }];
+  const found = new Map<string, AdapterSummary>();
+  for (const ask of asks) {
+    const adapter = await gpu.requestAdapter(ask);
+    if (!adapter) continue;
+    const summary = describeAdapter(adapter);
+    if (!found.has(summary.name)) found.set(summary.name, summary);
+  }
+  return [...found.values()];
 }
 
 export function describeAdapter(adapter: Pick<GpuAdapter, 'info' | 'isFallbackAdapter'>): AdapterSummary {

@@ -11,6 +11,7 @@ import { ConfigError, FinetuneError, EXIT } from '../errors.js';
 import { validateCommand } from './validate.js';
 import { gateCommand } from './gate.js';
 import { verifyCommand } from './verify.js';
+import { doctorCommand } from './doctor.js';
 import { sweepCommand, trialsArgs } from './sweep.js';
 import { onInterrupt } from '../util/interrupt.js';
 import { packageVersion } from '../util/version.js';
@@ -26,6 +27,8 @@ export const OPTIONS = {
   resume: { type: 'boolean', default: false, help: 'continue from the checkpoint of a cancelled or budget-stopped run' },
   shard: { type: 'string', help: "run shard i of n of the spec's sweep (default 1/1)", arg: 'i/n' },
   trials: { type: 'string', multiple: true, help: "merge the sweep shards' trials.json files or folders (repeat or comma-separate)", arg: 'PATH' },
+  'require-gpu': { type: 'boolean', default: false, help: 'exit 2 instead of training on the CPU when no GPU path is usable' },
+  json: { type: 'boolean', default: false, help: 'print machine-readable JSON' },
 } as const;
 
 /** Options every command answers, whatever it is. */
@@ -58,7 +61,7 @@ export const COMMANDS: Command[] = [
   {
     name: 'run',
     summary: 'fine-tune, evaluate and gate (exit 0 pass, 1 gate failed)',
-    options: ['spec', 'out', 'backend', 'baseline', 'no-cache', 'resume', 'trials'],
+    options: ['spec', 'out', 'backend', 'baseline', 'no-cache', 'resume', 'trials', 'require-gpu'],
     async run(values, _positionals, log) {
       const interrupt = onInterrupt(log);
       const result = await runPipeline({
@@ -66,6 +69,7 @@ export const COMMANDS: Command[] = [
         specPath: values.spec,
         outDir: values.out,
         backend: parseBackendChoice(values.backend),
+        requireGpu: values['require-gpu'],
         baselinePath: values.baseline,
         noCache: values['no-cache'],
         resume: values.resume,
@@ -82,9 +86,9 @@ export const COMMANDS: Command[] = [
   {
     name: 'sweep',
     summary: "train one shard of the spec's sweep and write its trials.json (merge with run --trials)",
-    options: ['spec', 'shard', 'out', 'backend', 'no-cache'],
+    options: ['spec', 'shard', 'out', 'backend', 'no-cache', 'require-gpu'],
     run: (values, _positionals, log) =>
-      sweepCommand({ spec: values.spec, shard: values.shard, out: values.out, backend: parseBackendChoice(values.backend), noCache: values['no-cache'] }, log),
+      sweepCommand({ spec: values.spec, shard: values.shard, out: values.out, backend: parseBackendChoice(values.backend), requireGpu: values['require-gpu'], noCache: values['no-cache'] }, log),
   },
   {
     name: 'validate',
@@ -110,6 +114,12 @@ export const COMMANDS: Command[] = [
       if (positionals.length !== 1) throw new ConfigError('finetune verify: give exactly one bundle directory');
       return verifyCommand(positionals[0], log);
     },
+  },
+  {
+    name: 'doctor',
+    summary: 'what this machine offers: backends, devices, CUDA / Vulkan libraries, and what auto would pick',
+    options: ['json'],
+    run: (values) => doctorCommand({ json: values.json }),
   },
 ];
 

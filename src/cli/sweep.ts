@@ -15,13 +15,14 @@ export interface SweepArgs {
   shard?: string;
   out?: string;
   backend: BackendChoice;
+  requireGpu?: boolean;
   noCache: boolean;
 }
 
 export async function sweepCommand(args: SweepArgs, log: Logger): Promise<number> {
   const shard = parseShard(args.shard ?? '1/1');
   const interrupt = onInterrupt(log);
-  const { file, trials } = await runSweepShard({ specPath: args.spec, shard, outDir: args.out, backend: args.backend, noCache: args.noCache, log, signal: interrupt.signal }).finally(interrupt.dispose);
+  const { file, trials } = await runSweepShard({ specPath: args.spec, shard, outDir: args.out, backend: args.backend, requireGpu: args.requireGpu, noCache: args.noCache, log, signal: interrupt.signal }).finally(interrupt.dispose);
   if (trials.trials.length > 0) {
     const best = bestTrial(trials.trials, trials.metric, trials.mode);
     log.info(`\n${sweepTable({ metric: trials.metric, mode: trials.mode, method: trials.method, trials: trials.trials, best: best.index })}`);

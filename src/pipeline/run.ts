@@ -2,7 +2,7 @@
 // report and bundle. The CLI and the Action both call runPipeline; only they touch the world.
 import path from 'node:path';
 import { loadSpec, findRepoRoot } from '../spec/load.js';
-import { selectBackend, type BackendChoice } from '../backend/select.js';
+import { selectBackend, trainedOn, type BackendChoice } from '../backend/select.js';
 import { loadDataset } from '../data/load.js';
 import { testSetFingerprint } from '../data/fingerprint.js';
 import { computeFeatures } from './features.js';
@@ -27,6 +27,8 @@ export interface RunOptions {
   /** Overrides output.dir; relative to the current directory, may point anywhere. */
   outDir?: string;
   backend: BackendChoice;
+  /** require-gpu: exit 2 rather than train on the CPU. */
+  requireGpu?: boolean;
   /** A baseline report.json given on the command line or as the Action's input (relative to cwd). */
   baselinePath?: string;
   noCache?: boolean;
@@ -55,7 +57,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const root = findRepoRoot(path.dirname(path.resolve(opts.specPath)));
   const loaded = loadSpec(opts.specPath, { root });
   const { spec } = loaded;
-  const backend = await selectBackend(opts.backend, log, root);
+  const backend = await selectBackend(opts.backend, log, root, { requireGpu: opts.requireGpu });
   const data = loadDataset(spec, root, log);
   log.info(`data: ${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test examples, ${data.classes.length} classes`);
   const cacheDir = opts.noCache ? undefined : (opts.cacheDir ?? defaultCacheDir());
@@ -99,6 +101,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
       test_label_histogram: testPrint.histogram,
       base_model_sha256: feats.source?.sha256 ?? 'none',
       backend: backend.name,
+      device: trainedOn(backend),
+      ...(backend.gpuFallback ? { gpu_fallback: backend.gpuFallback } : {}),
       seed: spec.seed,
       versions: { 'finetune-action': VERSION, ...backend.versions },
     },

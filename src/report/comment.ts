@@ -1,7 +1,7 @@
 // The PR comment: the verdict and gate first, details folded away.
 import type { Report } from './types.js';
 import {
-  baselineWarning, blockOf, classChangeChart, classF1Delta, confusionTable, gateDetails, gateTable, metricsTable, perClassTable, runLine, verdictLine, worstClass,
+  baselineWarning, blockOf, classChangeChart, classF1Delta, confusionTable, gateDetails, gateTable, gpuFallbackNote, metricsTable, perClassTable, runLine, trainedWith, verdictLine, worstClass,
 } from './markdown.js';
 import { crashCause, crashSection } from './crash.js';
 import { verdictHeadline } from './headline.js';
@@ -44,6 +44,9 @@ export function renderCommentBody(r: Report): string {
     confusionTable(r),
     '',
     '</details>',
+    '',
+    ...gpuFallbackNote(r),
+    `<sub>${trainedWith(r)}</sub>`,
   ].join('\n');
 }
 

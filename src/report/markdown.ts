@@ -213,7 +213,8 @@ export function renderReportMarkdown(r: Report): string {
     '',
     curvesChart(r),
     '',
-    `<sub>backend ${r.fingerprint.backend} · seed ${r.fingerprint.seed} · test set ${r.fingerprint.test_set_sha256.slice(0, 12)} · base ${r.fingerprint.base_model_sha256.slice(0, 12)} · ${r.timing.total_s.toFixed(1)} s</sub>`,
+    ...gpuFallbackNote(r),
+    `<sub>${trainedWith(r)} · seed ${r.fingerprint.seed} · test set ${r.fingerprint.test_set_sha256.slice(0, 12)} · base ${r.fingerprint.base_model_sha256.slice(0, 12)} · ${r.timing.total_s.toFixed(1)} s</sub>`,
     '',
   ].join('\n');
 }
@@ -221,4 +222,14 @@ export function renderReportMarkdown(r: Report): string {
 /** A blank line and the block, or nothing when the block is empty. */
 export function blockOf(block: string): string[] {
   return block ? ['', block] : [];
+}
+
+/** "trained with webgpu on NVIDIA H100 (Vulkan)"; older reports only name the backend. */
+export function trainedWith(r: Report): string {
+  return `trained with ${r.fingerprint.device ?? `backend ${r.fingerprint.backend}`}`;
+}
+
+/** auto's warning when a GPU was left unused, where people see it: the job summary, report.md and the PR comment. */
+export function gpuFallbackNote(r: Report): string[] {
+  return r.fingerprint.gpu_fallback ? ['> [!WARNING]', `> GPU not used: ${r.fingerprint.gpu_fallback}`, ''] : [];
 }

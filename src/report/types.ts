@@ -77,6 +77,10 @@ export interface Fingerprint {
   test_label_histogram: Record<string, number>;
   base_model_sha256: string;
   backend: string;
+  /** Which device trained the model: "webgpu on NVIDIA H100 80GB HBM3 (Vulkan)", "wasm on CPU (...)". Absent in older reports. */
+  device?: string;
+  /** auto's warning when a GPU was seen but no GPU path could use it: why, and each path's remedy. */
+  gpu_fallback?: string;
   seed: number;
   versions: Record<string, string>;
 }

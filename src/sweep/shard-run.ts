@@ -21,6 +21,8 @@ export interface SweepShardOptions {
   /** Where trials.json goes; default `<output.dir>/sweep` under the repository root. */
   outDir?: string;
   backend: BackendChoice;
+  /** require-gpu: exit 2 rather than run the trials on the CPU. */
+  requireGpu?: boolean;
   noCache?: boolean;
   cacheDir?: string;
   log: Logger;
@@ -36,7 +38,7 @@ export async function runSweepShard(opts: SweepShardOptions): Promise<{ file: st
   const plan = planSweep(spec);
   const mine = shardTrials(plan.trials, opts.shard);
   log.info(`sweep: ${plan.trials.length} trials (${plan.method}, ranked on ${plan.metric}); shard ${opts.shard.index}/${opts.shard.count} runs ${mine.length}: ${mine.map((t) => t.index).join(', ') || 'none'}`);
-  const backend = await selectBackend(opts.backend, log, root);
+  const backend = await selectBackend(opts.backend, log, root, { requireGpu: opts.requireGpu });
   const data = loadDataset(spec, root, log);
   const cacheDir = opts.noCache ? undefined : (opts.cacheDir ?? defaultCacheDir());
   const feats = await guardMemory('feature extraction', 'lower model.input.size, or use a backend with more memory (tensorflow, webgpu)', () =>

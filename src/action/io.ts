@@ -13,6 +13,9 @@ export const INPUTS = {
   candidate: { name: 'candidate', default: '' },
   shard: { name: 'shard', default: '' },
   trials: { name: 'trials', default: '' },
+  checkName: { name: 'check-name', default: 'finetune / gate' },
+  check: { name: 'check', default: 'auto' },
+  publishFrom: { name: 'publish-from', default: 'artifact' },
 } as const;
 
 export const OUTPUTS = {
@@ -45,6 +48,12 @@ export interface ActionInputs {
   shard?: string;
   /** Trials files or folders from the shards: merged, best trial trained and gated. */
   trials?: string[];
+  /** The check run / commit status on the PR head commit: what branch protection requires. */
+  checkName: string;
+  /** auto: post the check in mode gate only; true: in mode run too; false: never. */
+  check: 'auto' | 'true' | 'false';
+  /** On a release: artifact ships the gated run's model; train trains here and attaches only on pass. */
+  publishFrom: 'artifact' | 'train';
 }
 
 /** Reads inputs through `get` (core.getInput in the Action), applying the defaults above. */
@@ -56,7 +65,11 @@ export function readInputs(get: (name: string) => string): ActionInputs {
   const mode = value('mode');
   if (mode !== 'run' && mode !== 'gate') throw new ConfigError(`input mode: expected run or gate, got "${mode}"`);
   const candidate = value('candidate') || undefined;
-  if (mode === 'gate' && !candidate) throw new ConfigError('input candidate: mode "gate" needs the path of the candidate report.json');
+  if (mode === 'gate' && !candidate) throw new ConfigError('input candidate: mode "gate" needs the candidate report.json, or the folder the report artifacts were downloaded to');
+  const check = value('check');
+  if (!['auto', 'true', 'false'].includes(check)) throw new ConfigError(`input check: expected auto, true or false, got "${check}"`);
+  const publishFrom = value('publishFrom');
+  if (publishFrom !== 'artifact' && publishFrom !== 'train') throw new ConfigError(`input publish-from: expected artifact or train, got "${publishFrom}"`);
   const shard = value('shard') || undefined;
   const trials = value('trials').split(/[\n,]/).map((t) => t.trim()).filter(Boolean);
   if (shard && (trials.length > 0 || mode === 'gate')) throw new ConfigError('input shard: runs one shard of a sweep; it cannot be combined with trials or mode "gate"');
@@ -70,6 +83,9 @@ export function readInputs(get: (name: string) => string): ActionInputs {
     uploadArtifacts: bool('uploadArtifacts'),
     comment: bool('comment'),
     publish: publish as ActionInputs['publish'],
+    checkName: value('checkName'),
+    check: check as ActionInputs['check'],
+    publishFrom,
     ...(shard ? { shard } : {}),
     ...(trials.length > 0 ? { trials } : {}),
   };

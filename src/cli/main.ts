@@ -15,7 +15,7 @@ const USAGE = `usage:
   finetune run      [--spec ${DEFAULT_SPEC_FILE}] [--out DIR] [--backend auto|tensorflow-gpu|webgpu|tensorflow|wasm|cpu] [--baseline FILE] [--no-cache] [--resume] [--trials FILE_OR_DIR]...
   finetune sweep    [--spec ${DEFAULT_SPEC_FILE}] [--shard i/n] [--out DIR] [--backend B] [--no-cache]
   finetune validate [--spec ${DEFAULT_SPEC_FILE}]
-  finetune gate     --candidate report.json [--baseline report.json] [--spec ${DEFAULT_SPEC_FILE}] [--out DIR]
+  finetune gate     --candidate report.json|DIR [--baseline report.json] [--spec ${DEFAULT_SPEC_FILE}] [--out DIR]
   finetune verify   DIR
 
 exit codes: 0 gate passed, 1 gate failed, 2 bad spec / input / model, 3 training failed`;
@@ -63,6 +63,11 @@ async function dispatch(argv: string[], log: Logger): Promise<number> {
         trials: trialsArgs(values.trials),
         log,
       }).finally(interrupt.dispose);
+      if (result.report.error) {
+        log.warn(`training failed (${result.report.status.replace('_', ' ')}): ${result.report.error.message}`);
+        log.info(`report: ${result.reportPath}`);
+        return result.exitCode;
+      }
       if (result.report.status === 'interrupted') log.warn('the run was cancelled: the report is marked interrupted; `finetune run --resume` continues from the last complete epoch');
       log.info(`\nverdict: ${result.report.verdict.toUpperCase()} (accuracy ${result.report.metrics.accuracy.toFixed(4)}, f1_macro ${result.report.metrics.f1_macro.toFixed(4)})`);
       log.info(`report: ${result.reportPath}\nsummary: ${result.markdownPath}\nmodel: ${result.modelDir} (sha256 ${result.modelSha256})`);
@@ -75,7 +80,7 @@ async function dispatch(argv: string[], log: Logger): Promise<number> {
       return validateCommand(values.spec, log);
     case 'gate':
       if (!values.candidate) throw new ConfigError('finetune gate: --candidate report.json is required');
-      return gateCommand({ candidate: values.candidate, baseline: values.baseline, spec: values.spec, out: values.out }, log);
+      return gateCommand({ candidate: values.candidate, baseline: values.baseline, spec: values.spec, out: values.out, backend: parseBackendChoice(values.backend) }, log);
     case 'verify':
       if (positionals.length !== 1) throw new ConfigError('finetune verify: give exactly one bundle directory');
       return verifyCommand(positionals[0], log);

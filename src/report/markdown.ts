@@ -1,6 +1,6 @@
 // Pure renderers of a Report for people: report.md, the job summary and the PR comment share them.
 import type { GateCheck, Report } from './types.js';
-import { crashVerdictLine, renderCrashMarkdown } from './crash.js';
+import { crashVerdictLine, isTrainingFailure, renderCrashMarkdown } from './crash.js';
 import { sweepSection } from './sweep-table.js';
 
 const ICON: Record<string, string> = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
@@ -9,7 +9,7 @@ const fmt = (v: number | undefined, digits = 4): string => (v === undefined || N
 const signed = (v: number | undefined): string => (v === undefined ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(4)}`);
 
 export function verdictLine(r: Report): string {
-  if (r.status === 'crashed') return crashVerdictLine(r);
+  if (isTrainingFailure(r)) return crashVerdictLine(r);
   const status = r.status === 'complete' ? '' : ` (${r.status.replace('_', ' ')})`;
   return `${ICON[r.verdict]} **${r.verdict.toUpperCase()}**${status}: \`${r.name}\` accuracy ${fmt(r.metrics.accuracy)}, f1_macro ${fmt(r.metrics.f1_macro)} on ${r.data.test} test examples`;
 }
@@ -122,7 +122,7 @@ export function curvesChart(r: Report): string {
 }
 
 export function renderReportMarkdown(r: Report): string {
-  if (r.status === 'crashed') return renderCrashMarkdown(r);
+  if (isTrainingFailure(r)) return renderCrashMarkdown(r);
   const notes = [...(r.gate.notes ?? []), ...(r.baseline.ignored_reason ? [r.baseline.ignored_reason] : [])];
   return [
     `# finetune: ${r.name}`,

@@ -110,6 +110,15 @@ describe('fetchGatedModel', () => {
     expect(got).toMatchObject({ runId: run.id, attempt: 2, modelArtifact: 'finetune-tab-model-train-2' });
   });
 
+  it('refuses a run where two jobs uploaded a model of this spec: which was gated is unknown', async () => {
+    const { run } = gatedRun();
+    api.addRunArtifact(run.id, 'finetune-tab-model-other-1', zipDir(modelDir));
+    api.addRunArtifact(run.id, 'finetune-tab-report-other-1', zipDir(reportDir(report)));
+    const err = await refusal();
+    expect(err.exitCode).toBe(EXIT.GATE_FAILED);
+    expect(err.message).toMatch(/holds models of this spec from several jobs \(finetune-tab-model-train-1, finetune-tab-model-other-1\)/);
+  });
+
   it('refuses with exit 1 when no run of the commit exists', async () => {
     gatedRun({ sha: 'f'.repeat(40) });
     const err = await refusal();

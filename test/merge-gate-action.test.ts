@@ -217,6 +217,7 @@ describe('a release', () => {
     expect(api.assets.map((a) => a.name).sort()).toEqual(['tab-model-card.md', 'tab-model.tar.gz', 'tab-report.json', 'tab-sha256sums.txt']);
     const tar = api.assets.find((a) => a.name === 'tab-model.tar.gz')?.data as Buffer;
     expect(res.outputs['bundle-sha256']).toBe(createHash('sha256').update(tar).digest('hex'));
+    expect(fs.readFileSync(res.outputs['bundle-path']).equals(tar)).toBe(true);
     const sums = api.assets.find((a) => a.name === 'tab-sha256sums.txt')?.data.toString();
     expect(sums).toBe(fs.readFileSync(path.join(trained.modelDir, 'sha256sums.txt'), 'utf8'));
     const card = api.assets.find((a) => a.name === 'tab-model-card.md')?.data.toString() ?? '';

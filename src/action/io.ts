@@ -29,6 +29,8 @@ export const OUTPUTS = {
   reportArtifactId: 'report-artifact-id',
   modelSha256: 'model-sha256',
   trialsPath: 'trials-path',
+  bundleSha256: 'bundle-sha256',
+  bundlePath: 'bundle-path',
 } as const;
 
 export type InputKey = keyof typeof INPUTS;

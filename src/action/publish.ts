@@ -175,6 +175,7 @@ export async function attachBundle(token: string | undefined, b: BundleToAttach)
       { path: path.join(b.modelDir, 'sha256sums.txt'), name: `${b.name}-sha256sums.txt`, contentType: 'text/plain' },
     ],
   });
-  core.setOutput('bundle-sha256', digest);
+  core.setOutput(OUTPUTS.bundleSha256, digest);
+  core.setOutput(OUTPUTS.bundlePath, tarball);
   core.info(`release ${b.tag}: attached ${rel.assets.map((a) => a.name).join(', ')} (bundle sha256 ${digest})`);
 }

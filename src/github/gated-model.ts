@@ -99,17 +99,24 @@ async function findPair(o: GatedModelOptions): Promise<Pair> {
   );
 }
 
-/** Names end in `-<attempt>`: after a re-run both attempts' artifacts exist; the latest is the verdict. */
+/**
+ * Names end in `-<job>-<attempt>`: after a re-run both attempts' artifacts exist and the latest is
+ * the verdict. Two jobs of one run that each uploaded a model of this spec cannot be told apart.
+ */
 function latestAttempt(run: Run, artifacts: Artifact[], prefix: { model: string; report: string }): Pair | undefined {
   const live = artifacts.filter((a) => !a.expired);
-  let best: Pair | undefined;
+  const pairs: Pair[] = [];
   for (const model of live.filter((a) => a.name.startsWith(prefix.model))) {
     const tail = model.name.slice(prefix.model.length);
     const report = live.find((a) => a.name === prefix.report + tail);
-    const attempt = Number(/-(\d+)$/.exec(tail)?.[1] ?? 0);
-    if (report && (!best || attempt > best.attempt)) best = { run, model, report, attempt };
+    if (report) pairs.push({ run, model, report, attempt: Number(/-(\d+)$/.exec(tail)?.[1] ?? 0) });
   }
-  return best;
+  pairs.sort((a, b) => b.attempt - a.attempt);
+  if (pairs.length > 1 && pairs[0].attempt === pairs[1].attempt) {
+    const names = pairs.filter((p) => p.attempt === pairs[0].attempt).map((p) => p.model.name).join(', ');
+    throw new ReleaseRefused(`run ${run.html_url} holds models of this spec from several jobs (${names}): which one was gated cannot be told; let one job upload artifacts (upload-artifacts: 'false' on the others)`);
+  }
+  return pairs[0];
 }
 
 function sameRepo(run: Run, owner: string, repo: string): boolean {

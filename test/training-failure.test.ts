@@ -11,6 +11,7 @@ import { renderReportMarkdown } from '../src/report/markdown.js';
 import { historySummary, renderCommentBody } from '../src/report/comment.js';
 import { crashFailureMessage } from '../src/pipeline/crash-report.js';
 import { silentLogger } from '../src/util/log.js';
+import { runCli } from '../src/cli/main.js';
 import { EXIT, TrainingError } from '../src/errors.js';
 import type { Report } from '../src/report/types.js';
 import { DIVERGING_TRAIN, makeTabularRepo, tabularSpec } from './helpers/tabular-repo.js';
@@ -41,6 +42,19 @@ describe('a diverging run', () => {
     expect(renderCommentBody(onDisk)).toMatch(/## Training failed[\s\S]*\| 1 \| \d/);
     expect(historySummary(onDisk)).toBe(`diverged after ${at - 1} epochs`);
     expect(crashFailureMessage(onDisk)).toBe(`training failed (diverged): ${message}`);
+  });
+});
+
+describe('finetune run with a diverging spec', () => {
+  it('exits 3, says what happened and where the report is', async () => {
+    const repo = makeTabularRepo(tabularSpec({ train: DIVERGING_TRAIN }));
+    const lines: string[] = [];
+    const log = { ...silentLogger, info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m) };
+    const code = await runCli(['run', '--spec', path.join(repo, 'finetune.yml'), '--backend', 'cpu', '--no-cache'], log);
+    expect(code).toBe(EXIT.TRAINING_FAILED);
+    expect(lines.join('\n')).toMatch(/training failed \(diverged\): training diverged: the loss became/);
+    expect(lines).toContain(`report: ${path.join(repo, 'finetune-out/report.json')}`);
+    expect((JSON.parse(fs.readFileSync(path.join(repo, 'finetune-out/report.json'), 'utf8')) as Report).status).toBe('diverged');
   });
 });
 

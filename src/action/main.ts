@@ -22,6 +22,7 @@ import { isTrainingFailure } from '../report/crash.js';
 import { shipGatedModel, shipsGatedModel } from './ship-gated.js';
 import { artifactLookup } from './baseline-lookup.js';
 import { parseBackendChoice } from '../backend/select.js';
+import { headSha } from '../github/context.js';
 
 /** `script`: the running bundle, started again as the training process; undefined trains in this process. */
 export async function run(opts: { script?: string } = {}): Promise<void> {
@@ -69,6 +70,10 @@ async function gateOnly(inputs: ActionInputs): Promise<RunResult> {
     candidate: inputs.candidate as string, baseline: inputs.baseline, spec: inputs.spec, log: actionsLogger,
     findArtifact: artifactLookup(inputs), backend: parseBackendChoice(inputs.backend),
   });
+  const head = headSha(github.context);
+  if (report.run && head && report.run.head_sha !== head) {
+    core.warning(`the candidate report was made for commit ${report.run.head_sha.slice(0, 7)} (run ${report.run.id}), not ${head.slice(0, 7)}: the check goes on ${head.slice(0, 7)}`);
+  }
   const outDir = path.resolve('finetune-out', 'gate');
   return { report, exitCode, outDir, retentionDays: 30, ...writeReports(outDir, report) };
 }

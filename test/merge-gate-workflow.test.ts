@@ -100,3 +100,38 @@ describe('Action inputs check-name, check and publish-from', () => {
     expect(() => readInputs(get({ check: 'maybe' }))).toThrow('input check: expected auto, true or false, got "maybe"');
   });
 });
+
+describe('the workflows shown in docs/merge-gate.md', () => {
+  const text = fs.readFileSync(path.join(ROOT, 'docs/merge-gate.md'), 'utf8');
+  const blocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1]) as Workflow);
+  const actionStep = (job: Job) => job.steps.find((s) => s.uses?.endsWith('/finetune-action@v1')) as Step;
+
+  it('are valid YAML workflows, each using the Action', () => {
+    expect(blocks.length).toBeGreaterThanOrEqual(3);
+    for (const wf of blocks) expect(Object.values(wf.jobs).some((j) => actionStep(j))).toBe(true);
+  });
+
+  it('the gate: guarded, permitted, one folder per artifact, gated as that folder; the PR run it follows comments not', () => {
+    const gate = blocks.find((b) => b.on.workflow_run) as Workflow;
+    const pr = blocks.find((b) => b.name === gate.on.workflow_run?.workflows?.[0]) as Workflow;
+    expect(pr.on).toHaveProperty('pull_request');
+    expect(actionStep(Object.values(pr.jobs)[0]).with?.comment).toBe('false');
+    const job = Object.values(gate.jobs)[0];
+    expect(job.if).toBe("github.event.workflow_run.event == 'pull_request'");
+    expect(gate.permissions).toMatchObject({ actions: 'read', 'pull-requests': 'write', checks: 'write' });
+    const download = stepOf(job, 'actions/download-artifact');
+    expect(download.with?.['merge-multiple']).toBeUndefined();
+    expect(artifactNames('any-spec', { GITHUB_JOB: 'train', GITHUB_RUN_ATTEMPT: '2' }).report).toMatch(glob(download.with?.pattern ?? ''));
+    expect(actionStep(job).with).toMatchObject({ mode: 'gate', candidate: download.with?.path });
+    expect(stepOf(job, 'actions/checkout').with).toBeUndefined();
+  });
+
+  it('the release: ships the gated model and attests the archive the Action names', () => {
+    const release = blocks.find((b) => b.on.release) as Workflow;
+    const job = Object.values(release.jobs)[0];
+    expect(release.permissions).toMatchObject({ contents: 'write', actions: 'read' });
+    const action = actionStep(job);
+    expect(action.with?.['publish-from'] ?? INPUTS.publishFrom.default).toBe('artifact');
+    expect(stepOf(job, 'actions/attest-build-provenance').with?.['subject-path']).toBe(`\${{ steps.${action.id}.outputs.${OUTPUTS.bundlePath} }}`);
+  });
+});

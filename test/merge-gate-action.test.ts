@@ -158,6 +158,28 @@ describe('mode gate under workflow_run, for a pull request from a fork', () => {
   });
 });
 
+describe('mode gate with gate.baseline.from: artifact', () => {
+  it('takes the baseline from the triggering workflow\'s latest run on the default branch, not the gate\'s workflow', async () => {
+    const repo = gateCheckout();
+    fs.writeFileSync(path.join(repo, 'finetune.yml'), tabularSpec({ gate: '  metrics:\n    accuracy: { min: 0.2, max_drop: 0.05 }\n  baseline: { from: artifact }' }));
+    const push = api.addWorkflowRun({ workflow: 'finetune-pr.yml', branch: 'main' });
+    const dir = fs.mkdtempSync(path.join(tmp, 'base-'));
+    fs.writeFileSync(path.join(dir, 'report.json'), JSON.stringify(trained.report));
+    execFileSync('zip', ['-q', '-X', 'a.zip', 'report.json'], { cwd: dir });
+    api.addRunArtifact(push.id, 'finetune-tab-report-train-1', fs.readFileSync(path.join(dir, 'a.zip')));
+    api.addWorkflowRun({ workflow: 'finetune-gate.yml', branch: 'main' });
+    const event = { ...forkEvent, payload: { workflow_run: { ...forkEvent.payload.workflow_run, path: '.github/workflows/finetune-pr.yml' } } };
+    const res = await runAction(repo, event, { mode: 'gate', candidate: 'candidate', spec: 'finetune.yml' }, {
+      GITHUB_WORKFLOW_REF: 'o/r/.github/workflows/finetune-gate.yml@refs/heads/main',
+    });
+    expect(res.status, res.out).toBe(0);
+    const gated = JSON.parse(fs.readFileSync(res.outputs['report-path'], 'utf8')) as Report;
+    expect(gated.baseline).toMatchObject({ source: 'artifact', metrics: trained.report.metrics });
+    expect(gated.gate.checks[0]).toMatchObject({ metric: 'accuracy', baseline: trained.report.metrics.accuracy, delta: 0 });
+    expect(api.requests.some((r) => r.path === '/repos/o/r/actions/workflows/finetune-pr.yml/runs')).toBe(true);
+  });
+});
+
 describe('a run whose loss becomes NaN, on a pull request', () => {
   it('exits 3 with report.json, and the summary, the comment, the check and the report artifact show it', async () => {
     const repo = makeTabularRepo(tabularSpec({ train: DIVERGING_TRAIN }));

@@ -352,6 +352,9 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
       const sha = m[2];
       return page(req, api.pulls.filter((p) => p.listedByCommit && p.headSha.startsWith(sha)).map((p) => pullJson(p, m?.[1] ?? '')));
     }
+    if ((m = key.match(/^GET \/repos\/([^/]+)\/([^/]+)$/))) {
+      return { status: 200, body: { full_name: `${m[1]}/${m[2]}`, default_branch: 'main', private: false } };
+    }
     if ((m = key.match(/^GET \/repos\/([^/]+\/[^/]+)\/pulls$/))) {
       const state = req.query.get('state') ?? 'open';
       const head = req.query.get('head');

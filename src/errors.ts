@@ -71,10 +71,17 @@ export class ModelError extends FinetuneError {
   }
 }
 
+/** What ended a training that failed (report.json's `status`, SPEC.md section 6). */
+export type TrainingFailure = 'diverged' | 'out_of_memory' | 'budget' | 'interrupted';
+
 /** Training diverged, ran out of memory or out of budget before a first epoch: exit 3. */
 export class TrainingError extends FinetuneError {
-  constructor(message: string, options: FinetuneErrorOptions = {}) {
+  /** What happened, for the report written on the way out; undefined: not told apart. */
+  failure?: TrainingFailure;
+
+  constructor(message: string, options: FinetuneErrorOptions & { failure?: TrainingFailure } = {}) {
     super(message, EXIT.TRAINING_FAILED, options);
+    if (options.failure) this.failure = options.failure;
   }
 }
 

@@ -38,14 +38,18 @@ describe('cancel and budget', () => {
     expect(fs.existsSync(path.join(repo, 'finetune-out/model/sha256sums.txt'))).toBe(true);
   });
 
-  it('a budget reached before the first epoch ends is a training failure: exit 3 naming train.max_minutes', async () => {
+  it('a budget reached before the first epoch ends is a training failure: exit 3 naming train.max_minutes, with a report', async () => {
     const repo = makeTinyRepo({ spec: LONG_TRAINING.replace('batch_size: 32', 'batch_size: 1\n  max_minutes: 0.0001') });
     const warnings: string[] = [];
     const log: Logger = { ...silentLogger, warn: (m) => warnings.push(m) };
     const code = await runCli(['run', '--spec', path.join(repo, 'finetune.yml'), '--backend', 'wasm', '--no-cache'], log);
     expect(code).toBe(3);
     expect(warnings.join('\n')).toMatch(/train\.max_minutes \(0\.0001\) was reached before the first epoch finished/);
-    expect(fs.existsSync(path.join(repo, 'finetune-out/report.json'))).toBe(false);
+    // Every exit 3 leaves report.json (SPEC.md section 6): status budget, no epoch, the error.
+    const report = readJson<Report>(path.join(repo, 'finetune-out/report.json'));
+    expect(report).toMatchObject({ status: 'budget', verdict: 'fail', history: [] });
+    expect(report.error?.message).toMatch(/^train\.max_minutes \(0\.0001\) was reached before the first epoch finished/);
+    expect(fs.existsSync(path.join(repo, 'finetune-out/model'))).toBe(false);
   });
 
   it('a budget reached after some epochs stops cleanly, keeps the best epoch and marks the report', async () => {

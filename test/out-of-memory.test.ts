@@ -1,5 +1,7 @@
 // Running out of memory is a training failure (exit 3) that says what to lower, not a crash.
+import fs from 'node:fs';
 import path from 'node:path';
+import type { Report } from '../src/report/types.js';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/main.js';
 import { silentLogger, type Logger } from '../src/util/log.js';
@@ -23,5 +25,9 @@ describe('out of memory', () => {
     const code = await runCli(['run', '--spec', path.join(repo, 'finetune.yml'), '--backend', 'wasm', '--no-cache'], log);
     expect(code, warnings.join('\n')).toBe(3);
     expect(warnings.join('\n')).toMatch(/out of memory during feature extraction .*lower model\.input\.size/);
+    // Exit 3 still leaves report.json, naming what happened.
+    const report = JSON.parse(fs.readFileSync(path.join(repo, 'finetune-out/report.json'), 'utf8')) as Report;
+    expect(report).toMatchObject({ status: 'out_of_memory', verdict: 'fail', history: [] });
+    expect(report.error?.message).toMatch(/^out of memory during feature extraction/);
   });
 });

@@ -97,6 +97,7 @@ describe('publishRelease', () => {
     for (const [i, asset] of assets.entries()) {
       expect(sha(uploads[i].body)).toBe(sha(await readFile(asset.path)));
       expect(uploads[i].headers['content-type']).toBe(asset.contentType);
+      expect(uploads[i].headers['content-length']).toBe(String((await readFile(asset.path)).length));
       expect(uploads[i].headers.authorization).toBe('token test-token');
     }
     expect(api.assets.filter((a) => a.releaseId === release.id).map((a) => a.name)).toEqual(assets.map((a) => a.name));

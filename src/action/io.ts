@@ -14,6 +14,9 @@ export const INPUTS = {
   shard: { name: 'shard', default: '' },
   trials: { name: 'trials', default: '' },
   requireGpu: { name: 'require-gpu', default: 'false' },
+  checkName: { name: 'check-name', default: 'finetune / gate' },
+  check: { name: 'check', default: 'auto' },
+  publishFrom: { name: 'publish-from', default: 'artifact' },
 } as const;
 
 export const OUTPUTS = {
@@ -27,6 +30,8 @@ export const OUTPUTS = {
   reportArtifactId: 'report-artifact-id',
   modelSha256: 'model-sha256',
   trialsPath: 'trials-path',
+  bundleSha256: 'bundle-sha256',
+  bundlePath: 'bundle-path',
 } as const;
 
 export type InputKey = keyof typeof INPUTS;
@@ -48,6 +53,12 @@ export interface ActionInputs {
   trials?: string[];
   /** require-gpu: no usable GPU path is exit 2 instead of training on the CPU. */
   requireGpu?: boolean;
+  /** The check run / commit status on the PR head commit: what branch protection requires. */
+  checkName: string;
+  /** auto: post the check in mode gate only; true: in mode run too; false: never. */
+  check: 'auto' | 'true' | 'false';
+  /** On a release: artifact ships the gated run's model; train trains here and attaches only on pass. */
+  publishFrom: 'artifact' | 'train';
 }
 
 /** Reads inputs through `get` (core.getInput in the Action), applying the defaults above. */
@@ -59,7 +70,11 @@ export function readInputs(get: (name: string) => string): ActionInputs {
   const mode = value('mode');
   if (mode !== 'run' && mode !== 'gate') throw new ConfigError(`input mode: expected run or gate, got "${mode}"`);
   const candidate = value('candidate') || undefined;
-  if (mode === 'gate' && !candidate) throw new ConfigError('input candidate: mode "gate" needs the path of the candidate report.json');
+  if (mode === 'gate' && !candidate) throw new ConfigError('input candidate: mode "gate" needs the candidate report.json, or the folder the report artifacts were downloaded to');
+  const check = value('check');
+  if (!['auto', 'true', 'false'].includes(check)) throw new ConfigError(`input check: expected auto, true or false, got "${check}"`);
+  const publishFrom = value('publishFrom');
+  if (publishFrom !== 'artifact' && publishFrom !== 'train') throw new ConfigError(`input publish-from: expected artifact or train, got "${publishFrom}"`);
   const shard = value('shard') || undefined;
   const trials = value('trials').split(/[\n,]/).map((t) => t.trim()).filter(Boolean);
   if (shard && (trials.length > 0 || mode === 'gate')) throw new ConfigError('input shard: runs one shard of a sweep; it cannot be combined with trials or mode "gate"');
@@ -74,6 +89,9 @@ export function readInputs(get: (name: string) => string): ActionInputs {
     comment: bool('comment'),
     publish: publish as ActionInputs['publish'],
     requireGpu: bool('requireGpu'),
+    checkName: value('checkName'),
+    check: check as ActionInputs['check'],
+    publishFrom,
     ...(shard ? { shard } : {}),
     ...(trials.length > 0 ? { trials } : {}),
   };

@@ -18,17 +18,23 @@ import { pruneFeatureCaches } from '../github/feature-cache-prune.js';
 import { planRun } from '../pipeline/run-plan.js';
 import { trainForAction } from './train.js';
 import { crashFailureMessage } from '../pipeline/crash-report.js';
+import { isTrainingFailure } from '../report/crash.js';
+import { shipGatedModel, shipsGatedModel } from './ship-gated.js';
+import { artifactLookup } from './baseline-lookup.js';
+import { parseBackendChoice } from '../backend/select.js';
+import { headSha } from '../github/context.js';
 
 /** `script`: the running bundle, started again as the training process; undefined trains in this process. */
 export async function run(opts: { script?: string } = {}): Promise<void> {
   try {
     const inputs = readInputs((name) => core.getInput(name));
     if (inputs.shard) return await sweepShardStep(inputs);
-    const result = inputs.mode === 'gate' ? gateOnly(inputs) : await trainAndGate(inputs, opts.script);
+    if (shipsGatedModel(inputs)) return await shipGatedModel(inputs);
+    const result = inputs.mode === 'gate' ? await gateOnly(inputs) : await trainAndGate(inputs, opts.script);
     setResultOutputs(result);
     await core.summary.addRaw(renderReportMarkdown(result.report)).write();
     await publishResults(inputs, result);
-    if (result.report.status === 'crashed') core.setFailed(crashFailureMessage(result.report));
+    if (isTrainingFailure(result.report)) core.setFailed(crashFailureMessage(result.report));
     else if (result.report.status === 'interrupted') core.setFailed('the run was cancelled: the report and outputs hold the best epoch reached');
     else if (result.exitCode !== EXIT.PASS) core.setFailed(`gate failed: ${failedChecks(result)}`);
     process.exitCode = result.exitCode;
@@ -58,9 +64,16 @@ function featureCachePruner(inputs: ActionInputs): PruneAfterSave | undefined {
   return ({ key, prefix, savedAt }) => pruneFeatureCaches({ octokit, owner, repo, ref, prefix, keep: key, savedAt, log: actionsLogger });
 }
 
-/** Gate-only: the candidate report of another run against this checkout's spec. */
-function gateOnly(inputs: ActionInputs): RunResult {
-  const { report, exitCode } = gateReports({ candidate: inputs.candidate as string, baseline: inputs.baseline, spec: inputs.spec, log: actionsLogger });
+/** Gate-only: the candidate report of another run against this checkout's spec and baseline. */
+async function gateOnly(inputs: ActionInputs): Promise<RunResult> {
+  const { report, exitCode } = await gateReports({
+    candidate: inputs.candidate as string, baseline: inputs.baseline, spec: inputs.spec, log: actionsLogger,
+    findArtifact: artifactLookup(inputs), backend: parseBackendChoice(inputs.backend),
+  });
+  const head = headSha(github.context);
+  if (report.run && head && report.run.head_sha !== head) {
+    core.warning(`the candidate report was made for commit ${report.run.head_sha.slice(0, 7)} (run ${report.run.id}), not ${head.slice(0, 7)}: the check goes on ${head.slice(0, 7)}`);
+  }
   const outDir = path.resolve('finetune-out', 'gate');
   return { report, exitCode, outDir, retentionDays: 30, ...writeReports(outDir, report) };
 }

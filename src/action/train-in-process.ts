@@ -6,6 +6,8 @@ import { onInterrupt } from '../util/interrupt.js';
 import { actionsLogger } from './logger.js';
 import { artifactLookup } from './baseline-lookup.js';
 import type { ActionInputs } from './io.js';
+import * as github from '@actions/github';
+import { runProvenance } from '../github/context.js';
 
 export async function trainInProcess(inputs: ActionInputs): Promise<RunResult> {
   const interrupt = onInterrupt(actionsLogger);
@@ -18,5 +20,6 @@ export async function trainInProcess(inputs: ActionInputs): Promise<RunResult> {
     log: actionsLogger,
     findArtifact: artifactLookup(inputs),
     trials: inputs.trials,
+    run: runProvenance(github.context, process.env),
   }).finally(interrupt.dispose);
 }

@@ -11,6 +11,8 @@ import type { RunPlan } from '../pipeline/run-plan.js';
 import { trainInProcess } from './train-in-process.js';
 import { trainInChildProcess } from './train-process.js';
 import { buildCrashReport } from '../pipeline/crash-report.js';
+import * as github from '@actions/github';
+import { runProvenance } from '../github/context.js';
 
 export interface TrainStepOptions {
   /** The bundle to start as the training process; undefined: train in this process. */
@@ -25,7 +27,8 @@ export async function trainForAction(inputs: ActionInputs, opts: TrainStepOption
   const outcome = await trainInChildProcess({ script: opts.script, inputs, log: opts.log });
   if (outcome.kind === 'result') return outcome.result;
   if (outcome.kind === 'error') throw outcome.error;
-  const report = buildCrashReport(opts.plan, { ...outcome, backend: outcome.backend ?? inputs.backend, seconds: (Date.now() - started) / 1000 });
+  const run = runProvenance(github.context, process.env);
+  const report = { ...buildCrashReport(opts.plan, { ...outcome, backend: outcome.backend ?? inputs.backend, seconds: (Date.now() - started) / 1000 }), ...(run ? { run } : {}) };
   // No plan: the spec did not load here either; its folder is the best guess at the repository root.
   const outDir = opts.plan?.outDir ?? path.join(path.dirname(path.resolve(inputs.spec)), 'finetune-out');
   return { report, exitCode: EXIT.TRAINING_FAILED, outDir, retentionDays: opts.plan?.retentionDays ?? 30, ...writeReports(outDir, report) };

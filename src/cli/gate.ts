@@ -5,16 +5,19 @@ import { writeReports } from '../pipeline/outputs.js';
 import { verdictHeadline } from '../report/headline.js';
 import { gateTable } from '../report/markdown.js';
 import type { Logger } from '../util/log.js';
+import type { BackendChoice } from '../backend/select.js';
 
 export interface GateArgs {
   candidate: string;
   baseline?: string;
   spec: string;
   out?: string;
+  /** gate.baseline.from "model": the backend that re-scores the baseline model. */
+  backend?: BackendChoice;
 }
 
 export async function gateCommand(args: GateArgs, log: Logger): Promise<number> {
-  const { report, exitCode } = gateReports({ ...args, log });
+  const { report, exitCode } = await gateReports({ ...args, log });
   log.info(gateTable(report));
   log.info(`\nverdict: ${report.verdict.toUpperCase()}`);
   log.info(verdictHeadline(report));

@@ -22,7 +22,7 @@ export const OPTIONS = {
   out: { type: 'string', help: "output folder (default: the spec's output.dir)", arg: 'DIR' },
   backend: { type: 'string', default: 'auto', help: 'auto | tensorflow-gpu | webgpu | tensorflow | wasm | cpu (default auto)', arg: 'NAME' },
   baseline: { type: 'string', help: "a baseline report.json (overrides the spec's gate.baseline)", arg: 'FILE' },
-  candidate: { type: 'string', help: 'the report.json to gate', arg: 'FILE' },
+  candidate: { type: 'string', help: 'the report.json to gate, or a folder of report artifacts (the highest run attempt is gated)', arg: 'FILE|DIR' },
   'no-cache': { type: 'boolean', default: false, help: 'do not read or write the feature cache' },
   resume: { type: 'boolean', default: false, help: 'continue from the checkpoint of a cancelled or budget-stopped run' },
   shard: { type: 'string', help: "run shard i of n of the spec's sweep (default 1/1)", arg: 'i/n' },
@@ -76,6 +76,11 @@ export const COMMANDS: Command[] = [
         trials: trialsArgs(values.trials),
         log,
       }).finally(interrupt.dispose);
+      if (result.report.error) {
+        log.warn(`training failed (${result.report.status.replace('_', ' ')}): ${result.report.error.message}`);
+        log.info(`report: ${result.reportPath}`);
+        return result.exitCode;
+      }
       if (result.report.status === 'interrupted') log.warn('the run was cancelled: the report is marked interrupted; `finetune run --resume` continues from the last complete epoch');
       log.info(`\nverdict: ${result.report.verdict.toUpperCase()} (accuracy ${result.report.metrics.accuracy.toFixed(4)}, f1_macro ${result.report.metrics.f1_macro.toFixed(4)})`);
       log.info(verdictHeadline(result.report));
@@ -99,10 +104,10 @@ export const COMMANDS: Command[] = [
   {
     name: 'gate',
     summary: "gate an existing report.json against this spec's thresholds and baseline",
-    options: ['candidate', 'baseline', 'spec', 'out'],
+    options: ['candidate', 'baseline', 'spec', 'out', 'backend'],
     run(values, _positionals, log) {
       if (!values.candidate) throw new ConfigError('finetune gate: --candidate report.json is required');
-      return gateCommand({ candidate: values.candidate, baseline: values.baseline, spec: values.spec, out: values.out }, log);
+      return gateCommand({ candidate: values.candidate, baseline: values.baseline, spec: values.spec, out: values.out, backend: parseBackendChoice(values.backend) }, log);
     },
   },
   {

@@ -127,23 +127,39 @@ function refusalReason(status: number | undefined, opts: ArtifactBaselineOptions
 async function downloadReport(opts: ArtifactBaselineOptions, { run, artifact }: Candidate): Promise<string> {
   await mkdir(opts.downloadDir, { recursive: true });
   const dir = await mkdtemp(path.join(opts.downloadDir, 'baseline-'));
-  const client = opts.client ?? new DefaultArtifactClient();
   const what = `baseline artifact "${artifact.name}" (id ${artifact.id}) of ${run.html_url}`;
-  const findBy = { token: opts.token, repositoryOwner: opts.owner, repositoryName: opts.repo, workflowRunId: run.id };
-  // The service's digest (artifacts from upload-artifact v4 on) lets the client check the bytes.
-  const expectedHash = artifact.digest ?? undefined;
-  let res: Awaited<ReturnType<DefaultArtifactClient['downloadArtifact']>>;
-  try {
-    res = await client.downloadArtifact(artifact.id, { path: dir, findBy, expectedHash });
-  } catch (err) {
-    const kind = downloadFailure(err);
-    throw new GitHubError(`downloading ${what} failed: ${downloadHint(kind)}${errorMessage(err)}`, kind, err);
-  }
-  if (res.digestMismatch) throw new GitHubError(`downloading ${what} failed: its content does not match the digest ${expectedHash}`, 'other');
+  await downloadRunArtifact(opts, { runId: run.id, artifact, dir, what });
   const reportPath = path.join(dir, 'report.json');
   const stat = await lstat(reportPath).catch(() => undefined);
   if (!stat?.isFile()) throw new GitHubError(`${what} holds no report.json`, 'not-found');
   return reportPath;
+}
+
+export interface ArtifactDownload {
+  runId: number;
+  artifact: { id: number; digest?: string | null };
+  dir: string;
+  /** How the artifact is named in errors. */
+  what: string;
+}
+
+/** One artifact of another run, into `dir`, through the REST API (needs actions: read). */
+export async function downloadRunArtifact(
+  opts: Pick<ArtifactBaselineOptions, 'token' | 'owner' | 'repo' | 'client'>,
+  d: ArtifactDownload,
+): Promise<void> {
+  const client = opts.client ?? new DefaultArtifactClient();
+  const findBy = { token: opts.token, repositoryOwner: opts.owner, repositoryName: opts.repo, workflowRunId: d.runId };
+  // The service's digest (artifacts from upload-artifact v4 on) lets the client check the bytes.
+  const expectedHash = d.artifact.digest ?? undefined;
+  let res: Awaited<ReturnType<DefaultArtifactClient['downloadArtifact']>>;
+  try {
+    res = await client.downloadArtifact(d.artifact.id, { path: d.dir, findBy, expectedHash });
+  } catch (err) {
+    const kind = downloadFailure(err);
+    throw new GitHubError(`downloading ${d.what} failed: ${downloadHint(kind)}${errorMessage(err)}`, kind, err);
+  }
+  if (res.digestMismatch) throw new GitHubError(`downloading ${d.what} failed: its content does not match the digest ${expectedHash}`, 'other');
 }
 
 function downloadFailure(err: unknown): GitHubFailure {

@@ -1,5 +1,6 @@
 // Small shared pieces for talking to GitHub: one error type and reading the event context.
 import { EXIT, FinetuneError } from '../errors.js';
+import type { RunProvenance } from '../report/types.js';
 
 export type GitHubFailure = 'permission' | 'not-found' | 'duplicate' | 'quota' | 'unavailable' | 'unsafe-path' | 'other';
 
@@ -26,12 +27,37 @@ export function errorMessage(err: unknown): string {
 /** The parts of `@actions/github`'s `context` read here, so tests can pass plain objects. */
 export interface EventContext {
   eventName: string;
+  /** GITHUB_SHA: under workflow_run the default branch's head, under pull_request a merge commit. */
+  sha?: string;
+  runId?: number;
+  runAttempt?: number;
+  repo?: { owner: string; repo: string };
+  serverUrl?: string;
   payload: {
-    pull_request?: { number?: number };
+    pull_request?: { number?: number; head?: { sha?: string } };
     release?: { tag_name?: string };
     issue?: { number?: number; pull_request?: unknown };
-    workflow_run?: { pull_requests?: Array<{ number?: number }> };
+    workflow_run?: TriggeringRun;
   };
+}
+
+/** The run a workflow_run job was triggered by (its event payload). */
+export interface TriggeringRun {
+  id?: number;
+  event?: string;
+  head_sha?: string;
+  head_branch?: string | null;
+  head_repository?: { full_name?: string; owner?: { login?: string } } | null;
+  /** Empty for a pull request from a fork: see src/github/pull-request.ts. */
+  pull_requests?: Array<{ number?: number; head?: { sha?: string } }>;
+}
+
+/**
+ * The commit the verdict is about: a pull request's head (not the merge commit GITHUB_SHA names
+ * under pull_request, nor the default branch's head it names under workflow_run), else GITHUB_SHA.
+ */
+export function headSha(ctx: EventContext): string | undefined {
+  return ctx.payload.pull_request?.head?.sha ?? ctx.payload.workflow_run?.head_sha ?? ctx.sha;
 }
 
 /** The PR number of a pull_request / pull_request_target event, else undefined. */
@@ -48,4 +74,22 @@ export function pullRequestNumber(ctx: EventContext): number | undefined {
 /** The tag of a release event, else undefined. */
 export function releaseTag(ctx: EventContext): string | undefined {
   return ctx.eventName === 'release' ? ctx.payload.release?.tag_name : undefined;
+}
+
+/** The workflow run a report is made in (GitHub Actions only: GITHUB_RUN_ID set). */
+export function runProvenance(ctx: EventContext, env: NodeJS.ProcessEnv): RunProvenance | undefined {
+  const id = Number(env.GITHUB_RUN_ID);
+  const sha = headSha(ctx);
+  if (!Number.isInteger(id) || id <= 0 || !sha) return undefined;
+  const repository = env.GITHUB_REPOSITORY ?? (ctx.repo ? `${ctx.repo.owner}/${ctx.repo.repo}` : 'unknown');
+  const workflow = /(?:^|\/)\.github\/workflows\/([^/@]+)@/.exec(env.GITHUB_WORKFLOW_REF ?? '')?.[1];
+  return {
+    id,
+    attempt: Number(env.GITHUB_RUN_ATTEMPT) || 1,
+    repository,
+    head_sha: sha,
+    ...(workflow ? { workflow } : {}),
+    event: ctx.eventName,
+    url: `${env.GITHUB_SERVER_URL || 'https://github.com'}/${repository}/actions/runs/${id}`,
+  };
 }

@@ -55,7 +55,9 @@ export async function publishRelease(opts: PublishReleaseOptions): Promise<{ rel
         // Typed as a string, but Octokit sends a Buffer as the raw body.
         data: data as unknown as string,
         baseUrl,
-        headers: { 'content-type': asset.contentType, 'content-length': data.length },
+        // No content-length of our own: fetch sets it from the Buffer, and on Node 24 undici refuses
+        // one given here as well ("invalid content-length header"), failing every upload.
+        headers: { 'content-type': asset.contentType },
       });
       published.push({ name: up.name, id: up.id, size: up.size, url: up.browser_download_url, replaced: Boolean(old) });
     }

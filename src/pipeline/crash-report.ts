@@ -3,7 +3,7 @@
 // its outputs and job summary).
 import type { CrashInfo, Report } from '../report/types.js';
 import { crashCause } from '../report/crash.js';
-import { VERSION } from './run.js';
+import { modelessReport } from './training-failure.js';
 import type { RunPlan } from './run-plan.js';
 
 export interface CrashFacts {
@@ -40,39 +40,19 @@ export function crashRemedy(f: Pick<CrashFacts, 'backend' | 'stderrTail' | 'canc
 
 export function buildCrashReport(plan: RunPlan | undefined, f: CrashFacts, now: Date = new Date()): Report {
   const crash: CrashInfo = { signal: f.signal, exit_code: f.code, backend: f.backend, stderr_tail: f.stderrTail, remedy: crashRemedy(f) };
+  const report = modelessReport(plan, f.backend, f.seconds, now);
   return {
-    schema_version: 1,
-    name: plan?.name ?? 'finetune',
-    verdict: 'fail',
+    ...report,
     status: 'crashed',
-    metrics: {},
-    per_class: [],
-    confusion_matrix: { labels: [], matrix: [] },
-    baseline: { source: 'none' },
     gate: { verdict: 'fail', checks: [], notes: [`the training process died (${crashCause(crash)}): nothing was evaluated`] },
-    history: [],
-    best_epoch: 0,
-    fingerprint: {
-      spec_sha256: plan?.specSha256 ?? 'unknown',
-      test_set_sha256: 'none',
-      test_label_histogram: {},
-      base_model_sha256: 'unknown',
-      backend: f.backend,
-      seed: plan?.seed ?? 0,
-      versions: { 'finetune-action': VERSION },
-    },
-    timing: { total_s: f.seconds, features_s: 0, train_s: 0, eval_s: 0 },
-    data: { train: 0, validation: 0, test: 0, classes: [], skipped_files: [] },
-    model: { base: plan?.base ?? 'unknown', cut: 'unknown', feature_dim: 0, trainable_params: 0, frozen_params: 0 },
-    predictions: { y_true: [], y_pred: [] },
     crash,
-    created_at: now.toISOString(),
   };
 }
 
 /** The step's failure message: what died, on which backend, and the remedy (its stderr is in the log above). */
 export function crashFailureMessage(r: Report): string {
-  return crashMessage(r.crash as CrashInfo);
+  if (!r.crash) return `training failed (${r.status.replace('_', ' ')}): ${r.error?.message ?? 'no details recorded'}`;
+  return crashMessage(r.crash);
 }
 
 /** What died, on which backend, and the remedy, from the facts alone (a sweep writes no report). */

@@ -12,7 +12,7 @@ import { evaluateGate, exitCodeFor } from '../gate/evaluate.js';
 import { buildFullModel, serialiseModel } from '../model/export.js';
 import { writeBundle, writeReports, type WrittenOutputs } from './outputs.js';
 import { defaultCacheDir } from '../features/cache.js';
-import type { GateResult, Report } from '../report/types.js';
+import type { GateResult, Report, RunProvenance } from '../report/types.js';
 import type { Logger } from '../util/log.js';
 import { EXIT } from '../errors.js';
 import { guardMemory } from './out-of-memory.js';
@@ -21,6 +21,7 @@ import { crashIfAsked } from '../util/test-crash.js';
 import { gateConfigOf } from './gate-inputs.js';
 import { checkpointDir, removeCheckpoint } from '../train/checkpoint.js';
 import { packageVersion } from '../util/version.js';
+import { buildFailureReport, failureOf } from './training-failure.js';
 
 export interface RunOptions {
   specPath: string;
@@ -42,11 +43,13 @@ export interface RunOptions {
   resume?: boolean;
   /** Trials files (or folders) from `finetune sweep --shard`: merged, and their best trial trained and gated. */
   trials?: string[];
+  /** The workflow run this runs in (the Action passes it): recorded in the report and the model card. */
+  run?: RunProvenance;
 }
 
 export interface RunResult extends WrittenOutputs {
   report: Report;
-  /** 0 pass, 1 gate failed, 3 when training was cancelled (the report is still written). */
+  /** 0 pass, 1 gate failed, 3 when training was cancelled or failed (the report is still written). */
   exitCode: 0 | 1 | 3;
   retentionDays: number;
 }
@@ -61,16 +64,29 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const data = loadDataset(spec, root, log);
   log.info(`data: ${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test examples, ${data.classes.length} classes`);
   const cacheDir = opts.noCache ? undefined : (opts.cacheDir ?? defaultCacheDir());
-  const feats = await guardMemory('feature extraction', 'lower model.input.size, or use a backend with more memory (tensorflow, webgpu)', () =>
-    computeFeatures(spec, root, data, { cacheDir, backend: backend.name }, log),
-  );
   const outDir = path.resolve(opts.outDir ?? path.join(root, spec.output.dir));
-  crashIfAsked(process.env);
-  const { trained, sweep } = await guardMemory('training', 'lower train.batch_size or model.head.hidden', () =>
-    trainWithBatchFallback({ spec, backend: backend.name, log }, (s) =>
-      trainBestHead({ spec: s, specSha256: loaded.sha256, data, feats, log, signal: opts.signal, checkpoint: { dir: checkpointDir(outDir), resume: opts.resume ?? false }, trials: opts.trials }),
-    ),
-  );
+  let stages;
+  try {
+    const feats = await guardMemory('feature extraction', 'lower model.input.size, or use a backend with more memory (tensorflow, webgpu)', () =>
+      computeFeatures(spec, root, data, { cacheDir, backend: backend.name }, log),
+    );
+    crashIfAsked(process.env);
+    const { trained, sweep } = await guardMemory('training', 'lower train.batch_size or model.head.hidden', () =>
+      trainWithBatchFallback({ spec, backend: backend.name, log }, (s) =>
+        trainBestHead({ spec: s, specSha256: loaded.sha256, data, feats, log, signal: opts.signal, checkpoint: { dir: checkpointDir(outDir), resume: opts.resume ?? false }, trials: opts.trials }),
+      ),
+    );
+    stages = { feats, trained, sweep };
+  } catch (err) {
+    // Exit 3 still leaves report.json: what happened, the epochs reached and the error.
+    const failed = failureOf(err);
+    if (!failed) throw err;
+    const id = { name: spec.name, specSha256: loaded.sha256, seed: spec.seed, base: spec.model.base ?? 'none' };
+    const report: Report = { ...buildFailureReport(id, { ...failed, backend: backend.name, seconds: (Date.now() - started) / 1000 }), ...provenance(opts) };
+    log.warn(`training failed (${failed.failure.replace('_', ' ')}): the report records the error and the ${failed.history.length} epochs reached`);
+    return { report, exitCode: EXIT.TRAINING_FAILED, retentionDays: spec.output.retention_days, outDir, ...writeReports(outDir, report) };
+  }
+  const { feats, trained, sweep } = stages;
   const testPrint = testSetFingerprint(data.test, data.classes);
   const resolved = await resolveBaseline({
     spec, root, overridePath: opts.baselinePath, classes: data.classes, test: data.test, testSetSha256: testPrint.sha256, findArtifact: opts.findArtifact, log,
@@ -120,6 +136,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     ...(trained.repeatMetrics.length > 1 ? { repeats: trained.repeatMetrics } : {}),
     ...(sweep ? { sweep } : {}),
     created_at: new Date().toISOString(),
+    ...provenance(opts),
   };
   const full = buildFullModel(trained.best.head, feats.backbone);
   const saved = await serialiseModel(full);
@@ -134,13 +151,15 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   return { report, exitCode, retentionDays: spec.output.retention_days, outDir, ...written, ...bundle };
 }
 
+const provenance = (opts: RunOptions): { run?: RunProvenance } => (opts.run ? { run: opts.run } : {});
+
 function runStatus(stopped: string): Report['status'] {
   if (stopped === 'interrupted') return 'interrupted';
   return stopped === 'budget_reached' ? 'budget_reached' : 'complete';
 }
 
 /** gate.baseline.first_run "fail": no baseline is a failed check, stated like the others. */
-function withMissingBaseline(gate: GateResult, missing: string | undefined): GateResult {
+export function withMissingBaseline(gate: GateResult, missing: string | undefined): GateResult {
   if (!missing) return gate;
   const check = { metric: 'baseline', value: NaN, status: 'fail' as const, reason: `${missing} gate.baseline.first_run is "fail".` };
   return { ...gate, verdict: 'fail', checks: [...gate.checks, check] };

@@ -3,13 +3,13 @@ import type { Report } from './types.js';
 import {
   baselineWarning, blockOf, classChangeChart, classF1Delta, confusionTable, gateDetails, gateTable, gpuFallbackNote, metricsTable, perClassTable, runLine, trainedWith, verdictLine, worstClass,
 } from './markdown.js';
-import { crashCause, crashSection } from './crash.js';
+import { crashCause, crashSection, isTrainingFailure } from './crash.js';
 import { verdictHeadline } from './headline.js';
 
 const signedText = (v: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(4)}`;
 
 export function renderCommentBody(r: Report): string {
-  if (r.status === 'crashed') return [`### ${verdictHeadline(r)}`, '', verdictLine(r), '', crashSection(r)].join('\n');
+  if (isTrainingFailure(r)) return [`### ${verdictHeadline(r)}`, '', verdictLine(r), '', crashSection(r)].join('\n');
   const delta = classF1Delta(r);
   const worst = worstClass(r, delta);
   const change = worst && delta(worst.label, worst.f1) !== undefined ? `, ${signedText(delta(worst.label, worst.f1) as number)} vs baseline` : '';
@@ -62,6 +62,7 @@ export function historyPoint(r: Report): { metric?: string; value?: number } {
 /** One line for the comment's history of earlier pushes. */
 export function historySummary(r: Report): string {
   if (r.status === 'crashed') return `crashed (${r.crash ? crashCause(r.crash) : 'no details'})`;
+  if (isTrainingFailure(r)) return `${r.status.replace('_', ' ')} after ${r.history.length} epochs`;
   const base = r.baseline.metrics?.f1_macro;
   const delta = base === undefined ? '' : ` (${r.metrics.f1_macro - base >= 0 ? '+' : ''}${(r.metrics.f1_macro - base).toFixed(4)})`;
   return `f1_macro ${r.metrics.f1_macro.toFixed(4)}${delta}, accuracy ${r.metrics.accuracy.toFixed(4)}`;

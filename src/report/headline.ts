@@ -76,6 +76,9 @@ export function verdictHeadline(report: Report): string {
     const how = report.crash ? `${crashCause(report.crash)} on backend ${report.crash.backend}` : 'no details recorded';
     return `${head}: the training process died (${how}); nothing was evaluated`;
   }
+  if (report.error) {
+    return `${head} (${report.status.replace('_', ' ')}): training failed (${report.error.message.split('\n')[0]}); nothing was evaluated`;
+  }
   const status = report.status === 'complete' ? '' : ` (${report.status.replace('_', ' ')})`;
   const changed = report.gate.test_set_changed;
   if (changed && report.verdict !== 'fail') {

@@ -1,6 +1,6 @@
 // Pure renderers of a Report for people: report.md, the job summary and the PR comment share them.
 import type { GateCheck, Report } from './types.js';
-import { crashVerdictLine, renderCrashMarkdown } from './crash.js';
+import { crashVerdictLine, isTrainingFailure, renderCrashMarkdown } from './crash.js';
 import { sweepSection } from './sweep-table.js';
 import { verdictHeadline } from './headline.js';
 
@@ -10,7 +10,7 @@ const fmt = (v: number | undefined, digits = 4): string => (v === undefined || N
 const signed = (v: number | undefined): string => (v === undefined ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(4)}`);
 
 export function verdictLine(r: Report): string {
-  if (r.status === 'crashed') return crashVerdictLine(r);
+  if (isTrainingFailure(r)) return crashVerdictLine(r);
   const status = r.status === 'complete' ? '' : ` (${r.status.replace('_', ' ')})`;
   return `${ICON[r.verdict]} **${r.verdict.toUpperCase()}**${status}: \`${r.name}\` accuracy ${fmt(r.metrics.accuracy)}, f1_macro ${fmt(r.metrics.f1_macro)} on ${r.data.test} test examples`;
 }
@@ -174,7 +174,7 @@ export function curvesChart(r: Report): string {
 
 export function renderReportMarkdown(r: Report): string {
   // The headline opens every report, a crash's too (its own title line gives way).
-  if (r.status === 'crashed') return [`# ${verdictHeadline(r)}`, ...renderCrashMarkdown(r).split('\n').slice(1)].join('\n');
+  if (isTrainingFailure(r)) return [`# ${verdictHeadline(r)}`, ...renderCrashMarkdown(r).split('\n').slice(1)].join('\n');
   const notes = [...(r.gate.notes ?? []), ...(r.baseline.ignored_reason && !r.gate.test_set_changed ? [r.baseline.ignored_reason] : [])];
   const chart = classChangeChart(r);
   return [

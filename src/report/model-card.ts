@@ -33,6 +33,15 @@ export function renderModelCard(r: Report, task: string): string {
     `- base model sha256: \`${f.base_model_sha256}\``,
     `- backend: ${f.backend}; seed: ${f.seed}`,
     `- versions: ${Object.entries(f.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    ...provenanceLines(r),
     '',
   ].join('\n');
+}
+
+/** Which workflow run and commit produced the model, when it was made in GitHub Actions. */
+export function provenanceLines(r: Report): string[] {
+  const run = r.run;
+  if (!run) return [];
+  const where = run.url ? `[${run.id}](${run.url})` : String(run.id);
+  return ['', '## Provenance', '', `- produced by workflow run ${where}, attempt ${run.attempt}${run.workflow ? ` (${run.workflow}` + (run.event ? `, ${run.event})` : ')') : ''} of ${run.repository}`, `- commit: \`${run.head_sha}\``];
 }

@@ -104,8 +104,12 @@ export interface Report {
   schema_version: 1;
   name: string;
   verdict: Verdict;
-  /** crashed: the training process died (a signal, or an exit without a report); `crash` says how. */
-  status: 'complete' | 'interrupted' | 'budget_reached' | 'crashed';
+  /**
+   * crashed: the training process died (a signal, or an exit without a report); `crash` says how.
+   * diverged, out_of_memory, budget (reached before a first epoch) and interrupted with `error`:
+   * training failed (exit 3) and there is no model; `history` holds the epochs reached.
+   */
+  status: 'complete' | 'interrupted' | 'budget_reached' | 'crashed' | 'diverged' | 'out_of_memory' | 'budget';
   metrics: MetricValues;
   per_class: PerClassReport[];
   confusion_matrix: { labels: string[]; matrix: number[][] };
@@ -126,6 +130,10 @@ export interface Report {
   sweep?: SweepReport;
   /** Only with status crashed: how the training process ended. */
   crash?: CrashInfo;
+  /** Only when training failed (exit 3): what the run said when it stopped. */
+  error?: { message: string };
+  /** The workflow run that produced this report (GitHub Actions only): re-runs and releases tell runs apart by it. */
+  run?: RunProvenance;
   created_at: string;
 }
 
@@ -172,4 +180,18 @@ export interface PhaseTwoReport {
   best_epoch: number;
   kept: 'phase_one' | 'phase_two';
   seconds: number;
+}
+
+/** Where a report was made: the workflow run, its attempt, and the commit it trained. */
+export interface RunProvenance {
+  id: number;
+  attempt: number;
+  /** "owner/repo" */
+  repository: string;
+  /** The commit the run trained: a pull request's head, not the merge commit GitHub checks out. */
+  head_sha: string;
+  /** The workflow file, e.g. "finetune-pr.yml", when known. */
+  workflow?: string;
+  event?: string;
+  url?: string;
 }

@@ -49,7 +49,7 @@ export async function runSweepShard(opts: SweepShardOptions): Promise<{ file: st
     runTrials(mine, { spec, train: feats.train, validation: feats.validation, views: feats.trainViews, classes: data.classes, metric: plan.metric, log, signal: opts.signal, shard: opts.shard.index }),
   );
   // A shard cut short writes nothing: the merge then names it as missing rather than ranking half of it.
-  if (opts.signal?.aborted) throw new TrainingError(`the sweep shard was cancelled after ${rows.length} of ${mine.length} trials; no trials file was written`);
+  if (opts.signal?.aborted) throw new TrainingError(`the sweep shard was cancelled after ${rows.length} of ${mine.length} trials; no trials file was written`, { failure: 'interrupted' });
   const trials = trialsFile({
     name: spec.name,
     fingerprint: { spec_sha256: loaded.sha256, data_sha256: sweepDataSha256(data), base_model_sha256: feats.source?.sha256 ?? 'none', backend: backend.name, seed: spec.seed },

@@ -47,7 +47,7 @@ async function trialsHere(io: BestHeadInputs, plan: SweepPlan): Promise<SweepTri
   const rows = await runTrials(plan.trials, {
     spec: io.spec, train: io.feats.train, validation: io.feats.validation, views: io.feats.trainViews, classes: io.data.classes, metric: plan.metric, log: io.log, signal: io.signal,
   });
-  if (io.signal?.aborted) throw new TrainingError(`the sweep was cancelled after ${rows.length} of ${plan.trials.length} trials; nothing was gated`);
+  if (io.signal?.aborted) throw new TrainingError(`the sweep was cancelled after ${rows.length} of ${plan.trials.length} trials; nothing was gated`, { failure: 'interrupted' });
   return rows;
 }
 

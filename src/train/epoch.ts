@@ -73,5 +73,6 @@ function divergence(what: string, epoch: number, step: number, lr: number, base:
   return new TrainingError(
     `training diverged: ${what} at epoch ${epoch}, step ${step} (learning rate ${lr.toPrecision(3)}); ` +
       `try a lower train.learning_rate (now ${base}, e.g. ${base / 10}) or set train.clip_norm`,
+    { failure: 'diverged' },
   );
 }

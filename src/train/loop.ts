@@ -18,6 +18,7 @@ import { saveProgress, startProgress, type Checkpointing } from './resume.js';
 import { resolveTrainSettings, type TrainSettings } from './settings.js';
 import { createStepRunner } from './step.js';
 import { watchers } from './watchers.js';
+import { recordHistoryReached } from './history-reached.js';
 
 export type { LabelledFeatures } from './epoch.js';
 
@@ -116,6 +117,9 @@ export async function fitTrainee(
       const after = stopReason();
       if (after && epoch < settings.epochs) { stopped = after; break; }
     }
+  } catch (err) {
+    recordHistoryReached(err, progress.history);
+    throw err;
   } finally {
     steps.dispose();
   }
@@ -131,8 +135,8 @@ function viewRows(views: FeatureMatrix[], epoch: number, train: LabelledFeatures
 
 function stoppedBeforeFirstEpoch(reason: StopReason, maxMinutes: number): TrainingError {
   return reason === 'interrupted'
-    ? new TrainingError('training was cancelled before its first epoch finished: no model to evaluate')
-    : new TrainingError(`train.max_minutes (${maxMinutes}) was reached before the first epoch finished: raise it, or lower the data size or batch count`);
+    ? new TrainingError('training was cancelled before its first epoch finished: no model to evaluate', { failure: 'interrupted' })
+    : new TrainingError(`train.max_minutes (${maxMinutes}) was reached before the first epoch finished: raise it, or lower the data size or batch count`, { failure: 'budget' });
 }
 
 async function epochRecord(trainee: Trainee, val: LabelledFeatures, labels: string[], epoch: number, loss: number, lr: number): Promise<EpochRecord> {

@@ -65,6 +65,43 @@ export interface CacheEntry {
   sizeInBytes: number;
 }
 
+/** A pull request as the pulls endpoints list it. */
+export interface PullRequest {
+  number: number;
+  state: 'open' | 'closed';
+  headSha: string;
+  headRef: string;
+  /** "owner/repo" the head branch lives in: another repository for a fork. */
+  headRepo: string;
+  /**
+   * Whether GET /commits/{sha}/pulls lists it. GitHub associates a pull request with a commit it
+   * knows in this repository; a fork's head commit may not be, so tests cover both paths.
+   */
+  listedByCommit: boolean;
+}
+
+export interface CheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion?: string;
+  details_url?: string;
+  output?: { title?: string; summary?: string };
+}
+
+export interface CommitStatus {
+  id: number;
+  sha: string;
+  state: string;
+  context: string;
+  description?: string;
+  target_url?: string;
+}
+
+/** What the workflow token may do; GitHub answers 403 "Resource not accessible by integration" otherwise. */
+export type Permission = 'checks' | 'statuses' | 'pull-requests' | 'contents' | 'actions';
+
 export interface GitHubApiServer {
   baseUrl: string;
   caches: CacheEntry[];
@@ -77,6 +114,15 @@ export interface GitHubApiServer {
   runArtifacts: RunArtifact[];
   /** The identity the token stands for: author of the comments it creates. */
   actor: User;
+  pulls: PullRequest[];
+  checkRuns: CheckRun[];
+  statuses: CommitStatus[];
+  /**
+   * Write permissions the token lacks: its writes there answer 403, as a fork's read-only token
+   * does (reads stay allowed, as they are for a public repository).
+   */
+  readOnly: Set<Permission>;
+  addPull(pr: Partial<PullRequest> & { number: number; headSha: string }): PullRequest;
   addComment(issue: number, body: string, user?: User): Comment;
   addRelease(tag: string): { id: number };
   addAsset(releaseId: number, name: string, data: Buffer | string, contentType?: string): Asset;
@@ -116,6 +162,15 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     runs: [],
     runArtifacts: [],
     actor: { login: 'github-actions[bot]', type: 'Bot' },
+    pulls: [],
+    checkRuns: [],
+    statuses: [],
+    readOnly: new Set(),
+    addPull(pr) {
+      const p: PullRequest = { state: 'open', headRef: `branch-${pr.number}`, headRepo: 'o/r', listedByCommit: true, ...pr };
+      api.pulls.push(p);
+      return p;
+    },
     addComment(issue: number, body: string, user: User = api.actor) {
       const c = { id: nextId++, issue, body, user };
       api.comments.push(c);
@@ -210,6 +265,16 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
         .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
       return page(req, runs.map((r) => runJson(r, repo)), 'workflow_runs');
     }
+    // The runs of every workflow; `status` is a status (completed) or a conclusion (success, failure).
+    if ((m = key.match(/^GET \/repos\/([^/]+\/[^/]+)\/actions\/runs$/))) {
+      const repo = m[1];
+      const headSha = req.query.get('head_sha');
+      const status = req.query.get('status');
+      const runs = api.runs
+        .filter((r) => (!headSha || r.headSha === headSha) && (!status || status === 'completed' || r.conclusion === status))
+        .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+      return page(req, runs.map((r) => runJson(r, repo)), 'workflow_runs');
+    }
     if ((m = key.match(/^GET \/repos\/([^/]+\/[^/]+)\/actions\/runs\/(\d+)\/artifacts$/))) {
       const [repo, runId] = [m[1], Number(m[2])];
       if (!api.runs.some((r) => r.id === runId)) return NOT_FOUND;
@@ -245,13 +310,71 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     return undefined;
   };
 
+  const deniedPermission = (key: string): Permission | undefined => {
+    const needs: Array<[RegExp, Permission]> = [
+      [/^POST \/repos\/[^/]+\/[^/]+\/check-runs$/, 'checks'],
+      [/^POST \/repos\/[^/]+\/[^/]+\/statuses\//, 'statuses'],
+      [/^(POST|PATCH) \/repos\/[^/]+\/[^/]+\/issues\//, 'pull-requests'],
+      [/^(POST|DELETE) \/repos\/[^/]+\/[^/]+\/releases\//, 'contents'],
+      [/^DELETE \/repos\/[^/]+\/[^/]+\/actions\//, 'actions'],
+    ];
+    return needs.find(([re, p]) => re.test(key) && api.readOnly.has(p))?.[1];
+  };
+
+  const pullJson = (p: PullRequest, repo: string) => ({
+    number: p.number,
+    state: p.state,
+    html_url: `https://github.com/${repo}/pull/${p.number}`,
+    head: { sha: p.headSha, ref: p.headRef, label: `${p.headRepo.split('/')[0]}:${p.headRef}`, repo: { full_name: p.headRepo } },
+    base: { ref: 'main', repo: { full_name: repo } },
+  });
+
+  // Check runs, commit statuses and the pull request lookups of the merge gate.
+  const mergeGateRoute = (req: RecordedRequest, key: string): Reply | undefined => {
+    let m: RegExpMatchArray | null;
+    if ((m = key.match(/^POST \/repos\/([^/]+\/[^/]+)\/check-runs$/))) {
+      const b = JSON.parse(req.body.toString('utf8')) as Omit<CheckRun, 'id'>;
+      const invalid = !b.name || !b.head_sha || (b.status === 'completed' && !b.conclusion) || (b.output !== undefined && (!b.output.title || b.output.summary === undefined));
+      if (invalid) return { status: 422, body: { message: 'Invalid request.', errors: ['name, head_sha, conclusion (when completed) and output.title/summary are required'] } };
+      if ((b.output?.summary ?? '').length > 65535) return { status: 422, body: { message: 'Invalid request.', errors: ['Only 65535 characters are allowed; 65536 were supplied.'] } };
+      const run: CheckRun = { id: nextId++, ...b };
+      api.checkRuns.push(run);
+      return { status: 201, body: { ...run, html_url: `https://github.com/${m[1]}/runs/${run.id}` } };
+    }
+    if ((m = key.match(/^POST \/repos\/([^/]+\/[^/]+)\/statuses\/([0-9a-f]{40})$/))) {
+      const b = JSON.parse(req.body.toString('utf8')) as Omit<CommitStatus, 'id' | 'sha'>;
+      if (!['error', 'failure', 'pending', 'success'].includes(b.state)) return { status: 422, body: { message: 'Validation Failed' } };
+      const st: CommitStatus = { id: nextId++, sha: m[2], ...b };
+      api.statuses.push(st);
+      return { status: 201, body: { ...st, url: `${api.baseUrl}/repos/${m[1]}/statuses/${st.sha}` } };
+    }
+    if ((m = key.match(/^GET \/repos\/([^/]+\/[^/]+)\/commits\/([0-9a-f]{7,40})\/pulls$/))) {
+      const sha = m[2];
+      return page(req, api.pulls.filter((p) => p.listedByCommit && p.headSha.startsWith(sha)).map((p) => pullJson(p, m?.[1] ?? '')));
+    }
+    if ((m = key.match(/^GET \/repos\/([^/]+)\/([^/]+)$/))) {
+      return { status: 200, body: { full_name: `${m[1]}/${m[2]}`, default_branch: 'main', private: false } };
+    }
+    if ((m = key.match(/^GET \/repos\/([^/]+\/[^/]+)\/pulls$/))) {
+      const state = req.query.get('state') ?? 'open';
+      const head = req.query.get('head');
+      const pulls = api.pulls.filter((p) => (state === 'all' || p.state === state) && (!head || `${p.headRepo.split('/')[0]}:${p.headRef}` === head));
+      return page(req, pulls.map((p) => pullJson(p, m?.[1] ?? '')));
+    }
+    return undefined;
+  };
+
   const route = (req: RecordedRequest): Reply => {
     const key = `${req.method} ${req.path}`;
     if (failure.status && (!failure.match || failure.match.test(key))) {
       return { status: failure.status, body: { message: 'Resource not accessible by integration' } };
     }
+    const denied = deniedPermission(key);
+    if (denied) return { status: 403, body: { message: 'Resource not accessible by integration', documentation_url: `https://docs.github.com/rest (needs ${denied}: write)` } };
     const actions = actionsRoute(req, key);
     if (actions) return actions;
+    const merge = mergeGateRoute(req, key);
+    if (merge) return merge;
     let m: RegExpMatchArray | null;
     if ((m = key.match(/^GET \/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/))) {
       return page(req, api.comments.filter((c) => c.issue === Number(m?.[1])).map(commentJson));

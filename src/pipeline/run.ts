@@ -5,7 +5,7 @@ import { loadSpec, findRepoRoot } from '../spec/load.js';
 import { selectBackend, type BackendChoice } from '../backend/select.js';
 import { loadDataset } from '../data/load.js';
 import { testSetFingerprint } from '../data/fingerprint.js';
-import { computeFeatures } from './features.js';
+import { baseSha256, computeFeatures } from './features.js';
 import { trainBestHead } from '../sweep/stage.js';
 import { resolveBaseline, type ArtifactLookup } from './baseline.js';
 import { evaluateGate, exitCodeFor } from '../gate/evaluate.js';
@@ -96,7 +96,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
       spec_sha256: loaded.sha256,
       test_set_sha256: testPrint.sha256,
       test_label_histogram: testPrint.histogram,
-      base_model_sha256: feats.source?.sha256 ?? 'none',
+      base_model_sha256: baseSha256(feats),
       backend: backend.name,
       seed: spec.seed,
       versions: { 'finetune-action': VERSION, ...backend.versions },
@@ -108,12 +108,13 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
       cut: feats.backbone?.cut ?? 'none',
       feature_dim: feats.train.x.dim,
       trainable_params: trained.headParams + trained.baseTrainableParams,
-      frozen_params: (feats.backbone?.params ?? 0) - trained.baseTrainableParams,
+      frozen_params: (feats.backbone?.params ?? (feats.text ? feats.text.vectors.words.length * feats.text.vectors.dim : 0)) - trained.baseTrainableParams,
     },
     ...(trained.phaseTwo ? { finetune: trained.phaseTwo } : {}),
     predictions: trained.predictions,
     ...(trained.repeatMetrics.length > 1 ? { repeats: trained.repeatMetrics } : {}),
     ...(sweep ? { sweep } : {}),
+    ...(feats.text ? { text: feats.text.report } : {}),
     created_at: new Date().toISOString(),
   };
   const full = buildFullModel(trained.best.head, feats.backbone);
@@ -121,7 +122,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   report.timing.total_s = (Date.now() - started) / 1000;
   // Reports first: a failure while writing the bundle must not lose the verdict.
   const written = writeReports(outDir, report);
-  const preprocess = feats.preprocess ? { ...feats.preprocess, input_order: 'NHWC', grayscale_to_rgb: 'replicate', alpha: 'dropped' } : { features: 'raw csv columns', standardisation: 'folded into the first layer' };
+  const preprocess = feats.text?.preprocess ?? (feats.preprocess ? { ...feats.preprocess, input_order: 'NHWC', grayscale_to_rgb: 'replicate', alpha: 'dropped' } : { features: 'raw csv columns', standardisation: 'folded into the first layer' });
   const bundle = await writeBundle(outDir, report, { saved, labels: data.classes, preprocess, task: spec.task });
   // Only an interrupted or budget-stopped run has anything left to resume.
   if (report.status === 'complete') removeCheckpoint(checkpointDir(outDir));

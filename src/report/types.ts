@@ -107,7 +107,27 @@ export interface Report {
   sweep?: SweepReport;
   /** Only with status crashed: how the training process ended. */
   crash?: CrashInfo;
+  /** text-classification: the word vectors, the tokenizer and how much of the text they cover. */
+  text?: TextReport;
   created_at: string;
+}
+
+/** Token counts of a set of texts (after max_tokens). */
+export interface TextCountsReport {
+  texts: number;
+  tokens: number;
+  oov_tokens: number;
+  truncated_texts: number;
+  texts_without_known_words: number;
+}
+
+export interface TextReport {
+  word_vectors: { source: string; sha256: string; words: number; dim: number };
+  tokenizer: { normalisation: string; word_pattern: string; lowercase: boolean; max_tokens: number };
+  pooling: string;
+  /** Share of tokens with no word vector, per split and over all texts. */
+  oov_rate: { train: number; validation: number; test: number; all: number };
+  counts: { train: TextCountsReport; validation: TextCountsReport; test: TextCountsReport; all: TextCountsReport };
 }
 
 export interface CrashInfo {

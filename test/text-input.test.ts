@@ -245,3 +245,90 @@ describe('word vectors', () => {
     expect(missing.message).toBe('model.base (v/none.txt): file does not exist');
   });
 });
+
+describe('finetune run / validate on a small text repository (exit codes)', () => {
+  const WORDS: Record<string, number[]> = { free: [1, 0], money: [1, 0.5], win: [0.8, 0.2], meeting: [0, 1], lunch: [-0.2, 1], notes: [0.1, 0.9] };
+  const vectorsTxt = Object.entries(WORDS).map(([w, v]) => `${w} ${v.join(' ')}`).join('\n') + '\n';
+  const spam = ['free money', 'win money now', 'free win', 'money money free'];
+  const ham = ['meeting notes', 'lunch meeting', 'notes from lunch', 'meeting at noon'];
+  const SPEC = `version: 1
+name: tiny-text
+task: text-classification
+seed: 1
+model:
+  base: vectors/tiny.txt
+  head: { hidden: [4] }
+data:
+  format: jsonl
+  train: d/train.jsonl
+  test: d/test.jsonl
+  split: { validation: 0.25 }
+train:
+  epochs: 30
+  batch_size: 4
+  learning_rate: 0.05
+`;
+
+  function smallRepo(): TmpRepo {
+    const r = makeTmpRepo();
+    r.write('.git/HEAD', 'ref: refs/heads/main\n');
+    r.write('vectors/tiny.txt', vectorsTxt);
+    const rows = (n: number) => Array.from({ length: n }, (_, i) => [{ text: `${spam[i % 4]} ${i}`, label: 'spam' }, { text: `${ham[i % 4]} ${i}`, label: 'ham' }]).flat();
+    r.write('d/train.jsonl', jsonl(rows(16)));
+    r.write('d/test.jsonl', jsonl(rows(4).map((x) => ({ ...x, text: `${x.text} again` }))));
+    r.write('finetune.yml', SPEC);
+    return r;
+  }
+
+  it('trains, reports the out-of-vocabulary rate, and its bundle predicts raw strings', async () => {
+    const { runCli } = await import('../src/cli/main.js');
+    const { loadTextPredictor } = await import('../src/text/bundle.js');
+    repo = smallRepo();
+    const out = repo.abs('out');
+    expect(await runCli(['run', '--spec', repo.abs('finetune.yml'), '--backend', 'cpu', '--out', out, '--no-cache'], silentLogger)).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+    expect(report.metrics.accuracy).toBe(1);
+    // Test texts are "<two or three known words> <n> again": the number and "again" have no vector.
+    const known = [...spam, ...ham].slice(0, 8).map((t) => t.split(' ').filter((w) => w in WORDS).length);
+    const tokens = [...spam.slice(0, 4), ...ham.slice(0, 4)].reduce((sum, t) => sum + t.split(' ').length + 2, 0);
+    expect(report.text.counts.test).toEqual({ texts: 8, tokens, oov_tokens: tokens - known.reduce((a, b) => a + b, 0), truncated_texts: 0, texts_without_known_words: 0 });
+    expect(report.text.oov_rate.test).toBeCloseTo(report.text.counts.test.oov_tokens / tokens, 12);
+    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toContain('| test | 8 |');
+    const predictor = await loadTextPredictor(path.join(out, 'model'), { root: repo.root });
+    try {
+      const { labels, predicted } = await predictor.predict(['FREE MONEY!!!', 'Lunch meeting notes']);
+      expect(predicted.map((p) => labels[p])).toEqual(['spam', 'ham']);
+    } finally {
+      predictor.dispose();
+    }
+    expect(await runCli(['verify', path.join(out, 'model')], silentLogger)).toBe(0);
+  });
+
+  it('exit 2 for a bad vectors file, a missing package, a bad row and a missing column', async () => {
+    const { runCli } = await import('../src/cli/main.js');
+    repo = smallRepo();
+    const errors: string[] = [];
+    const recording = { ...silentLogger, warn: (m: string) => void errors.push(m) };
+    const run = async (spec: string) => {
+      repo.write('bad.yml', spec);
+      errors.length = 0;
+      const code = await runCli(['run', '--spec', repo.abs('bad.yml'), '--backend', 'cpu', '--out', repo.abs('bad-out'), '--no-cache'], recording);
+      return { code, said: errors.join('\n') };
+    };
+    repo.write('vectors/broken.txt', 'free 1 0\nmoney 1\n');
+    let r = await run(SPEC.replace('vectors/tiny.txt', 'vectors/broken.txt'));
+    expect(r.code).toBe(2);
+    expect(r.said).toContain('model.base (vectors/broken.txt): line 2 has 1 values, expected 2');
+    r = await run(SPEC.replace('vectors/tiny.txt', 'npm:no-such-vectors-package'));
+    expect(r.code).toBe(2);
+    expect(r.said).toContain('npm package "no-such-vectors-package" is not installed');
+    repo.write('d/bad.jsonl', jsonl([{ text: 'free money', label: 'spam' }, { text: '', label: 'ham' }]));
+    r = await run(SPEC.replace('train: d/train.jsonl', 'train: d/bad.jsonl'));
+    expect(r.code).toBe(2);
+    expect(r.said).toContain('data.train: d/bad.jsonl line 2: empty text in field "text"');
+    r = await run(SPEC.replace('format: jsonl', 'format: jsonl\n  text: body'));
+    expect(r.code).toBe(2);
+    expect(r.said).toContain('data.train: d/train.jsonl line 1: no field "body" (data.text)');
+    expect(fs.existsSync(repo.abs('bad-out/report.json'))).toBe(false);
+  });
+});

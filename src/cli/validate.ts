@@ -8,6 +8,10 @@ import { splitBase, unfreezesBase } from '../model/split.js';
 import { selectBackend } from '../backend/select.js';
 import type { Logger } from '../util/log.js';
 import { EXIT } from '../errors.js';
+import { textSettings, type Spec } from '../spec/schema.js';
+import { loadWordVectors, resolveWordVectors } from '../text/word-vectors.js';
+import { featureDim } from '../text/features.js';
+import { defaultCacheDir } from '../features/cache.js';
 
 export async function validateCommand(specPath: string, log: Logger): Promise<number> {
   const root = findRepoRoot(path.dirname(path.resolve(specPath)));
@@ -34,6 +38,18 @@ export async function validateCommand(specPath: string, log: Logger): Promise<nu
       log.info(`parameters: ${backbone.params} frozen (base up to the cut), ${headParams} trainable (head ${widths.join(' -> ')})`);
     }
   }
+  if (spec.task === 'text-classification') await validateText(spec, root, data.classes.length, log);
   log.info('OK');
   return EXIT.PASS;
+}
+
+/** Resolves and reads the word vectors (the parsed table is cached as a run would) and states the shapes. */
+async function validateText(spec: Spec, root: string, classes: number, log: Logger): Promise<void> {
+  const settings = textSettings(spec);
+  const vectors = loadWordVectors(await resolveWordVectors(spec.model.base as string, root), defaultCacheDir());
+  const dim = featureDim(vectors.dim, settings.pooling);
+  const widths = [dim, ...spec.model.head.hidden, classes];
+  const headParams = widths.slice(1).reduce((s, w, i) => s + widths[i] * w + w, 0);
+  log.info(`word vectors: ${spec.model.base} (${vectors.file}, sha256 ${vectors.sha256.slice(0, 12)}), ${vectors.words.length} words x ${vectors.dim}; ${settings.pooling} pooling -> ${dim} features per text`);
+  log.info(`parameters: ${vectors.words.length * vectors.dim} frozen (word vectors), ${headParams} trainable (head ${widths.join(' -> ')})`);
 }

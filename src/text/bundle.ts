@@ -9,7 +9,7 @@ import { verifyBundle } from '../bundle/manifest.js';
 import { readModelSource } from '../model/source.js';
 import { argmaxRows } from '../train/evaluate.js';
 import { textFeatures, type Pooling, type TextFeatureSettings } from './features.js';
-import { loadWordVectors, resolveWordVectors, type WordVectors } from './word-vectors.js';
+import { loadWordVectors, resolveWordVectors } from './word-vectors.js';
 
 /** The fixed part of the tokenizer, written into reports and bundles so a reader can re-implement it. */
 export const TOKENIZER = { normalisation: 'NFKC', word_pattern: '[\\p{L}\\p{M}\\p{N}]+' } as const;
@@ -23,12 +23,21 @@ export interface TextPreprocess {
   standardisation: string;
 }
 
-export function textPreprocess(s: TextFeatureSettings, v: WordVectors): Record<string, unknown> {
+/** The word vectors as a bundle references them. */
+export interface VectorsShape {
+  /** npm:<package> or a repo-relative file, as the spec gives it. */
+  location: string;
+  sha256: string;
+  dim: number;
+  words: number;
+}
+
+export function textPreprocess(s: TextFeatureSettings, v: VectorsShape): Record<string, unknown> {
   const p: TextPreprocess = {
     kind: 'text',
     tokenizer: { ...TOKENIZER, lowercase: s.lowercase, max_tokens: s.max_tokens },
     pooling: s.pooling,
-    word_vectors: { source: v.location, sha256: v.sha256, dim: v.dim, words: v.words.length },
+    word_vectors: { source: v.location, sha256: v.sha256, dim: v.dim, words: v.words },
     features: s.pooling === 'mean-max' ? 2 * v.dim : v.dim,
     standardisation: 'folded into the first layer',
   };

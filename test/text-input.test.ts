@@ -242,7 +242,7 @@ describe('word vectors', () => {
     expect(parse('f.json', '{"dimensions": 2, "words": ["a"], "vectors": {"a": [1]}}')).toBe('model.base (f.json): words[0] ("a") has no vector of 2 numbers');
     expect(parse('g.json', '{"dimensions": 1, "words": ["a"], "vectors": {"a": ["1"]}}')).toBe('model.base (g.json): the vector of "a" has "1" at position 0');
     expect(parse('h.json', '{"format": "graph-model", "modelTopology": {"node": []}, "weightsManifest": []}')).toBe(
-      'model.base (h.json): this is a TF.js model.json; for text-classification model.base takes word vectors (sentence encoders are not supported yet)',
+      'model.base (h.json): this is a TF.js model.json, not word vectors; a sentence encoder is given as <folder>/model.json with vocab.json beside it',
     );
     const missing = await rejected(ModelError, () => resolveWordVectors('v/none.txt', repo.root));
     expect(missing.message).toBe('model.base (v/none.txt): file does not exist');

@@ -11,6 +11,7 @@ import { EXIT } from '../errors.js';
 import { textSettings, type Spec } from '../spec/schema.js';
 import { loadWordVectors, resolveWordVectors } from '../text/word-vectors.js';
 import { featureDim } from '../text/features.js';
+import { isEncoderPath, loadSentenceEncoder } from '../text/encoder.js';
 import { defaultCacheDir } from '../features/cache.js';
 
 export async function validateCommand(specPath: string, log: Logger): Promise<number> {
@@ -46,10 +47,22 @@ export async function validateCommand(specPath: string, log: Logger): Promise<nu
 /** Resolves and reads the word vectors (the parsed table is cached as a run would) and states the shapes. */
 async function validateText(spec: Spec, root: string, classes: number, log: Logger): Promise<void> {
   const settings = textSettings(spec);
+  const head = (dim: number) => {
+    const widths = [dim, ...spec.model.head.hidden, classes];
+    return { widths, params: widths.slice(1).reduce((s, w, i) => s + widths[i] * w + w, 0) };
+  };
+  if (isEncoderPath(spec.model.base as string)) {
+    await selectBackend('cpu', { ...log, info: () => {} }, root);
+    const enc = await loadSentenceEncoder(spec.model.base as string, root);
+    enc.dispose();
+    const h = head(enc.dim);
+    log.info(`sentence encoder: ${spec.model.base} (sha256 ${enc.sha256.slice(0, 12)}), ${enc.vocab.size} pieces -> ${enc.dim} features per text`);
+    log.info(`parameters: ${enc.params} frozen (encoder), ${h.params} trainable (head ${h.widths.join(' -> ')})`);
+    return;
+  }
   const vectors = loadWordVectors(await resolveWordVectors(spec.model.base as string, root), defaultCacheDir());
   const dim = featureDim(vectors.dim, settings.pooling);
-  const widths = [dim, ...spec.model.head.hidden, classes];
-  const headParams = widths.slice(1).reduce((s, w, i) => s + widths[i] * w + w, 0);
+  const { widths, params: headParams } = head(dim);
   log.info(`word vectors: ${spec.model.base} (${vectors.file}, sha256 ${vectors.sha256.slice(0, 12)}), ${vectors.words.length} words x ${vectors.dim}; ${settings.pooling} pooling -> ${dim} features per text`);
   log.info(`parameters: ${vectors.words.length * vectors.dim} frozen (word vectors), ${headParams} trainable (head ${widths.join(' -> ')})`);
 }

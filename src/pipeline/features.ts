@@ -59,7 +59,7 @@ export async function computeFeatures(spec: Spec, root: string, data: Dataset, o
     return { train: tabular(data.train), validation: tabular(data.validation), test: tabular(data.test), computed: 0, seconds: 0 };
   }
   if (spec.task === 'text-classification') {
-    const text = await computeTextFeatures(spec, root, data, opts.cacheDir, log);
+    const text = await computeTextFeatures(spec, root, data, opts, log);
     return { train: text.train, validation: text.validation, test: text.test, text, computed: text.computed, seconds: (Date.now() - started) / 1000 };
   }
   const { source, backbone, preprocess } = await loadBase(spec, root);
@@ -97,7 +97,7 @@ export async function computeFeatures(spec: Spec, root: string, data: Dataset, o
 
 /** sha256 of the frozen base the features came from (a model or word vectors), or 'none'. */
 export function baseSha256(feats: FeatureStage): string {
-  return feats.source?.sha256 ?? feats.text?.vectors.sha256 ?? 'none';
+  return feats.source?.sha256 ?? feats.text?.base.sha256 ?? 'none';
 }
 
 /** Phase one trains on pooled features at the cut: the split activations through the (still pre-trained) upper part. */

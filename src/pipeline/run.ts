@@ -108,7 +108,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
       cut: feats.backbone?.cut ?? 'none',
       feature_dim: feats.train.x.dim,
       trainable_params: trained.headParams + trained.baseTrainableParams,
-      frozen_params: (feats.backbone?.params ?? (feats.text ? feats.text.vectors.words * feats.text.vectors.dim : 0)) - trained.baseTrainableParams,
+      frozen_params: (feats.backbone?.params ?? (feats.text?.base.frozenParams ?? 0)) - trained.baseTrainableParams,
     },
     ...(trained.phaseTwo ? { finetune: trained.phaseTwo } : {}),
     predictions: trained.predictions,

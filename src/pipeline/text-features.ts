@@ -14,14 +14,15 @@ import { loadWordVectors, resolveWordVectors, type WordVectors } from '../text/w
 import { TOKENIZER, textPreprocess, type VectorsShape } from '../text/bundle.js';
 import type { LabelledFeatures } from '../train/loop.js';
 import type { TextReport } from '../report/types.js';
+import { isEncoderPath } from '../text/encoder.js';
+import { computeEncoderFeatures } from './encoder-features.js';
 
 export interface TextStage {
   train: LabelledFeatures;
   validation: LabelledFeatures;
   test: LabelledFeatures;
-  /** The vectors: where they came from, their sha256 and shape. */
-  vectors: VectorsShape;
-  settings: TextFeatureSettings;
+  /** The frozen base (word vectors or a sentence encoder): its sha256 and size. */
+  base: { sha256: string; frozenParams: number };
   /** What preprocess.json of the bundle says: enough to predict on raw text. */
   preprocess: Record<string, unknown>;
   report: TextReport;
@@ -31,7 +32,9 @@ export interface TextStage {
 /** Cached row = the features, then the text's words after max_tokens, known words, words dropped. */
 const COUNTS = 3;
 
-export async function computeTextFeatures(spec: Spec, root: string, data: Dataset, cacheDir: string | undefined, log: Logger): Promise<TextStage> {
+export async function computeTextFeatures(spec: Spec, root: string, data: Dataset, opts: { cacheDir?: string; backend: string }, log: Logger): Promise<TextStage> {
+  if (isEncoderPath(spec.model.base as string)) return computeEncoderFeatures(spec, root, data, opts, log);
+  const { cacheDir } = opts;
   const { field: _field, ...settings } = textSettings(spec);
   const started = Date.now();
   const source = await resolveWordVectors(spec.model.base as string, root);
@@ -76,7 +79,8 @@ export async function computeTextFeatures(spec: Spec, root: string, data: Datase
   const report = textReport(vectors, settings, counts);
   const total = data.train.length + data.validation.length + data.test.length;
   log.info(`text: out-of-vocabulary rate ${(report.oov_rate.train * 100).toFixed(1)}% (train), ${(report.oov_rate.test * 100).toFixed(1)}% (test); ${computed} texts pooled, ${total - computed} from the cache`);
-  return { ...rows, vectors, settings, preprocess: textPreprocess(settings, vectors), report, computed };
+  const base = { sha256: source.sha256, frozenParams: shape.words * shape.dim };
+  return { ...rows, base, preprocess: textPreprocess(settings, vectors), report, computed };
 }
 
 function shapeOf(v: WordVectors): { dim: number; words: number } {

@@ -13,9 +13,12 @@ export function textSection(r: Report): string[] {
   return [
     '## Text',
     '',
-    `Word vectors ${t.word_vectors.source} (${t.word_vectors.words} words x ${t.word_vectors.dim}, sha256 \`${t.word_vectors.sha256.slice(0, 12)}\`), ` +
-      `${t.pooling} pooling; tokenizer: ${t.tokenizer.normalisation}, ${t.tokenizer.lowercase ? 'lower-cased' : 'case kept'}, ` +
-      `words \`${t.tokenizer.word_pattern}\`, at most ${t.tokenizer.max_tokens} per text.`,
+    t.sentence_encoder
+      ? `Sentence encoder ${t.sentence_encoder.source} (${t.sentence_encoder.vocab_size} pieces, ${t.sentence_encoder.dim} features, sha256 \`${t.sentence_encoder.sha256.slice(0, 12)}\`); ` +
+        `tokenizer: ${t.tokenizer.normalisation}, ${t.tokenizer.lowercase ? 'lower-cased' : 'case kept'}, highest-scoring pieces, at most ${t.tokenizer.max_tokens} per text; out of vocabulary = unknown characters.`
+      : `Word vectors ${t.word_vectors?.source} (${t.word_vectors?.words} words x ${t.word_vectors?.dim}, sha256 \`${t.word_vectors?.sha256.slice(0, 12)}\`), ` +
+        `${t.pooling} pooling; tokenizer: ${t.tokenizer.normalisation}, ${t.tokenizer.lowercase ? 'lower-cased' : 'case kept'}, ` +
+        `words \`${t.tokenizer.word_pattern}\`, at most ${t.tokenizer.max_tokens} per text.`,
     '',
     '| split | texts | tokens | out of vocabulary | truncated texts | texts with no known word |',
     '|---|---|---|---|---|---|',

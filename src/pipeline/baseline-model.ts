@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { tf } from '../backend/tf.js';
-import { ConfigError, ModelError } from '../errors.js';
+import { ConfigError, FinetuneError, ModelError } from '../errors.js';
 import { verifyBundle } from '../bundle/manifest.js';
 import { readModelSource } from '../model/source.js';
 import { imagesToTensor, type Preprocess } from '../features/preprocess.js';
@@ -11,6 +11,7 @@ import { classificationMetrics, crossEntropy } from '../metrics/classification.j
 import { argmaxRows } from '../train/evaluate.js';
 import type { Example } from '../data/types.js';
 import type { LoadedBaseline } from './baseline.js';
+import { loadTextPredictor } from '../text/bundle.js';
 
 const BATCH = 64;
 
@@ -20,6 +21,9 @@ export interface RescoreInput {
   classes: string[];
   test: Example[];
   testSetSha256: string;
+  /** Text bundles: where their word vectors resolve (npm packages, repo files) and the table cache. */
+  root?: string;
+  cacheDir?: string;
 }
 
 export async function rescoreBaselineModel(input: RescoreInput): Promise<LoadedBaseline> {
@@ -31,18 +35,40 @@ export async function rescoreBaselineModel(input: RescoreInput): Promise<LoadedB
   if (labels.join('\n') !== input.classes.join('\n')) {
     throw new ConfigError(`gate.baseline.path: the baseline model's labels (${labels.join(', ')}) differ from this run's classes (${input.classes.join(', ')})`);
   }
+  const probs = isTextBundle(bundleDir, shownAs) ? await textProbs(input) : await layersProbs(input, labels.length);
+  const yTrue = Int32Array.from(input.test, (e) => e.label);
+  const yPred = argmaxRows(probs, labels.length);
+  const result = classificationMetrics(yTrue, yPred, labels);
+  const metrics = { ...result.metrics, loss: crossEntropy(probs, labels.length, yTrue) };
+  return {
+    report: { source: 'model', path: shownAs, metrics, per_class: result.perClass },
+    model: { metrics, labels, test_set_sha256: input.testSetSha256, predictions: { y_true: Array.from(yTrue), y_pred: Array.from(yPred) } },
+  };
+}
+
+function isTextBundle(dir: string, shownAs: string): boolean {
+  return readJson<{ kind?: unknown }>(path.join(dir, 'preprocess.json'), shownAs).kind === 'text';
+}
+
+/** A text bundle predicts on the raw test texts (tokenizer and word vectors as its preprocess.json says). */
+async function textProbs(input: RescoreInput): Promise<Float32Array> {
+  if (input.test.some((e) => e.text === undefined)) throw new ConfigError(`gate.baseline.path: ${input.shownAs} is a text model, but this run's test set is not text`);
+  const predictor = await loadTextPredictor(input.bundleDir, { root: input.root ?? process.cwd(), cacheDir: input.cacheDir }).catch((err: unknown) => {
+    throw err instanceof FinetuneError ? new ModelError(`gate.baseline.path: ${err.message}`) : err;
+  });
+  try {
+    return (await predictor.predict(input.test.map((e) => e.text as string))).probs;
+  } finally {
+    predictor.dispose();
+  }
+}
+
+async function layersProbs(input: RescoreInput, k: number): Promise<Float32Array> {
+  const { bundleDir, shownAs } = input;
   const source = await readModelSource(shownAs, path.join(bundleDir, 'model.json'));
   const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: source.modelTopology as object, weightSpecs: source.weightSpecs, weightData: source.weightData }));
   try {
-    const probs = await predictAll(model, input.test, readPreprocess(bundleDir, shownAs), labels.length);
-    const yTrue = Int32Array.from(input.test, (e) => e.label);
-    const yPred = argmaxRows(probs, labels.length);
-    const result = classificationMetrics(yTrue, yPred, labels);
-    const metrics = { ...result.metrics, loss: crossEntropy(probs, labels.length, yTrue) };
-    return {
-      report: { source: 'model', path: shownAs, metrics, per_class: result.perClass },
-      model: { metrics, labels, test_set_sha256: input.testSetSha256, predictions: { y_true: Array.from(yTrue), y_pred: Array.from(yPred) } },
-    };
+    return await predictAll(model, input.test, readPreprocess(bundleDir, shownAs), k);
   } finally {
     model.dispose();
   }

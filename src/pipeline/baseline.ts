@@ -34,6 +34,8 @@ export interface BaselineContext {
   testSetSha256: string;
   /** Finds an earlier run's report (GitHub Actions only). */
   findArtifact?: ArtifactLookup;
+  /** The feature cache dir: a text baseline model reads the parsed word-vector table from it. */
+  cacheDir?: string;
   log: Logger;
 }
 
@@ -53,7 +55,7 @@ export async function resolveBaseline(ctx: BaselineContext): Promise<ResolvedBas
     case 'file':
       return comparable(readBaselineFile(path.join(ctx.root, b.path as string), b.path as string), ctx);
     case 'model': {
-      const loaded = await rescoreBaselineModel({ bundleDir: path.join(ctx.root, b.path as string), shownAs: b.path as string, classes: ctx.classes, test: ctx.test, testSetSha256: ctx.testSetSha256 });
+      const loaded = await rescoreBaselineModel({ bundleDir: path.join(ctx.root, b.path as string), shownAs: b.path as string, classes: ctx.classes, test: ctx.test, testSetSha256: ctx.testSetSha256, root: ctx.root, cacheDir: ctx.cacheDir });
       return { baseline: loaded, report: loaded.report };
     }
     case 'artifact':

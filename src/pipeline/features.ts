@@ -13,6 +13,7 @@ import { isHttpsUrl } from '../spec/paths.js';
 import type { LabelledFeatures } from '../train/loop.js';
 import { computeAugmentedViews } from '../features/augmented.js';
 import { pooledFeatures, splitBase, unfreezesBase, type SplitBase } from '../model/split.js';
+import { computeTextFeatures, type TextStage } from './text-features.js';
 
 export interface FeatureStage {
   train: LabelledFeatures;
@@ -24,6 +25,8 @@ export interface FeatureStage {
   finetune?: { split: SplitBase } & SplitRows;
   backbone?: Backbone;
   source?: ModelSource;
+  /** text-classification: the word vectors, tokenizer settings and counts. */
+  text?: TextStage;
   preprocess?: Preprocess;
   computed: number;
   seconds: number;
@@ -54,6 +57,10 @@ export async function computeFeatures(spec: Spec, root: string, data: Dataset, o
   const started = Date.now();
   if (spec.task === 'tabular-classification') {
     return { train: tabular(data.train), validation: tabular(data.validation), test: tabular(data.test), computed: 0, seconds: 0 };
+  }
+  if (spec.task === 'text-classification') {
+    const text = await computeTextFeatures(spec, root, data, opts, log);
+    return { train: text.train, validation: text.validation, test: text.test, text, computed: text.computed, seconds: (Date.now() - started) / 1000 };
   }
   const { source, backbone, preprocess } = await loadBase(spec, root);
   log.info(`base model: ${spec.model.base}, cut at ${backbone.cut} -> ${backbone.outputShape.join('x')} (${backbone.featureDim} features per image)`);
@@ -86,6 +93,11 @@ export async function computeFeatures(spec: Spec, root: string, data: Dataset, o
     computed: computed + (aug?.computed ?? 0),
     seconds: (Date.now() - started) / 1000,
   };
+}
+
+/** sha256 of the frozen base the features came from (a model or word vectors), or 'none'. */
+export function baseSha256(feats: FeatureStage): string {
+  return feats.source?.sha256 ?? feats.text?.base.sha256 ?? 'none';
 }
 
 /** Phase one trains on pooled features at the cut: the split activations through the (still pre-trained) upper part. */

@@ -28,7 +28,8 @@ export function planRun(specPath: string): RunPlan | undefined {
       outDir: path.resolve(root, spec.output.dir),
       retentionDays: spec.output.retention_days,
       base: spec.model.base ?? 'none',
-      featureScope: sha256(JSON.stringify({ base: spec.model.base ?? null, cut: spec.model.cut ?? null, input: spec.model.input ?? null })).slice(0, 12),
+      // model.text joins only when given, so image and tabular scopes stay as they were.
+      featureScope: sha256(JSON.stringify({ base: spec.model.base ?? null, cut: spec.model.cut ?? null, input: spec.model.input ?? null, ...(spec.model.text ? { text: spec.model.text } : {}) })).slice(0, 12),
     };
   } catch {
     return undefined;

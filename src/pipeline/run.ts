@@ -5,7 +5,7 @@ import { loadSpec, findRepoRoot } from '../spec/load.js';
 import { selectBackend, trainedOn, type BackendChoice } from '../backend/select.js';
 import { loadDataset } from '../data/load.js';
 import { testSetFingerprint } from '../data/fingerprint.js';
-import { computeFeatures } from './features.js';
+import { baseSha256, computeFeatures } from './features.js';
 import { trainBestHead } from '../sweep/stage.js';
 import { resolveBaseline, type ArtifactLookup } from './baseline.js';
 import { evaluateGate, exitCodeFor } from '../gate/evaluate.js';
@@ -89,7 +89,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const { feats, trained, sweep } = stages;
   const testPrint = testSetFingerprint(data.test, data.classes);
   const resolved = await resolveBaseline({
-    spec, root, overridePath: opts.baselinePath, classes: data.classes, test: data.test, testSetSha256: testPrint.sha256, findArtifact: opts.findArtifact, log,
+    spec, root, overridePath: opts.baselinePath, classes: data.classes, test: data.test, testSetSha256: testPrint.sha256, findArtifact: opts.findArtifact, cacheDir, log,
   });
   const gate = withMissingBaseline(
     evaluateGate(
@@ -115,7 +115,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
       spec_sha256: loaded.sha256,
       test_set_sha256: testPrint.sha256,
       test_label_histogram: testPrint.histogram,
-      base_model_sha256: feats.source?.sha256 ?? 'none',
+      base_model_sha256: baseSha256(feats),
       backend: backend.name,
       device: trainedOn(backend),
       ...(backend.gpuFallback ? { gpu_fallback: backend.gpuFallback } : {}),
@@ -129,12 +129,13 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
       cut: feats.backbone?.cut ?? 'none',
       feature_dim: feats.train.x.dim,
       trainable_params: trained.headParams + trained.baseTrainableParams,
-      frozen_params: (feats.backbone?.params ?? 0) - trained.baseTrainableParams,
+      frozen_params: (feats.backbone?.params ?? (feats.text?.base.frozenParams ?? 0)) - trained.baseTrainableParams,
     },
     ...(trained.phaseTwo ? { finetune: trained.phaseTwo } : {}),
     predictions: trained.predictions,
     ...(trained.repeatMetrics.length > 1 ? { repeats: trained.repeatMetrics } : {}),
     ...(sweep ? { sweep } : {}),
+    ...(feats.text ? { text: feats.text.report } : {}),
     created_at: new Date().toISOString(),
     ...provenance(opts),
   };
@@ -143,7 +144,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   report.timing.total_s = (Date.now() - started) / 1000;
   // Reports first: a failure while writing the bundle must not lose the verdict.
   const written = writeReports(outDir, report);
-  const preprocess = feats.preprocess ? { ...feats.preprocess, input_order: 'NHWC', grayscale_to_rgb: 'replicate', alpha: 'dropped' } : { features: 'raw csv columns', standardisation: 'folded into the first layer' };
+  const preprocess = feats.text?.preprocess ?? (feats.preprocess ? { ...feats.preprocess, input_order: 'NHWC', grayscale_to_rgb: 'replicate', alpha: 'dropped' } : { features: 'raw csv columns', standardisation: 'folded into the first layer' });
   const bundle = await writeBundle(outDir, report, { saved, labels: data.classes, preprocess, task: spec.task });
   // Only an interrupted or budget-stopped run has anything left to resume.
   if (report.status === 'complete') removeCheckpoint(checkpointDir(outDir));

@@ -3,6 +3,7 @@ import type { GateCheck, Report } from './types.js';
 import { crashVerdictLine, isTrainingFailure, renderCrashMarkdown } from './crash.js';
 import { sweepSection } from './sweep-table.js';
 import { verdictHeadline } from './headline.js';
+import { textSection } from './text-section.js';
 
 const ICON: Record<string, string> = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
 
@@ -205,6 +206,7 @@ export function renderReportMarkdown(r: Report): string {
     '</details>',
     '',
     ...sweepSection(r.sweep),
+    ...textSection(r),
     '## Training',
     '',
     `Best epoch ${r.best_epoch} of ${r.history.length}; ${r.data.train} train / ${r.data.validation} validation / ${r.data.test} test examples.`,

@@ -8,7 +8,12 @@ export function renderModelCard(r: Report, task: string): string {
     `# Model card: ${r.name}`,
     '',
     `- **Task**: ${task}, ${r.data.classes.length} classes (${r.data.classes.join(', ')})`,
-    `- **Base model**: ${r.model.base}, cut at \`${r.model.cut}\` (${r.model.frozen_params} frozen parameters); new head with ${r.model.trainable_params} trained parameters`,
+    r.text
+      ? `- **Base**: ${r.text.sentence_encoder ? `sentence encoder ${r.model.base}` : `word vectors ${r.model.base}, ${r.text.pooling} pooling`} (${r.model.frozen_params} frozen parameters); new head with ${r.model.trainable_params} trained parameters`
+      : `- **Base model**: ${r.model.base}, cut at \`${r.model.cut}\` (${r.model.frozen_params} frozen parameters); new head with ${r.model.trainable_params} trained parameters`,
+    ...(r.text
+      ? [`- **Text**: tokenizer and base reference in \`preprocess.json\` (${r.model.base}, sha256 \`${r.fingerprint.base_model_sha256}\`); out-of-vocabulary rate ${(r.text.oov_rate.test * 100).toFixed(1)}% of the test set's words`]
+      : []),
     `- **Data**: ${r.data.train} training, ${r.data.validation} validation and ${r.data.test} test examples`,
     `- **Verdict of the gate**: ${r.verdict}`,
     '',

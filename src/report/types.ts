@@ -134,7 +134,30 @@ export interface Report {
   error?: { message: string };
   /** The workflow run that produced this report (GitHub Actions only): re-runs and releases tell runs apart by it. */
   run?: RunProvenance;
+  /** text-classification: the word vectors, the tokenizer and how much of the text they cover. */
+  text?: TextReport;
   created_at: string;
+}
+
+/** Token counts of a set of texts (after max_tokens). */
+export interface TextCountsReport {
+  texts: number;
+  tokens: number;
+  oov_tokens: number;
+  truncated_texts: number;
+  texts_without_known_words: number;
+}
+
+export interface TextReport {
+  /** The base: word vectors or (instead) a sentence encoder. */
+  word_vectors?: { source: string; sha256: string; words: number; dim: number };
+  /** Out of vocabulary here means pieces that were unknown characters. */
+  sentence_encoder?: { source: string; sha256: string; vocab_size: number; dim: number };
+  tokenizer: { normalisation: string; word_pattern: string; lowercase: boolean; max_tokens: number };
+  pooling: string;
+  /** Share of tokens with no word vector, per split and over all texts. */
+  oov_rate: { train: number; validation: number; test: number; all: number };
+  counts: { train: TextCountsReport; validation: TextCountsReport; test: TextCountsReport; all: TextCountsReport };
 }
 
 export interface CrashInfo {

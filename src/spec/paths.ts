@@ -119,7 +119,8 @@ export function specPaths(spec: Spec): SpecPath[] {
   const add = (keyPath: (string | number)[], value: string | undefined, allowUrl = false) => {
     if (value !== undefined) out.push({ keyPath, value, allowUrl });
   };
-  add(['model', 'base'], spec.model.base, true);
+  // npm:<package> names an installed package, resolved by Node's rules rather than as a path.
+  if (!spec.model.base?.startsWith('npm:')) add(['model', 'base'], spec.model.base, true);
   for (const key of ['train', 'validation', 'test'] as const) {
     const source = spec.data[key];
     if (typeof source === 'string') add(['data', key], source);

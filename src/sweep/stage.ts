@@ -7,7 +7,7 @@ import type { SweepReport, SweepTrialRow } from '../report/types.js';
 import type { Spec } from '../spec/schema.js';
 import type { CheckpointOptions } from '../train/checkpoint.js';
 import type { Logger } from '../util/log.js';
-import type { FeatureStage } from '../pipeline/features.js';
+import { baseSha256, type FeatureStage } from '../pipeline/features.js';
 import { trainRepeats, type RepeatsResult } from '../pipeline/repeats.js';
 import { bestTrial } from './best.js';
 import { sweepDataSha256 } from './fingerprint.js';
@@ -56,7 +56,7 @@ function mergedRows(io: BestHeadInputs, plan: SweepPlan): SweepTrialRow[] {
   const fingerprint = {
     spec_sha256: io.specSha256,
     data_sha256: sweepDataSha256(io.data),
-    base_model_sha256: io.feats.source?.sha256 ?? 'none',
+    base_model_sha256: baseSha256(io.feats),
     seed: io.spec.seed,
   };
   const rows = mergeTrials(files, { fingerprint, plan });

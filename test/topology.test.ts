@@ -22,7 +22,7 @@ async function sourceOf(model: tf.LayersModel): Promise<ModelSource> {
   const saved = await saveModel(model);
   const manifest = saved.modelJson.weightsManifest as Array<{ weights: ModelSource['weightSpecs'] }>;
   const w = saved.weights;
-  return { location: 'tiny/model.json', modelTopology: saved.modelJson.modelTopology, weightSpecs: manifest[0].weights, weightData: w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) as ArrayBuffer, sha256: 'x' };
+  return { location: 'tiny/model.json', modelTopology: saved.modelJson.modelTopology, weightSpecs: manifest[0].weights, weightData: w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) as ArrayBuffer, sha256: 'x', format: 'layers-model' };
 }
 
 describe('the example MobileNetV2', () => {

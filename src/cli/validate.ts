@@ -3,13 +3,14 @@
 import path from 'node:path';
 import { loadSpec, findRepoRoot } from '../spec/load.js';
 import { loadDataset } from '../data/load.js';
-import { loadBase } from '../pipeline/features.js';
+import { isGraphBackbone, loadBase } from '../pipeline/features.js';
+import { graphCutCandidates, type GraphBackbone } from '../model/graph-base.js';
 import { splitBase, unfreezesBase } from '../model/split.js';
 import { selectBackend } from '../backend/select.js';
 import type { Logger } from '../util/log.js';
 import { EXIT } from '../errors.js';
 import { buildBackbone, type Backbone } from '../model/backbone.js';
-import { cutCandidates } from '../model/cut-candidates.js';
+import { cutCandidates, type CutCandidate } from '../model/cut-candidates.js';
 import type { ModelSource } from '../model/source.js';
 import { layerNames, modelConfigOf } from '../model/topology.js';
 
@@ -34,8 +35,12 @@ export async function validateCommand(specPath: string, log: Logger): Promise<nu
     const widths = [backbone.featureDim, ...head, data.classes.length];
     const headParams = widths.slice(1).reduce((s, w, i) => s + widths[i] * w + w, 0);
     log.info(`base model: ${spec.model.base} (sha256 ${source.sha256.slice(0, 12)}), cut at "${backbone.cut}" -> ${backbone.outputShape.join('x')}`);
-    log.info(await candidatesText(spec, source, backbone));
-    if (unfreezesBase(spec.model.trainable)) {
+    if (isGraphBackbone(backbone)) {
+      log.info(graphCandidatesText(await graphCutCandidates(backbone, source), backbone));
+      log.info(`parameters: ${backbone.params} frozen (GraphModel base), ${headParams} trainable (head ${widths.join(' -> ')})`);
+      backbone.graph.dispose();
+    } else if (unfreezesBase(spec.model.trainable)) {
+      log.info(await candidatesText(spec, source, backbone));
       const split = splitBase(backbone, spec.model.trainable);
       const layers = split.trainableLayers;
       log.info(`model.trainable: ${layers.length} base layers unfrozen for phase two: ${layers.join(', ')}; frozen part up to "${split.split}" (${split.splitShape.join('x')})`);
@@ -44,6 +49,7 @@ export async function validateCommand(specPath: string, log: Logger): Promise<nu
           `(${split.trainableParams} base + ${headParams} head ${widths.join(' -> ')})`,
       );
     } else {
+      log.info(await candidatesText(spec, source, backbone));
       log.info(`parameters: ${backbone.params} frozen (base up to the cut), ${headParams} trainable (head ${widths.join(' -> ')})`);
     }
   }
@@ -79,6 +85,18 @@ async function candidatesText(spec: Spec, source: ModelSource, backbone: Backbon
   };
   const count = all.length > shown.length ? `the top ${shown.length} of ${all.length}` : `all ${all.length}`;
   return [`cut candidates, layers whose output alone feeds every layer above (${count}; output shapes at ${size.join('x')}; * the cut):`, ...shown.map(line)].join('\n');
+}
+
+/** A GraphModel's nodes that model.cut can name, with their output shapes (one run on a zero image). */
+function graphCandidatesText(all: CutCandidate[], backbone: GraphBackbone): string {
+  const shown = all.slice(-CANDIDATES_SHOWN);
+  const cut = all.find((c) => c.name === backbone.cut);
+  if (cut && !shown.includes(cut)) shown.unshift(cut);
+  const width = Math.max(0, ...shown.map((c) => c.name.length));
+  const count = all.length > shown.length ? `the top ${shown.length} of ${all.length}` : `all ${all.length}`;
+  const size = backbone.inputShape.slice(0, 2).join('x');
+  const line = (c: CutCandidate) => `  ${c === cut ? '*' : ' '} ${c.name.padEnd(width)}  ${c.shape.join('x')}`;
+  return [`cut candidates, graph nodes giving a feature vector or map (${count}; output shapes at ${size}; * the cut):`, ...shown.map(line)].join('\n');
 }
 
 /** Resolves and reads the word vectors (the parsed table is cached as a run would) and states the shapes. */

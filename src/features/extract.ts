@@ -2,7 +2,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { tf } from '../backend/tf.js';
 import type { Backbone } from '../model/backbone.js';
-import type { Example } from '../data/types.js';
+import type { DecodedImage, Example } from '../data/types.js';
 import type { Logger } from '../util/log.js';
 import type { Preprocess } from './preprocess.js';
 import type { FeatureCache } from './cache.js';
@@ -16,8 +16,11 @@ export interface FeatureMatrix {
   data: Float32Array;
 }
 
-/** What extraction needs of a base: its (frozen) model and the length of a pooled row. */
-export type FeatureBase = Pick<Backbone, 'model' | 'featureDim'>;
+/**
+ * What extraction needs of a base: its (frozen) model and the length of a pooled row, or, for a
+ * GraphModel base, its own forward pass (on the calling thread: workers rebuild LayersModels only).
+ */
+export type FeatureBase = Pick<Backbone, 'model' | 'featureDim'> | { featureDim: number; forward: (images: DecodedImage[], pre: Preprocess) => Promise<Float32Array> };
 
 export interface ExtractOptions {
   /** Worker threads (wasm only); default FINETUNE_WORKERS or one per core up to 4. */
@@ -58,7 +61,7 @@ async function computeRows(backbone: FeatureBase, todo: Example[], pre: Preproce
   const progress = progressReporter(todo.length, log);
   const script = opts.workerScript ?? bundleScript();
   const workers = workerCount(todo.length, opts);
-  if (workers > 1 && script) {
+  if (workers > 1 && script && 'model' in backbone) {
     let done = 0;
     const onRows = (n: number) => progress((done += n));
     const rows = await extractInWorkers({ model: backbone.model, examples: todo, dim: backbone.featureDim, pre, workers, script, onRows }, log);
@@ -78,7 +81,8 @@ async function computeHere(backbone: FeatureBase, todo: Example[], pre: Preproce
   for (let start = 0; start < todo.length; start += BATCH) {
     const batch = todo.slice(start, start + BATCH);
     const images = batch.map((e) => (e.image as NonNullable<Example['image']>)());
-    out.set(await forwardImages(backbone.model, images, pre), start * backbone.featureDim);
+    const rows = 'model' in backbone ? await forwardImages(backbone.model, images, pre) : await backbone.forward(images, pre);
+    out.set(rows, start * backbone.featureDim);
     progress(start + batch.length);
   }
   return out;

@@ -14,13 +14,20 @@ export interface ModelSource {
   weightData: ArrayBuffer;
   /** sha256 over model.json and every weight byte. */
   sha256: string;
+  /** What model.json declares: a LayersModel, or a GraphModel (inference only, its topology a GraphDef). */
+  format: 'layers-model' | 'graph-model';
+  /** A GraphModel's signature (its named inputs and outputs), when model.json has one. */
+  signature?: unknown;
 }
 
 export interface ModelSourceOptions {
   /** Per download; default $FINETUNE_FETCH_TIMEOUT_MS, else 60 s. */
   timeoutMs?: number;
-  /** Accept a GraphModel (a frozen sentence encoder); its modelTopology is then a GraphDef. */
-  graph?: boolean;
+  /**
+   * true: require a GraphModel (a frozen sentence encoder); 'allow': accept either kind (a frozen
+   * image base). A GraphModel's modelTopology is a GraphDef.
+   */
+  graph?: boolean | 'allow';
 }
 
 /** A documented cap: model.json holds the topology, not weights; MobileNetV2's is ~120 KB. */
@@ -49,7 +56,7 @@ export async function readModelSource(location: string, localPath?: string, opts
   const data = Buffer.concat(chunks);
   const hash = sha256(Buffer.concat([Buffer.from(jsonBytes), data]));
   const weightData = data.buffer.slice(data.byteOffset, data.byteOffset + data.length) as ArrayBuffer;
-  return { location, modelTopology: modelJson.topology, weightSpecs: specs, weightData, sha256: hash };
+  return { location, modelTopology: modelJson.topology, weightSpecs: specs, weightData, sha256: hash, format: modelJson.format, signature: modelJson.signature };
 }
 
 /** A group's weights are laid end to end across its files: their sizes must add up exactly. */
@@ -72,7 +79,14 @@ function sizeMismatch(where: string, group: WeightsGroup, got: string, declared:
   return new ModelError(`${where}: weight files ${files} hold ${got}, the manifest's shapes and dtypes declare ${declared} bytes`);
 }
 
-function parseModelJson(bytes: Uint8Array, where: string, graph: boolean): { topology: unknown; weightsManifest: unknown } {
+interface ParsedModelJson {
+  topology: unknown;
+  weightsManifest: unknown;
+  format: ModelSource['format'];
+  signature?: unknown;
+}
+
+function parseModelJson(bytes: Uint8Array, where: string, graph: boolean | 'allow'): ParsedModelJson {
   let json: Record<string, unknown>;
   try {
     json = JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>;
@@ -82,16 +96,16 @@ function parseModelJson(bytes: Uint8Array, where: string, graph: boolean): { top
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new ModelError(`${where}: model.json must hold a JSON object`);
   const topo = json.modelTopology as Record<string, unknown> | undefined;
   const isGraph = json.format === 'graph-model' || (topo && typeof topo === 'object' && 'node' in topo);
-  if (graph) {
+  if (graph === true || (graph === 'allow' && isGraph)) {
     if (!isGraph || !topo || !Array.isArray(topo.node)) throw new ModelError(`${where}: expected a TF.js GraphModel model.json (format "graph-model", modelTopology.node)`);
-    return { topology: topo, weightsManifest: json.weightsManifest };
+    return { topology: topo, weightsManifest: json.weightsManifest, format: 'graph-model', signature: json.signature ?? undefined };
   }
   if (isGraph) {
     throw new ModelError(`${where}: this is a TF.js GraphModel (inference only); fine-tuning needs a LayersModel (format "layers-model")`);
   }
   if (!topo || typeof topo !== 'object') throw new ModelError(`${where}: no "modelTopology" object; is this a TF.js LayersModel model.json?`);
   if (json.weightsManifest === undefined) throw new ModelError(`${where}: no "weightsManifest"`);
-  return { topology: topo, weightsManifest: json.weightsManifest };
+  return { topology: topo, weightsManifest: json.weightsManifest, format: 'layers-model' };
 }
 
 function fetchTimeout(opts: ModelSourceOptions): number {

@@ -12,6 +12,7 @@ import { argmaxRows } from '../train/evaluate.js';
 import type { Example } from '../data/types.js';
 import type { LoadedBaseline } from './baseline.js';
 import { loadTextPredictor } from '../text/bundle.js';
+import { isGraphBundle, loadGraphBundle } from '../model/graph-bundle.js';
 
 const BATCH = 64;
 
@@ -35,7 +36,7 @@ export async function rescoreBaselineModel(input: RescoreInput): Promise<LoadedB
   if (labels.join('\n') !== input.classes.join('\n')) {
     throw new ConfigError(`gate.baseline.path: the baseline model's labels (${labels.join(', ')}) differ from this run's classes (${input.classes.join(', ')})`);
   }
-  const probs = isTextBundle(bundleDir, shownAs) ? await textProbs(input) : await layersProbs(input, labels.length);
+  const probs = isTextBundle(bundleDir, shownAs) ? await textProbs(input) : isGraphBundle(bundleDir) ? await graphProbs(input) : await layersProbs(input, labels.length);
   const yTrue = Int32Array.from(input.test, (e) => e.label);
   const yPred = argmaxRows(probs, labels.length);
   const result = classificationMetrics(yTrue, yPred, labels);
@@ -58,6 +59,26 @@ async function textProbs(input: RescoreInput): Promise<Float32Array> {
   });
   try {
     return (await predictor.predict(input.test.map((e) => e.text as string))).probs;
+  } finally {
+    predictor.dispose();
+  }
+}
+
+/** A GraphModel-base bundle: the graph to its cut node, then the head (src/model/graph-bundle.ts). */
+async function graphProbs(input: RescoreInput): Promise<Float32Array> {
+  if (input.test.some((e) => e.image === undefined)) throw new ConfigError(`gate.baseline.path: ${input.shownAs} is an image model, but this run's test set is not images`);
+  const predictor = await loadGraphBundle(input.bundleDir).catch((err: unknown) => {
+    throw err instanceof FinetuneError ? new ModelError(`gate.baseline.path: ${err.message}`) : err;
+  });
+  try {
+    const k = input.classes.length;
+    const probs = new Float32Array(input.test.length * k);
+    // Decoded a batch at a time, as for LayersModel bundles.
+    for (let start = 0; start < input.test.length; start += BATCH) {
+      const batch = input.test.slice(start, start + BATCH).map((e) => (e.image as NonNullable<Example['image']>)());
+      probs.set((await predictor.predict(batch)).probs, start * k);
+    }
+    return probs;
   } finally {
     predictor.dispose();
   }

@@ -14,6 +14,8 @@ import type { LabelledFeatures } from '../train/loop.js';
 import { computeAugmentedViews } from '../features/augmented.js';
 import { pooledFeatures, splitBase, unfreezesBase, type SplitBase } from '../model/split.js';
 import { computeTextFeatures, type TextStage } from './text-features.js';
+import { buildGraphBackbone, forwardGraph, type GraphBackbone } from '../model/graph-base.js';
+import { ConfigError } from '../errors.js';
 
 export interface FeatureStage {
   train: LabelledFeatures;
@@ -23,7 +25,8 @@ export interface FeatureStage {
   trainViews?: FeatureMatrix[];
   /** model.trainable: the split base and the split activations phase two trains on. */
   finetune?: { split: SplitBase } & SplitRows;
-  backbone?: Backbone;
+  /** The frozen image base: a LayersModel cut at model.cut, or a GraphModel read at an output node. */
+  backbone?: Backbone | GraphBackbone;
   source?: ModelSource;
   /** text-classification: the word vectors, tokenizer settings and counts. */
   text?: TextStage;
@@ -44,11 +47,18 @@ export interface FeatureOptions {
   backend: string;
 }
 
-export async function loadBase(spec: Spec, root: string): Promise<{ source: ModelSource; backbone: Backbone; preprocess: Preprocess }> {
+export async function loadBase(spec: Spec, root: string): Promise<{ source: ModelSource; backbone: Backbone | GraphBackbone; preprocess: Preprocess }> {
   const base = spec.model.base as string;
-  const source = await readModelSource(base, isHttpsUrl(base) ? undefined : path.join(root, base));
+  const source = await readModelSource(base, isHttpsUrl(base) ? undefined : path.join(root, base), { graph: 'allow' });
   const input = spec.model.input;
-  const backbone = await buildBackbone(source, { cut: spec.model.cut, size: input.size, channels: input.channels });
+  if (source.format === 'graph-model' && unfreezesBase(spec.model.trainable)) {
+    throw new ConfigError(
+      `model.trainable: phase two unfreezing needs a LayersModel base; model.base (${base}) is a TF.js GraphModel, which is frozen (inference only). ` +
+        'Set model.trainable to 0 to train a head on it, or convert the base with --output_format tfjs_layers_model',
+    );
+  }
+  const opts = { cut: spec.model.cut, size: input.size, channels: input.channels };
+  const backbone = source.format === 'graph-model' ? await buildGraphBackbone(source, opts) : await buildBackbone(source, opts);
   const preprocess: Preprocess = { size: [backbone.inputShape[0], backbone.inputShape[1]], channels: input.channels, scale: input.scale, resize: input.resize };
   return { source, backbone, preprocess };
 }
@@ -64,9 +74,13 @@ export async function computeFeatures(spec: Spec, root: string, data: Dataset, o
   }
   const { source, backbone, preprocess } = await loadBase(spec, root);
   log.info(`base model: ${spec.model.base}, cut at ${backbone.cut} -> ${backbone.outputShape.join('x')} (${backbone.featureDim} features per image)`);
-  const split = unfreezesBase(spec.model.trainable) ? splitBase(backbone, spec.model.trainable) : undefined;
+  const split = unfreezesBase(spec.model.trainable) && !isGraphBackbone(backbone) ? splitBase(backbone, spec.model.trainable) : undefined;
   // With unfrozen layers the cached rows are the frozen part's output at the split, not pooled features.
-  const extractor: FeatureBase = split ? { model: split.lower, featureDim: split.splitDim } : backbone;
+  const extractor: FeatureBase = isGraphBackbone(backbone)
+    ? { featureDim: backbone.featureDim, forward: (images, pre) => forwardGraph(backbone, images, pre) }
+    : split
+      ? { model: split.lower, featureDim: split.splitDim }
+      : backbone;
   if (split) log.info(`model.trainable: ${split.trainableLayers.length} layers unfrozen; the frozen part up to ${split.split} runs once per image (${split.splitShape.join('x')} activations)`);
   const key = featureKey({ baseSha256: source.sha256, cut: split ? `split:${split.split}` : backbone.cut, preprocess, backend: opts.backend });
   const cache = opts.cacheDir ? new FeatureCache(opts.cacheDir, key, extractor.featureDim) : undefined;
@@ -94,6 +108,8 @@ export async function computeFeatures(spec: Spec, root: string, data: Dataset, o
     seconds: (Date.now() - started) / 1000,
   };
 }
+
+export const isGraphBackbone = (b: Backbone | GraphBackbone): b is GraphBackbone => 'kind' in b && b.kind === 'graph';
 
 /** sha256 of the frozen base the features came from (a model or word vectors), or 'none'. */
 export function baseSha256(feats: FeatureStage): string {

@@ -30,6 +30,8 @@ export interface BundleContents {
   labels: string[];
   preprocess: unknown;
   task: string;
+  /** More files, by path relative to the bundle (a GraphModel base's graph and weights). */
+  files?: Record<string, Uint8Array | string>;
 }
 
 export async function writeBundle(outDir: string, report: Report, b: BundleContents): Promise<{ modelDir: string; modelSha256: string }> {
@@ -41,6 +43,10 @@ export async function writeBundle(outDir: string, report: Report, b: BundleConte
     fs.writeFileSync(path.join(tmp, 'labels.json'), JSON.stringify(b.labels, null, 2) + '\n');
     fs.writeFileSync(path.join(tmp, 'preprocess.json'), JSON.stringify(b.preprocess, null, 2) + '\n');
     fs.writeFileSync(path.join(tmp, 'model-card.md'), renderModelCard(report, b.task));
+    for (const [rel, data] of Object.entries(b.files ?? {})) {
+      fs.mkdirSync(path.dirname(path.join(tmp, rel)), { recursive: true });
+      fs.writeFileSync(path.join(tmp, rel), data);
+    }
     digest = await writeManifest(tmp);
   });
   return { modelDir, modelSha256: digest };

@@ -5,7 +5,9 @@ import { loadSpec, findRepoRoot } from '../spec/load.js';
 import { selectBackend, trainedOn, type BackendChoice } from '../backend/select.js';
 import { loadDataset } from '../data/load.js';
 import { testSetFingerprint } from '../data/fingerprint.js';
-import { baseSha256, computeFeatures } from './features.js';
+import { baseSha256, computeFeatures, isGraphBackbone } from './features.js';
+import type { Backbone } from '../model/backbone.js';
+import { graphBaseFiles, graphBaseRef } from '../model/graph-bundle.js';
 import { trainBestHead } from '../sweep/stage.js';
 import { resolveBaseline, type ArtifactLookup } from './baseline.js';
 import { evaluateGate, exitCodeFor } from '../gate/evaluate.js';
@@ -139,13 +141,18 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     created_at: new Date().toISOString(),
     ...provenance(opts),
   };
-  const full = buildFullModel(trained.best.head, feats.backbone);
+  // A GraphModel base cannot join the head in one LayersModel: the bundle carries the graph beside it.
+  const graphBase = feats.backbone && isGraphBackbone(feats.backbone) ? feats.backbone : undefined;
+  const full = buildFullModel(trained.best.head, graphBase ? undefined : (feats.backbone as Backbone | undefined));
   const saved = await serialiseModel(full);
   report.timing.total_s = (Date.now() - started) / 1000;
   // Reports first: a failure while writing the bundle must not lose the verdict.
   const written = writeReports(outDir, report);
-  const preprocess = feats.text?.preprocess ?? (feats.preprocess ? { ...feats.preprocess, input_order: 'NHWC', grayscale_to_rgb: 'replicate', alpha: 'dropped' } : { features: 'raw csv columns', standardisation: 'folded into the first layer' });
-  const bundle = await writeBundle(outDir, report, { saved, labels: data.classes, preprocess, task: spec.task });
+  const image = feats.preprocess && { ...feats.preprocess, input_order: 'NHWC', grayscale_to_rgb: 'replicate', alpha: 'dropped' };
+  const preprocess = feats.text?.preprocess ?? (image ? { ...image, ...(graphBase && feats.source ? { base: graphBaseRef(graphBase, feats.source) } : {}) } : { features: 'raw csv columns', standardisation: 'folded into the first layer' });
+  const files = graphBase && feats.source ? graphBaseFiles(feats.source) : undefined;
+  const bundle = await writeBundle(outDir, report, { saved, labels: data.classes, preprocess, task: spec.task, files });
+  graphBase?.graph.dispose();
   // Only an interrupted or budget-stopped run has anything left to resume.
   if (report.status === 'complete') removeCheckpoint(checkpointDir(outDir));
   const exitCode = report.status === 'interrupted' ? EXIT.TRAINING_FAILED : exitCodeFor(gate, spec.gate.on_inconclusive);

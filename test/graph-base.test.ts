@@ -20,7 +20,7 @@ import type { Report } from '../src/report/types.js';
 import { makeTinyRepo, readJson } from './helpers/tiny-repo.js';
 import { TINY_GRAPH_PARAMS, writeImageGraph } from './helpers/tiny-graph.js';
 
-const spec = (model: string) => `version: 1
+const spec = (model: string, size = 16) => `version: 1
 name: tiny-graph
 task: image-classification
 seed: 7
@@ -28,7 +28,7 @@ model:
   base: models/graph/model.json
 ${model}
   head: { hidden: [16] }
-  input: { size: [16, 16] }
+  input: { size: [${size}, ${size}] }
 data:
   format: idx
   train: { images: data/train-images.gz, labels: data/train-labels.gz }
@@ -63,8 +63,8 @@ function recording(): Logger & { infos: string[]; errors: string[] } {
 }
 
 /** Writes finetune.yml with these model lines (under `model:`) and runs validate. */
-async function validate(model: string): Promise<{ code: number; infos: string[]; errors: string[] }> {
-  fs.writeFileSync(path.join(dir, 'alt.yml'), spec(model));
+async function validate(model: string, size?: number): Promise<{ code: number; infos: string[]; errors: string[] }> {
+  fs.writeFileSync(path.join(dir, 'alt.yml'), spec(model, size));
   const log = recording();
   const code = await runCli(['validate', '--spec', path.join(dir, 'alt.yml')], log);
   return { code, infos: log.infos, errors: log.errors };
@@ -189,6 +189,12 @@ describe('what a GraphModel base refuses', () => {
     expect(errors.join('\n')).toContain(
       'model.trainable: phase two unfreezing needs a LayersModel base; model.base (models/graph/model.json) is a TF.js GraphModel, which is frozen (inference only)',
     );
+  });
+
+  it('an input size other than the graph\'s fixed one (exit 2)', async () => {
+    const { code, errors } = await validate('  cut: conv2/relu', 24);
+    expect(code).toBe(2);
+    expect(errors.join('\n')).toContain("model.input.size: the graph's input has a fixed height of 16, the spec asks for 24");
   });
 
   it('a cut that names no node of the graph (exit 2)', async () => {

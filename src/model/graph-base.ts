@@ -134,13 +134,21 @@ async function runNodes(graph: tf.GraphModel, names: string[], inputShape: [numb
 export async function graphCutCandidates(backbone: GraphBackbone, source: ModelSource): Promise<CutCandidate[]> {
   const nodes = candidateNodes(source);
   const x = tf.zeros([1, ...backbone.inputShape]);
+  const usable = (t: tf.Tensor) => t.dtype === 'float32' && (t.rank === 2 || t.rank === 4);
   try {
-    const list = await runGraph(backbone.graph, x, nodes.map((n) => n.name));
-    const found = nodes
-      .map((n, i) => ({ name: n.name, t: list[i] }))
-      .filter(({ t }) => t.dtype === 'float32' && (t.rank === 2 || t.rank === 4))
-      .map(({ name, t }) => ({ name, shape: t.shape.slice(1) }));
-    tf.dispose(list);
+    let list: Array<tf.Tensor | undefined>;
+    try {
+      list = await runGraph(backbone.graph, x, nodes.map((n) => n.name));
+    } catch {
+      // Some node cannot be fetched as an output (inside a control-flow frame): one node at a time.
+      list = [];
+      for (const n of nodes) list.push(await runGraph(backbone.graph, x, [n.name]).then((t) => t[0], () => undefined));
+    }
+    const found = nodes.flatMap((n, i) => {
+      const t = list[i];
+      return t && usable(t) ? [{ name: n.name, shape: t.shape.slice(1) }] : [];
+    });
+    tf.dispose(list.filter((t): t is tf.Tensor => t !== undefined));
     return found;
   } finally {
     x.dispose();

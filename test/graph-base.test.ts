@@ -18,6 +18,7 @@ import { imagesToTensor } from '../src/features/preprocess.js';
 import { silentLogger, type Logger } from '../src/util/log.js';
 import type { Report } from '../src/report/types.js';
 import { makeTinyRepo, readJson } from './helpers/tiny-repo.js';
+import { startModelServer } from './helpers/model-server.js';
 import { TINY_GRAPH_PARAMS, writeImageGraph } from './helpers/tiny-graph.js';
 
 const spec = (model: string, size = 16) => `version: 1
@@ -179,6 +180,32 @@ describe('a GraphModel image base', () => {
     expect(report.baseline).toMatchObject({ source: 'model', path: 'out/model' });
     expect(report.baseline?.metrics?.accuracy).toBe(first.metrics.accuracy);
     expect(report.baseline?.metrics?.f1_macro).toBe(first.metrics.f1_macro);
+  });
+});
+
+describe('a GraphModel base by URL', () => {
+  it('is read with the same checks as a LayersModel: weights from its URL folder only', async () => {
+    const served = path.join(dir, 'served');
+    writeImageGraph(path.join(served, 'ok'));
+    writeImageGraph(path.join(served, 'bad'), { weightPath: '../ok/group1-shard1of1.bin' });
+    const server = await startModelServer(served);
+    try {
+      const local = await readModelSource('m', path.join(served, 'ok/model.json'), { graph: true });
+      const remote = await readModelSource(`${server.url}/ok/model.json`, undefined, { graph: 'allow' });
+      expect(remote.format).toBe('graph-model');
+      expect(remote.sha256).toBe(local.sha256);
+      const base = await buildGraphBackbone(remote, { size: [16, 16], channels: 3 });
+      expect([base.cut, base.featureDim, base.params]).toEqual(['logits', 10, TINY_GRAPH_PARAMS]);
+      base.graph.dispose();
+      await expect(readModelSource(`${server.url}/bad/model.json`, undefined, { graph: 'allow' })).rejects.toThrow(
+        `model.base (${server.url}/bad/model.json): weightsManifest[0].paths[0]: "../ok/group1-shard1of1.bin" leaves the model's folder`,
+      );
+      // Refused from the manifest alone: the shard outside was never requested for it.
+      expect(server.requests.filter((r) => r.startsWith('/bad'))).toEqual(['/bad/model.json']);
+      expect(server.requests.filter((r) => r === '/ok/group1-shard1of1.bin')).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
   });
 });
 

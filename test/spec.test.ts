@@ -261,7 +261,7 @@ describe('parseSpec names the key, the value and the line of each problem', () =
   it('checks rules that span keys', () => {
     const text = `${HEAD.replace('  base: models/base/model.json\n', '  trainable: 1\n')}  split: { validation: 0.5, test: 0.5 }\n  classes: [cat, dog, cat]\n`;
     expect(parseError(text).message.split('\n')).toEqual([
-      'model.base: missing required key; expected a repo-relative path or https:// URL of a TF.js LayersModel for task "image-classification" (finetune.yml line 4)',
+      'model.base: missing required key; expected a repo-relative path or https:// URL of a TF.js LayersModel or GraphModel (model.json) for task "image-classification" (finetune.yml line 4)',
       'data.split: expected validation + test below 1, got 0.5 + 0.5 (finetune.yml line 9)',
       'data.classes[2]: expected unique names, got "cat" again (first at data.classes[0]) (finetune.yml line 10)',
     ]);

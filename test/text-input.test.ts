@@ -160,7 +160,7 @@ describe('text spec keys', () => {
 
   it('refuses text keys and npm: bases for other tasks, and jsonl for images', () => {
     const msg = specErrorMessage('version: 1\nname: t\ntask: image-classification\nmodel:\n  base: npm:x\n  text: { pooling: mean }\ndata:\n  format: jsonl\n  train: d\n  text: body\n');
-    expect(msg).toContain('model.base: expected a repo-relative path or https:// URL of a TF.js LayersModel for task "image-classification"');
+    expect(msg).toContain('model.base: expected a repo-relative path or https:// URL of a TF.js LayersModel or GraphModel (model.json) for task "image-classification"');
     expect(msg).toContain('model.text: expected no text for task "image-classification"');
     expect(msg).toContain('data.text: expected no text for task "image-classification"');
     expect(msg).toContain('data.format: expected "image-folder" or "idx" for task "image-classification", got "jsonl"');

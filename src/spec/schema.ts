@@ -235,7 +235,7 @@ function checkTaskFits(spec: SpecShape, ctx: z.RefinementCtx): void {
   const format = spec.data?.format;
   if (spec.task === 'image-classification') {
     if (spec.model?.base === undefined) {
-      add(['model', 'base'], 'missing required key; expected a repo-relative path or https:// URL of a TF.js LayersModel for task "image-classification"');
+      add(['model', 'base'], 'missing required key; expected a repo-relative path or https:// URL of a TF.js LayersModel or GraphModel (model.json) for task "image-classification"');
     }
     if (format === 'csv') add(['data', 'format'], 'expected "image-folder" or "idx" for task "image-classification", got "csv"');
   }
@@ -249,7 +249,7 @@ function checkTaskFits(spec: SpecShape, ctx: z.RefinementCtx): void {
     if (spec.model?.text !== undefined) add(['model', 'text'], `expected no text for task "${String(spec.task)}" (it configures task "text-classification")`);
   }
   if (spec.task !== 'text-classification' && typeof spec.model?.base === 'string' && isNpmRef(spec.model.base)) {
-    add(['model', 'base'], `expected a repo-relative path or https:// URL of a TF.js LayersModel for task "${String(spec.task)}" (npm:<package> names word vectors for task "text-classification"), got "${spec.model.base}"`);
+    add(['model', 'base'], `expected a repo-relative path or https:// URL of a TF.js LayersModel or GraphModel (model.json) for task "${String(spec.task)}" (npm:<package> names word vectors for task "text-classification"), got "${spec.model.base}"`);
   }
   if (spec.task === 'tabular-classification' && spec.train?.augment !== undefined) {
     add(['train', 'augment'], 'expected no augment for task "tabular-classification" (it transforms images)');

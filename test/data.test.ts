@@ -356,6 +356,18 @@ describe('split: seeded and stratified', () => {
     expect(val.length + test.length).toBe(1);
   });
 
+  it('a class added to or removed from the data leaves the other classes\' splits as they were', () => {
+    // Seeded per class: otherwise one more class would reshuffle every split and make the test set
+    // of the next run incomparable with the baseline's.
+    const added = [...items, ...Array.from({ length: 30 }, (_, i) => ({ id: `c3/${String(i).padStart(3, '0')}`, label: 3 }))];
+    const before = carve(items, [0.1, 0.2], true, 42).map((p) => ids(byId(p)));
+    const after = carve(added, [0.1, 0.2], true, 42).map((p) => ids(byId(p.filter((e) => e.label !== 3))));
+    expect(after).toEqual(before);
+    // A class removed from the data leaves the others as they were too.
+    const removed = carve(items.filter((e) => e.label !== 1), [0.1, 0.2], true, 42).map((p) => ids(byId(p)));
+    expect(removed).toEqual(before.map((p) => p.filter((id) => !id.startsWith('c1/'))));
+  });
+
   it('unstratified still carves the requested share', () => {
     const [rest, val, test] = carve(items, [0.1, 0.2], false, 42);
     expect([rest.length, val.length, test.length]).toEqual([112, 16, 32]);

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -32,10 +32,23 @@ describe('writeManifest', () => {
     expect(digest).toBe(sha(content));
   });
 
-  it('is accepted by coreutils sha256sum -c', async () => {
+  it('is what coreutils sha256sum writes, and sha256sum -c --strict accepts it', async () => {
     await writeManifest(dir);
-    const out = execFileSync('sha256sum', ['-c', MANIFEST_NAME], { cwd: dir, encoding: 'utf8' });
-    expect(out.trim().split('\n')).toEqual(['labels.json: OK', 'model.json: OK', 'weights/group1-shard1of1.bin: OK']);
+    const files = ['labels.json', 'model.json', 'weights/group1-shard1of1.bin'];
+    // Text mode: "<hex>  <path>", two spaces; "<hex> *<path>" would be binary mode.
+    const written = await readFile(path.join(dir, MANIFEST_NAME), 'utf8');
+    expect(written).toBe(execFileSync('sha256sum', ['--text', ...files], { cwd: dir, encoding: 'utf8' }));
+    expect(written.split('\n').slice(0, -1).every((line) => /^[0-9a-f]{64} {2}[^ *]/.test(line))).toBe(true);
+    const out = execFileSync('sha256sum', ['-c', '--strict', MANIFEST_NAME], { cwd: dir, encoding: 'utf8' });
+    expect(out.trim().split('\n')).toEqual(files.map((f) => `${f}: OK`));
+  });
+
+  it('is refused by sha256sum -c once a file changes', async () => {
+    await writeManifest(dir);
+    await writeFile(path.join(dir, 'model.json'), '{"format":"tampered"}');
+    const run = spawnSync('sha256sum', ['-c', '--strict', MANIFEST_NAME], { cwd: dir, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stdout.trim().split('\n')).toEqual(['labels.json: OK', 'model.json: FAILED', 'weights/group1-shard1of1.bin: OK']);
   });
 
   it('does not change its digest when rewritten over an unchanged bundle', async () => {

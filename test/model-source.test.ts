@@ -81,6 +81,12 @@ describe('weights manifest paths', () => {
     ['file:///etc/passwd', /must be a path relative to the model's folder \(no URL scheme/],
     ['https://example.com/w.bin', /no URL scheme/],
     ['', /must be a non-empty string/],
+    // The URL parser drops tabs and newlines: over https these would be fetched as "../secret.bin".
+    ['.\t./secret.bin', /^[^:]+: [^:]+: "\.\\t\.\/secret\.bin" holds a control character$/],
+    ['.\n./secret.bin', /"\.\\n\.\/secret\.bin" holds a control character/],
+    ['a\u0000b', /holds a control character/],
+    ['w.bin\u007f', /holds a control character/],
+    ['%09w.bin', /"%09w\.bin" holds a control character/],
   ];
   for (const [p, message] of cases) {
     it(`refuses ${JSON.stringify(p)} before reading anything`, async () => {
@@ -188,6 +194,11 @@ describe('https base (served locally over http)', () => {
     writeModelFiles(path.join(served, 'long'), { modelJson: long, weights: new Uint8Array(8192) });
     const sneaky = { ...long, weightsManifest: [{ ...long.weightsManifest[0], paths: ['%2e%2e/tiny/weights.bin'] }] };
     writeModelFiles(path.join(served, 'sneaky'), { modelJson: sneaky, weights: new Uint8Array(0) });
+    // The URL parser turns ".\t./tiny" into "../tiny" and drops a leading space.
+    const tabbed = { ...long, weightsManifest: [{ ...long.weightsManifest[0], paths: ['.\t./tiny/weights.bin'] }] };
+    writeModelFiles(path.join(served, 'tabbed'), { modelJson: tabbed, weights: new Uint8Array(0) });
+    const spaced = { ...long, weightsManifest: [{ ...long.weightsManifest[0], paths: [' ../tiny/weights.bin'] }] };
+    writeModelFiles(path.join(served, 'spaced'), { modelJson: spaced, weights: new Uint8Array(0) });
     server = await startModelServer(served);
   });
   afterAll(async () => {
@@ -257,5 +268,24 @@ describe('https base (served locally over http)', () => {
     const err = await modelError(() => readModelSource(`${server.url}/sneaky/model.json`));
     expect(err.message).toContain("leaves the model's folder");
     expect(server.requests).toEqual(['/sneaky/model.json']);
+  });
+
+  it('a tab in a weight path is refused before any weight request', async () => {
+    server.requests.length = 0;
+    const url = `${server.url}/tabbed/model.json`;
+    const err = await modelError(() => readModelSource(url));
+    expect(err.message).toBe(`model.base (${url}): weightsManifest[0].paths[0]: ".\\t./tiny/weights.bin" holds a control character`);
+    expect(server.requests).toEqual(['/tabbed/model.json']);
+  });
+
+  it('a weight path the URL parser would take out of the model folder is not requested', async () => {
+    // " ../x" is a folder named " .." on disk, but a URL drops the leading space.
+    server.requests.length = 0;
+    const url = `${server.url}/spaced/model.json`;
+    const err = await modelError(() => readModelSource(url));
+    expect(err.message).toBe(
+      `model.base (${url}): weight file " ../tiny/weights.bin" resolves to ${server.url}/tiny/weights.bin, outside ${server.url}/spaced/`,
+    );
+    expect(server.requests).toEqual(['/spaced/model.json']);
   });
 });

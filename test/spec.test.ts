@@ -355,6 +355,35 @@ describe('loadSpec', () => {
     expect(isHttpsUrl('http://example.com/m/model.json')).toBe(false);
   });
 
+  it("refuses a symlink into a sibling folder whose name starts with the repository's", () => {
+    // "/tmp/spec-repo-abc-secrets" starts with "/tmp/spec-repo-abc" as a string, but is not inside it.
+    const sibling = `${repo}-secrets`;
+    fs.mkdirSync(sibling);
+    try {
+      fs.symlinkSync(sibling, path.join(repo, 'data', 'sibling'));
+      expect(() => resolveInRepo(repo, 'data/sibling/train', 'data.train')).toThrow(
+        `data.train: expected a path inside the repository, got "data/sibling/train" (a symlink that leads to ${path.join(fs.realpathSync(sibling), 'train')})`,
+      );
+      const err = configError(() => loadSpec(write('sibling.yml', HEAD.replace('data/train', 'data/sibling/train')), { root: repo }));
+      expect(err.issues[0]).toMatchObject({ path: 'data.train', line: 8 });
+    } finally {
+      fs.rmSync(path.join(repo, 'data', 'sibling'));
+      fs.rmSync(sibling, { recursive: true });
+    }
+  });
+
+  it('refuses backslash paths that leave the repository, as a Windows runner would read them', () => {
+    for (const value of ['..\\..\\x', 'data\\..\\..\\x', '..\\']) {
+      expect(() => resolveInRepo(repo, value, 'output.dir')).toThrow(
+        `output.dir: expected a path inside the repository, got ${JSON.stringify(value)} (it leads outside the repository root)`,
+      );
+    }
+    expect(() => resolveInRepo(repo, '\\\\server\\share\\x', 'output.dir')).toThrow(/^output\.dir: expected a path relative to the repository root/);
+    expect(() => resolveInRepo(repo, 'C:\\x', 'output.dir')).toThrow(/^output\.dir: expected a path relative to the repository root/);
+    // A backslash path that stays inside is allowed.
+    expect(() => resolveInRepo(repo, 'data\\sub\\..\\x', 'output.dir')).not.toThrow();
+  });
+
   it('finds the repository root from GITHUB_WORKSPACE, else from .git', () => {
     vi.stubEnv('GITHUB_WORKSPACE', '');
     try {

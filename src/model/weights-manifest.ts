@@ -99,14 +99,20 @@ function checkQuantization(q: unknown, dtype: string, where: string): NonNullabl
   return { ...quant };
 }
 
+// C0 controls and DEL: no file name a model converter writes holds one.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 /** A weights path must be a plain relative path that stays inside the model's folder. */
 export function checkWeightPath(p: unknown, where: string): void {
   if (typeof p !== 'string' || p.length === 0) throw new ModelError(`${where}: must be a non-empty string, got ${kind(p)}`);
-  if (p.includes('\0') || /^[a-z][a-z0-9+.-]*:/i.test(p) || path.isAbsolute(p) || /^[\\/]/.test(p)) {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(p) || path.isAbsolute(p) || /^[\\/]/.test(p)) {
     throw new ModelError(`${where}: "${p}" must be a path relative to the model's folder (no URL scheme, no absolute path)`);
   }
   // Over https a URL resolver decodes %2e%2e to "..": check the decoded form too.
   for (const form of [p, percentDecoded(p)]) {
+    // The URL parser drops tabs and newlines, so ".\t./w.bin" would be fetched as "../w.bin".
+    if (CONTROL_CHARACTER.test(form)) throw new ModelError(`${where}: ${JSON.stringify(p)} holds a control character`);
     const normal = path.posix.normalize(form.replace(/\\/g, '/'));
     if (normal === '..' || normal.startsWith('../')) throw new ModelError(`${where}: "${p}" leaves the model's folder`);
   }

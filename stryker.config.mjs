@@ -54,6 +54,8 @@ export default {
   // Two cores on a CI runner; each worker also runs a type checker.
   concurrency: 2,
   timeoutMS: 60_000,
+  // The first, instrumented run of every covering test: the gate's simulations loop a lot.
+  dryRunTimeoutMinutes: 30,
   tempDirName: '.stryker-tmp',
   // Not needed by the core's tests; dist/ and the benchmark's work folders are large.
   ignorePatterns: ['dist', 'bench', 'coverage', 'finetune-out', '/.tmp'],

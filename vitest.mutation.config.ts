@@ -10,6 +10,7 @@ export default defineConfig({
       'test/spec.test.ts',
       'test/manifest.test.ts',
       'test/manifest-fuzz.test.ts',
+      'test/weights-manifest.test.ts',
       'test/model-source.test.ts',
       'test/atomic-output.test.ts',
       'test/release.test.ts',
@@ -24,5 +25,7 @@ export default defineConfig({
     hookTimeout: 180_000,
     // model-source.test.ts reads the example's model, generated from the nsfwjs package.
     globalSetup: ['test/global-setup.ts'],
+    // Tells the one timing assertion (gate-stats.test.ts) that the code runs instrumented.
+    env: { FINETUNE_MUTATION_RUN: '1' },
   },
 });

@@ -1,10 +1,11 @@
 // Reading a base model: every bad model.json, manifest or weight file is a ModelError (exit 2)
 // naming model.base and the part at fault; downloads time out, report HTTP errors and succeed.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readModelSource, type ModelSourceOptions } from '../src/model/source.js';
+import { MAX_MODEL_JSON_BYTES, readModelSource, type ModelSourceOptions } from '../src/model/source.js';
 import { buildBackbone } from '../src/model/backbone.js';
 import { MAX_PARAMETERS } from '../src/model/weights-manifest.js';
 import { selectBackend } from '../src/backend/select.js';
@@ -53,6 +54,36 @@ describe('model.json', () => {
     expect((await modelError(readLocal)).message).toContain('no "modelTopology" object; is this a TF.js LayersModel model.json?');
     repo.write(LOC, '{"modelTopology": {"class_name": "Sequential"}}');
     expect((await modelError(readLocal)).message).toContain('no "weightsManifest"');
+  });
+
+  it('JSON null, a string or a number is not a model.json; a topology must be an object', async () => {
+    repo = makeTmpRepo();
+    for (const text of ['null', '"model"', '42']) {
+      repo.write(LOC, text);
+      expect((await modelError(readLocal)).message, text).toBe(`model.base (${LOC}): model.json must hold a JSON object`);
+    }
+    repo.write(LOC, '{"modelTopology": "Sequential", "weightsManifest": []}');
+    expect((await modelError(readLocal)).message).toBe(`model.base (${LOC}): no "modelTopology" object; is this a TF.js LayersModel model.json?`);
+  });
+
+  it('a GraphModel is recognised by its format or by a topology of nodes', async () => {
+    repo = makeTmpRepo();
+    const graph = `model.base (${LOC}): this is a TF.js GraphModel (inference only); fine-tuning needs a LayersModel (format "layers-model")`;
+    repo.write(LOC, JSON.stringify({ format: 'graph-model', modelTopology: { class_name: 'Sequential' }, weightsManifest: [] }));
+    expect((await modelError(readLocal)).message).toBe(graph);
+    repo.write(LOC, JSON.stringify({ modelTopology: { node: [] }, weightsManifest: [] }));
+    expect((await modelError(readLocal)).message).toBe(graph);
+  });
+
+  it('a model.json over 32 MiB is refused without reading it', async () => {
+    repo = makeTmpRepo();
+    repo.write(LOC, '{}');
+    fs.truncateSync(repo.abs(LOC), MAX_MODEL_JSON_BYTES + 1);
+    expect((await modelError(readLocal)).message).toBe(`model.base (${LOC}): model.json is larger than 32 MiB; it should hold the topology only`);
+  });
+
+  it('no local path and a location that is not a URL', async () => {
+    expect((await modelError(() => readModelSource('models/base/model.json'))).message).toBe('model.base (models/base/model.json): not a URL, and no local path was given');
   });
 
   it('a directory where model.json should be', async () => {
@@ -111,6 +142,33 @@ describe('weights manifest paths', () => {
     } finally {
       fs.rmSync(outside, { recursive: true, force: true });
     }
+  });
+
+  it('a weight path naming the model folder itself, or a symlink to the folder above, is refused', async () => {
+    writeBase([{ paths: ['.'], weights: [{ name: 'w', shape: [2, 2], dtype: 'float32' }] }]);
+    const dir = fs.realpathSync(repo.abs('models/base'));
+    expect((await modelError(readLocal)).message).toBe(`model.base (${LOC}): weight file "." resolves to ${dir}, outside the model's folder`);
+    repo.write(LOC, fs.readFileSync(repo.abs(LOC), 'utf8').replace('"paths":["."]', '"paths":["up"]'));
+    fs.symlinkSync('..', repo.abs('models/base/up'));
+    expect((await modelError(readLocal)).message).toBe(`model.base (${LOC}): weight file "up" resolves to ${path.dirname(fs.realpathSync(repo.abs('models/base')))}, outside the model's folder`);
+  });
+
+  it('a group spread over files stops reading once past the declared size', async () => {
+    writeBase([{ paths: ['a.bin', 'b.bin'], weights: [{ name: 'w', shape: [2, 2], dtype: 'float32' }] }]);
+    repo.write('models/base/a.bin', new Uint8Array(12));
+    repo.write('models/base/b.bin', new Uint8Array(8));
+    expect((await modelError(readLocal)).message).toBe(
+      `model.base (${LOC}): weightsManifest[0]: weight files "a.bin", "b.bin" hold more than 16 bytes, the manifest's shapes and dtypes declare 16 bytes`,
+    );
+  });
+
+  it('hashes model.json and every weight byte', async () => {
+    writeBase();
+    repo.write('models/base/weights.bin', Uint8Array.from({ length: 16 }, (_, i) => i));
+    const source = await readLocal();
+    const expected = createHash('sha256').update(fs.readFileSync(repo.abs(LOC))).update(fs.readFileSync(repo.abs('models/base/weights.bin'))).digest('hex');
+    expect(source.sha256).toBe(expected);
+    expect([...new Uint8Array(source.weightData)]).toEqual(Array.from({ length: 16 }, (_, i) => i));
   });
 
   it('a symlink to a sibling folder of the model is refused too', async () => {
@@ -246,6 +304,17 @@ describe('https base (served locally over http)', () => {
     try {
       const err = await modelError(() => readModelSource(`${server.url}/hang/model.json`));
       expect(err.message).toContain('timed out after 0.3 s');
+    } finally {
+      delete process.env.FINETUNE_FETCH_TIMEOUT_MS;
+    }
+  });
+
+  it('a $FINETUNE_FETCH_TIMEOUT_MS that is not a positive number leaves the 60 s default', async () => {
+    try {
+      for (const value of ['0', '-1', 'soon']) {
+        process.env.FINETUNE_FETCH_TIMEOUT_MS = value;
+        expect((await readModelSource(`${server.url}/tiny/model.json`)).weightSpecs.length, value).toBeGreaterThan(0);
+      }
     } finally {
       delete process.env.FINETUNE_FETCH_TIMEOUT_MS;
     }

@@ -116,9 +116,11 @@ describe('parseManifest', () => {
 describe('what a bundle may hold', () => {
   it('lists files in code-unit order, whatever order they were written in', async () => {
     for (const name of ['b.bin', 'B.bin', '_x.bin', 'a.bin']) await writeFile(path.join(dir, 'weights', name), name);
+    // "weights-old.bin" sorts before "weights/...", though a walk meets the folder "weights" first.
+    await writeFile(path.join(dir, 'weights-old.bin'), 'old');
     await writeManifest(dir);
     const names = (await readFile(path.join(dir, MANIFEST_NAME), 'utf8')).trim().split('\n').map((l) => l.slice(66));
-    expect(names).toEqual(['labels.json', 'model.json', 'weights/B.bin', 'weights/_x.bin', 'weights/a.bin', 'weights/b.bin', 'weights/group1-shard1of1.bin']);
+    expect(names).toEqual(['labels.json', 'model.json', 'weights-old.bin', 'weights/B.bin', 'weights/_x.bin', 'weights/a.bin', 'weights/b.bin', 'weights/group1-shard1of1.bin']);
   });
 
   it('refuses special files and names every link or special file it found', async () => {

@@ -325,6 +325,8 @@ describe('https base (served locally over http)', () => {
     await closed.close();
     const err = await modelError(() => readModelSource(`${closed.url}/tiny/model.json`, undefined, { timeoutMs: 2000 }));
     expect(err.message).toMatch(/model\.json: could not download .*: .*ECONNREFUSED/);
+    // The fetch error stays attached, for a stack trace that shows where it came from.
+    expect(err.cause).toBeInstanceOf(TypeError);
   });
 
   it('weights longer than declared stop being read', async () => {

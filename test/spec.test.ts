@@ -411,8 +411,15 @@ describe('loadSpec', () => {
     expect(keyOf(`${HEAD}gate:\n  baseline: { from: file, path: data/escape/baseline.json }\n`)).toEqual(['gate.baseline.path']);
     const idx = HEAD.replace('image-folder\n  train: data/train', 'idx\n  train: { images: data/escape/images.gz, labels: data/escape/labels.gz }');
     expect(keyOf(idx)).toEqual(['data.train.images', 'data.train.labels']);
-    // An https base is a URL, not a path on disk.
-    expect(loadSpec(write('url.yml', HEAD.replace('models/base/model.json', 'https://example.com/m/model.json')), { root: repo }).spec.model.base).toBe('https://example.com/m/model.json');
+    // An https base is a URL, not a path on disk, even where the repository has a folder "https:".
+    fs.symlinkSync(outside, path.join(repo, 'https:'));
+    try {
+      expect(loadSpec(write('url.yml', HEAD.replace('models/base/model.json', 'https://example.com/m/model.json')), { root: repo }).spec.model.base).toBe('https://example.com/m/model.json');
+    } finally {
+      fs.rmSync(path.join(repo, 'https:'));
+    }
+    // "://" inside a path is a file name, not a URL.
+    expect(resolveInRepo(repo, 'data/notes://x', 'output.dir')).toBe(path.join(repo, 'data', 'notes:', 'x'));
   });
 
   it('takes only "https://" followed by a URL that parses as an https URL', () => {

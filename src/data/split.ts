@@ -46,6 +46,6 @@ function groupByLabel<T extends { label: number }>(items: T[]): Map<number, T[]>
 /** Canonical order (by id) so a test set's fingerprint and per-example results do not depend on how it was read. */
 export function byId<T extends { id: string }>(items: T[]): T[] {
   // Ids are unique (a file's path, path#index or file:line), so two never compare equal.
-  // Stryker disable next-line EqualityOperator: with unique ids a.id <= b.id is a.id < b.id
+  // Equivalent mutant: with unique ids, a.id <= b.id sorts as a.id < b.id.
   return [...items].sort((a, b) => (a.id < b.id ? -1 : 1));
 }

@@ -79,7 +79,7 @@ function realTarget(abs: string): string | undefined {
     const dangling = danglingLinkTarget(prefix);
     if (dangling !== undefined) return path.join(dangling, ...rest);
     const parent = path.dirname(prefix);
-    // Stryker disable next-line ConditionalExpression: the file system root always exists, so the loop returns before it
+    // Never true: the file system root always exists, so the loop returns before it gets there.
     if (parent === prefix) return undefined;
     rest.unshift(path.basename(prefix));
     prefix = parent;
@@ -89,7 +89,7 @@ function realTarget(abs: string): string | undefined {
 function tryRealpath(p: string): string | undefined {
   try {
     return fs.realpathSync(p);
-    // Stryker disable next-line BlockStatement: a function that runs off its end returns undefined as well
+    // Equivalent mutant: emptying the catch block returns undefined as well.
   } catch {
     return undefined;
   }
@@ -98,10 +98,10 @@ function tryRealpath(p: string): string | undefined {
 /** A symlink whose target does not exist yet still says where a write would land. */
 function danglingLinkTarget(p: string): string | undefined {
   try {
-    // Stryker disable next-line ConditionalExpression: only called where realpath failed, so an existing entry here is a link
+    // Only called where realpath failed, so an entry that exists here is a link.
     if (!fs.lstatSync(p).isSymbolicLink()) return undefined;
     return path.resolve(path.dirname(p), fs.readlinkSync(p));
-    // Stryker disable next-line BlockStatement: a function that runs off its end returns undefined as well
+    // Equivalent mutant: emptying the catch block returns undefined as well.
   } catch {
     return undefined;
   }

@@ -5,8 +5,9 @@
 //
 //   node scripts/mutation-results.mjs reports/mutation/mutation.json [more.json ...]
 //
-// Several reports (runs over parts of the core) are merged; a file in more than one takes the
-// later report's mutants.
+// Several reports are merged: runs over parts of the core, or a full run followed by a rerun of a
+// few lines (`--mutate file:from-to`). A mutant in a later report (same file, place, mutator and
+// replacement) replaces the earlier one; the source lines must not have moved between them.
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
@@ -41,7 +42,23 @@ const pct = (x) => `${x.toFixed(2)}%`;
 
 export function summarise(reports) {
   const files = {};
-  for (const report of reports) Object.assign(files, report.files);
+  const key = (m) => `${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column} ${m.mutatorName} ${m.replacement}`;
+  for (const report of reports) {
+    for (const [name, file] of Object.entries(report.files)) {
+      const before = files[name];
+      if (!before) {
+        files[name] = file;
+        continue;
+      }
+      // Edits that keep every line in place (a comment reworded) are fine; moved lines are not.
+      if (before.source.split('\n').length !== file.source.split('\n').length) throw new Error(`${name} has lines added or removed between the reports merged; rerun it whole`);
+      const later = new Map(file.mutants.map((m) => [key(m), m]));
+      const merged = before.mutants.map((m) => later.get(key(m)) ?? m);
+      const known = new Set(before.mutants.map(key));
+      merged.push(...file.mutants.filter((m) => !known.has(key(m))));
+      files[name] = { ...file, mutants: merged };
+    }
+  }
   const names = Object.keys(files).sort();
   const all = names.flatMap((f) => files[f].mutants);
   const total = score(all);

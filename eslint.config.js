@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['.tmp/', 'dist/', 'node_modules/', 'examples/**/models/', 'finetune-out/', 'coverage/'] },
+  { ignores: ['.tmp/', 'dist/', 'node_modules/', 'examples/**/models/', 'finetune-out/', 'coverage/', '.stryker-tmp/', 'reports/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -356,6 +356,38 @@ describe('split: seeded and stratified', () => {
     expect(val.length + test.length).toBe(1);
   });
 
+  it('a class added to or removed from the data leaves the other classes\' splits as they were', () => {
+    // Seeded per class: otherwise one more class would reshuffle every split and make the test set
+    // of the next run incomparable with the baseline's.
+    const added = [...items, ...Array.from({ length: 30 }, (_, i) => ({ id: `c3/${String(i).padStart(3, '0')}`, label: 3 }))];
+    const before = carve(items, [0.1, 0.2], true, 42).map((p) => ids(byId(p)));
+    const after = carve(added, [0.1, 0.2], true, 42).map((p) => ids(byId(p.filter((e) => e.label !== 3))));
+    expect(after).toEqual(before);
+    // A class removed from the data leaves the others as they were too.
+    const removed = carve(items.filter((e) => e.label !== 1), [0.1, 0.2], true, 42).map((p) => ids(byId(p)));
+    expect(removed).toEqual(before.map((p) => p.filter((id) => !id.startsWith('c1/'))));
+  });
+
+  it('a seed gives the same split in every version, so a baseline\'s test set stays comparable', () => {
+    // Pinned: a change here changes every user's test set and makes their baselines incomparable.
+    const small = [4, 6, 5].flatMap((n, label) => Array.from({ length: n }, (_, i) => ({ id: `c${label}/${i}`, label })));
+    expect(carve(small, [0.2, 0.2], true, 42).map((p) => ids(byId(p)))).toEqual([
+      ['c0/0', 'c0/1', 'c1/0', 'c1/1', 'c1/3', 'c1/4', 'c2/0', 'c2/3', 'c2/4'],
+      ['c0/3', 'c1/5', 'c2/1'],
+      ['c0/2', 'c1/2', 'c2/2'],
+    ]);
+    expect(carve(small, [0.2, 0.2], false, 42).map((p) => ids(byId(p)))).toEqual([
+      ['c0/0', 'c0/1', 'c1/0', 'c1/1', 'c1/2', 'c1/3', 'c2/0', 'c2/3', 'c2/4'],
+      ['c0/2', 'c2/1', 'c2/2'],
+      ['c0/3', 'c1/4', 'c1/5'],
+    ]);
+  });
+
+  it('puts examples in code-unit order of their ids', () => {
+    const shuffled = ['b/2', 'B/1', 'a/10', '_x', 'a/9', 'a/1'].map((id) => ({ id, label: 0 }));
+    expect(ids(byId(shuffled))).toEqual(['B/1', '_x', 'a/1', 'a/10', 'a/9', 'b/2']);
+  });
+
   it('unstratified still carves the requested share', () => {
     const [rest, val, test] = carve(items, [0.1, 0.2], false, 42);
     expect([rest.length, val.length, test.length]).toEqual([112, 16, 32]);

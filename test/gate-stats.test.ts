@@ -80,7 +80,8 @@ describe('resampling metrics', () => {
     const start = process.cpuUsage();
     const [a] = bootstrapMeans(sets, 2000, createRng(2));
     const used = process.cpuUsage(start);
-    expect((used.user + used.system) / 1000).toBeLessThan(1000);
+    // Mutation testing instruments every statement and runs it ten times slower: speed is not what it measures.
+    if (!process.env.FINETUNE_MUTATION_RUN) expect((used.user + used.system) / 1000).toBeLessThan(1000);
     expect(a.length).toBe(2000 * RESAMPLABLE_METRICS.length);
   });
 

@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -32,10 +32,23 @@ describe('writeManifest', () => {
     expect(digest).toBe(sha(content));
   });
 
-  it('is accepted by coreutils sha256sum -c', async () => {
+  it('is what coreutils sha256sum writes, and sha256sum -c --strict accepts it', async () => {
     await writeManifest(dir);
-    const out = execFileSync('sha256sum', ['-c', MANIFEST_NAME], { cwd: dir, encoding: 'utf8' });
-    expect(out.trim().split('\n')).toEqual(['labels.json: OK', 'model.json: OK', 'weights/group1-shard1of1.bin: OK']);
+    const files = ['labels.json', 'model.json', 'weights/group1-shard1of1.bin'];
+    // Text mode: "<hex>  <path>", two spaces; "<hex> *<path>" would be binary mode.
+    const written = await readFile(path.join(dir, MANIFEST_NAME), 'utf8');
+    expect(written).toBe(execFileSync('sha256sum', ['--text', ...files], { cwd: dir, encoding: 'utf8' }));
+    expect(written.split('\n').slice(0, -1).every((line) => /^[0-9a-f]{64} {2}[^ *]/.test(line))).toBe(true);
+    const out = execFileSync('sha256sum', ['-c', '--strict', MANIFEST_NAME], { cwd: dir, encoding: 'utf8' });
+    expect(out.trim().split('\n')).toEqual(files.map((f) => `${f}: OK`));
+  });
+
+  it('is refused by sha256sum -c once a file changes', async () => {
+    await writeManifest(dir);
+    await writeFile(path.join(dir, 'model.json'), '{"format":"tampered"}');
+    const run = spawnSync('sha256sum', ['-c', '--strict', MANIFEST_NAME], { cwd: dir, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stdout.trim().split('\n')).toEqual(['labels.json: OK', 'model.json: FAILED', 'weights/group1-shard1of1.bin: OK']);
   });
 
   it('does not change its digest when rewritten over an unchanged bundle', async () => {
@@ -97,5 +110,75 @@ describe('parseManifest', () => {
       `${MANIFEST_NAME} line 4: path with ..: a/../../b`,
       `${MANIFEST_NAME} line 5: listed twice: ok.bin`,
     ]);
+  });
+});
+
+describe('what a bundle may hold', () => {
+  it('lists files in code-unit order, whatever order they were written in', async () => {
+    for (const name of ['b.bin', 'B.bin', '_x.bin', 'a.bin']) await writeFile(path.join(dir, 'weights', name), name);
+    // "weights-old.bin" sorts before "weights/...", though a walk meets the folder "weights" first.
+    await writeFile(path.join(dir, 'weights-old.bin'), 'old');
+    await writeManifest(dir);
+    const names = (await readFile(path.join(dir, MANIFEST_NAME), 'utf8')).trim().split('\n').map((l) => l.slice(66));
+    expect(names).toEqual(['labels.json', 'model.json', 'weights-old.bin', 'weights/B.bin', 'weights/_x.bin', 'weights/a.bin', 'weights/b.bin', 'weights/group1-shard1of1.bin']);
+  });
+
+  it('refuses special files and names every link or special file it found', async () => {
+    execFileSync('mkfifo', [path.join(dir, 'weights', 'pipe')]);
+    await symlink('model.json', path.join(dir, 'alias.json'));
+    await expect(writeManifest(dir)).rejects.toThrow('model bundle holds links or special files, refused: alias.json, weights/pipe');
+  });
+
+  it('refuses a file name that sha256sum would have to escape', async () => {
+    await writeFile(path.join(dir, 'weights', 'a\\b.bin'), 'x');
+    await expect(writeManifest(dir)).rejects.toThrow('model bundle file name not allowed: "weights/a\\\\b.bin"');
+    await rm(path.join(dir, 'weights', 'a\\b.bin'));
+    await writeFile(path.join(dir, 'line\nbreak.bin'), 'x');
+    await expect(writeManifest(dir)).rejects.toThrow('model bundle file name not allowed: "line\\nbreak.bin"');
+  });
+
+  it('verifyBundle reports a special file and a manifest that is a symlink', async () => {
+    await writeManifest(dir);
+    execFileSync('mkfifo', [path.join(dir, 'weights', 'pipe')]);
+    expect((await verifyBundle(dir)).problems).toEqual(['not a regular file: weights/pipe']);
+    await rm(path.join(dir, 'weights', 'pipe'));
+    const elsewhere = await mkdtemp(path.join(os.tmpdir(), 'manifest-elsewhere-'));
+    try {
+      await rename(path.join(dir, MANIFEST_NAME), path.join(elsewhere, MANIFEST_NAME));
+      await symlink(path.join(elsewhere, MANIFEST_NAME), path.join(dir, MANIFEST_NAME));
+      expect(await verifyBundle(dir)).toEqual({ ok: false, problems: [`${MANIFEST_NAME} is a symlink (refused)`] });
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('parseManifest: paths a manifest may name', () => {
+  const h = sha('x');
+  const problemsOf = (lines: string[]) => parseManifest(lines.join('\n')).problems;
+
+  it('refuses Windows drive paths, backslashes and paths that are not normalised', () => {
+    expect(problemsOf([`${h}  C:/x.bin`, `${h}  a\\b.bin`, `${h}  a//b.bin`, `${h}  ./a.bin`, `${h}  a/./b.bin`, `${h}  a/`])).toEqual([
+      `${MANIFEST_NAME} line 1: absolute path: C:/x.bin`,
+      `${MANIFEST_NAME} line 2: backslash in path: a\\b.bin`,
+      `${MANIFEST_NAME} line 3: path not normalised: a//b.bin`,
+      `${MANIFEST_NAME} line 4: path not normalised: ./a.bin`,
+      `${MANIFEST_NAME} line 5: path not normalised: a/./b.bin`,
+      `${MANIFEST_NAME} line 6: path not normalised: a/`,
+    ]);
+  });
+
+  it('accepts a colon or dots inside a name', () => {
+    expect(parseManifest([`${h}  a/b:c.bin`, `${h}  ..x/y.bin`, `${h}  .hidden`].join('\n'))).toEqual({
+      entries: [{ hex: h, rel: 'a/b:c.bin' }, { hex: h, rel: '..x/y.bin' }, { hex: h, rel: '.hidden' }],
+      problems: [],
+    });
+  });
+
+  it('a line with text before the hash or a carriage return after the name is not read as an entry', () => {
+    expect(parseManifest([`x${h}  a.bin`, `${h}  b.bin\r`].join('\n'))).toEqual({
+      entries: [],
+      problems: [`${MANIFEST_NAME} line 1: not "<sha256>  <path>"`, `${MANIFEST_NAME} line 2: not "<sha256>  <path>"`],
+    });
   });
 });

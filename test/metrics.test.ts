@@ -39,10 +39,16 @@ describe('classificationMetrics on hand-checked cases', () => {
   it('macro averages include a class absent from both truth and predictions as zero', () => {
     const { metrics, perClass } = classificationMetrics([0, 1, 0, 1], [0, 1, 1, 1], labelsFor(3));
     expect(perClass[2]).toEqual({ label: 'class_2', precision: 0, recall: 0, f1: 0, support: 0 });
+    // Class 0: precision 1, recall 1/2; class 1: precision 2/3, recall 1; class 2: all 0.
+    expect(metrics.precision_macro).toBeCloseTo(5 / 9, 12);
+    expect(metrics.recall_macro).toBeCloseTo(0.5, 12);
     expect(metrics.f1_macro).toBeCloseTo(22 / 45, 12);
     // Weighted averages ignore it: its support is 0.
     expect(metrics.f1_weighted).toBeCloseTo(11 / 15, 12);
     expect(metrics.precision_weighted).toBeCloseTo(5 / 6, 12);
+    expect(metrics.recall_weighted).toBeCloseTo(0.75, 12);
+    expect(metrics.accuracy).toBeCloseTo(0.75, 12);
+    expect(metrics.f1_micro).toBeCloseTo(0.75, 12);
   });
 
   it('scores perfect predictions of a single class as 1 everywhere', () => {
@@ -74,6 +80,10 @@ describe('crossEntropy', () => {
   it('is the mean negative log-probability of the true class', () => {
     const probs = [0.7, 0.2, 0.1, 0.1, 0.8, 0.1, 0.5, 0.25, 0.25, 0.2, 0.2, 0.6];
     expect(crossEntropy(probs, 3, [0, 1, 0, 1])).toBeCloseTo(-(Math.log(0.7) + Math.log(0.8) + Math.log(0.5) + Math.log(0.2)) / 4, 12);
+  });
+
+  it('refuses a NaN probability of the true class and names its index', () => {
+    expect(() => crossEntropy([0.5, 0.5, 0.2, NaN], 2, [0, 1])).toThrow('probs[3] is NaN');
   });
 
   it('clips probabilities to [1e-7, 1 - 1e-7] like Keras', () => {
@@ -310,6 +320,9 @@ describe('agreement with scikit-learn', () => {
     expect(cases.some((c) => c.k > 1 && absent(c.yTrue, c.k) && !absent(c.yPred, c.k))).toBe(true);
     expect(cases.some((c) => c.k > 1 && absent(c.yPred, c.k) && !absent(c.yTrue, c.k))).toBe(true);
     expect(cases.some((c) => range(c.k).some((cls) => !c.yTrue.includes(cls) && !c.yPred.includes(cls)))).toBe(true);
+    // Classes with support that are never predicted, and classes predicted without support.
+    expect(cases.some((c) => range(c.k).some((cls) => c.yTrue.includes(cls) && !c.yPred.includes(cls)))).toBe(true);
+    expect(cases.some((c) => range(c.k).some((cls) => !c.yTrue.includes(cls) && c.yPred.includes(cls)))).toBe(true);
     expect(cases.some((c) => c.k === 1)).toBe(true);
     expect(cases.some((c) => c.k > 1 && c.yTrue.filter((y) => y === c.yTrue[0]).length >= 0.9 * c.yTrue.length && c.yTrue.length >= 10)).toBe(true);
     expect(cases.some((c) => c.k > 1 && c.yTrue.every((y, i) => y === c.yPred[i]))).toBe(true);

@@ -1,10 +1,11 @@
 // Reading a base model: every bad model.json, manifest or weight file is a ModelError (exit 2)
 // naming model.base and the part at fault; downloads time out, report HTTP errors and succeed.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readModelSource, type ModelSourceOptions } from '../src/model/source.js';
+import { MAX_MODEL_JSON_BYTES, readModelSource, type ModelSourceOptions } from '../src/model/source.js';
 import { buildBackbone } from '../src/model/backbone.js';
 import { MAX_PARAMETERS } from '../src/model/weights-manifest.js';
 import { selectBackend } from '../src/backend/select.js';
@@ -55,6 +56,36 @@ describe('model.json', () => {
     expect((await modelError(readLocal)).message).toContain('no "weightsManifest"');
   });
 
+  it('JSON null, a string or a number is not a model.json; a topology must be an object', async () => {
+    repo = makeTmpRepo();
+    for (const text of ['null', '"model"', '42']) {
+      repo.write(LOC, text);
+      expect((await modelError(readLocal)).message, text).toBe(`model.base (${LOC}): model.json must hold a JSON object`);
+    }
+    repo.write(LOC, '{"modelTopology": "Sequential", "weightsManifest": []}');
+    expect((await modelError(readLocal)).message).toBe(`model.base (${LOC}): no "modelTopology" object; is this a TF.js LayersModel model.json?`);
+  });
+
+  it('a GraphModel is recognised by its format or by a topology of nodes', async () => {
+    repo = makeTmpRepo();
+    const graph = `model.base (${LOC}): this is a TF.js GraphModel (inference only); fine-tuning needs a LayersModel (format "layers-model")`;
+    repo.write(LOC, JSON.stringify({ format: 'graph-model', modelTopology: { class_name: 'Sequential' }, weightsManifest: [] }));
+    expect((await modelError(readLocal)).message).toBe(graph);
+    repo.write(LOC, JSON.stringify({ modelTopology: { node: [] }, weightsManifest: [] }));
+    expect((await modelError(readLocal)).message).toBe(graph);
+  });
+
+  it('a model.json over 32 MiB is refused without reading it', async () => {
+    repo = makeTmpRepo();
+    repo.write(LOC, '{}');
+    fs.truncateSync(repo.abs(LOC), MAX_MODEL_JSON_BYTES + 1);
+    expect((await modelError(readLocal)).message).toBe(`model.base (${LOC}): model.json is larger than 32 MiB; it should hold the topology only`);
+  });
+
+  it('no local path and a location that is not a URL', async () => {
+    expect((await modelError(() => readModelSource('models/base/model.json'))).message).toBe('model.base (models/base/model.json): not a URL, and no local path was given');
+  });
+
   it('a directory where model.json should be', async () => {
     repo = makeTmpRepo();
     repo.mkdir(LOC);
@@ -81,6 +112,12 @@ describe('weights manifest paths', () => {
     ['file:///etc/passwd', /must be a path relative to the model's folder \(no URL scheme/],
     ['https://example.com/w.bin', /no URL scheme/],
     ['', /must be a non-empty string/],
+    // The URL parser drops tabs and newlines: over https these would be fetched as "../secret.bin".
+    ['.\t./secret.bin', /^[^:]+: [^:]+: "\.\\t\.\/secret\.bin" holds a control character$/],
+    ['.\n./secret.bin', /"\.\\n\.\/secret\.bin" holds a control character/],
+    ['a\u0000b', /holds a control character/],
+    ['w.bin\u007f', /holds a control character/],
+    ['%09w.bin', /"%09w\.bin" holds a control character/],
   ];
   for (const [p, message] of cases) {
     it(`refuses ${JSON.stringify(p)} before reading anything`, async () => {
@@ -105,6 +142,33 @@ describe('weights manifest paths', () => {
     } finally {
       fs.rmSync(outside, { recursive: true, force: true });
     }
+  });
+
+  it('a weight path naming the model folder itself, or a symlink to the folder above, is refused', async () => {
+    writeBase([{ paths: ['.'], weights: [{ name: 'w', shape: [2, 2], dtype: 'float32' }] }]);
+    const dir = fs.realpathSync(repo.abs('models/base'));
+    expect((await modelError(readLocal)).message).toBe(`model.base (${LOC}): weight file "." resolves to ${dir}, outside the model's folder`);
+    repo.write(LOC, fs.readFileSync(repo.abs(LOC), 'utf8').replace('"paths":["."]', '"paths":["up"]'));
+    fs.symlinkSync('..', repo.abs('models/base/up'));
+    expect((await modelError(readLocal)).message).toBe(`model.base (${LOC}): weight file "up" resolves to ${path.dirname(fs.realpathSync(repo.abs('models/base')))}, outside the model's folder`);
+  });
+
+  it('a group spread over files stops reading once past the declared size', async () => {
+    writeBase([{ paths: ['a.bin', 'b.bin'], weights: [{ name: 'w', shape: [2, 2], dtype: 'float32' }] }]);
+    repo.write('models/base/a.bin', new Uint8Array(12));
+    repo.write('models/base/b.bin', new Uint8Array(8));
+    expect((await modelError(readLocal)).message).toBe(
+      `model.base (${LOC}): weightsManifest[0]: weight files "a.bin", "b.bin" hold more than 16 bytes, the manifest's shapes and dtypes declare 16 bytes`,
+    );
+  });
+
+  it('hashes model.json and every weight byte', async () => {
+    writeBase();
+    repo.write('models/base/weights.bin', Uint8Array.from({ length: 16 }, (_, i) => i));
+    const source = await readLocal();
+    const expected = createHash('sha256').update(fs.readFileSync(repo.abs(LOC))).update(fs.readFileSync(repo.abs('models/base/weights.bin'))).digest('hex');
+    expect(source.sha256).toBe(expected);
+    expect([...new Uint8Array(source.weightData)]).toEqual(Array.from({ length: 16 }, (_, i) => i));
   });
 
   it('a symlink to a sibling folder of the model is refused too', async () => {
@@ -188,6 +252,11 @@ describe('https base (served locally over http)', () => {
     writeModelFiles(path.join(served, 'long'), { modelJson: long, weights: new Uint8Array(8192) });
     const sneaky = { ...long, weightsManifest: [{ ...long.weightsManifest[0], paths: ['%2e%2e/tiny/weights.bin'] }] };
     writeModelFiles(path.join(served, 'sneaky'), { modelJson: sneaky, weights: new Uint8Array(0) });
+    // The URL parser turns ".\t./tiny" into "../tiny" and drops a leading space.
+    const tabbed = { ...long, weightsManifest: [{ ...long.weightsManifest[0], paths: ['.\t./tiny/weights.bin'] }] };
+    writeModelFiles(path.join(served, 'tabbed'), { modelJson: tabbed, weights: new Uint8Array(0) });
+    const spaced = { ...long, weightsManifest: [{ ...long.weightsManifest[0], paths: [' ../tiny/weights.bin'] }] };
+    writeModelFiles(path.join(served, 'spaced'), { modelJson: spaced, weights: new Uint8Array(0) });
     server = await startModelServer(served);
   });
   afterAll(async () => {
@@ -240,11 +309,24 @@ describe('https base (served locally over http)', () => {
     }
   });
 
+  it('a $FINETUNE_FETCH_TIMEOUT_MS that is not a positive number leaves the 60 s default', async () => {
+    try {
+      for (const value of ['0', '-1', 'soon']) {
+        process.env.FINETUNE_FETCH_TIMEOUT_MS = value;
+        expect((await readModelSource(`${server.url}/tiny/model.json`)).weightSpecs.length, value).toBeGreaterThan(0);
+      }
+    } finally {
+      delete process.env.FINETUNE_FETCH_TIMEOUT_MS;
+    }
+  });
+
   it('a server that is not there', async () => {
     const closed = await startModelServer(served);
     await closed.close();
     const err = await modelError(() => readModelSource(`${closed.url}/tiny/model.json`, undefined, { timeoutMs: 2000 }));
     expect(err.message).toMatch(/model\.json: could not download .*: .*ECONNREFUSED/);
+    // The fetch error stays attached, for a stack trace that shows where it came from.
+    expect(err.cause).toBeInstanceOf(TypeError);
   });
 
   it('weights longer than declared stop being read', async () => {
@@ -257,5 +339,24 @@ describe('https base (served locally over http)', () => {
     const err = await modelError(() => readModelSource(`${server.url}/sneaky/model.json`));
     expect(err.message).toContain("leaves the model's folder");
     expect(server.requests).toEqual(['/sneaky/model.json']);
+  });
+
+  it('a tab in a weight path is refused before any weight request', async () => {
+    server.requests.length = 0;
+    const url = `${server.url}/tabbed/model.json`;
+    const err = await modelError(() => readModelSource(url));
+    expect(err.message).toBe(`model.base (${url}): weightsManifest[0].paths[0]: ".\\t./tiny/weights.bin" holds a control character`);
+    expect(server.requests).toEqual(['/tabbed/model.json']);
+  });
+
+  it('a weight path the URL parser would take out of the model folder is not requested', async () => {
+    // " ../x" is a folder named " .." on disk, but a URL drops the leading space.
+    server.requests.length = 0;
+    const url = `${server.url}/spaced/model.json`;
+    const err = await modelError(() => readModelSource(url));
+    expect(err.message).toBe(
+      `model.base (${url}): weight file " ../tiny/weights.bin" resolves to ${server.url}/tiny/weights.bin, outside ${server.url}/spaced/`,
+    );
+    expect(server.requests).toEqual(['/spaced/model.json']);
   });
 });

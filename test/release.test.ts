@@ -58,7 +58,8 @@ describe('packBundle', () => {
     const out = path.join(tmp, 'extract');
     await mkdir(out);
     execFileSync('tar', ['-xzf', a, '-C', out]);
-    expect(execFileSync('sha256sum', ['-c', MANIFEST_NAME], { cwd: path.join(out, 'model'), encoding: 'utf8' })).toMatch(/weights\/group1-shard1of1.bin: OK/);
+    const checked = execFileSync('sha256sum', ['-c', '--strict', MANIFEST_NAME], { cwd: path.join(out, 'model'), encoding: 'utf8' });
+    expect(checked.trim().split('\n')).toEqual(['model-card.md: OK', 'model.json: OK', 'weights/group1-shard1of1.bin: OK']);
   });
 
   it('uses the ustar prefix field for long paths', () => {

@@ -361,6 +361,78 @@ describe('loadSpec', () => {
     expect(isHttpsUrl('http://example.com/m/model.json')).toBe(false);
   });
 
+  it("refuses a symlink into a sibling folder whose name starts with the repository's", () => {
+    // "/tmp/spec-repo-abc-secrets" starts with "/tmp/spec-repo-abc" as a string, but is not inside it.
+    const sibling = `${repo}-secrets`;
+    fs.mkdirSync(sibling);
+    try {
+      fs.symlinkSync(sibling, path.join(repo, 'data', 'sibling'));
+      expect(() => resolveInRepo(repo, 'data/sibling/train', 'data.train')).toThrow(
+        `data.train: expected a path inside the repository, got "data/sibling/train" (a symlink that leads to ${path.join(fs.realpathSync(sibling), 'train')})`,
+      );
+      const err = configError(() => loadSpec(write('sibling.yml', HEAD.replace('data/train', 'data/sibling/train')), { root: repo }));
+      expect(err.issues[0]).toMatchObject({ path: 'data.train', line: 8 });
+    } finally {
+      fs.rmSync(path.join(repo, 'data', 'sibling'));
+      fs.rmSync(sibling, { recursive: true });
+    }
+  });
+
+  it('refuses backslash paths that leave the repository, as a Windows runner would read them', () => {
+    for (const value of ['..\\..\\x', 'data\\..\\..\\x', '..\\']) {
+      expect(() => resolveInRepo(repo, value, 'output.dir')).toThrow(
+        `output.dir: expected a path inside the repository, got ${JSON.stringify(value)} (it leads outside the repository root)`,
+      );
+    }
+    expect(() => resolveInRepo(repo, '\\\\server\\share\\x', 'output.dir')).toThrow(/^output\.dir: expected a path relative to the repository root/);
+    expect(() => resolveInRepo(repo, 'C:\\x', 'output.dir')).toThrow(/^output\.dir: expected a path relative to the repository root/);
+    // A backslash path that stays inside is allowed.
+    expect(() => resolveInRepo(repo, 'data\\sub\\..\\x', 'output.dir')).not.toThrow();
+  });
+
+  it('refuses ".." itself, a NUL character and a URL where a path belongs', () => {
+    expect(() => resolveInRepo(repo, '..', 'output.dir')).toThrow('output.dir: expected a path inside the repository, got ".." (it leads outside the repository root)');
+    expect(() => resolveInRepo(repo, 'data/../..', 'output.dir')).toThrow(/it leads outside the repository root/);
+    expect(() => resolveInRepo(repo, 'data/a\0b', 'data.train')).toThrow('data.train: expected a path without NUL characters, got "data/a\\u0000b"');
+    expect(() => resolveInRepo(repo, 'https://example.com/train', 'data.train')).toThrow(/^data\.train: expected a path relative to the repository root \(URLs are allowed only for model\.base\)/);
+  });
+
+  it('refuses a symlink to the folder holding the repository, and a chain of symlinks that ends outside', () => {
+    fs.symlinkSync(path.dirname(repo), path.join(repo, 'data', 'parent'));
+    fs.symlinkSync(path.join(repo, 'data', 'escape'), path.join(repo, 'data', 'hop'));
+    try {
+      expect(() => resolveInRepo(repo, 'data/parent', 'output.dir')).toThrow(`(a symlink that leads to ${fs.realpathSync(path.dirname(repo))})`);
+      expect(() => resolveInRepo(repo, 'data/hop/x', 'output.dir')).toThrow(`(a symlink that leads to ${path.join(fs.realpathSync(outside), 'x')})`);
+      // The repository root itself is inside.
+      expect(resolveInRepo(repo, '.', 'output.dir')).toBe(repo);
+    } finally {
+      fs.rmSync(path.join(repo, 'data', 'parent'));
+      fs.rmSync(path.join(repo, 'data', 'hop'));
+    }
+  });
+
+  it('checks every path key for symlinks out of the repository and names it', () => {
+    const keyOf = (text: string) => configError(() => loadSpec(write('keys.yml', text), { root: repo })).issues.map((i) => i.path);
+    expect(keyOf(HEAD.replace('models/base/model.json', 'data/escape/model.json'))).toEqual(['model.base']);
+    expect(keyOf(`${HEAD}gate:\n  baseline: { from: file, path: data/escape/baseline.json }\n`)).toEqual(['gate.baseline.path']);
+    const idx = HEAD.replace('image-folder\n  train: data/train', 'idx\n  train: { images: data/escape/images.gz, labels: data/escape/labels.gz }');
+    expect(keyOf(idx)).toEqual(['data.train.images', 'data.train.labels']);
+    // An https base is a URL, not a path on disk, even where the repository has a folder "https:".
+    fs.symlinkSync(outside, path.join(repo, 'https:'));
+    try {
+      expect(loadSpec(write('url.yml', HEAD.replace('models/base/model.json', 'https://example.com/m/model.json')), { root: repo }).spec.model.base).toBe('https://example.com/m/model.json');
+    } finally {
+      fs.rmSync(path.join(repo, 'https:'));
+    }
+    // "://" inside a path is a file name, not a URL.
+    expect(resolveInRepo(repo, 'data/notes://x', 'output.dir')).toBe(path.join(repo, 'data', 'notes:', 'x'));
+  });
+
+  it('takes only "https://" followed by a URL that parses as an https URL', () => {
+    expect(isHttpsUrl('HTTPS://example.com/m/model.json')).toBe(true);
+    for (const value of ['https:example.com/model.json', ' https://example.com/model.json', 'https://', 'xhttps://example.com/m.json']) expect(isHttpsUrl(value), value).toBe(false);
+  });
+
   it('finds the repository root from GITHUB_WORKSPACE, else from .git', () => {
     vi.stubEnv('GITHUB_WORKSPACE', '');
     try {

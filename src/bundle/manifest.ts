@@ -18,7 +18,8 @@ export interface BundleListing {
 export async function listBundle(dir: string): Promise<BundleListing> {
   const out: BundleListing = { files: [], symlinks: [], others: [] };
   await walk(dir, '', out);
-  for (const list of [out.files, out.symlinks, out.others]) list.sort(byCodeUnit);
+  // sort() without a comparator orders by UTF-16 code unit, the same on every machine and locale.
+  for (const list of [out.files, out.symlinks, out.others]) list.sort();
   return out;
 }
 
@@ -31,10 +32,6 @@ async function walk(root: string, rel: string, out: BundleListing): Promise<void
     else if (entry.isFile()) out.files.push(child);
     else out.others.push(child);
   }
-}
-
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

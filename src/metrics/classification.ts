@@ -65,6 +65,7 @@ function mean(values: readonly number[]): number {
 // Support-weighted mean; sklearn returns 0 when no class has support.
 function weightedMean(values: readonly number[], weights: readonly number[]): number {
   const total = weights.reduce((a, b) => a + b, 0);
+  // Never true today: callers refuse empty arrays, so the supports add up to n > 0.
   if (total === 0) return 0;
   return values.reduce((acc, v, i) => acc + v * weights[i], 0) / total;
 }

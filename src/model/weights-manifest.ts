@@ -58,8 +58,9 @@ export function validateManifest(manifest: unknown, where: string): CheckedManif
 }
 
 function checkGroup(group: unknown, at: string): WeightsGroup {
+  // null, a number or a string has no "paths" list either.
   const g = group as Partial<WeightsGroup> | null;
-  if (!g || typeof g !== 'object' || !Array.isArray(g.paths) || !Array.isArray(g.weights)) {
+  if (!Array.isArray(g?.paths) || !Array.isArray(g.weights)) {
     throw new ModelError(`${at}: needs "paths" and "weights" lists`);
   }
   // Array.from turns holes into undefined, which the checks then see (forEach would skip them).
@@ -71,10 +72,10 @@ function checkGroup(group: unknown, at: string): WeightsGroup {
 /** Returns a clean copy: TF.js reads any "quantization" key, even a null one. */
 function checkWeightSpec(spec: unknown, at: string): WeightSpec {
   const w = spec as Partial<WeightSpec> | null;
-  if (!w || typeof w !== 'object' || typeof w.name !== 'string') throw new ModelError(`${at}: each weight needs a "name"`);
+  if (typeof w?.name !== 'string') throw new ModelError(`${at}: each weight needs a "name"`);
   const where = `${at} ("${w.name}")`;
-  const shape: unknown[] = Array.isArray(w.shape) ? Array.from(w.shape) : [];
-  if (!Array.isArray(w.shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
+  const shape: unknown[] | undefined = Array.isArray(w.shape) ? Array.from(w.shape) : undefined;
+  if (!shape?.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
     throw new ModelError(`${where}: shape must be a list of non-negative integers, got ${JSON.stringify(w.shape) ?? 'nothing'}`);
   }
   if (!known(DTYPE_BYTES, w.dtype)) {
@@ -86,9 +87,10 @@ function checkWeightSpec(spec: unknown, at: string): WeightSpec {
 }
 
 function checkQuantization(q: unknown, dtype: string, where: string): NonNullable<WeightSpec['quantization']> {
-  const quant = q as WeightSpec['quantization'];
-  if (typeof quant !== 'object' || !known(QUANT_BYTES, quant?.dtype)) {
-    throw new ModelError(`${where}: unsupported quantization dtype ${JSON.stringify(quant?.dtype) ?? 'undefined'} (supported: ${Object.keys(QUANT_BYTES).join(', ')})`);
+  // Never null here; a number or a string has no "dtype".
+  const quant = q as NonNullable<WeightSpec['quantization']>;
+  if (!known(QUANT_BYTES, quant.dtype)) {
+    throw new ModelError(`${where}: unsupported quantization dtype ${JSON.stringify(quant.dtype) ?? 'undefined'} (supported: ${Object.keys(QUANT_BYTES).join(', ')})`);
   }
   const allowed = quant.dtype === 'float16' ? ['float32'] : ['float32', 'int32'];
   if (!allowed.includes(dtype)) throw new ModelError(`${where}: ${quant.dtype} quantization cannot hold ${dtype} weights`);
@@ -99,14 +101,20 @@ function checkQuantization(q: unknown, dtype: string, where: string): NonNullabl
   return { ...quant };
 }
 
+// C0 controls and DEL: no file name a model converter writes holds one.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 /** A weights path must be a plain relative path that stays inside the model's folder. */
 export function checkWeightPath(p: unknown, where: string): void {
   if (typeof p !== 'string' || p.length === 0) throw new ModelError(`${where}: must be a non-empty string, got ${kind(p)}`);
-  if (p.includes('\0') || /^[a-z][a-z0-9+.-]*:/i.test(p) || path.isAbsolute(p) || /^[\\/]/.test(p)) {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(p) || path.isAbsolute(p) || /^[\\/]/.test(p)) {
     throw new ModelError(`${where}: "${p}" must be a path relative to the model's folder (no URL scheme, no absolute path)`);
   }
   // Over https a URL resolver decodes %2e%2e to "..": check the decoded form too.
   for (const form of [p, percentDecoded(p)]) {
+    // The URL parser drops tabs and newlines, so ".\t./w.bin" would be fetched as "../w.bin".
+    if (CONTROL_CHARACTER.test(form)) throw new ModelError(`${where}: ${JSON.stringify(p)} holds a control character`);
     const normal = path.posix.normalize(form.replace(/\\/g, '/'));
     if (normal === '..' || normal.startsWith('../')) throw new ModelError(`${where}: "${p}" leaves the model's folder`);
   }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/select.js';
 import { tf } from '../src/backend/tf.js';
-import { createVariableOptimizer, runsOnKernels } from '../src/train/host/variable-optimizer.js';
+import { createVariableOptimizer, runsOnKernels } from '../src/accel/host/variable-optimizer.js';
 import { createOptimizer, type OptimizerConfig } from '../src/train/optimizer.js';
 import { silentLogger } from '../src/util/log.js';
 import { createRng } from '../src/util/random.js';

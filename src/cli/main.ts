@@ -28,6 +28,7 @@ const OPTIONS = {
   candidate: { type: 'string' },
   'no-cache': { type: 'boolean', default: false },
   resume: { type: 'boolean', default: false },
+  'no-accel': { type: 'boolean', default: false },
   shard: { type: 'string' },
   trials: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h', default: false },
@@ -51,6 +52,7 @@ async function dispatch(argv: string[], log: Logger): Promise<number> {
   switch (command) {
     case 'run': {
       if (values.shard) throw new ConfigError('finetune run: --shard belongs to `finetune sweep`; `finetune run --trials` merges the shards');
+      if (values['no-accel']) process.env.FINETUNE_ACCEL = 'off'; // plain TF.js ops (src/accel/create.ts)
       const interrupt = onInterrupt(log);
       const result = await runPipeline({
         signal: interrupt.signal,

@@ -1,8 +1,8 @@
 // The optimizer of a head trained in our kernels' memory: its slots are arrays there, laid out in
 // checkpoints as the tensor optimizer's are (each variable's slots in turn), so a checkpoint fits
 // either.
-import { assertStateFits, type OptimizerConfig, type OptimizerSlots, type OptimizerState } from '../optimizer.js';
-import type { Kernels } from '../../kernels/kernels.js';
+import { assertStateFits, type OptimizerConfig, type OptimizerSlots, type OptimizerState } from '../../train/optimizer.js';
+import type { Kernels } from '../kernels/kernels.js';
 import { arrayRule } from './update-rules.js';
 
 export interface HostOptimizer extends OptimizerSlots {

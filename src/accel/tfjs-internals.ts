@@ -1,11 +1,25 @@
+// The one file that reads TF.js's private internals: the wasm backend's heap (its module's memory,
+// makeOutput, typedArrayFromHeap, getMemoryOffset) and the engine's gradient depth. They are not
+// part of TF.js's API, so they are read only on the version this was written and tested against;
+// on any other, acceleration is off (accel/create.ts) and everything runs on plain TF.js ops.
+//
 // Our kernels on tensors of TF.js's wasm backend read and write them where they are: as views of
 // the backend's heap, without copies. The output is allocated before any view is taken, because an
 // allocation may grow the heap, which replaces its buffer and so empties views taken earlier.
 // The heap (the module's memory) is registered with our kernels, which then run on such views in
 // place (kernels/shared-kernels.ts).
-import { heapInstance, NO_BIAS, type HeapInstance } from '../kernels/kernels.js';
-import { registerHeap } from '../kernels/shared-kernels.js';
-import { tf } from './tf.js';
+import { heapInstance, NO_BIAS, type HeapInstance } from './kernels/kernels.js';
+import { registerHeap } from './kernels/shared-kernels.js';
+import { tf } from '../backend/tf.js';
+
+/** The TF.js version whose internals this file reads. */
+export const INTERNALS_TFJS_VERSION = '4.22.0';
+
+/** Whether the loaded TF.js is that version (else the internals below may not be there or mean the same). */
+export const internalsMatch = (version: string = tf.version_core): boolean => version === INTERNALS_TFJS_VERSION;
+
+/** Whether the engine is recording ops for a gradient (inside tf.grads, variableGrads, ...). */
+export const recordingGradients = (): boolean => tf.engine().state.gradientDepth > 0;
 
 /** What the wasm backend offers its kernels. */
 interface WasmHeap {

@@ -6,14 +6,21 @@
 // entry is -0 where dy < 0; the stock Select gives +0, equal as a number). Every other backend keeps
 // TF.js's own gradient.
 import { clipGradientInto } from '../kernels/shared-kernels.js';
-import { tf } from './tf.js';
-import { computeOnHeap } from './wasm-heap.js';
+import { tf } from '../../backend/tf.js';
+import { computeOnHeap } from '../tfjs-internals.js';
 
 const CLIP_GRAD_KERNEL = 'ClipByValueGradWasm';
 
 let installed = false;
+let enabled = false;
 
-export function registerWasmClipGradient(): void {
+/** Whether ClipByValue's gradient on wasm runs in our kernel (from now on). */
+export function setClipGradient(on: boolean): void {
+  enabled = on;
+  if (on) install();
+}
+
+function install(): void {
   const stock = tf.getGradient(tf.ClipByValue);
   if (installed || !stock) return;
   installed = true;
@@ -21,7 +28,7 @@ export function registerWasmClipGradient(): void {
   tf.registerGradient({
     ...stock,
     gradFunc: (dy, saved, attrs) => {
-      if (tf.getBackend() !== 'wasm') return stock.gradFunc(dy, saved, attrs);
+      if (!enabled || tf.getBackend() !== 'wasm') return stock.gradFunc(dy, saved, attrs);
       const [x] = saved;
       return { x: () => clipGradient(dy as tf.Tensor, x, attrs as unknown as tf.ClipByValueAttrs) };
     },

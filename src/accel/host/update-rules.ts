@@ -1,9 +1,9 @@
 // The optimizers' update rules on arrays in our kernels' memory, for heads trained there (see
-// host/step.ts). Same rules and constants as the tensor optimizer in ../optimizer.ts: Adam runs
+// host/step.ts). Same rules and constants as the tensor optimizer in train/optimizer.ts: Adam runs
 // in the SIMD kernel, in float32 and in the tensor optimizer's order of operations; SGD and
 // RMSprop are loops in double precision, stored in float32.
-import { ADAM, RMSPROP, type OptimizerConfig } from '../optimizer.js';
-import type { Kernels } from '../../kernels/kernels.js';
+import { ADAM, RMSPROP, type OptimizerConfig } from '../../train/optimizer.js';
+import type { Kernels } from '../kernels/kernels.js';
 
 /** Updates `w` in place from its gradient and its slots (also updated in place). `t` counts from 1. */
 export type ArrayUpdate = (w: Float32Array, g: Float32Array, slots: Float32Array[], lr: number, t: number, decay: number) => void;

@@ -5,8 +5,8 @@
 // sums down the columns in place, in the same order and float32 precision as the stock kernels'
 // loop, and a mean divides that sum by the count as they do (tested bit for bit).
 import { sumColumnsInto } from '../kernels/shared-kernels.js';
-import { tf } from './tf.js';
-import { computeOnHeap } from './wasm-heap.js';
+import { tf } from '../../backend/tf.js';
+import { computeOnHeap } from '../tfjs-internals.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 

@@ -4,8 +4,8 @@
 // the changed kernel. Here the arrays stay in our kernels' memory (kernels.wat) for the whole
 // phase; the weights are copied out of the variables before an epoch and back after it.
 import { tf } from '../../backend/tf.js';
-import { dropoutMask, dropoutSeedOf, headVariables, type Head } from '../head.js';
-import type { StepRunner, StepSettings } from '../step.js';
+import { dropoutMask, dropoutSeedOf, headVariables, type Head } from '../../train/head.js';
+import type { StepRunner, StepSettings } from '../../train/step.js';
 import { allocateHeadSpace, gradientArrays, headGradients, weightArrays } from './dense-head.js';
 import { createHostOptimizer } from './optimizer.js';
 import { clipArraysByGlobalNorm, slotCount } from './update-rules.js';

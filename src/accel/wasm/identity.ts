@@ -2,7 +2,7 @@
 // for the backward pass (about 180 copies a step when fine-tuning MobileNetV2's top blocks), yet no
 // wasm kernel writes into its inputs: like the cpu backend's, this Identity shares the data and
 // counts one more reference to it, as wasm's own Reshape does.
-import { tf } from './tf.js';
+import { tf } from '../../backend/tf.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 

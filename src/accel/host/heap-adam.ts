@@ -6,8 +6,8 @@
 // get new data to be repacked. The kernel is the one the other optimizers on kernels use, in the
 // tensor optimizer's order of operations, so the weights are the same to the bit.
 import { tf } from '../../backend/tf.js';
-import { heapKernels, heapView } from '../../backend/wasm-heap.js';
-import { ADAM, assertStateFits, type HeadOptimizer, type OptimizerConfig } from '../optimizer.js';
+import { heapKernels, heapView } from '../tfjs-internals.js';
+import { ADAM, assertStateFits, type HeadOptimizer, type OptimizerConfig } from '../../train/optimizer.js';
 
 /** Adam or AdamW on the wasm backend's heap, or undefined where the heap cannot be worked on (a shared one). */
 export function createHeapAdam(cfg: OptimizerConfig, vars: tf.Variable[]): HeadOptimizer | undefined {

@@ -1,37 +1,35 @@
-// Stock wasm has no kernels for the filter gradients of convolutions nor the input gradient of a
-// depthwise one, so no convolution layer could train on it; its Conv2DBackpropInput and Tile (used
-// by the batch-norm gradient) are plain loops, as is a BatchMatMul with a transposed operand (every
-// dense-layer gradient). These are composed of ops wasm runs fast. Products whose operands are new
-// every call (BatchMatMul, 1x1 FusedConv2D), sums and means over outer axes, and a depthwise
-// convolution with one filter per channel in training (forward, input and filter gradients) go
-// to our own kernels.
-import { tf } from './tf.js';
-import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './wasm-grad-conv.js';
-import { tileByBroadcast } from './wasm-grad-tile.js';
-import { seenBefore, trainingMatMul } from './wasm-matmul.js';
-import { computeOnHeap } from './wasm-heap.js';
+// Our kernels in front of stock wasm's. Its Conv2DBackpropInput and Tile (used by the batch-norm
+// gradient) are plain loops, as is a BatchMatMul with a transposed operand (every dense-layer
+// gradient): these are composed of ops wasm runs fast. Products whose operands are new every call
+// (BatchMatMul, 1x1 FusedConv2D), sums and means over outer axes, and a depthwise convolution with
+// one filter per channel in training (forward, input and filter gradients) go to our own kernels.
+// Each replacement keeps the kernel it replaced, so that turning acceleration off puts it back.
+import { tf } from '../../backend/tf.js';
+import { input } from '../../backend/wasm-gradients.js';
+import { conv2dInputGrad } from '../../backend/wasm-grad-conv.js';
+import { tileByBroadcast } from './grad-tile.js';
+import { seenBefore, trainingMatMul } from './matmul.js';
+import { computeOnHeap, recordingGradients } from '../tfjs-internals.js';
 import { depthwiseFilterGradInto, depthwiseForwardInto, depthwiseInputGradInto, type DepthwiseGeometry } from '../kernels/shared-kernels.js';
-import { recordingGradients, trainingConv2D } from './wasm-conv1x1.js';
-import { columnMean, columnSum } from './wasm-sum.js';
-import { sharedIdentity } from './wasm-identity.js';
-import { registerWasmClipGradient } from './wasm-clip-grad.js';
+import { trainingConv2D } from './conv1x1.js';
+import { columnMean, columnSum } from './sum.js';
+import { sharedIdentity } from './identity.js';
+import { setClipGradient } from './clip-grad.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 type Shape4 = [number, number, number, number];
 
-const replacements = new WeakSet<tf.KernelFunc>();
+/** What each replaced kernel was, to put back. */
+const stockKernels = new Map<string, tf.KernelConfig>();
 
-/** Registers the kernels for 'wasm'. Idempotent; keeps any gradient kernel wasm already has. */
-export function registerWasmGradKernels(): void {
-  const missing: Record<string, tf.KernelFunc> = {
-    [tf.Conv2DBackpropFilter]: conv2dBackpropFilter,
-    [tf.DepthwiseConv2dNativeBackpropFilter]: depthwiseBackpropFilter,
-    [tf.DepthwiseConv2dNativeBackpropInput]: depthwiseBackpropInput,
-  };
-  for (const [kernelName, kernelFunc] of Object.entries(missing)) {
-    if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
-  }
+/**
+ * Puts our kernels in front of wasm's. Idempotent. Call after the backend set-up registered the
+ * gradient kernels stock wasm lacks (backend/wasm-gradients.ts): two of those get a fast path here.
+ */
+export function registerAccelKernels(): void {
   replaceStock(tf.Conv2DBackpropInput, conv2dBackpropInput);
+  replaceStock(tf.DepthwiseConv2dNativeBackpropFilter, depthwiseBackpropFilter);
+  replaceStock(tf.DepthwiseConv2dNativeBackpropInput, depthwiseBackpropInput);
   replaceStock(tf.Tile, tileByBroadcast);
   replaceStock(tf.BatchMatMul, trainingMatMul);
   replaceStock(tf.FusedConv2D, trainingConv2D);
@@ -39,27 +37,28 @@ export function registerWasmGradKernels(): void {
   replaceStock(tf.Sum, columnSum);
   replaceStock(tf.Mean, columnMean);
   replaceStock(tf.Identity, sharedIdentity);
-  registerWasmClipGradient();
+  setClipGradient(true);
+}
+
+/** Puts wasm's own kernels back (acceleration off after it was on, in the same process). */
+export function restoreStockKernels(): void {
+  for (const [kernelName, stock] of stockKernels) {
+    tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel(stock);
+  }
+  stockKernels.clear();
+  setClipGradient(false);
 }
 
 /** Puts `fast` in front of wasm's own kernel, which it may hand the call to. */
 function replaceStock(kernelName: string, fast: (params: KernelParams, stock: tf.KernelFunc) => tf.TensorInfo | tf.TensorInfo[]): void {
   const stock = tf.getKernel(kernelName, 'wasm');
-  if (!stock || replacements.has(stock.kernelFunc)) return;
+  if (!stock || stockKernels.has(kernelName)) return;
+  stockKernels.set(kernelName, stock);
   const kernelFunc: tf.KernelFunc = (params) => fast(params, stock.kernelFunc);
-  replacements.add(kernelFunc);
   // setupFunc stays: it binds the native function that the stock kernel still calls.
   tf.unregisterKernel(kernelName, 'wasm');
   tf.registerKernel({ ...stock, kernelFunc });
-}
-
-/**
- * The engine passes the op's own tensors, and takes a returned Tensor as the output as it is. Ops
- * run inside a kernel are not taped, and tidy frees everything but the result.
- */
-function input(info: tf.TensorInfo | undefined, name: string): tf.Tensor4D {
-  if (!(info instanceof tf.Tensor)) throw new Error(`wasm gradient kernel: input ${name} is not a tensor of this engine`);
-  return info as tf.Tensor4D;
 }
 
 /** NHWC tensors through conv2dInputGrad; anything else to wasm's own kernel. */
@@ -71,38 +70,24 @@ function conv2dBackpropInput(params: KernelParams, stock: tf.KernelFunc): tf.Ten
   return tf.tidy(() => conv2dInputGrad(dy as tf.Tensor4D, filter as tf.Tensor4D, info));
 }
 
-function conv2dBackpropFilter({ inputs, attrs }: KernelParams): tf.Tensor {
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  const x = input(inputs.x, 'x');
-  const dy = input(inputs.dy, 'dy');
-  const format = tf.backend_util.convertConv2DDataFormat(dataFormat);
-  const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false, format);
-  return tf.tidy(() => {
-    if (format === 'channelsLast') return conv2dFilterGrad(x, dy, info);
-    return conv2dFilterGrad(tf.transpose(x, [0, 2, 3, 1]), tf.transpose(dy, [0, 2, 3, 1]), info);
-  });
-}
-
-function depthwiseBackpropFilter({ inputs, attrs, backend }: KernelParams): tf.TensorInfo {
+function depthwiseBackpropFilter(params: KernelParams, stock: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { inputs, attrs, backend } = params;
   const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
   const x = input(inputs.x, 'x');
   const dy = input(inputs.dy, 'dy');
   const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, dilations, pad, dimRoundingMode, true);
-  if (info.outChannels !== info.inChannels || x.dtype !== 'float32' || dy.dtype !== 'float32') {
-    return tf.tidy(() => depthwiseFilterGrad(x, dy, info));
-  }
+  if (info.outChannels !== info.inChannels || x.dtype !== 'float32' || dy.dtype !== 'float32') return stock(params);
   // One filter per channel (every MobileNet): a direct pass of our kernel.
   return computeOnHeap(backend, filterShape, [x, dy], (dw, xv, dyv) => depthwiseFilterGradInto(dw, xv, dyv, depthwiseGeometry(info)));
 }
 
-function depthwiseBackpropInput({ inputs, attrs, backend }: KernelParams): tf.TensorInfo {
+function depthwiseBackpropInput(params: KernelParams, stock: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const { inputs, attrs, backend } = params;
   const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
   const dy = input(inputs.dy, 'dy');
   const filter = input(inputs.filter, 'filter');
   const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as Shape4, strides, dilations, pad, dimRoundingMode, true);
-  if (info.outChannels !== info.inChannels || dy.dtype !== 'float32' || filter.dtype !== 'float32') {
-    return tf.tidy(() => depthwiseInputGrad(dy, filter, info));
-  }
+  if (info.outChannels !== info.inChannels || dy.dtype !== 'float32' || filter.dtype !== 'float32') return stock(params);
   // One filter per channel: a direct pass of our kernel, where the transposed convolution padded
   // dy, turned the filter and had XNNPACK pack that new filter every step.
   return computeOnHeap(backend, inputShape, [dy, filter], (dx, dyv, fv) => depthwiseInputGradInto(dx, dyv, fv, depthwiseGeometry(info)));

@@ -6,22 +6,11 @@
 // so it gives the same values, and the backward pass runs the convolution's own gradients and
 // the fold's chain rule on vectors and one [rows x channels] matrix: on wasm in our kernels on
 // the backend's heap (each giving the bits of the ops it replaces), elsewhere as the same ops.
-import { tf } from '../backend/tf.js';
-import { heapKernels } from '../backend/wasm-heap.js';
+import { tf } from '../../backend/tf.js';
+import { heapKernels } from '../tfjs-internals.js';
+import type { FoldActivation, FoldWeights } from '../index.js';
 
-export type FoldActivation = 'linear' | 'relu' | 'relu6';
-
-/** The layers' weights (variables or their values), as they are stored: no fold applied. */
-export interface FoldWeights {
-  /** [1, 1, in, out] for a 1x1 convolution, [height, width, channels, 1] for a depthwise one */
-  kernel: tf.Tensor;
-  bias?: tf.Tensor;
-  gamma?: tf.Tensor;
-  beta?: tf.Tensor;
-  mean: tf.Tensor;
-  variance: tf.Tensor;
-  epsilon: number;
-}
+export type { FoldActivation, FoldWeights };
 
 /** What a folded convolution adds to the fold: its filter, its forward pass and its gradients. */
 export interface FoldedConvolution {
@@ -62,7 +51,7 @@ export function foldedConvolution(x: tf.Tensor4D, w: FoldWeights, activation: Fo
         const g = activationGradient(activation, dy as tf.Tensor, preS);
         const g2 = g.reshape([g.size / sS.size, sS.size]);
         const { dFilter, dx } = conv.backward(g, g2, xs, ks, filterS, sS);
-        // On wasm the sums run in one pass (wasm-sum.ts).
+        // On wasm the sums run in one pass (accel/wasm/sum.ts).
         const dShift = tf.sum(g2, 0);
         // s reaches y through the filter (W s) and the shift ((b - mean) s).
         const [dKernel, dsFilter] = foldGradient(dFilter, ks, sS);

@@ -1,16 +1,10 @@
 // A depthwise convolution (channel multiplier 1) with the BatchNormalization after it folded in
 // (and the ReLU or ReLU6 after that), as one op with a gradient of its own (fold-ops.ts), for
 // layers that train (phase two). Its gradients are the convolution's own, those the tape ran: on
-// wasm our kernels (wasm-grad-kernels.ts).
-import { tf } from '../backend/tf.js';
+// wasm our kernels (accel/wasm/register.ts).
+import { tf } from '../../backend/tf.js';
+import type { DepthwiseGeometry } from '../index.js';
 import { type FoldActivation, foldedConvolution, type FoldWeights, registeredGradient, scaleColumns } from './fold-ops.js';
-
-/** Where the windows fall: padding as the convolution takes it, explicit NHWC amounts included. */
-export interface DepthwiseGeometry {
-  strides: [number, number];
-  pad: 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
-  dilations: [number, number];
-}
 
 /** The folded depthwise convolution of x, its kernel [height, width, channels, 1]: see foldedConvolution. */
 export function foldedDepthwise(x: tf.Tensor4D, w: FoldWeights, activation: FoldActivation, inputGradient: boolean, geometry: DepthwiseGeometry): tf.Tensor4D {

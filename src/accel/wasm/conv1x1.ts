@@ -9,14 +9,12 @@
 // the filters are frozen, and XNNPACK, which packs each once and reuses it, is faster on those
 // shapes. A filter seen before stays with XNNPACK in training too.
 import { fitsMultiplyInto, multiplyInto } from '../kernels/shared-kernels.js';
-import { tf } from './tf.js';
-import { computeOnHeap } from './wasm-heap.js';
-import { OWN_KERNEL_MIN_MACS, seenBefore } from './wasm-matmul.js';
+import { tf } from '../../backend/tf.js';
+import { computeOnHeap, recordingGradients } from '../tfjs-internals.js';
+import { OWN_KERNEL_MIN_MACS, seenBefore } from './matmul.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 
-/** Whether the engine is recording ops for a gradient (inside tf.grads, variableGrads, ...). */
-export const recordingGradients = (): boolean => tf.engine().state.gradientDepth > 0;
 
 export function trainingConv2D(params: KernelParams, stock: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   return ownKernelConv(params) ?? stock(params);

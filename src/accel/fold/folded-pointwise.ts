@@ -4,8 +4,8 @@
 // convolution's gradient for its input even where nothing below trains: at the split, a product
 // as large as the layer's own. Here the backward pass runs one product for the filter and one for
 // the input, only when asked.
-import { tf } from '../backend/tf.js';
-import { heapKernels } from '../backend/wasm-heap.js';
+import { tf } from '../../backend/tf.js';
+import { heapKernels } from '../tfjs-internals.js';
 import { type FoldActivation, foldedConvolution, type FoldWeights, scaleColumns } from './fold-ops.js';
 
 export type { FoldActivation, FoldWeights };
@@ -18,7 +18,7 @@ export function foldedPointwise(x: tf.Tensor4D, w: FoldWeights, activation: Fold
     backward: (_g, g2, xs, ks, filterS, sS) => {
       const [cin, cout] = [ks.shape[2] as number, ks.shape[3] as number];
       const rows = g2.shape[0] as number;
-      // On wasm both products run in our kernel (wasm-matmul.ts).
+      // On wasm both products run in our kernel (accel/wasm/matmul.ts).
       const dFilter = tf.matMul(xs.reshape([rows, cin]), g2, true, false);
       const dx = inputGradient ? tf.matMul(g2, transposedFilter(filterS, ks, sS, cin, cout)).reshape(xs.shape) : undefined;
       return { dFilter, dx };

@@ -6,9 +6,9 @@
 // variable instead of about fourteen TF.js ops (for MobileNetV2's top blocks, 1.5M weights, most
 // of the update's time).
 import { tf } from '../../backend/tf.js';
-import { heapView } from '../../backend/wasm-heap.js';
-import { createKernels } from '../../kernels/kernels.js';
-import type { HeadOptimizer, OptimizerConfig } from '../optimizer.js';
+import { heapView } from '../tfjs-internals.js';
+import { createKernels } from '../kernels/kernels.js';
+import type { HeadOptimizer, OptimizerConfig } from '../../train/optimizer.js';
 import { createHeapAdam } from './heap-adam.js';
 import { createHostOptimizer } from './optimizer.js';
 import { slotCount } from './update-rules.js';

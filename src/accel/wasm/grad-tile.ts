@@ -1,6 +1,6 @@
 // wasm's Tile is a generic element loop, some 20x slower than a broadcast add. The batch-norm
 // gradient tiles a per-channel vector to the whole activation on every backward pass.
-import { tf } from './tf.js';
+import { tf } from '../../backend/tf.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 

@@ -4,7 +4,7 @@
 // threads (kernel-threads.ts), which can only share a shared memory, they run in one shared
 // instance per thread, on copies of the operands.
 import { isMainThread } from 'node:worker_threads';
-import { requestedWorkers } from '../features/worker-plan.js';
+import { requestedWorkers } from '../../features/worker-plan.js';
 import { KernelThreads } from './kernel-threads.js';
 import { ALIGN, aligned, compiledModule, type DepthwiseArguments, heapBridge, type HeapBridge, heapInstance, type KernelExports, instantiate, leftStrides, NO_BIAS, PAGE, reserve, type HeapInstance, type Instance, type PlainMemory } from './kernels.js';
 

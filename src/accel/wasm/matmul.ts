@@ -13,8 +13,8 @@
 // cost more. Both sum each product in order in float32, so the route never changes a result
 // (tested).
 import { fitsMultiplyInto, multiplyInto } from '../kernels/shared-kernels.js';
-import { tf } from './tf.js';
-import { computeOnHeap } from './wasm-heap.js';
+import { tf } from '../../backend/tf.js';
+import { computeOnHeap } from '../tfjs-internals.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 

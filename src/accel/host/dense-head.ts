@@ -2,7 +2,7 @@
 // with dropout and ReLU, softmax cross-entropy (label smoothing, class weights), and the gradient
 // of every kernel and bias. The function is head.ts's headLogits under loss.ts's trainingLoss,
 // differentiated by hand. Products run in the gemm kernel; the rest is loops over small arrays.
-import { createKernels, type Kernels } from '../../kernels/kernels.js';
+import { createKernels, type Kernels } from '../kernels/kernels.js';
 
 export interface LayerSpace {
   inDim: number;

@@ -1,7 +1,8 @@
 // The optimizers' update rules on arrays in our kernels' memory, for heads trained there (see
 // host/step.ts). Same rules and constants as the tensor optimizer in train/optimizer.ts: Adam runs
-// in the SIMD kernel, in float32 and in the tensor optimizer's order of operations; SGD and
-// RMSprop are loops in double precision, stored in float32.
+// in the SIMD kernel, SGD and RMSprop in loops here, all in float32 and in the tensor optimizer's
+// order of operations: every operation rounded to float32 (Math.fround) as a float32 tensor op
+// rounds it, so a head trained here and one trained as tensors agree to the bit.
 import { ADAM, RMSPROP, type OptimizerConfig } from '../../train/optimizer.js';
 import type { Kernels } from '../kernels/kernels.js';
 
@@ -25,26 +26,39 @@ export function arrayRule(cfg: OptimizerConfig, kernels: Kernels): ArrayUpdate {
   }
 }
 
+const f = Math.fround;
+
+/** w - delta, then minus w * decay where decay applies (kernels): the tensor optimizer's v.sub(delta).sub(v.mul(decay)). */
+const decayed = (w: number, delta: number, decay: number): number => (decay === 0 ? f(w - delta) : f(f(w - delta) - f(w * f(decay))));
+
+/** b = mu b + g; delta = lr b (nesterov: lr (g + mu b)), as sgdUpdate in train/optimizer.ts. */
 function sgd(momentum: number, nesterov: boolean): ArrayUpdate {
+  const mu = f(momentum);
   return (w, g, [b], lr, _t, decay) => {
+    const rate = f(lr);
     for (let i = 0; i < w.length; i++) {
       const gi = g[i];
-      let step = gi;
-      if (momentum !== 0) {
-        const bi = (b[i] = momentum * b[i] + gi);
-        step = nesterov ? gi + momentum * bi : bi;
+      let delta: number;
+      if (momentum === 0) delta = f(gi * rate);
+      else {
+        const bi = (b[i] = f(f(b[i] * mu) + gi));
+        delta = nesterov ? f(f(gi + f(bi * mu)) * rate) : f(bi * rate);
       }
-      w[i] -= lr * step + decay * w[i];
+      w[i] = decayed(w[i], delta, decay);
     }
   };
 }
 
+/** ms = rho ms + (1 - rho) g^2; delta = lr g / (sqrt(ms) + eps), as rmspropUpdate in train/optimizer.ts. */
 const rmsprop: ArrayUpdate = (w, g, [ms], lr, _t, decay) => {
-  const { rho, epsilon } = RMSPROP;
+  const rho = f(RMSPROP.rho);
+  const rest = f(1 - RMSPROP.rho);
+  const epsilon = f(RMSPROP.epsilon);
+  const rate = f(lr);
   for (let i = 0; i < w.length; i++) {
     const gi = g[i];
-    const mi = (ms[i] = rho * ms[i] + (1 - rho) * gi * gi);
-    w[i] -= (lr * gi) / (Math.sqrt(mi) + epsilon) + decay * w[i];
+    const mi = (ms[i] = f(f(ms[i] * rho) + f(f(gi * gi) * rest)));
+    w[i] = decayed(w[i], f(f(gi / f(f(Math.sqrt(mi)) + epsilon)) * rate), decay);
   }
 };
 

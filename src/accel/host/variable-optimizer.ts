@@ -13,7 +13,7 @@ import { createHeapAdam } from './heap-adam.js';
 import { createHostOptimizer } from './optimizer.js';
 import { slotCount } from './update-rules.js';
 
-/** Only Adam and AdamW: SGD and RMSprop as arrays compute in double precision, unlike the tensor rules. */
+/** Only Adam and AdamW: the heap path (heap-adam.ts) has no other rule; SGD and RMSprop stay tensor ops here. */
 export const runsOnKernels = (cfg: OptimizerConfig): boolean => cfg.optimizer === 'adam' || cfg.optimizer === 'adamw';
 
 /** A tensor's values: on wasm a view of its heap, read at once, without a copy; elsewhere (cpu) a copy. */

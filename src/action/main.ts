@@ -5,6 +5,7 @@ import * as core from '@actions/core';
 import * as github from '@actions/github';
 import type { RunResult } from '../pipeline/run.js';
 import { renderReportMarkdown } from '../report/markdown.js';
+import { DEFAULT_OUTPUT_DIR, DEFAULT_RETENTION_DAYS } from '../defaults.js';
 import { ConfigError, FinetuneError, EXIT } from '../errors.js';
 import { OUTPUTS, readInputs, type ActionInputs } from './io.js';
 import { actionsLogger } from './logger.js';
@@ -17,6 +18,7 @@ import { restoreFeatureCache, type PruneAfterSave } from '../github/feature-cach
 import { pruneFeatureCaches } from '../github/feature-cache-prune.js';
 import { planRun } from '../pipeline/run-plan.js';
 import { trainForAction } from './train.js';
+import { actionWorkspace } from './workspace.js';
 import { crashFailureMessage } from '../pipeline/crash-report.js';
 
 /** `script`: the running bundle, started again as the training process; undefined trains in this process. */
@@ -39,7 +41,7 @@ export async function run(opts: { script?: string } = {}): Promise<void> {
 
 /** The feature cache is restored before and saved after the training process, whatever its outcome. */
 async function trainAndGate(inputs: ActionInputs, script: string | undefined): Promise<RunResult> {
-  const plan = planRun(inputs.spec);
+  const plan = planRun(inputs.spec, actionWorkspace());
   const features = plan && (await restoreFeatureCache({ cacheDir: defaultCacheDir(), name: plan.name, scope: plan.featureScope, log: actionsLogger, prune: featureCachePruner(inputs) }));
   try {
     return await trainForAction(inputs, { script, plan, log: actionsLogger });
@@ -60,9 +62,9 @@ function featureCachePruner(inputs: ActionInputs): PruneAfterSave | undefined {
 
 /** Gate-only: the candidate report of another run against this checkout's spec. */
 function gateOnly(inputs: ActionInputs): RunResult {
-  const { report, exitCode } = gateReports({ candidate: inputs.candidate as string, baseline: inputs.baseline, spec: inputs.spec, log: actionsLogger });
-  const outDir = path.resolve('finetune-out', 'gate');
-  return { report, exitCode, outDir, retentionDays: 30, ...writeReports(outDir, report) };
+  const { report, exitCode } = gateReports({ candidate: inputs.candidate as string, baseline: inputs.baseline, spec: inputs.spec, log: actionsLogger, workspace: actionWorkspace() });
+  const outDir = path.resolve(DEFAULT_OUTPUT_DIR, 'gate');
+  return { report, exitCode, outDir, retentionDays: DEFAULT_RETENTION_DAYS, ...writeReports(outDir, report) };
 }
 
 function setResultOutputs(r: RunResult): void {

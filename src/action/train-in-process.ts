@@ -5,6 +5,7 @@ import { parseBackendChoice } from '../backend/select.js';
 import { onInterrupt } from '../util/interrupt.js';
 import { actionsLogger } from './logger.js';
 import { artifactLookup } from './baseline-lookup.js';
+import { actionWorkspace } from './workspace.js';
 import type { ActionInputs } from './io.js';
 
 export async function trainInProcess(inputs: ActionInputs): Promise<RunResult> {
@@ -17,5 +18,6 @@ export async function trainInProcess(inputs: ActionInputs): Promise<RunResult> {
     log: actionsLogger,
     findArtifact: artifactLookup(inputs),
     trials: inputs.trials,
+    workspace: actionWorkspace(),
   }).finally(interrupt.dispose);
 }

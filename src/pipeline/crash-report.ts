@@ -3,7 +3,7 @@
 // its outputs and job summary).
 import type { CrashInfo, Report } from '../report/types.js';
 import { crashCause } from '../report/crash.js';
-import { VERSION } from './run.js';
+import { VERSION } from '../defaults.js';
 import type { RunPlan } from './run-plan.js';
 
 export interface CrashFacts {

@@ -15,11 +15,13 @@ export interface GateOnlyOptions {
   baseline?: string;
   spec: string;
   log: Logger;
+  /** The repository root where the caller knows it (the Action: its checkout); else found from the spec's folder. */
+  workspace?: string;
 }
 
 export function gateReports(opts: GateOnlyOptions): { report: Report; exitCode: 0 | 1 } {
   const candidate = readReport(opts.candidate);
-  const root = findRepoRoot(path.dirname(path.resolve(opts.spec)));
+  const root = findRepoRoot(path.dirname(path.resolve(opts.spec)), opts.workspace);
   const { spec } = loadSpec(opts.spec, { root });
   const b = spec.gate.baseline;
   const baselineFile = opts.baseline ?? (b.from === 'file' ? path.join(root, b.path as string) : undefined);

@@ -1,5 +1,6 @@
 // The whole flow, top to bottom: spec -> data -> features -> head -> test metrics -> gate ->
 // report and bundle. The CLI and the Action both call runPipeline; only they touch the world.
+import { VERSION } from '../defaults.js';
 import path from 'node:path';
 import { loadSpec, findRepoRoot } from '../spec/load.js';
 import { selectBackend, type BackendChoice } from '../backend/select.js';
@@ -17,7 +18,7 @@ import type { Logger } from '../util/log.js';
 import { EXIT } from '../errors.js';
 import { guardMemory } from './out-of-memory.js';
 import { trainWithBatchFallback } from './batch-fallback.js';
-import { crashIfAsked } from '../util/test-crash.js';
+import { trainingStarts } from './training-start.js';
 import { gateConfigOf } from './gate-inputs.js';
 import { checkpointDir, removeCheckpoint } from '../train/checkpoint.js';
 
@@ -39,6 +40,8 @@ export interface RunOptions {
   resume?: boolean;
   /** Trials files (or folders) from `finetune sweep --shard`: merged, and their best trial trained and gated. */
   trials?: string[];
+  /** The repository root where the caller knows it (the Action: its checkout); else found from the spec's folder. */
+  workspace?: string;
 }
 
 export interface RunResult extends WrittenOutputs {
@@ -51,7 +54,7 @@ export interface RunResult extends WrittenOutputs {
 export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const started = Date.now();
   const { log } = opts;
-  const root = findRepoRoot(path.dirname(path.resolve(opts.specPath)));
+  const root = findRepoRoot(path.dirname(path.resolve(opts.specPath)), opts.workspace);
   const loaded = loadSpec(opts.specPath, { root });
   const { spec } = loaded;
   const backend = await selectBackend(opts.backend, log, root);
@@ -62,7 +65,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     computeFeatures(spec, root, data, { cacheDir, backend: backend.name }, log),
   );
   const outDir = path.resolve(opts.outDir ?? path.join(root, spec.output.dir));
-  crashIfAsked(process.env);
+  trainingStarts();
   const { trained, sweep } = await guardMemory('training', 'lower train.batch_size or model.head.hidden', () =>
     trainWithBatchFallback({ spec, backend: backend.name, log }, (s) =>
       trainBestHead({ spec: s, specSha256: loaded.sha256, data, feats, log, signal: opts.signal, checkpoint: { dir: checkpointDir(outDir), resume: opts.resume ?? false }, trials: opts.trials }),
@@ -140,5 +143,3 @@ function withMissingBaseline(gate: GateResult, missing: string | undefined): Gat
   const check = { metric: 'baseline', value: NaN, status: 'fail' as const, reason: `${missing} gate.baseline.first_run is "fail".` };
   return { ...gate, verdict: 'fail', checks: [...gate.checks, check] };
 }
-
-export const VERSION = '0.1.0';

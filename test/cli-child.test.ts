@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report } from '../src/report/types.js';
+import type { Report } from '../src/domain/types.js';
 import { compileSrc } from './helpers/compile-src.js';
 import { withCrashHook } from './helpers/crash-hook.js';
 import { defaultSpec, makeTinyRepo, readJson } from './helpers/tiny-repo.js';

@@ -6,7 +6,7 @@ import { loadSpec, findRepoRoot } from '../spec/load.js';
 import { evaluateGate, exitCodeFor } from '../gate/evaluate.js';
 import { comparable, readBaselineFile } from './baseline.js';
 import { evaluatedFromReport, gateConfigOf } from './gate-inputs.js';
-import type { Report } from '../report/types.js';
+import type { Report } from '../domain/types.js';
 import type { Logger } from '../util/log.js';
 import { ConfigError } from '../errors.js';
 

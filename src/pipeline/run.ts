@@ -13,7 +13,7 @@ import { evaluateGate, exitCodeFor } from '../gate/evaluate.js';
 import { buildFullModel, serialiseModel } from '../model/export.js';
 import { writeBundle, writeReports, type WrittenOutputs } from './outputs.js';
 import { defaultCacheDir } from '../features/cache.js';
-import type { GateResult, Report } from '../report/types.js';
+import type { GateResult, Report } from '../domain/types.js';
 import type { Logger } from '../util/log.js';
 import { EXIT } from '../errors.js';
 import { guardMemory } from './out-of-memory.js';

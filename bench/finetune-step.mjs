@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Time of one training step (forward, backward, Adam update) of the top blocks of the example
 // MobileNetV2, from layer --from to --to plus a Dense head, on each backend. On wasm it runs on the
-// gradient kernels of src/backend/wasm-grad-kernels.ts (stock wasm cannot train a conv layer).
+// gradient kernels of src/backend/wasm-gradients.ts (stock wasm cannot train a conv layer) with
+// the accelerated ones of src/accel/wasm/ in front (FINETUNE_ACCEL=off measures without them).
 //   node bench/finetune-step.mjs [--from block_14_expand] [--to out_relu] [--size 96] [--batch 16]
 //                                [--steps 3] [--backends wasm,cpu] [--bn batch|inference]
 //                                [--dump DIR] [--json FILE] [--profile]
@@ -57,7 +58,6 @@ if (!fs.existsSync(path.join(MODEL_DIR, 'model.json'))) {
 const { load, close } = await sourceLoader(ROOT);
 const { tf } = await load('/src/backend/tf.ts');
 const { selectBackend } = await load('/src/backend/select.ts');
-const { registerWasmGradKernels } = await load('/src/backend/wasm-grad-kernels.ts');
 const { createTrainingOptimizer } = await load('/src/train/tensor-step.ts');
 const { readModelSource } = await load('/src/model/source.ts');
 const { buildBackbone } = await load('/src/model/backbone.ts');
@@ -146,7 +146,6 @@ function step(vars, optimizer, x, y, forward) {
 
 async function measure(backend, dump) {
   await selectBackend(backend, silentLogger);
-  registerWasmGradKernels();
   const { model: full } = await buildBackbone(source, { cut: opts.to, size: [size, size], channels: 3 });
   const { x, y, labels, split } = await batchFor(full);
   const model = slice(full, opts.from, opts.to);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Time of one training step of the head alone (576 -> 128 -> 10, ReLU, dropout 0.2, softmax
 // cross-entropy, Adam, batch 64: the head of `npm run bench`'s job), on the wasm backend, both ways
-// finetune-action can take it: as arrays in our own WebAssembly kernels (src/train/host/, what wasm
+// finetune-action can take it: as arrays in our own WebAssembly kernels (src/accel/host/, what wasm
 // and cpu use) and as TF.js ops (src/train/tensor-step.ts, what the other backends use). The two
 // alternate in one process, from the same initial weights and batches, and the losses of their
 // first steps are compared. Seeded Gaussian features stand in for real ones: the arithmetic does
@@ -30,7 +30,7 @@ const { selectBackend } = await load('/src/backend/select.ts');
 const { silentLogger } = await load('/src/util/log.ts');
 const { featureStats, initHead, disposeHead } = await load('/src/train/head.ts');
 const { headTrainee } = await load('/src/train/trainee.ts');
-const { hostHeadSteps } = await load('/src/train/host/step.ts');
+const { hostHeadSteps } = await load('/src/accel/host/step.ts');
 const { tensorSteps } = await load('/src/train/tensor-step.ts');
 const { resolveTrainSettings } = await load('/src/train/settings.ts');
 const { SpecSchema } = await load('/src/spec/schema.ts');

@@ -1,5 +1,5 @@
-// Compiles src/kernels/kernels.wat (two builds) and src/kernels/heap-bridge.wat into
-// src/kernels/kernels-wasm.ts, their bytes in base64, so the bundle carries them without a file
+// Compiles src/accel/kernels/kernels.wat (two builds) and src/accel/kernels/heap-bridge.wat into
+// src/accel/kernels/kernels-wasm.ts, their bytes in base64, so the bundle carries them without a file
 // beside it. `--check` only compares.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import initWabt from 'wabt';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const WAT = path.join(root, 'src/kernels/kernels.wat');
-const BRIDGE_WAT = path.join(root, 'src/kernels/heap-bridge.wat');
-const OUT = path.join(root, 'src/kernels/kernels-wasm.ts');
+const WAT = path.join(root, 'src/accel/kernels/kernels.wat');
+const BRIDGE_WAT = path.join(root, 'src/accel/kernels/heap-bridge.wat');
+const OUT = path.join(root, 'src/accel/kernels/kernels-wasm.ts');
 
 /** The import of the shared build; the heap build imports a plain memory of any size instead. */
 const SHARED_MEMORY = '(import "env" "memory" (memory 1 65536 shared))';

@@ -15,7 +15,7 @@ const wasmFiles = fs.readdirSync(wasmDir).filter((f) => f.endsWith('.wasm') && !
 // Native or large packages, resolved at run time from the workspace or node_modules, never bundled.
 const externals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', '@tensorflow/tfjs-backend-webgpu'].flatMap((p) => ['-e', p]);
 
-// Our own kernels first: src/kernels/kernels-wasm.ts is generated from kernels.wat.
+// Our own kernels first: src/accel/kernels/kernels-wasm.ts is generated from kernels.wat.
 execFileSync(process.execPath, ['scripts/build-kernels.mjs'], { stdio: 'inherit' });
 
 fs.rmSync('dist', { recursive: true, force: true });

@@ -7,10 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report } from '../src/report/types.js';
+import type { Report } from '../src/domain/types.js';
 import { defaultSpec, makeTinyRepo, readJson } from './helpers/tiny-repo.js';
 import { actionStep } from './helpers/action-env.js';
 import { compileSrc } from './helpers/compile-src.js';
+import { withCrashHook } from './helpers/crash-hook.js';
 
 let tmp: string;
 let entry: string;
@@ -26,7 +27,7 @@ interface ActionRun {
 function runAction(repo: string, inputs: Record<string, string>, extraEnv: Record<string, string> = {}, onOutput?: (all: string, kill: (s: NodeJS.Signals) => void) => void): Promise<ActionRun> {
   // From sources there is no bundle for feature worker threads to run.
   const step = actionStep(repo, inputs, { FINETUNE_WORKERS: '1', ...extraEnv });
-  const child = spawn(process.execPath, [entry], { cwd: repo, env: step.env });
+  const child = spawn(process.execPath, [entry], { cwd: repo, env: withCrashHook(step.env) });
   let out = '';
   const take = (d: Buffer) => {
     out += d.toString();

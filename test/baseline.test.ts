@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../src/pipeline/run.js';
 import { runCli } from '../src/cli/main.js';
 import { silentLogger, type Logger } from '../src/util/log.js';
-import type { Report } from '../src/report/types.js';
+import type { Report } from '../src/domain/types.js';
 import { defaultSpec, makeTinyRepo, readJson } from './helpers/tiny-repo.js';
 
 const GATE = (baseline: string) => `gate:

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSpec } from '../src/spec/load.js';
 import type { Spec } from '../src/spec/schema.js';
-import type { EpochRecord, Report } from '../src/report/types.js';
+import type { EpochRecord, Report } from '../src/domain/types.js';
 import { retriedBatchNote } from '../src/report/markdown.js';
 import { MIN_RETRY_BATCH, nextBatchSize, trainWithBatchFallback } from '../src/pipeline/batch-fallback.js';
 import { guardMemory, isOutOfMemory } from '../src/pipeline/out-of-memory.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { selectCandidate } from '../src/pipeline/candidate.js';
 import { ConfigError } from '../src/errors.js';
-import type { Report, RunProvenance } from '../src/report/types.js';
+import type { Report, RunProvenance } from '../src/domain/types.js';
 
 const real = JSON.parse(fs.readFileSync('examples/fashion-mnist/baseline.json', 'utf8')) as Report;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'candidate-'));

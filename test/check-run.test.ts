@@ -9,7 +9,7 @@ import { verdictHeadline } from '../src/report/headline.js';
 import { postGateCheck, STATUS_DESCRIPTION_LIMIT, type PostCheckOptions } from '../src/github/check-run.js';
 import { buildFailureReport } from '../src/pipeline/training-failure.js';
 import { renderReportMarkdown } from '../src/report/markdown.js';
-import type { Report } from '../src/report/types.js';
+import type { Report } from '../src/domain/types.js';
 import { startGitHubApiServer, type GitHubApiServer } from './helpers/github-api-server.js';
 
 const real = JSON.parse(fs.readFileSync('examples/fashion-mnist/baseline.json', 'utf8')) as Report;

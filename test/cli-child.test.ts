@@ -6,8 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report } from '../src/report/types.js';
+import type { Report } from '../src/domain/types.js';
 import { compileSrc } from './helpers/compile-src.js';
+import { withCrashHook } from './helpers/crash-hook.js';
 import { defaultSpec, makeTinyRepo, readJson } from './helpers/tiny-repo.js';
 
 let tmp: string;
@@ -21,7 +22,7 @@ interface CliRun {
 
 function runCliProcess(repo: string, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   // From sources there is no bundle for feature worker threads to run.
-  const child = spawn(process.execPath, [entry, ...args], { cwd: repo, env: { ...process.env, FINETUNE_WORKERS: '1', ...env } });
+  const child = spawn(process.execPath, [entry, ...args], { cwd: repo, env: withCrashHook({ ...process.env, FINETUNE_WORKERS: '1', ...env }) });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));

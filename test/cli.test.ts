@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { defaultSpec, makeTinyRepo, readJson } from './helpers/tiny-repo.js';
-import type { Report } from '../src/report/types.js';
+import type { Report } from '../src/domain/types.js';
 
 const BIN = path.resolve('bin/finetune.js');
 

@@ -4,9 +4,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/select.js';
 import { tf } from '../src/backend/tf.js';
-import { registerWasmGradKernels } from '../src/backend/wasm-grad-kernels.js';
-import { type DepthwiseGeometry, foldedDepthwise } from '../src/model/folded-depthwise.js';
-import type { FoldActivation, FoldWeights } from '../src/model/folded-pointwise.js';
+import { registerWasmGradKernels } from './helpers/wasm-kernels.js';
+import { foldedDepthwise } from '../src/accel/fold/folded-depthwise.js';
+import type { DepthwiseGeometry } from '../src/accel/index.js';
+import type { FoldActivation, FoldWeights } from '../src/accel/fold/folded-pointwise.js';
 import { silentLogger } from '../src/util/log.js';
 import { expectInputGradientSkipped, expectTapeGradients, uniform } from './helpers/fold-checks.js';
 

@@ -4,8 +4,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/select.js';
 import { tf } from '../src/backend/tf.js';
-import { registerWasmGradKernels } from '../src/backend/wasm-grad-kernels.js';
-import { foldedPointwise, type FoldWeights, type FoldActivation } from '../src/model/folded-pointwise.js';
+import { registerWasmGradKernels } from './helpers/wasm-kernels.js';
+import { foldedPointwise, type FoldWeights, type FoldActivation } from '../src/accel/fold/folded-pointwise.js';
 import { silentLogger } from '../src/util/log.js';
 import { expectInputGradientSkipped, expectTapeGradients, uniform } from './helpers/fold-checks.js';
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runPipeline } from '../src/pipeline/run.js';
 import type { ArtifactLookup } from '../src/pipeline/baseline.js';
 import { silentLogger, type Logger } from '../src/util/log.js';
-import type { Report } from '../src/report/types.js';
+import type { Report } from '../src/domain/types.js';
 import { EXIT } from '../src/errors.js';
 import { startGitHubApiServer, type GitHubApiServer } from './helpers/github-api-server.js';
 import { makeTabularRepo, tabularSpec, DIVERGING_TRAIN } from './helpers/tabular-repo.js';

@@ -3,9 +3,9 @@
 // scenario says otherwise).
 import { describe, expect, it } from 'vitest';
 import { evaluateGate, type EvaluatedModel, type GateConfig } from '../src/gate/evaluate.js';
-import { Rng } from '../src/gate/random.js';
+import { Rng } from '../src/util/random.js';
 import { normalCdf, normalQuantile } from '../src/gate/stats.js';
-import type { GateResult } from '../src/report/types.js';
+import type { GateResult } from '../src/domain/types.js';
 
 const N_TEST = 1000;
 const P = 0.85;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../src/gate/random.js';
+import { createStreamRng } from '../src/util/random.js';
 import { RESAMPLABLE_METRICS, confusionCodes, metricsOf } from '../src/gate/resample-metrics.js';
 import { bootstrapMeans } from '../src/gate/bootstrap.js';
 import {
@@ -71,14 +71,14 @@ describe('resampling metrics', () => {
   });
 
   it('bootstraps 2000 resamples of 10k paired examples well under a second', () => {
-    const rng = createRng(1);
+    const rng = createStreamRng(1);
     const n = 10_000;
     const y = Array.from({ length: n }, () => Math.floor(rng.next() * 10));
     const noisy = () => y.map((v) => (rng.next() < 0.9 ? v : Math.floor(rng.next() * 10)));
     const sets = [noisy(), noisy()].map((p) => ({ n, k: 10, codes: [confusionCodes(y, p, 10)] }));
     // CPU time, not wall time, so a busy CI machine does not fail the test.
     const start = process.cpuUsage();
-    const [a] = bootstrapMeans(sets, 2000, createRng(2));
+    const [a] = bootstrapMeans(sets, 2000, createStreamRng(2));
     const used = process.cpuUsage(start);
     // Mutation testing instruments every statement and runs it ten times slower: speed is not what it measures.
     if (!process.env.FINETUNE_MUTATION_RUN) expect((used.user + used.system) / 1000).toBeLessThan(1000);
@@ -87,13 +87,13 @@ describe('resampling metrics', () => {
 
   it('the random stream is reproducible and differs between seeds', () => {
     const draw = (seed: number) => {
-      const rng = createRng(seed);
+      const rng = createStreamRng(seed);
       return Array.from({ length: 5 }, () => rng.next());
     };
     expect(draw(42)).toEqual(draw(42));
     expect(draw(42)).not.toEqual(draw(43));
     expect(draw(42).every((x) => x >= 0 && x < 1)).toBe(true);
     // indices() is the same stream, scaled to [0, n).
-    expect(Array.from(createRng(42).indices(new Int32Array(5), 1000))).toEqual(draw(42).map((u) => Math.floor(u * 1000)));
+    expect(Array.from(createStreamRng(42).indices(new Int32Array(5), 1000))).toEqual(draw(42).map((u) => Math.floor(u * 1000)));
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateGate, exitCodeFor, type EvaluatedModel, type GateConfig } from '../src/gate/evaluate.js';
 import { metricsOf } from '../src/gate/resample-metrics.js';
 import { normalQuantile } from '../src/gate/stats.js';
-import type { GateResult } from '../src/report/types.js';
+import type { GateResult } from '../src/domain/types.js';
 
 const LABELS = ['cat', 'dog'];
 // Every interval is two-sided at gate.confidence: 95% uses the 97.5% quantile.

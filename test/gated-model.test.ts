@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runPipeline } from '../src/pipeline/run.js';
 import { silentLogger } from '../src/util/log.js';
-import type { Report } from '../src/report/types.js';
+import type { Report } from '../src/domain/types.js';
 import { EXIT } from '../src/errors.js';
 import type { GatedModelOptions } from '../src/github/gated-model.js';
 import { startGitHubApiServer, type GitHubApiServer } from './helpers/github-api-server.js';

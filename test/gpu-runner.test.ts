@@ -16,7 +16,7 @@ import { cpuName } from '../src/backend/devices.js';
 import { BackendError } from '../src/backend/select.js';
 import { renderReportMarkdown } from '../src/report/markdown.js';
 import { renderCommentBody } from '../src/report/comment.js';
-import type { Report } from '../src/report/types.js';
+import type { Report } from '../src/domain/types.js';
 import { ConfigError, EXIT } from '../src/errors.js';
 import { makeTinyRepo } from './helpers/tiny-repo.js';
 import type { Logger } from '../src/util/log.js';

@@ -16,7 +16,7 @@ import { buildGraphBackbone, forwardGraph } from '../src/model/graph-base.js';
 import { loadGraphBundle } from '../src/model/graph-bundle.js';
 import { imagesToTensor } from '../src/features/preprocess.js';
 import { silentLogger, type Logger } from '../src/util/log.js';
-import type { Report } from '../src/report/types.js';
+import type { Report } from '../src/domain/types.js';
 import { makeTinyRepo, readJson } from './helpers/tiny-repo.js';
 import { startModelServer } from './helpers/model-server.js';
 import { TINY_GRAPH_PARAMS, writeImageGraph } from './helpers/tiny-graph.js';

@@ -3,7 +3,7 @@
 // memories where the runtime has multi-memory (Node 22 and later), typed-array copies elsewhere.
 // Both routes give the same bits.
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { heapBridge, type PlainMemory, type SharedMemory } from '../src/kernels/kernels.js';
+import { heapBridge, type PlainMemory, type SharedMemory } from '../src/accel/kernels/kernels.js';
 import { tf } from '../src/backend/tf.js';
 import { selectBackend } from '../src/backend/select.js';
 import { silentLogger } from '../src/util/log.js';
@@ -15,8 +15,8 @@ process.env.FINETUNE_WORKERS = '2';
 
 // The route each product takes, and how many times helpers' rows came back through the bridge.
 const route = vi.hoisted(() => ({ bridgeOff: false, rowsBack: 0 }));
-vi.mock('../src/kernels/kernels.js', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('../src/kernels/kernels.js')>();
+vi.mock('../src/accel/kernels/kernels.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../src/accel/kernels/kernels.js')>();
   return {
     ...actual,
     heapBridge: (heap: PlainMemory, shared: SharedMemory) => {

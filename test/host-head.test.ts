@@ -1,4 +1,4 @@
-// The head trained as arrays in our WebAssembly kernels (src/train/host/): the kernels against
+// The head trained as arrays in our WebAssembly kernels (src/accel/host/): the kernels against
 // float32 arithmetic done by hand, Adam bit for bit against the tensor optimizer, and whole steps
 // against the tensor path for every optimizer and loss option.
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,9 +6,9 @@ import { selectBackend } from '../src/backend/select.js';
 import { tf } from '../src/backend/tf.js';
 import { resolveTrainSettings } from '../src/train/settings.js';
 import { featureStats, initHead, type Head } from '../src/train/head.js';
-import { createKernels, instantiate, NO_BIAS } from '../src/kernels/kernels.js';
+import { createKernels, instantiate, NO_BIAS } from '../src/accel/kernels/kernels.js';
 import { float32Product } from './helpers/float32-product.js';
-import { hostHeadSteps } from '../src/train/host/step.js';
+import { hostHeadSteps } from '../src/accel/host/step.js';
 import { ADAM, createOptimizer, type OptimizerConfig } from '../src/train/optimizer.js';
 import { createStepRunner, type StepRunner, type StepSettings } from '../src/train/step.js';
 import { tensorSteps } from '../src/train/tensor-step.js';
@@ -32,7 +32,7 @@ const filled = (a: Float32Array, seed: number): Float32Array => {
 
 describe('kernels', () => {
   it('kernels-wasm.ts is the compiled kernels.wat', async () => {
-    const committed = fs.readFileSync('src/kernels/kernels-wasm.ts', 'utf8');
+    const committed = fs.readFileSync('src/accel/kernels/kernels-wasm.ts', 'utf8');
     expect(committed).toBe(kernelsSource(await compileKernels()));
   });
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/main.js';
 import { silentLogger, type Logger } from '../src/util/log.js';
-import type { Report } from '../src/report/types.js';
+import type { Report } from '../src/domain/types.js';
 import { defaultSpec, makeTinyRepo, readJson } from './helpers/tiny-repo.js';
 
 const LONG_TRAINING = defaultSpec('').replace('epochs: 6', 'epochs: 400').replace('early_stopping: { patience: 3 }', 'early_stopping: false');

@@ -1,8 +1,8 @@
 // One product of our kernel split over helper threads: every thread count gives the bits of the
 // single-threaded kernel, and the helpers really take part.
 import { describe, expect, it } from 'vitest';
-import { KernelThreads, type GemmFunction } from '../src/kernels/kernel-threads.js';
-import { compiledModule, instantiate } from '../src/kernels/kernels.js';
+import { KernelThreads, type GemmFunction } from '../src/accel/kernels/kernel-threads.js';
+import { compiledModule, instantiate } from '../src/accel/kernels/kernels.js';
 import { createRng } from '../src/util/random.js';
 
 const module = compiledModule();

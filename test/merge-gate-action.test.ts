@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runPipeline } from '../src/pipeline/run.js';
 import { silentLogger } from '../src/util/log.js';
-import type { Report } from '../src/report/types.js';
+import type { Report } from '../src/domain/types.js';
 import { actionStep } from './helpers/action-env.js';
 import { compileSrc } from './helpers/compile-src.js';
 import { startGitHubApiServer, type GitHubApiServer } from './helpers/github-api-server.js';

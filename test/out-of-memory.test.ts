@@ -1,7 +1,7 @@
 // Running out of memory is a training failure (exit 3) that says what to lower, not a crash.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Report } from '../src/report/types.js';
+import type { Report } from '../src/domain/types.js';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/main.js';
 import { silentLogger, type Logger } from '../src/util/log.js';

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { verdictHeadline } from '../src/report/headline.js';
-import type { GateCheck, Report, Verdict } from '../src/report/types.js';
+import type { GateCheck, Report, Verdict } from '../src/domain/types.js';
 
 const real = JSON.parse(fs.readFileSync('examples/fashion-mnist/baseline.json', 'utf8')) as Report;
 

@@ -7,7 +7,7 @@ import { renderModelCard } from '../src/report/model-card.js';
 import { verdictHeadline } from '../src/report/headline.js';
 import { evaluateGate } from '../src/gate/evaluate.js';
 import { evaluatedFromReport } from '../src/pipeline/gate-inputs.js';
-import type { GateResult, Report } from '../src/report/types.js';
+import type { GateResult, Report } from '../src/domain/types.js';
 
 const real = JSON.parse(fs.readFileSync('examples/fashion-mnist/baseline.json', 'utf8')) as Report;
 

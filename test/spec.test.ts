@@ -1,6 +1,7 @@
 // The spec file: schema defaults, loading, and the messages a user sees for each kind of mistake.
 // schema/finetune.schema.json is checked here too; regenerate it after changing the schema with
 //   npm run schema        (runs: UPDATE_SCHEMA=1 npx vitest run test/spec.test.ts -t "JSON Schema")
+import { actionWorkspace } from '../src/action/workspace.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -433,14 +434,16 @@ describe('loadSpec', () => {
     for (const value of ['https:example.com/model.json', ' https://example.com/model.json', 'https://', 'xhttps://example.com/m.json']) expect(isHttpsUrl(value), value).toBe(false);
   });
 
-  it('finds the repository root from GITHUB_WORKSPACE, else from .git', () => {
-    vi.stubEnv('GITHUB_WORKSPACE', '');
+  it('finds the repository root from the workspace given (the Action\'s checkout), else from .git', () => {
+    // The spec layer reads no runner variable: the Action reads GITHUB_WORKSPACE and passes it.
+    vi.stubEnv('GITHUB_WORKSPACE', outside);
     try {
       fs.mkdirSync(path.join(repo, 'a', 'b'), { recursive: true });
       expect(findRepoRoot(path.join(repo, 'a', 'b'))).toBe(repo);
       expect(findRepoRoot(outside)).toBe(outside);
-      vi.stubEnv('GITHUB_WORKSPACE', outside);
-      expect(findRepoRoot(repo)).toBe(outside);
+      expect(findRepoRoot(repo, outside)).toBe(outside);
+      expect(actionWorkspace({ GITHUB_WORKSPACE: outside })).toBe(outside);
+      expect(actionWorkspace({})).toBeUndefined();
     } finally {
       vi.unstubAllEnvs();
     }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/main.js';
 import { runPipeline } from '../src/pipeline/run.js';
-import type { Report, SweepTrialRow } from '../src/report/types.js';
+import type { Report, SweepTrialRow } from '../src/domain/types.js';
 import type { TrialsFile } from '../src/sweep/trials-file.js';
 import { silentLogger } from '../src/util/log.js';
 import { defaultSpec, makeTinyRepo, readJson } from './helpers/tiny-repo.js';

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
-import type { SweepTrialRow } from '../src/report/types.js';
+import type { SweepTrialRow } from '../src/domain/types.js';
 import { parseSpec } from '../src/spec/load.js';
 import { bestTrial } from '../src/sweep/best.js';
 import type { SweepFingerprint } from '../src/sweep/fingerprint.js';

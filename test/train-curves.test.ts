@@ -1,7 +1,7 @@
 // The learning curves of report.md: Mermaid xycharts that GitHub renders inline.
 import { describe, expect, it } from 'vitest';
 import { curvesChart, renderReportMarkdown } from '../src/report/markdown.js';
-import type { EpochRecord, Report } from '../src/report/types.js';
+import type { EpochRecord, Report } from '../src/domain/types.js';
 
 const history: EpochRecord[] = [
   { epoch: 1, loss: 1.2, val_loss: 1.0, val_accuracy: 0.6, val_f1_macro: 0.55, lr: 0.001 },

@@ -13,7 +13,7 @@ import { crashFailureMessage } from '../src/pipeline/crash-report.js';
 import { silentLogger } from '../src/util/log.js';
 import { runCli } from '../src/cli/main.js';
 import { EXIT, TrainingError } from '../src/errors.js';
-import type { Report } from '../src/report/types.js';
+import type { Report } from '../src/domain/types.js';
 import { DIVERGING_TRAIN, makeTabularRepo, tabularSpec } from './helpers/tabular-repo.js';
 
 describe('a diverging run', () => {

@@ -3,10 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/select.js';
 import { tf } from '../src/backend/tf.js';
-import { createVariableOptimizer, runsOnKernels } from '../src/train/host/variable-optimizer.js';
+import { createVariableOptimizer, runsOnKernels } from '../src/accel/host/variable-optimizer.js';
 import { createOptimizer, type OptimizerConfig } from '../src/train/optimizer.js';
 import { silentLogger } from '../src/util/log.js';
 import { createRng } from '../src/util/random.js';
+import { createKernels } from '../src/accel/kernels/kernels.js';
+import { createHostOptimizer } from '../src/accel/host/optimizer.js';
 
 // Lengths that are not whole vectors of 4 too (45, 10): the kernel must stop at each array's end.
 const SHAPES = [[3, 3, 8, 1], [1, 1, 8, 24], [24], [24, 10], [3, 3, 5, 1], [10]];
@@ -97,4 +99,38 @@ it('on wasm, a product by an updated variable uses its new values (XNNPACK repac
   expect(Array.from(after.dataSync())).not.toEqual(Array.from(before.dataSync()));
   opt.dispose();
   tf.dispose([v, x, before, g, after, fresh]);
+});
+
+/** The same trajectory as `trajectory`, with the optimizer's rule on plain arrays (as a head trains in our kernels' memory). */
+function hostTrajectory(cfg: OptimizerConfig, steps: number): number[][][] {
+  const sizes = SHAPES.map((s) => s.reduce((a, b) => a * b, 1));
+  const kernels = createKernels([...sizes, ...sizes]);
+  const weights = SHAPES.map((s, i) => Float32Array.from(tensorOf(s, i + 1).dataSync()));
+  const slots = kernels.arrays.slice(0, sizes.length).map((a) => [a]);
+  const host = createHostOptimizer(cfg, kernels, slots, SHAPES.map((s) => s.length > 1));
+  const out: number[][][] = [];
+  for (let t = 0; t < steps; t++) {
+    const grads = SHAPES.map((s, i) => Float32Array.from(tensorOf(s, 100 * t + i).dataSync()));
+    host.apply(weights, grads, 0.01 / (1 + t));
+    out.push(weights.map((w) => Array.from(w)));
+  }
+  return out;
+}
+
+describe.each(['cpu', 'wasm'] as const)('SGD and RMSprop on arrays (float32 per operation), %s backend', (backend) => {
+  it.each([
+    ['sgd', 0, 0, false],
+    ['sgd', 0.9, 0, false],
+    ['sgd', 0.9, 0.01, true],
+    ['rmsprop', 0, 0, false],
+    ['rmsprop', 0, 0.01, false],
+  ] as const)('%s (momentum %s, weight decay %s, nesterov %s) gives the tensor optimizer to the bit for 5 steps', async (optimizer, momentum, weight_decay, nesterov) => {
+    await selectBackend(backend, silentLogger);
+    const cfg: OptimizerConfig = { optimizer, weight_decay, momentum, nesterov };
+    const tensor = await trajectory((vars) => createOptimizer(cfg, vars), 5);
+    const host = hostTrajectory(cfg, 5);
+    expect(host).toEqual(tensor.weights);
+    // The weights moved: the comparison is not between two copies of the start.
+    expect(host[4][0]).not.toEqual(host[0][0]);
+  });
 });

@@ -13,7 +13,7 @@ import { evaluatedFromReport, gateConfigOf } from '../src/pipeline/gate-inputs.j
 import { parseSpec } from '../src/spec/load.js';
 import { silentLogger } from '../src/util/log.js';
 import { createRng } from '../src/util/random.js';
-import type { Report, Verdict } from '../src/report/types.js';
+import type { Report, Verdict } from '../src/domain/types.js';
 import { EXAMPLE_DIR } from './helpers/tiny-repo.js';
 
 const TRAIN = 3000;

@@ -4,15 +4,15 @@
 // tape (inference) every filter stays with XNNPACK. (Under a tape TF.js fuses only a linear
 // activation: a ReLU is then an op of its own.)
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { multiplyInto } from '../src/kernels/shared-kernels.js';
+import { multiplyInto } from '../src/accel/kernels/shared-kernels.js';
 import { tf } from '../src/backend/tf.js';
 import { selectBackend } from '../src/backend/select.js';
 import { silentLogger } from '../src/util/log.js';
 import { createRng } from '../src/util/random.js';
 
 // Counts the products our kernel computes, to see which route a convolution took.
-vi.mock('../src/kernels/shared-kernels.js', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('../src/kernels/shared-kernels.js')>();
+vi.mock('../src/accel/kernels/shared-kernels.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../src/accel/kernels/shared-kernels.js')>();
   return { ...actual, multiplyInto: vi.fn(actual.multiplyInto) };
 });
 

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../src/backend/tf.js';
 import { selectBackend } from '../src/backend/select.js';
-import { registerWasmGradKernels } from '../src/backend/wasm-grad-kernels.js';
+import { registerWasmGradKernels } from './helpers/wasm-kernels.js';
 import { silentLogger } from '../src/util/log.js';
 import { convNet, trainLosses } from './helpers/tiny-nets.js';
 

@@ -2,16 +2,16 @@
 // (float32 sums in order, so exactly the arithmetic written out below), whatever the transposes;
 // small and batched ones stay with XNNPACK and still agree with the cpu backend.
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { multiplyInto } from '../src/kernels/shared-kernels.js';
+import { multiplyInto } from '../src/accel/kernels/shared-kernels.js';
 import { tf } from '../src/backend/tf.js';
 import { selectBackend } from '../src/backend/select.js';
-import { OWN_KERNEL_MIN_MACS } from '../src/backend/wasm-matmul.js';
+import { OWN_KERNEL_MIN_MACS } from '../src/accel/wasm/matmul.js';
 import { silentLogger } from '../src/util/log.js';
 import { createRng } from '../src/util/random.js';
 
 // Counts the products our kernel computes, to see which route a product took.
-vi.mock('../src/kernels/shared-kernels.js', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('../src/kernels/shared-kernels.js')>();
+vi.mock('../src/accel/kernels/shared-kernels.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../src/accel/kernels/shared-kernels.js')>();
   return { ...actual, multiplyInto: vi.fn(actual.multiplyInto) };
 });
 

@@ -5,6 +5,7 @@ import * as core from '@actions/core';
 import * as github from '@actions/github';
 import type { RunResult } from '../pipeline/run.js';
 import { renderReportMarkdown } from '../report/markdown.js';
+import { DEFAULT_OUTPUT_DIR, DEFAULT_RETENTION_DAYS } from '../defaults.js';
 import { ConfigError, FinetuneError, EXIT } from '../errors.js';
 import { OUTPUTS, readInputs, type ActionInputs } from './io.js';
 import { actionsLogger } from './logger.js';
@@ -17,6 +18,7 @@ import { restoreFeatureCache, type PruneAfterSave } from '../github/feature-cach
 import { pruneFeatureCaches } from '../github/feature-cache-prune.js';
 import { planRun } from '../pipeline/run-plan.js';
 import { trainForAction } from './train.js';
+import { actionWorkspace } from './workspace.js';
 import { crashFailureMessage } from '../pipeline/crash-report.js';
 import { isTrainingFailure } from '../report/crash.js';
 import { shipGatedModel, shipsGatedModel } from './ship-gated.js';
@@ -45,7 +47,7 @@ export async function run(opts: { script?: string } = {}): Promise<void> {
 
 /** The feature cache is restored before and saved after the training process, whatever its outcome. */
 async function trainAndGate(inputs: ActionInputs, script: string | undefined): Promise<RunResult> {
-  const plan = planRun(inputs.spec);
+  const plan = planRun(inputs.spec, actionWorkspace());
   const features = plan && (await restoreFeatureCache({ cacheDir: defaultCacheDir(), name: plan.name, scope: plan.featureScope, log: actionsLogger, prune: featureCachePruner(inputs) }));
   try {
     return await trainForAction(inputs, { script, plan, log: actionsLogger });
@@ -68,14 +70,14 @@ function featureCachePruner(inputs: ActionInputs): PruneAfterSave | undefined {
 async function gateOnly(inputs: ActionInputs): Promise<RunResult> {
   const { report, exitCode } = await gateReports({
     candidate: inputs.candidate as string, baseline: inputs.baseline, spec: inputs.spec, log: actionsLogger,
-    findArtifact: artifactLookup(inputs), backend: parseBackendChoice(inputs.backend),
+    findArtifact: artifactLookup(inputs), backend: parseBackendChoice(inputs.backend), workspace: actionWorkspace(),
   });
   const head = headSha(github.context);
   if (report.run && head && report.run.head_sha !== head) {
     core.warning(`the candidate report was made for commit ${report.run.head_sha.slice(0, 7)} (run ${report.run.id}), not ${head.slice(0, 7)}: the check goes on ${head.slice(0, 7)}`);
   }
-  const outDir = path.resolve('finetune-out', 'gate');
-  return { report, exitCode, outDir, retentionDays: 30, ...writeReports(outDir, report) };
+  const outDir = path.resolve(DEFAULT_OUTPUT_DIR, 'gate');
+  return { report, exitCode, outDir, retentionDays: DEFAULT_RETENTION_DAYS, ...writeReports(outDir, report) };
 }
 
 function setResultOutputs(r: RunResult): void {

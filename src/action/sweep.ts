@@ -9,11 +9,12 @@ import { runSweepShard } from '../sweep/shard-run.js';
 import { onInterrupt } from '../util/interrupt.js';
 import { OUTPUTS, type ActionInputs } from './io.js';
 import { actionsLogger } from './logger.js';
+import { actionWorkspace } from './workspace.js';
 
 export async function sweepShardStep(inputs: ActionInputs): Promise<void> {
   const shard = parseShard(inputs.shard as string);
   const interrupt = onInterrupt(actionsLogger);
-  const { file, trials } = await runSweepShard({ specPath: inputs.spec, shard, backend: parseBackendChoice(inputs.backend), requireGpu: inputs.requireGpu, log: actionsLogger, signal: interrupt.signal }).finally(interrupt.dispose);
+  const { file, trials } = await runSweepShard({ specPath: inputs.spec, shard, backend: parseBackendChoice(inputs.backend), requireGpu: inputs.requireGpu, log: actionsLogger, signal: interrupt.signal, workspace: actionWorkspace() }).finally(interrupt.dispose);
   core.setOutput(OUTPUTS.trialsPath, file);
   const rows = trials.trials;
   const table = rows.length > 0 ? sweepTable({ metric: trials.metric, mode: trials.mode, method: trials.method, trials: rows, best: bestTrial(rows, trials.metric, trials.mode).index }) : '_No trials in this shard._';

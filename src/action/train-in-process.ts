@@ -5,6 +5,7 @@ import { parseBackendChoice } from '../backend/select.js';
 import { onInterrupt } from '../util/interrupt.js';
 import { actionsLogger } from './logger.js';
 import { artifactLookup } from './baseline-lookup.js';
+import { actionWorkspace } from './workspace.js';
 import type { ActionInputs } from './io.js';
 import * as github from '@actions/github';
 import { runProvenance } from '../github/context.js';
@@ -21,5 +22,6 @@ export async function trainInProcess(inputs: ActionInputs): Promise<RunResult> {
     findArtifact: artifactLookup(inputs),
     trials: inputs.trials,
     run: runProvenance(github.context, process.env),
+    workspace: actionWorkspace(),
   }).finally(interrupt.dispose);
 }

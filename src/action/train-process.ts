@@ -1,9 +1,9 @@
-// Starts the Action's training process (the running bundle again, marked by its environment) and
-// waits for it (util/child-watch.ts). What comes back is its result, its error, or how it died
-// when it sent neither.
-import { fork } from 'node:child_process';
+// Starts the Action's training process (pipeline/training-process.ts: the running bundle again,
+// its inputs in its environment) and waits for it. What comes back is its result, its error, or
+// how it died when it sent neither.
 import type { RunResult } from '../pipeline/run.js';
-import { watchChild, type ChildEnd } from '../util/child-watch.js';
+import { startTrainingProcess } from '../pipeline/training-process.js';
+import type { ChildEnd } from '../util/child-watch.js';
 import type { Logger } from '../util/log.js';
 import type { ActionInputs } from './io.js';
 import { TRAIN_CHILD_ENV, encodeInputs, fromWireError, type ChildMessage } from './train-protocol.js';
@@ -21,23 +21,13 @@ export interface TrainProcessOptions {
 }
 
 export async function trainInChildProcess(opts: TrainProcessOptions): Promise<ChildOutcome> {
-  const child = fork(opts.script, [], {
-    env: { ...(opts.env ?? process.env), [TRAIN_CHILD_ENV]: encodeInputs(opts.inputs) },
-    stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
-    // Structured clone keeps what JSON would lose in a report (NaN in a gate check).
+  const { reply: answer, backend, ...end } = await startTrainingProcess<Exclude<ChildMessage, { type: 'backend' }>>({
+    script: opts.script,
+    argv: [],
+    marker: { name: TRAIN_CHILD_ENV, value: encodeInputs(opts.inputs) },
+    env: opts.env,
     serialization: 'advanced',
-    // Its own process group: a terminal's Ctrl-C reaches it once, through watchChild's forwarding,
-    // not twice (a second signal means "exit now" to it).
-    detached: process.platform !== 'win32',
   });
-  let backend: string | undefined;
-  let reply: Exclude<ChildMessage, { type: 'backend' }> | undefined;
-  child.on('message', (m: ChildMessage) => {
-    if (m.type === 'backend') backend = m.name;
-    else reply = m;
-  });
-  const end = await watchChild(child);
-  const answer = reply;
   if (answer?.type === 'result') {
     if (end.signal) opts.log.warn(`the training process ended with ${end.signal} after sending its result; the result stands`);
     return { kind: 'result', result: answer.result };

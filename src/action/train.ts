@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { RunResult } from '../pipeline/run.js';
 import { writeReports } from '../pipeline/outputs.js';
+import { DEFAULT_OUTPUT_DIR, DEFAULT_RETENTION_DAYS } from '../defaults.js';
 import { EXIT } from '../errors.js';
 import type { Logger } from '../util/log.js';
 import type { ActionInputs } from './io.js';
@@ -30,6 +31,6 @@ export async function trainForAction(inputs: ActionInputs, opts: TrainStepOption
   const run = runProvenance(github.context, process.env);
   const report = { ...buildCrashReport(opts.plan, { ...outcome, backend: outcome.backend ?? inputs.backend, seconds: (Date.now() - started) / 1000 }), ...(run ? { run } : {}) };
   // No plan: the spec did not load here either; its folder is the best guess at the repository root.
-  const outDir = opts.plan?.outDir ?? path.join(path.dirname(path.resolve(inputs.spec)), 'finetune-out');
-  return { report, exitCode: EXIT.TRAINING_FAILED, outDir, retentionDays: opts.plan?.retentionDays ?? 30, ...writeReports(outDir, report) };
+  const outDir = opts.plan?.outDir ?? path.join(path.dirname(path.resolve(inputs.spec)), DEFAULT_OUTPUT_DIR);
+  return { report, exitCode: EXIT.TRAINING_FAILED, outDir, retentionDays: opts.plan?.retentionDays ?? DEFAULT_RETENTION_DAYS, ...writeReports(outDir, report) };
 }

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { tf, cpuBackendClass } from './tf.js';
 import { findWasmDir } from './wasm-paths.js';
-import { registerWasmGradKernels } from './wasm-grad-kernels.js';
+import { registerWasmGradients } from './wasm-gradients.js';
+import { createAccel } from '../accel/create.js';
+import { activeAccel, useAccel } from '../accel/index.js';
 import { BACKEND_CHOICES, BackendError, GpuPathError, NotInstalledError, firstLine, trainedOn, tfVersions, type BackendChoice, type BackendInfo } from './types.js';
 import { initNative } from './native.js';
 import { initWebGpu } from './webgpu.js';
@@ -41,6 +43,9 @@ export interface SelectOptions {
 
 export async function selectBackend(choice: BackendChoice, log: Logger, workspace = process.cwd(), opts: SelectOptions = {}): Promise<BackendInfo> {
   const requireGpu = opts.requireGpu ?? false;
+  // The speed machinery (src/accel/), or none where FINETUNE_ACCEL=off: handed to train/ and model/.
+  const accel = createAccel(log);
+  useAccel(accel);
   const info = await initBackend(choice, log, workspace, { requireGpu, facts: opts.facts });
   if (requireGpu && !info.onGpu) {
     throw new BackendError(`require-gpu: backend ${choice} trains on ${info.hardware}, not on a GPU; use backend auto, tensorflow-gpu or webgpu on a GPU runner (see ${GPU_DOCS})`);
@@ -127,7 +132,8 @@ async function initWasm(requested: BackendChoice): Promise<BackendInfo> {
   (globalThis as Record<string, unknown>).__dirname ??= dir;
   setWasmPaths(dir.endsWith(path.sep) ? dir : dir + path.sep);
   // Stock wasm lacks the conv gradient kernels that backbone fine-tuning needs.
-  registerWasmGradKernels();
+  registerWasmGradients();
+  activeAccel().registerKernels('wasm');
   if (!(await tf.setBackend('wasm'))) throw new BackendError('the wasm backend failed to initialise');
   await tf.ready();
   // TF.js's wasm runs one thread; our training products and feature workers use more.

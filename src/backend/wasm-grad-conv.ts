@@ -11,7 +11,7 @@ export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, info: ConvInfo
   if (isPointwise(info)) {
     const [cin, cout] = [x.shape[3], dy.shape[3]];
     const m = x.size / cin;
-    // Our BatchMatMul reads the transposed operand in place (wasm-matmul.ts).
+    // With acceleration, our BatchMatMul reads the transposed operand in place (accel/wasm/matmul.ts).
     return tf.matMul(x.as2D(m, cin), dy.as2D(m, cout), true, false).reshape(info.filterShape);
   }
   const xt = tf.transpose(windowExtent(x, info), [3, 1, 2, 0]);

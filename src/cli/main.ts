@@ -14,7 +14,7 @@ import { verifyCommand } from './verify.js';
 import { doctorCommand } from './doctor.js';
 import { sweepCommand, trialsArgs } from './sweep.js';
 import { onInterrupt } from '../util/interrupt.js';
-import { packageVersion } from '../util/version.js';
+import { VERSION } from '../defaults.js';
 
 /** Every option any command takes; a command lists the ones it accepts. */
 export const OPTIONS = {
@@ -29,6 +29,7 @@ export const OPTIONS = {
   trials: { type: 'string', multiple: true, help: "merge the sweep shards' trials.json files or folders (repeat or comma-separate)", arg: 'PATH' },
   'require-gpu': { type: 'boolean', default: false, help: 'exit 2 instead of training on the CPU when no GPU path is usable' },
   json: { type: 'boolean', default: false, help: 'print machine-readable JSON' },
+  'no-accel': { type: 'boolean', default: false, help: 'run on plain TF.js ops, without our own kernels (same as FINETUNE_ACCEL=off)' },
 } as const;
 
 /** Options every command answers, whatever it is. */
@@ -61,8 +62,9 @@ export const COMMANDS: Command[] = [
   {
     name: 'run',
     summary: 'fine-tune, evaluate and gate (exit 0 pass, 1 gate failed)',
-    options: ['spec', 'out', 'backend', 'baseline', 'no-cache', 'resume', 'trials', 'require-gpu'],
+    options: ['spec', 'out', 'backend', 'baseline', 'no-cache', 'resume', 'trials', 'require-gpu', 'no-accel'],
     async run(values, _positionals, log) {
+      if (values['no-accel']) process.env.FINETUNE_ACCEL = 'off'; // plain TF.js ops (src/accel/create.ts)
       const interrupt = onInterrupt(log);
       const result = await runPipeline({
         signal: interrupt.signal,
@@ -152,7 +154,7 @@ function synopsis(c: Command): string {
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
-    `finetune ${packageVersion()}: fine-tune a TensorFlow.js model, evaluate it and gate the result`,
+    `finetune ${VERSION}: fine-tune a TensorFlow.js model, evaluate it and gate the result`,
     '',
     'usage: finetune <command> [options]',
     '',
@@ -192,7 +194,7 @@ export async function runCli(argv: string[], log: Logger = consoleLogger): Promi
 async function dispatch(argv: string[], log: Logger): Promise<number> {
   const [word, ...rest] = argv;
   if (word === '--version' || word === '-V' || word === 'version') {
-    log.info(packageVersion());
+    log.info(VERSION);
     return EXIT.PASS;
   }
   if (word === '--help' || word === '-h' || word === 'help') {
@@ -212,7 +214,7 @@ async function dispatch(argv: string[], log: Logger): Promise<number> {
     return EXIT.PASS;
   }
   if (values.version) {
-    log.info(packageVersion());
+    log.info(VERSION);
     return EXIT.PASS;
   }
   return command.run(values as unknown as Values, positionals, log);

@@ -4,14 +4,13 @@
 // report.json marked crashed (a sweep shard writes no report, and no trials.json when cut short).
 // The training process is the same bundle with the same arguments, marked by its environment; it
 // writes its own report and exit code whenever it gets that far.
-import { fork } from 'node:child_process';
 import path from 'node:path';
-import { onBackendSelected } from '../backend/select.js';
+import { DEFAULT_OUTPUT_DIR } from '../defaults.js';
 import { EXIT } from '../errors.js';
 import { buildCrashReport, crashFailureMessage, crashMessage, crashRemedy } from '../pipeline/crash-report.js';
 import { writeReports } from '../pipeline/outputs.js';
 import { planRun } from '../pipeline/run-plan.js';
-import { watchChild } from '../util/child-watch.js';
+import { isTrainingProcess, serveTrainingProcess, startTrainingProcess } from '../pipeline/training-process.js';
 import type { Logger } from '../util/log.js';
 
 /** Set in the training process's environment. */
@@ -19,15 +18,10 @@ export const CLI_TRAINING_ENV = 'FINETUNE_CLI_TRAINING';
 /** Set by the user to train in the command's own process (for a debugger, or a profiler). */
 export const IN_PROCESS_ENV = 'FINETUNE_IN_PROCESS';
 
-interface BackendMessage {
-  type: 'backend';
-  name: string;
-}
-
 const EXIT_CODES = new Set<number>(Object.values(EXIT));
 
 export function isCliTrainingProcess(env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(env[CLI_TRAINING_ENV]) && typeof process.send === 'function';
+  return isTrainingProcess(CLI_TRAINING_ENV, env);
 }
 
 /** Only `run` and `sweep` train; help, --version, a bad command and the other commands stay in this process. */
@@ -38,18 +32,8 @@ export function trainsInOwnProcess(argv: string[], env: NodeJS.ProcessEnv = proc
 }
 
 /** The training process: tells the parent which backend it chose, then runs the command as usual. */
-export async function serveCliTraining(argv: string[], runCommand: (argv: string[]) => Promise<number>): Promise<number> {
-  delete process.env[CLI_TRAINING_ENV];
-  const send = (m: BackendMessage) => process.send?.(m, undefined, {}, () => {});
-  const stop = onBackendSelected((info) => send({ type: 'backend', name: info.name }));
-  try {
-    return await runCommand(argv);
-  } finally {
-    stop();
-    process.disconnect?.();
-    // Should a native library keep the event loop alive, the work is done: leave anyway.
-    setTimeout(() => process.exit(), 10_000).unref();
-  }
+export function serveCliTraining(argv: string[], runCommand: (argv: string[]) => Promise<number>): Promise<number> {
+  return serveTrainingProcess(CLI_TRAINING_ENV, () => runCommand(argv));
 }
 
 export interface TrainingProcessOptions {
@@ -68,17 +52,8 @@ export interface TrainingProcessOptions {
 /** Runs the command in the training process; its exit code, or 3 with a crash report if it died. */
 export async function runInTrainingProcess(opts: TrainingProcessOptions): Promise<number> {
   const started = Date.now();
-  const child = fork(opts.script, opts.argv, {
-    env: { ...(opts.env ?? process.env), [CLI_TRAINING_ENV]: '1' },
-    stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
-    // Its own process group: a terminal's Ctrl-C reaches it once, through watchChild's forwarding.
-    detached: process.platform !== 'win32',
-  });
-  let backend = opts.backend;
-  child.on('message', (m: BackendMessage) => {
-    if (m?.type === 'backend') backend = m.name;
-  });
-  const end = await watchChild(child);
+  const { backend: chosen, ...end } = await startTrainingProcess({ script: opts.script, argv: opts.argv, marker: { name: CLI_TRAINING_ENV, value: '1' }, env: opts.env });
+  const backend = chosen ?? opts.backend;
   if (end.signal === null && end.code !== null && EXIT_CODES.has(end.code)) return end.code;
   if (opts.argv[0] === 'sweep') {
     opts.log.warn(crashMessage({ signal: end.signal, exit_code: end.code, backend, remedy: crashRemedy({ ...end, backend }) }));
@@ -86,7 +61,7 @@ export async function runInTrainingProcess(opts: TrainingProcessOptions): Promis
   }
   const plan = planRun(opts.specPath);
   const report = buildCrashReport(plan, { ...end, backend, seconds: (Date.now() - started) / 1000 });
-  const outDir = path.resolve(opts.outDir ?? plan?.outDir ?? 'finetune-out');
+  const outDir = path.resolve(opts.outDir ?? plan?.outDir ?? DEFAULT_OUTPUT_DIR);
   const { reportPath } = writeReports(outDir, report);
   opts.log.warn(crashFailureMessage(report));
   opts.log.info(`report: ${reportPath}`);

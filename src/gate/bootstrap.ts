@@ -1,7 +1,7 @@
 // Bootstrap over test examples. The gate only needs the spread of each metric (and of
 // candidate - baseline), so replicates are reduced to variances right away.
 
-import type { Rng } from './random.js';
+import type { Rng } from '../util/random.js';
 import { RESAMPLABLE_METRICS, metricsFromConfusion } from './resample-metrics.js';
 import { sampleVariance } from './stats.js';
 

@@ -18,7 +18,7 @@
 // exact test to find the change significant at that level (the normal interval is poor when
 // few examples changed).
 
-import type { CheckStatus, GateCheck } from '../report/types.js';
+import type { CheckStatus, GateCheck } from '../domain/types.js';
 import type { MetricNoise } from './noise.js';
 import { normalQuantile, studentTQuantile } from './stats.js';
 import type { EvaluatedModel, GateMetricRule, GateMode } from './types.js';

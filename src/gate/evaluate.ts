@@ -1,7 +1,7 @@
 // The merge gate: a pure function from thresholds, the candidate's evaluation and an
 // optional baseline to a verdict. Seeded, so the same inputs always give the same result.
 
-import type { CheckStatus, GateResult } from '../report/types.js';
+import type { CheckStatus, GateResult } from '../domain/types.js';
 import { buildCheck, detectableChange, tolerancesOf, worstStatus } from './checks.js';
 import { candidateSpreadNotes, estimateNoise, type NoiseModel } from './noise.js';
 import { repeatValues } from './seeds.js';

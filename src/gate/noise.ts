@@ -3,7 +3,7 @@
 
 import { bootstrapMeans, replicateVariance, type ResampleSet } from './bootstrap.js';
 import { mcnemar, pairingOf, toResampleSet, type McNemarResult } from './pairing.js';
-import { createRng } from './random.js';
+import { createStreamRng } from '../util/random.js';
 import { RESAMPLABLE_METRICS, isResamplable } from './resample-metrics.js';
 import { repeatValues, seedNoise, spreadOf, type SeedNoise, type SeedTerm, type Spread } from './seeds.js';
 import type { EvaluatedModel, GateConfig } from './types.js';
@@ -35,7 +35,7 @@ export const DEFAULT_BOOTSTRAP_SAMPLES = 2000;
 type Variances = Map<string, number>;
 
 function bootstrapVariances(comparison: Comparison, c: ResampleSet, b: ResampleSet | undefined, samples: number, seed: number): Variances {
-  const rng = createRng(seed);
+  const rng = createStreamRng(seed);
   const out: Variances = new Map();
   if (comparison === 'paired' && b) {
     const [rc, rb] = bootstrapMeans([c, b], samples, rng);

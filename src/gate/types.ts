@@ -1,6 +1,6 @@
 // Inputs of the gate. evaluate.ts re-exports them; the gate itself is pure over these.
 
-import type { MetricValues, TestPredictions } from '../report/types.js';
+import type { MetricValues, TestPredictions } from '../domain/types.js';
 
 /** Thresholds of one metric. Higher-is-better metrics use min / max_drop; loss uses max / max_rise. */
 export interface GateMetricRule {

@@ -1,6 +1,6 @@
 // Small shared pieces for talking to GitHub: one error type and reading the event context.
 import { EXIT, FinetuneError } from '../errors.js';
-import type { RunProvenance } from '../report/types.js';
+import type { RunProvenance } from '../domain/types.js';
 
 export type GitHubFailure = 'permission' | 'not-found' | 'duplicate' | 'quota' | 'unavailable' | 'unsafe-path' | 'other';
 

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EXIT, FinetuneError } from '../errors.js';
 import { verifyBundle } from '../bundle/manifest.js';
-import type { Report } from '../report/types.js';
+import type { Report } from '../domain/types.js';
 import { artifactNames } from './artifacts.js';
 import { downloadRunArtifact, MAX_RUNS, type ArtifactBaselineOptions } from './baseline-artifact.js';
 import type { Octokit } from './comment.js';

@@ -48,26 +48,58 @@ function checkPair(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, numClasse
   checkIndices('yPred', yPred, numClasses);
 }
 
-// x / y with sklearn's zero_division=0: an undefined ratio counts as 0, not NaN.
-function ratio(x: number, y: number): number {
-  return y === 0 ? 0 : x / y;
-}
+/** The averaged metrics, in the order metricsFromConfusion writes them. */
+export const AVERAGE_METRICS = [
+  'accuracy', 'precision_macro', 'recall_macro', 'f1_macro',
+  'precision_weighted', 'recall_weighted', 'f1_weighted', 'f1_micro',
+] as const satisfies ReadonlyArray<keyof AverageMetrics>;
 
-function f1(precision: number, recall: number): number {
-  const denom = precision + recall;
-  return denom === 0 ? 0 : (2 * precision * recall) / denom;
-}
+/** Per-class values, written by metricsFromConfusion when asked. */
+export interface PerClassArrays { precision: Float64Array; recall: Float64Array; f1: Float64Array; support: Float64Array }
 
-function mean(values: readonly number[]): number {
-  return values.reduce((a, b) => a + b, 0) / values.length;
-}
+// f1 with sklearn's zero_division=0: an undefined ratio counts as 0, not NaN.
+const f1 = (p: number, r: number): number => (p + r === 0 ? 0 : (2 * p * r) / (p + r));
 
-// Support-weighted mean; sklearn returns 0 when no class has support.
-function weightedMean(values: readonly number[], weights: readonly number[]): number {
-  const total = weights.reduce((a, b) => a + b, 0);
-  // Never true today: callers refuse empty arrays, so the supports add up to n > 0.
-  if (total === 0) return 0;
-  return values.reduce((acc, v, i) => acc + v * weights[i], 0) / total;
+/**
+ * The one implementation of the metrics: writes AVERAGE_METRICS of a row-major k x k confusion
+ * matrix (rows = true class) into `out`, in that order, and the per-class values into `perClass`
+ * when given. Counts may be bootstrap multiplicities. The gate's resampling calls it thousands of
+ * times per gate, so it allocates nothing and validates nothing. Macro averages include classes
+ * absent from both arrays (as 0), as sklearn does with labels=range(K); weighted ones are 0 when no
+ * class has support.
+ */
+export function metricsFromConfusion(conf: ArrayLike<number>, k: number, out: Float64Array, perClass?: PerClassArrays): Float64Array {
+  let total = 0, correct = 0;
+  let pMacro = 0, rMacro = 0, fMacro = 0, pWeighted = 0, rWeighted = 0, fWeighted = 0;
+  for (let c = 0; c < k; c++) {
+    let support = 0, predicted = 0;
+    for (let j = 0; j < k; j++) {
+      support += conf[c * k + j];
+      predicted += conf[j * k + c];
+    }
+    const tp = conf[c * k + c];
+    const precision = predicted === 0 ? 0 : tp / predicted;
+    const recall = support === 0 ? 0 : tp / support;
+    const f = f1(precision, recall);
+    total += support;
+    correct += tp;
+    pMacro += precision; rMacro += recall; fMacro += f;
+    pWeighted += precision * support; rWeighted += recall * support; fWeighted += f * support;
+    if (perClass) {
+      perClass.precision[c] = precision; perClass.recall[c] = recall; perClass.f1[c] = f; perClass.support[c] = support;
+    }
+  }
+  const accuracy = total === 0 ? 0 : correct / total;
+  out[0] = accuracy;
+  out[1] = pMacro / k;
+  out[2] = rMacro / k;
+  out[3] = fMacro / k;
+  out[4] = total === 0 ? 0 : pWeighted / total;
+  out[5] = total === 0 ? 0 : rWeighted / total;
+  out[6] = total === 0 ? 0 : fWeighted / total;
+  // Single-label multiclass: micro precision = micro recall = accuracy, pooled over all K labels.
+  out[7] = f1(accuracy, accuracy);
+  return out;
 }
 
 export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, numClasses: number): number[][] {
@@ -85,40 +117,10 @@ export function classificationMetrics(
   const k = labels.length;
   if (k === 0) throw new Error('labels must name at least one class');
   const matrix = confusionMatrix(yTrue, yPred, k);
-
-  const tp = matrix.map((row, c) => row[c]);
-  const support = matrix.map((row) => row.reduce((a, b) => a + b, 0));
-  const predicted = matrix[0].map((_, c) => matrix.reduce((acc, row) => acc + row[c], 0));
-
-  const precision = tp.map((t, c) => ratio(t, predicted[c]));
-  const recall = tp.map((t, c) => ratio(t, support[c]));
-  const f1s = precision.map((p, c) => f1(p, recall[c]));
-
-  const tpSum = tp.reduce((a, b) => a + b, 0);
-  // Micro averages pool counts over all K labels, so they equal accuracy here.
-  const microP = ratio(tpSum, predicted.reduce((a, b) => a + b, 0));
-  const microR = ratio(tpSum, support.reduce((a, b) => a + b, 0));
-
-  const metrics: AverageMetrics = {
-    accuracy: tpSum / yTrue.length,
-    // Macro averages include classes absent from both arrays (as 0), as sklearn does with labels=range(K).
-    precision_macro: mean(precision),
-    recall_macro: mean(recall),
-    f1_macro: mean(f1s),
-    precision_weighted: weightedMean(precision, support),
-    recall_weighted: weightedMean(recall, support),
-    f1_weighted: weightedMean(f1s, support),
-    f1_micro: f1(microP, microR),
-  };
-
-  const perClass = labels.map((label, c) => ({
-    label,
-    precision: precision[c],
-    recall: recall[c],
-    f1: f1s[c],
-    support: support[c],
-  }));
-
+  const per: PerClassArrays = { precision: new Float64Array(k), recall: new Float64Array(k), f1: new Float64Array(k), support: new Float64Array(k) };
+  const values = metricsFromConfusion(matrix.flat(), k, new Float64Array(AVERAGE_METRICS.length), per);
+  const metrics = Object.fromEntries(AVERAGE_METRICS.map((m, i) => [m, values[i]])) as unknown as AverageMetrics;
+  const perClass = labels.map((label, c) => ({ label, precision: per.precision[c], recall: per.recall[c], f1: per.f1[c], support: per.support[c] }));
   return { metrics, perClass, confusion: { labels: [...labels], matrix } };
 }
 

@@ -5,8 +5,7 @@
 // activation. Only frozen parts are run this way: the model's own layers, weights and export are
 // left as they are.
 import { tf } from '../backend/tf.js';
-import { type DepthwiseGeometry, foldedDepthwise } from './folded-depthwise.js';
-import { foldedPointwise } from './folded-pointwise.js';
+import { activeAccel, type DepthwiseGeometry } from '../accel/index.js';
 import { inboundNames } from './graph.js';
 
 type Layer = tf.layers.Layer;
@@ -175,12 +174,14 @@ function foldedConv(conv: Layer, bn: Layer, activation: Activation, names: strin
   const read = () => ({
     kernel: kernelVar.read(), bias: biasVar?.read(), gamma: gammaVar?.read(), beta: betaVar?.read(), mean: meanVar.read(), variance: varianceVar.read(), epsilon: b.epsilon as number,
   });
-  if (o.trainable && !depthwise && isPointwise(c) && (trains(conv) || trains(bn))) {
-    return { names, inputs, run: ([x]) => foldedPointwise(x as tf.Tensor4D, read(), activation, o.inputGradient ?? true), owned: [] };
+  // With acceleration, a folded convolution that trains has a gradient of its own (accel/fold/).
+  const ops = o.trainable ? activeAccel().folded : undefined;
+  if (ops && !depthwise && isPointwise(c) && (trains(conv) || trains(bn))) {
+    return { names, inputs, run: ([x]) => ops.pointwise(x as tf.Tensor4D, read(), activation, o.inputGradient ?? true), owned: [] };
   }
-  if (o.trainable && depthwise && c.depthMultiplier === 1 && (trains(conv) || trains(bn))) {
+  if (ops && depthwise && c.depthMultiplier === 1 && (trains(conv) || trains(bn))) {
     const geometry = { strides, pad: pad as DepthwiseGeometry['pad'], dilations };
-    return { names, inputs, run: ([x]) => foldedDepthwise(x as tf.Tensor4D, read(), activation, o.inputGradient ?? true, geometry), owned: [] };
+    return { names, inputs, run: ([x]) => ops.depthwise(x as tf.Tensor4D, read(), activation, o.inputGradient ?? true, geometry), owned: [] };
   }
   // TF.js differentiates a fused convolution only with a linear or relu activation: ReLU6 follows it.
   const fused: Activation = o.trainable && activation === 'relu6' ? 'linear' : activation;

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
-import type { BaselineReport, MetricValues, Report } from '../report/types.js';
+import type { BaselineReport, MetricValues, Report } from '../domain/types.js';
 import type { EvaluatedModel } from '../gate/evaluate.js';
 import type { Spec } from '../spec/schema.js';
 import type { Example } from '../data/types.js';

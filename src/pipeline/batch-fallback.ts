@@ -3,7 +3,7 @@
 // cpu keep the plain out-of-memory failure (their limit is the process, and a smaller batch there
 // is a choice the user should make).
 import type { Logger } from '../util/log.js';
-import type { EpochRecord } from '../report/types.js';
+import type { EpochRecord } from '../domain/types.js';
 import type { Spec } from '../spec/schema.js';
 import { isOutOfMemory } from './out-of-memory.js';
 

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
-import type { Report } from '../report/types.js';
+import type { Report } from '../domain/types.js';
 
 export interface CandidateChoice {
   file: string;

@@ -1,7 +1,7 @@
 // The report of a run whose training process died without sending a result: no metrics, a failed
 // verdict, and how it died, so the Action's step or the CLI still leaves report.json (and the step
 // its outputs and job summary).
-import type { CrashInfo, Report } from '../report/types.js';
+import type { CrashInfo, Report } from '../domain/types.js';
 import { crashCause } from '../report/crash.js';
 import { modelessReport } from './training-failure.js';
 import type { RunPlan } from './run-plan.js';

@@ -8,7 +8,7 @@ import { FeatureCache, featureKey } from '../features/cache.js';
 import { addText, emptyCounts, oovRate, type TextCounts } from '../text/features.js';
 import { loadSentenceEncoder } from '../text/encoder.js';
 import { TOKENIZER, PIECES, encoderPreprocess } from '../text/bundle.js';
-import type { TextReport } from '../report/types.js';
+import type { TextReport } from '../domain/types.js';
 import type { TextStage } from './text-features.js';
 
 const COUNTS = 3;

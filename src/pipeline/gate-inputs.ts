@@ -1,7 +1,7 @@
 // What the gate is given, in one place: its settings from the spec, and a stored report read as
 // an evaluated model (a baseline file, or the candidate of `finetune gate`).
 import type { EvaluatedModel, GateConfig } from '../gate/evaluate.js';
-import type { MetricValues, Report } from '../report/types.js';
+import type { MetricValues, Report } from '../domain/types.js';
 import type { Spec } from '../spec/schema.js';
 
 export function gateConfigOf(spec: Spec): GateConfig {

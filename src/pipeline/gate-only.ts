@@ -10,7 +10,7 @@ import { comparable, resolveBaseline, type ArtifactLookup, type ResolvedBaseline
 import { evaluatedFromReport, gateConfigOf } from './gate-inputs.js';
 import { selectCandidate } from './candidate.js';
 import { withMissingBaseline } from './run.js';
-import type { Report } from '../report/types.js';
+import type { Report } from '../domain/types.js';
 import type { Spec } from '../spec/schema.js';
 import type { Logger } from '../util/log.js';
 import { isTrainingFailure } from '../report/crash.js';
@@ -29,6 +29,8 @@ export interface GateOnlyOptions {
   findArtifact?: ArtifactLookup;
   /** gate.baseline.from "model": the backend that re-scores the baseline model. */
   backend?: BackendChoice;
+  /** The repository root where the caller knows it (the Action: its checkout); else found from the spec's folder. */
+  workspace?: string;
 }
 
 export interface GateOnlyResult {
@@ -47,7 +49,7 @@ export async function gateReports(opts: GateOnlyOptions): Promise<GateOnlyResult
     opts.log.warn(`the candidate run's training failed (${candidate.status}): nothing to gate`);
     return { report: candidate, exitCode: EXIT.TRAINING_FAILED, candidateFile: choice.file };
   }
-  const root = findRepoRoot(path.dirname(path.resolve(opts.spec)));
+  const root = findRepoRoot(path.dirname(path.resolve(opts.spec)), opts.workspace);
   const { spec } = loadSpec(opts.spec, { root });
   const testSetSha256 = candidate.fingerprint?.test_set_sha256 ?? 'unknown';
   const resolved = await baselineFor(spec, root, testSetSha256, opts);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { writeFileAtomic, replaceDirAtomic } from '../util/fs-atomic.js';
 import { renderReportMarkdown } from '../report/markdown.js';
 import { renderModelCard } from '../report/model-card.js';
-import type { Report } from '../report/types.js';
+import type { Report } from '../domain/types.js';
 import { writeManifest } from '../bundle/manifest.js';
 import type { SavedModel } from '../model/export.js';
 

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { Spec } from '../spec/schema.js';
 import type { Logger } from '../util/log.js';
-import type { MetricValues, TestPredictions } from '../report/types.js';
+import type { MetricValues, TestPredictions } from '../domain/types.js';
 import { deriveSeed } from '../util/random.js';
 import { trainHead, type TrainResult } from '../train/loop.js';
 import { evaluateTrainee, type Evaluation } from '../train/evaluate.js';

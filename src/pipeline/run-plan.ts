@@ -17,9 +17,9 @@ export interface RunPlan {
   featureScope: string;
 }
 
-export function planRun(specPath: string): RunPlan | undefined {
+export function planRun(specPath: string, workspace?: string): RunPlan | undefined {
   try {
-    const root = findRepoRoot(path.dirname(path.resolve(specPath)));
+    const root = findRepoRoot(path.dirname(path.resolve(specPath)), workspace);
     const { spec, sha256: specSha256 } = loadSpec(specPath, { root });
     return {
       name: spec.name,

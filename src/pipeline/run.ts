@@ -1,5 +1,6 @@
 // The whole flow, top to bottom: spec -> data -> features -> head -> test metrics -> gate ->
 // report and bundle. The CLI and the Action both call runPipeline; only they touch the world.
+import { VERSION } from '../defaults.js';
 import path from 'node:path';
 import { loadSpec, findRepoRoot } from '../spec/load.js';
 import { selectBackend, trainedOn, type BackendChoice } from '../backend/select.js';
@@ -14,15 +15,14 @@ import { evaluateGate, exitCodeFor } from '../gate/evaluate.js';
 import { buildFullModel, serialiseModel } from '../model/export.js';
 import { writeBundle, writeReports, type WrittenOutputs } from './outputs.js';
 import { defaultCacheDir } from '../features/cache.js';
-import type { GateResult, Report, RunProvenance } from '../report/types.js';
+import type { GateResult, Report, RunProvenance } from '../domain/types.js';
 import type { Logger } from '../util/log.js';
 import { EXIT } from '../errors.js';
 import { guardMemory } from './out-of-memory.js';
 import { trainWithBatchFallback } from './batch-fallback.js';
-import { crashIfAsked } from '../util/test-crash.js';
+import { trainingStarts } from './training-start.js';
 import { gateConfigOf } from './gate-inputs.js';
 import { checkpointDir, removeCheckpoint } from '../train/checkpoint.js';
-import { packageVersion } from '../util/version.js';
 import { buildFailureReport, failureOf } from './training-failure.js';
 
 export interface RunOptions {
@@ -47,6 +47,8 @@ export interface RunOptions {
   trials?: string[];
   /** The workflow run this runs in (the Action passes it): recorded in the report and the model card. */
   run?: RunProvenance;
+  /** The repository root where the caller knows it (the Action: its checkout); else found from the spec's folder. */
+  workspace?: string;
 }
 
 export interface RunResult extends WrittenOutputs {
@@ -59,7 +61,7 @@ export interface RunResult extends WrittenOutputs {
 export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const started = Date.now();
   const { log } = opts;
-  const root = findRepoRoot(path.dirname(path.resolve(opts.specPath)));
+  const root = findRepoRoot(path.dirname(path.resolve(opts.specPath)), opts.workspace);
   const loaded = loadSpec(opts.specPath, { root });
   const { spec } = loaded;
   const backend = await selectBackend(opts.backend, log, root, { requireGpu: opts.requireGpu });
@@ -72,7 +74,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     const feats = await guardMemory('feature extraction', 'lower model.input.size, or use a backend with more memory (tensorflow, webgpu)', () =>
       computeFeatures(spec, root, data, { cacheDir, backend: backend.name }, log),
     );
-    crashIfAsked(process.env);
+    trainingStarts();
     const { trained, sweep } = await guardMemory('training', 'lower train.batch_size or model.head.hidden', () =>
       trainWithBatchFallback({ spec, backend: backend.name, log }, (s) =>
         trainBestHead({ spec: s, specSha256: loaded.sha256, data, feats, log, signal: opts.signal, checkpoint: { dir: checkpointDir(outDir), resume: opts.resume ?? false }, trials: opts.trials }),
@@ -172,6 +174,3 @@ export function withMissingBaseline(gate: GateResult, missing: string | undefine
   const check = { metric: 'baseline', value: NaN, status: 'fail' as const, reason: `${missing} gate.baseline.first_run is "fail".` };
   return { ...gate, verdict: 'fail', checks: [...gate.checks, check] };
 }
-
-/** finetune-action's version, recorded in every report and model card (from package.json). */
-export const VERSION = packageVersion();

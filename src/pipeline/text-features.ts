@@ -13,7 +13,7 @@ import { addText, analyseText, emptyCounts, featureDim, oovRate, poolRows, type 
 import { loadWordVectors, resolveWordVectors, type WordVectors } from '../text/word-vectors.js';
 import { TOKENIZER, textPreprocess, type VectorsShape } from '../text/bundle.js';
 import type { LabelledFeatures } from '../train/loop.js';
-import type { TextReport } from '../report/types.js';
+import type { TextReport } from '../domain/types.js';
 import { isEncoderPath } from '../text/encoder.js';
 import { computeEncoderFeatures } from './encoder-features.js';
 

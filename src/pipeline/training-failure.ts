@@ -3,9 +3,9 @@
 // the epochs it reached and the error, so the job summary, the PR comment and the report artifact
 // show it the way they show a crash.
 import { TrainingError, type TrainingFailure } from '../errors.js';
-import type { EpochRecord, Report } from '../report/types.js';
+import type { EpochRecord, Report } from '../domain/types.js';
 import { historyReached } from '../train/history-reached.js';
-import { VERSION } from './run.js';
+import { VERSION } from '../defaults.js';
 
 /** What is known of a run before it trains: from the spec (a RunPlan, or the loaded spec). */
 export interface RunIdentity {

@@ -1,7 +1,7 @@
 // What the check run (or commit status) on a pull request's head commit says: a conclusion a
 // branch protection rule can require, a title that is the report's headline (verdict, deciding metric, by how much), and the report as its
 // summary. Pure: a report and whether the gate let it pass in, the three texts out.
-import type { Report } from './types.js';
+import type { Report } from '../domain/types.js';
 import { renderReportMarkdown } from './markdown.js';
 import { isTrainingFailure } from './crash.js';
 import { verdictHeadline } from './headline.js';

@@ -1,5 +1,5 @@
 // The PR comment: the verdict and gate first, details folded away.
-import type { Report } from './types.js';
+import type { Report } from '../domain/types.js';
 import {
   baselineWarning, blockOf, classChangeChart, classF1Delta, confusionTable, gateDetails, gateTable, gpuFallbackNote, metricsTable, perClassTable, runLine, trainedWith, verdictLine, worstClass,
 } from './markdown.js';

@@ -1,7 +1,7 @@
 // How a report of a crashed run reads: no metrics exist, so it says what ended the training
 // process, shows what that process last wrote to stderr and what to try next. A training that
 // failed (diverged, out of memory, budget) reads the same way: its error and the epochs it reached.
-import type { CrashInfo, Report } from './types.js';
+import type { CrashInfo, Report } from '../domain/types.js';
 
 /** "signal SIGABRT" or "exit code 70", for one-line messages. */
 export function crashCause(c: Pick<CrashInfo, 'signal' | 'exit_code'>): string {

@@ -1,7 +1,7 @@
 // The one line a reviewer reads first (report.md, the job summary, the PR comment, the check's
 // title): the verdict, the metric that decided it and by how much. Pure: report in, string out.
 import { crashCause } from './crash.js';
-import type { GateCheck, Report } from './types.js';
+import type { GateCheck, Report } from '../domain/types.js';
 
 const ICON: Record<string, string> = { pass: '✅', fail: '❌', inconclusive: '⚠️' };
 const f = (x: number): string => x.toFixed(4);

@@ -1,5 +1,5 @@
 // Pure renderers of a Report for people: report.md, the job summary and the PR comment share them.
-import type { GateCheck, Report } from './types.js';
+import type { GateCheck, Report } from '../domain/types.js';
 import { crashVerdictLine, isTrainingFailure, renderCrashMarkdown } from './crash.js';
 import { sweepSection } from './sweep-table.js';
 import { verdictHeadline } from './headline.js';

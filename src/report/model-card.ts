@@ -1,5 +1,5 @@
 // The model card shipped inside the bundle: what the model is, what it was trained and tested on.
-import type { Report } from './types.js';
+import type { Report } from '../domain/types.js';
 import { metricsTable, perClassTable } from './markdown.js';
 
 export function renderModelCard(r: Report, task: string): string {

@@ -1,5 +1,5 @@
 // Pure: the sweep's trials as a markdown table, best trial marked, for report.md and the job summary.
-import type { SweepReport } from './types.js';
+import type { SweepReport } from '../domain/types.js';
 
 const fmt = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(4));
 

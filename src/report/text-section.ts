@@ -1,6 +1,6 @@
 // report.md's section on the text of a text-classification run: the word vectors, the tokenizer
 // and how much of the text the vectors cover (the out-of-vocabulary rate).
-import type { Report } from './types.js';
+import type { Report } from '../domain/types.js';
 
 const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
 

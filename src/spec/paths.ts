@@ -136,9 +136,11 @@ export function specPaths(spec: Spec): SpecPath[] {
   return out;
 }
 
-/** GITHUB_WORKSPACE in Actions; else the nearest ancestor holding `.git`; else `startDir`. */
-export function findRepoRoot(startDir: string): string {
-  const workspace = process.env.GITHUB_WORKSPACE;
+/**
+ * `workspace` where the caller knows it (the Action passes its runner's checkout, action/workspace.ts);
+ * else the nearest ancestor of `startDir` holding `.git`; else `startDir`.
+ */
+export function findRepoRoot(startDir: string, workspace?: string): string {
   if (workspace) return path.resolve(workspace);
   const start = path.resolve(startDir);
   for (let dir = start; ; dir = path.dirname(dir)) {

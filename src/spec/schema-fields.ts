@@ -1,19 +1,11 @@
 // Building blocks of the spec schema: each carries the phrase that says what is allowed, which
 // src/spec/errors.ts turns into "expected <phrase>, got <value>".
 import { z } from 'zod';
+import { AVERAGE_METRICS } from '../metrics/classification.js';
 import { lexicalPathProblem } from './paths.js';
 
-export const METRIC_NAMES = [
-  'accuracy',
-  'precision_macro',
-  'recall_macro',
-  'f1_macro',
-  'precision_weighted',
-  'recall_weighted',
-  'f1_weighted',
-  'f1_micro',
-  'loss',
-] as const;
+/** The metrics a spec may name: the report's averaged metrics (metrics/classification.ts), and the loss. */
+export const METRIC_NAMES = [...AVERAGE_METRICS, 'loss'] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
 export const TASKS = ['image-classification', 'tabular-classification', 'text-classification'] as const;

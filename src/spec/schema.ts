@@ -2,6 +2,7 @@
 // is strict so a misspelt key is an error, not a silently ignored setting. Each leaf carries the
 // phrase that says what is allowed; src/spec/errors.ts turns it into "expected <phrase>, got <value>".
 import { z } from 'zod';
+import { DEFAULT_OUTPUT_DIR, DEFAULT_RETENTION_DAYS } from '../defaults.js';
 import { basePath, bool, fraction01, int, isNpmRef, num, oneOf, onObjects, repoPath, strict, text, TASKS, DATA_FORMATS, BASELINE_SOURCES, POOLINGS } from './schema-fields.js';
 import { TrainSchema } from './schema-train.js';
 import { SweepSchema, checkSweepFitsTrain } from './schema-sweep.js';
@@ -194,8 +195,8 @@ const GateSchema = strict({
 });
 
 const OutputSchema = strict({
-  dir: repoPath().default('finetune-out').describe('Where report.json, report.md and model/ are written.'),
-  retention_days: int({ min: 1, max: 90 }).default(30).describe('How long uploaded artifacts are kept.'),
+  dir: repoPath().default(DEFAULT_OUTPUT_DIR).describe('Where report.json, report.md and model/ are written.'),
+  retention_days: int({ min: 1, max: 90 }).default(DEFAULT_RETENTION_DAYS).describe('How long uploaded artifacts are kept.'),
 });
 
 export const SpecSchema = strict({

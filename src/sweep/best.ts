@@ -1,6 +1,6 @@
 // Pure: which trial wins. Ties go to the lower index, so the choice never depends on the order
 // in which shards finished or files were read.
-import type { SweepTrialRow } from '../report/types.js';
+import type { SweepTrialRow } from '../domain/types.js';
 
 export function bestTrial(rows: SweepTrialRow[], metric: string, mode: 'max' | 'min'): SweepTrialRow {
   if (rows.length === 0) throw new Error('bestTrial: no trials');

@@ -2,7 +2,7 @@
 // or another plan, a shard given twice and a trial missing are refused: a merge that silently
 // compared different things, or picked the best of half the plan, would gate the wrong model.
 import { ConfigError } from '../errors.js';
-import type { SweepTrialRow } from '../report/types.js';
+import type { SweepTrialRow } from '../domain/types.js';
 import type { SweepFingerprint } from './fingerprint.js';
 import type { SweepPlan } from './plan.js';
 import type { TrialsFile } from './trials-file.js';

@@ -2,7 +2,7 @@
 // set. The test set is not an argument: selection cannot see it.
 import { ConfigError } from '../errors.js';
 import type { Spec } from '../spec/schema.js';
-import type { SweepTrialRow } from '../report/types.js';
+import type { SweepTrialRow } from '../domain/types.js';
 import type { Logger } from '../util/log.js';
 import { trainHead, type LabelledFeatures } from '../train/loop.js';
 import { evaluateHead } from '../train/evaluate.js';

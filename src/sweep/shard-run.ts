@@ -8,7 +8,7 @@ import { baseSha256, computeFeatures } from '../pipeline/features.js';
 import { guardMemory } from '../pipeline/out-of-memory.js';
 import { defaultCacheDir } from '../features/cache.js';
 import { ConfigError, TrainingError } from '../errors.js';
-import { crashIfAsked } from '../util/test-crash.js';
+import { trainingStarts } from '../pipeline/training-start.js';
 import type { Logger } from '../util/log.js';
 import { sweepDataSha256 } from './fingerprint.js';
 import { planSweep, shardTrials, type Shard } from './plan.js';
@@ -27,11 +27,13 @@ export interface SweepShardOptions {
   cacheDir?: string;
   log: Logger;
   signal?: AbortSignal;
+  /** The repository root where the caller knows it (the Action: its checkout); else found from the spec's folder. */
+  workspace?: string;
 }
 
 export async function runSweepShard(opts: SweepShardOptions): Promise<{ file: string; trials: TrialsFile }> {
   const { log } = opts;
-  const root = findRepoRoot(path.dirname(path.resolve(opts.specPath)));
+  const root = findRepoRoot(path.dirname(path.resolve(opts.specPath)), opts.workspace);
   const loaded = loadSpec(opts.specPath, { root });
   const { spec } = loaded;
   if (!spec.sweep) throw new ConfigError(`finetune sweep: ${path.relative(process.cwd(), loaded.specPath) || loaded.specPath} has no sweep section`);
@@ -44,7 +46,7 @@ export async function runSweepShard(opts: SweepShardOptions): Promise<{ file: st
   const feats = await guardMemory('feature extraction', 'lower model.input.size, or use a backend with more memory (tensorflow, webgpu)', () =>
     computeFeatures(spec, root, { ...data, test: [] }, { cacheDir, backend: backend.name }, log),
   );
-  crashIfAsked(process.env);
+  trainingStarts();
   const rows = await guardMemory('training', 'lower the sweep\'s batch sizes or model.head.hidden', () =>
     runTrials(mine, { spec, train: feats.train, validation: feats.validation, views: feats.trainViews, classes: data.classes, metric: plan.metric, log, signal: opts.signal, shard: opts.shard.index }),
   );

@@ -3,7 +3,7 @@
 // settings. Trials all use spec.seed, so the first repeat reproduces the best trial's head.
 import type { Dataset } from '../data/types.js';
 import { ConfigError, TrainingError } from '../errors.js';
-import type { SweepReport, SweepTrialRow } from '../report/types.js';
+import type { SweepReport, SweepTrialRow } from '../domain/types.js';
 import type { Spec } from '../spec/schema.js';
 import type { CheckpointOptions } from '../train/checkpoint.js';
 import type { Logger } from '../util/log.js';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import type { SweepTrialRow } from '../report/types.js';
+import type { SweepTrialRow } from '../domain/types.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import type { SweepFingerprint } from './fingerprint.js';
 import type { Shard, SweepPlan } from './plan.js';

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
-import type { EpochRecord } from '../report/types.js';
+import type { EpochRecord } from '../domain/types.js';
 import { replaceDirAtomic } from '../util/fs-atomic.js';
 import { fingerprintDiff, type TrainingFingerprint } from './checkpoint-fingerprint.js';
 import type { EarlyStoppingState } from './early-stopping.js';

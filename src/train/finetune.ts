@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { tf } from '../backend/tf.js';
 import type { SplitBase } from '../model/split.js';
 import { compile } from '../model/inference.js';
-import type { EpochRecord, PhaseTwoReport } from '../report/types.js';
+import type { EpochRecord, PhaseTwoReport } from '../domain/types.js';
 import type { Spec } from '../spec/schema.js';
 import { FINETUNE_DEFAULTS } from '../spec/schema-train.js';
 import { trainingFingerprint } from './checkpoint-fingerprint.js';

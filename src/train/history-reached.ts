@@ -1,6 +1,6 @@
 // The epochs a training finished before it failed travel with the error, so the report written on
 // the way out (pipeline/training-failure.ts) shows how far it got: a diverging loss reads off them.
-import type { EpochRecord } from '../report/types.js';
+import type { EpochRecord } from '../domain/types.js';
 
 const reached = new WeakMap<object, EpochRecord[]>();
 

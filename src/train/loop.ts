@@ -1,6 +1,6 @@
 // Our own seeded training loop for the head. model.fit shuffles with Math.random and cannot
 // restore the best epoch, so a CI gate that must be reproducible cannot use it.
-import type { EpochRecord } from '../report/types.js';
+import type { EpochRecord } from '../domain/types.js';
 import type { Spec } from '../spec/schema.js';
 import type { Logger } from '../util/log.js';
 import { deriveSeed } from '../util/random.js';

@@ -1,5 +1,5 @@
 // One progress line per epoch: loss, validation metrics, the rate, seconds and an ETA.
-import type { EpochRecord } from '../report/types.js';
+import type { EpochRecord } from '../domain/types.js';
 import type { Logger } from '../util/log.js';
 
 /** `firstEpoch`: where the current phase began; `elapsed` is that phase's time, so the ETA uses its pace. */

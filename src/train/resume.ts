@@ -1,6 +1,6 @@
 // Between the loop and its checkpoint: what the epochs carry forward, saved after each one and put
 // back on a resume into the trained variables, the optimizer and the watchers.
-import type { EpochRecord } from '../report/types.js';
+import type { EpochRecord } from '../domain/types.js';
 import type { Logger } from '../util/log.js';
 import { readCheckpoint, writeCheckpoint, type CheckpointOptions } from './checkpoint.js';
 import type { TrainingFingerprint } from './checkpoint-fingerprint.js';

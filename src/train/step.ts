@@ -1,9 +1,8 @@
 // How a training phase takes one optimizer step on a batch of rows. Two ways, one result up to
 // float rounding: tensor ops under tf.variableGrads for any trainee on any backend, or, for a head
-// on a backend that keeps tensors in host memory (wasm, cpu), plain arrays (host/step.ts).
+// where acceleration offers it (wasm, cpu), plain arrays (accel/host/step.ts).
+import { activeAccel } from '../accel/index.js';
 import type { LabelledFeatures } from './epoch.js';
-import { onHostMemoryBackend } from './host/host-memory.js';
-import { hostHeadSteps } from './host/step.js';
 import type { OptimizerSlots } from './optimizer.js';
 import type { TrainSettings } from './settings.js';
 import { tensorSteps } from './tensor-step.js';
@@ -29,6 +28,5 @@ export interface StepSettings {
 }
 
 export function createStepRunner(trainee: Trainee, s: StepSettings): StepRunner {
-  if (trainee.head && onHostMemoryBackend()) return hostHeadSteps(trainee.head, s);
-  return tensorSteps(trainee, s);
+  return (trainee.head ? activeAccel().headSteps(trainee.head, s) : undefined) ?? tensorSteps(trainee, s);
 }

@@ -1,12 +1,12 @@
 // Training steps as tensor ops: the loss under tf.variableGrads, the update by the tensor
-// optimizer (on wasm and cpu, Adam's update runs in our kernels, to the same bits). Works for any
+// optimizer (with acceleration on wasm and cpu, Adam's update runs in our kernels, to the same
+// bits). Works for any
 // trainee on any backend.
+import { activeAccel } from '../accel/index.js';
 import { tf } from '../backend/tf.js';
 import type { FeatureMatrix } from '../features/extract.js';
 import { trainingLoss } from './loss.js';
 import { clipByGlobalNorm, createOptimizer, type HeadOptimizer, type OptimizerConfig } from './optimizer.js';
-import { createVariableOptimizer, runsOnKernels } from './host/variable-optimizer.js';
-import { onHostMemoryBackend } from './host/host-memory.js';
 import type { StepRunner, StepSettings } from './step.js';
 import type { Trainee } from './trainee.js';
 
@@ -40,9 +40,9 @@ export function tensorSteps(trainee: Trainee, { settings, dropout, classWeights 
   };
 }
 
-/** The tensor optimizer, or on wasm and cpu for Adam the same update in our kernels. */
+/** The tensor optimizer, or where acceleration offers it (Adam on wasm and cpu) the same update in our kernels. */
 export function createTrainingOptimizer(cfg: OptimizerConfig, vars: tf.Variable[]): HeadOptimizer {
-  return onHostMemoryBackend() && runsOnKernels(cfg) ? createVariableOptimizer(cfg, vars) : createOptimizer(cfg, vars);
+  return activeAccel().variableOptimizer(cfg, vars) ?? createOptimizer(cfg, vars);
 }
 
 /** Rows `idx` of the feature matrix, as one batch. */

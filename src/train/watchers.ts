@@ -1,6 +1,6 @@
 // Early stopping and reduce-on-plateau, fed one epoch record at a time; their state can be taken
 // out and put back, for checkpoints.
-import type { EpochRecord } from '../report/types.js';
+import type { EpochRecord } from '../domain/types.js';
 import { autoMode, initialState, observe, resolveMode, type EarlyStoppingState } from './early-stopping.js';
 import { initialPlateau, observePlateau, type PlateauState } from './schedule.js';
 import type { TrainSettings } from './settings.js';

@@ -12,7 +12,8 @@ import { planAuto, type GpuFacts } from '../src/backend/auto-plan.js';
 import {
   NATIVE_VERSION, canInstallOnDemand, installManifest, notInstalledMessage, npmInstallArgs, registrySource, toolName,
 } from '../src/backend/native-install.js';
-import { findInToolCache, locateNative, type CommandRunner } from '../src/backend/native-locate.js';
+import { findInToolCache, locateNative, useToolCache, type CommandRunner } from '../src/backend/native-locate.js';
+import { registerRunnerToolCache } from '../src/github/tool-cache.js';
 import { silentLogger, type Logger } from '../src/util/log.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-native-'));
@@ -28,7 +29,11 @@ function setEnv(values: Partial<Record<(typeof ENV_KEYS)[number], string>>): voi
     else process.env[k] = values[k];
   }
 }
-const inActions = () => setEnv({ GITHUB_ACTIONS: 'true', RUNNER_TOOL_CACHE: toolCache, RUNNER_TEMP: runnerTemp });
+// The Action registers the runner's tool cache at start (src/github/tool-cache.ts); so do these tests.
+const inActions = () => {
+  setEnv({ GITHUB_ACTIONS: 'true', RUNNER_TOOL_CACHE: toolCache, RUNNER_TEMP: runnerTemp });
+  registerRunnerToolCache();
+};
 
 /** A tarball of a package named like tfjs-node that registers a 'tensorflow' backend and says where it was loaded from. */
 function standInTarball(): string {
@@ -124,6 +129,16 @@ describe('outside GitHub Actions', () => {
 });
 
 describe('in GitHub Actions, with the tool cache in a temp dir', () => {
+  it('without the runner tool cache registered (the command line inside a job), installs nothing and says how', async () => {
+    setEnv({ GITHUB_ACTIONS: 'true', RUNNER_TOOL_CACHE: toolCache, RUNNER_TEMP: runnerTemp });
+    useToolCache(undefined);
+    const npm = countingNpm();
+    const err = await locateNative('@tensorflow/tfjs-node', emptyWorkspace, { install: true, log: silentLogger, run: npm }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(notInstalledMessage('@tensorflow/tfjs-node', emptyWorkspace));
+    expect(npm.calls).toHaveLength(0);
+    expect(findInToolCache('@tensorflow/tfjs-node')).toBeUndefined();
+  });
+
   it('a failed npm install is a BackendError and leaves nothing in the tool cache', async () => {
     inActions();
     const npm = countingNpm();

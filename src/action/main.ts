@@ -1,5 +1,6 @@
 // The Action: read inputs, run the pipeline, publish what it found. The verdict, outputs and job
 // summary are set before anything is uploaded, so a failed upload never loses the result.
+import { registerRunnerToolCache } from '../github/tool-cache.js';
 import path from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
@@ -29,6 +30,7 @@ import { headSha } from '../github/context.js';
 /** `script`: the running bundle, started again as the training process; undefined trains in this process. */
 export async function run(opts: { script?: string } = {}): Promise<void> {
   try {
+    registerRunnerToolCache();
     const inputs = readInputs((name) => core.getInput(name));
     if (inputs.shard) return await sweepShardStep(inputs);
     if (shipsGatedModel(inputs)) return await shipGatedModel(inputs);

@@ -4,6 +4,7 @@
 // still has what it needs to report that.
 import { isTrainingProcess, sendToParent, serveTrainingProcess } from '../pipeline/training-process.js';
 import { trainInProcess } from './train-in-process.js';
+import { registerRunnerToolCache } from '../github/tool-cache.js';
 import { TRAIN_CHILD_ENV, decodeInputs, toWireError, type ChildMessage } from './train-protocol.js';
 
 export function isTrainingChild(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -11,6 +12,7 @@ export function isTrainingChild(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 export async function serveTraining(): Promise<void> {
+  registerRunnerToolCache();
   const inputs = decodeInputs(process.env[TRAIN_CHILD_ENV] as string);
   await serveTrainingProcess(TRAIN_CHILD_ENV, async () => {
     let message: ChildMessage;

@@ -12,7 +12,6 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse, stringify } from 'yaml';
@@ -124,36 +123,15 @@ function finetuneJson(args) {
 function jobData() {
   const dir = path.join(WORK, 'data');
   if (dryRun) {
-    sliceExample(dir, DRY_JOB);
+    makeData(dir, DRY_JOB, EXAMPLE_DATA);
     return { job: DRY_JOB, data: 'the example data, shortened to 48 px (dry run)' };
   }
   if (fs.existsSync(DEBIAN_DATA)) {
     makeData(dir, JOB);
     return { job: JOB, data: 'Debian dataset-fashion-mnist, as bench/run.mjs' };
   }
-  sliceExample(dir, EXAMPLE_JOB);
+  makeData(dir, EXAMPLE_JOB, EXAMPLE_DATA);
   return { job: EXAMPLE_JOB, data: 'examples/fashion-mnist/data (Debian\'s dataset is not installed here)' };
-}
-
-function sliceExample(dir, counts) {
-  fs.mkdirSync(dir, { recursive: true });
-  const parts = { train: ['train', 0, counts.train], validation: ['train', counts.train, counts.train + counts.validation], test: ['t10k', 0, counts.test] };
-  for (const [split, [source, from, to]] of Object.entries(parts)) {
-    for (const kind of ['images', 'labels']) {
-      const file = path.join(EXAMPLE_DATA, `${source}-${kind}-idx${kind === 'images' ? 3 : 1}-ubyte.gz`);
-      fs.writeFileSync(path.join(dir, `${split}-${kind}.gz`), idxSlice(file, from, to));
-    }
-  }
-}
-
-function idxSlice(file, from, to) {
-  const buf = zlib.gunzipSync(fs.readFileSync(file));
-  const rank = buf[3];
-  const header = Buffer.from(buf.subarray(0, 4 + rank * 4));
-  const item = Array.from({ length: rank - 1 }, (_, i) => header.readUInt32BE(8 + i * 4)).reduce((a, b) => a * b, 1);
-  if (to > header.readUInt32BE(4)) throw new Error(`${file} holds fewer than ${to} items`);
-  header.writeUInt32BE(to - from, 4);
-  return zlib.gzipSync(Buffer.concat([header, buf.subarray(4 + rank * 4 + from * item, 4 + rank * 4 + to * item)]));
 }
 
 function writeJobSpec(job) {

@@ -7,18 +7,18 @@ import zlib from 'node:zlib';
 const SOURCE = '/usr/share/datasets/fashion-mnist';
 export const CLASSES = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot'];
 
-/** train = train[0, n), validation = the next rows of train, test = t10k[0, n). */
-export function makeData(dir, counts) {
+/** train = train[0, n), validation = the next rows of train, test = t10k[0, n); from Debian's files unless `source` is given. */
+export function makeData(dir, counts, source = SOURCE) {
   fs.mkdirSync(dir, { recursive: true });
   const parts = {
     train: ['train', 0, counts.train],
     validation: ['train', counts.train, counts.train + counts.validation],
     test: ['t10k', 0, counts.test],
   };
-  for (const [split, [source, from, to]] of Object.entries(parts)) {
+  for (const [split, [set, from, to]] of Object.entries(parts)) {
     for (const kind of ['images', 'labels']) {
-      const file = path.join(SOURCE, `${source}-${kind}-idx${kind === 'images' ? 3 : 1}-ubyte.gz`);
-      if (!fs.existsSync(file)) throw new Error(`${file} is missing: apt-get install dataset-fashion-mnist`);
+      const file = path.join(source, `${set}-${kind}-idx${kind === 'images' ? 3 : 1}-ubyte.gz`);
+      if (!fs.existsSync(file)) throw new Error(`${file} is missing (Debian's files: apt-get install dataset-fashion-mnist)`);
       fs.writeFileSync(path.join(dir, `${split}-${kind}.gz`), idxSlice(file, from, to));
     }
   }

@@ -10,6 +10,7 @@ import type { Backbone } from '../src/model/backbone.js';
 import { extractFeatures, type ExtractOptions } from '../src/features/extract.js';
 import { FeatureCache } from '../src/features/cache.js';
 import { silentLogger, type Logger } from '../src/util/log.js';
+import { TrainingError } from '../src/errors.js';
 
 const PRE = WORKER_PRE;
 
@@ -48,6 +49,26 @@ describe('feature workers (wasm)', () => {
     const again = await rows(examples, { workers: 2, workerScript: entry }, silentLogger, new FeatureCache(path.join(tmp, 'cache'), 'k', backbone.featureDim));
     expect(again.computed).toBe(0);
     expect(bytes(again.features.data).equals(bytes(all.features.data))).toBe(true);
+  });
+
+  it.each([
+    ['one thread', { workers: 1 }],
+    ['two workers', { workers: 2 }],
+  ] as const)('a cancel stops extraction between batches (%s); the batches done stay in the cache', async (_name, base) => {
+    const full = await rows(examples, { workers: 1 });
+    const dir = path.join(tmp, `cancel-${base.workers}`);
+    const controller = new AbortController();
+    // Cancelled as soon as the first progress line (after the first finished batch) is printed.
+    const cancelling: Logger = { ...silentLogger, progress: () => controller.abort() };
+    const err = await rows(examples, { ...base, workerScript: entry, signal: controller.signal }, cancelling, new FeatureCache(dir, 'k', backbone.featureDim)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrainingError);
+    expect(err).toMatchObject({ failure: 'interrupted', exitCode: 3 });
+    expect((err as Error).message).toMatch(/cancelled during feature extraction/);
+    const resumed = await rows(examples, { workers: 1 }, silentLogger, new FeatureCache(dir, 'k', backbone.featureDim));
+    // At least the first batch was kept, and far from everything was computed before the cancel.
+    expect(300 - resumed.computed).toBeGreaterThanOrEqual(32);
+    expect(300 - resumed.computed).toBeLessThan(300);
+    expect(bytes(resumed.features.data).equals(bytes(full.features.data))).toBe(true);
   });
 
   it('decode image files in the worker', async () => {

@@ -79,7 +79,7 @@ export const COMMANDS: Command[] = [
         log,
       }).finally(interrupt.dispose);
       if (result.report.error) {
-        log.warn(`training failed (${result.report.status.replace('_', ' ')}): ${result.report.error.message}`);
+        log.warn(`training failed (${result.report.status.replaceAll('_', ' ')}): ${result.report.error.message}`);
         log.info(`report: ${result.reportPath}`);
         return result.exitCode;
       }

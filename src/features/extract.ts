@@ -9,6 +9,7 @@ import type { FeatureCache } from './cache.js';
 import { BATCH, forwardImages } from './forward.js';
 import { extractInWorkers } from './worker-pool.js';
 import { bundleScript, requestedWorkers, workersFor } from './worker-plan.js';
+import { throwIfCancelled, type RowSink } from './row-sink.js';
 
 export interface FeatureMatrix {
   rows: number;
@@ -27,6 +28,8 @@ export interface ExtractOptions {
   workers?: number;
   /** The script the workers run; default the running bundle (none from TypeScript sources). */
   workerScript?: string;
+  /** Cancels between batches: the batches already done still go to the cache. */
+  signal?: AbortSignal;
 }
 
 /** Feature vectors for the examples, in order. Cached rows are reused; new rows go to the cache. */
@@ -47,27 +50,34 @@ export async function extractFeatures(
     else missing.push(i);
   });
   if (examples.length > missing.length) log.info(`features: ${examples.length - missing.length} of ${examples.length} from the cache`);
-  const rows = await computeRows(backbone, missing.map((i) => examples[i]), pre, log, opts);
-  const fresh: Array<[string, Float32Array]> = missing.map((i, k) => {
-    const row = rows.slice(k * dim, (k + 1) * dim);
-    data.set(row, i * dim);
-    return [examples[i].sha256, row];
-  });
-  cache?.addPack(fresh);
+  const done = new Uint8Array(missing.length);
+  const sink: RowSink = (start, rows) => {
+    for (let k = 0; k < rows.length / dim; k++) {
+      data.set(rows.subarray(k * dim, (k + 1) * dim), missing[start + k] * dim);
+      done[start + k] = 1;
+    }
+  };
+  // Finished rows reach the cache even when the run is cancelled, so a re-run starts from them.
+  const save = () => cache?.addPack(missing.flatMap((i, k) => (done[k] ? [[examples[i].sha256, data.slice(i * dim, (i + 1) * dim)] as [string, Float32Array]] : [])));
+  try {
+    await computeRows(backbone, missing.map((i) => examples[i]), pre, log, opts, sink);
+  } finally {
+    save();
+  }
   return { features: { rows: examples.length, dim, data }, computed: missing.length };
 }
 
-async function computeRows(backbone: FeatureBase, todo: Example[], pre: Preprocess, log: Logger, opts: ExtractOptions): Promise<Float32Array> {
+async function computeRows(backbone: FeatureBase, todo: Example[], pre: Preprocess, log: Logger, opts: ExtractOptions, sink: RowSink): Promise<void> {
   const progress = progressReporter(todo.length, log);
   const script = opts.workerScript ?? bundleScript();
   const workers = workerCount(todo.length, opts);
   if (workers > 1 && script && 'model' in backbone) {
     let done = 0;
     const onRows = (n: number) => progress((done += n));
-    const rows = await extractInWorkers({ model: backbone.model, examples: todo, dim: backbone.featureDim, pre, workers, script, onRows }, log);
-    if (rows) return rows;
+    const ran = await extractInWorkers({ model: backbone.model, examples: todo, dim: backbone.featureDim, pre, workers, script, onRows, sink, signal: opts.signal }, log);
+    if (ran) return;
   }
-  return computeHere(backbone, todo, pre, progress);
+  await computeHere(backbone, todo, pre, progress, sink, opts.signal);
 }
 
 /** Workers only for wasm (tfjs-node already uses every core) and never from inside a worker. */
@@ -76,16 +86,14 @@ function workerCount(todo: number, opts: ExtractOptions): number {
   return workersFor(Math.ceil(todo / BATCH), opts.workers ?? requestedWorkers());
 }
 
-async function computeHere(backbone: FeatureBase, todo: Example[], pre: Preprocess, progress: (done: number) => void): Promise<Float32Array> {
-  const out = new Float32Array(todo.length * backbone.featureDim);
+async function computeHere(backbone: FeatureBase, todo: Example[], pre: Preprocess, progress: (done: number) => void, sink: RowSink, signal?: AbortSignal): Promise<void> {
   for (let start = 0; start < todo.length; start += BATCH) {
+    throwIfCancelled(signal);
     const batch = todo.slice(start, start + BATCH);
     const images = batch.map((e) => (e.image as NonNullable<Example['image']>)());
-    const rows = 'model' in backbone ? await forwardImages(backbone.model, images, pre) : await backbone.forward(images, pre);
-    out.set(rows, start * backbone.featureDim);
+    sink(start, 'model' in backbone ? await forwardImages(backbone.model, images, pre) : await backbone.forward(images, pre));
     progress(start + batch.length);
   }
-  return out;
 }
 
 function progressReporter(total: number, log: Logger): (done: number) => void {

@@ -9,6 +9,7 @@ import type { Logger } from '../util/log.js';
 import { BATCH } from './forward.js';
 import type { Preprocess } from './preprocess.js';
 import { splitBatches } from './worker-plan.js';
+import { throwIfCancelled, type RowSink } from './row-sink.js';
 import { WORKER_ROLE, type BatchRequest, type WireImage, type WorkerInit, type WorkerReply } from './worker-protocol.js';
 
 const READY_TIMEOUT_MS = 120_000;
@@ -22,21 +23,24 @@ export interface PoolJob {
   script: string;
   /** Called with the number of rows each finished batch added. */
   onRows: (n: number) => void;
+  /** Where each finished batch's rows go. */
+  sink: RowSink;
+  /** Checked before each batch is sent. */
+  signal?: AbortSignal;
 }
 
-/** The rows of every example, in order; undefined when the workers could not start (nothing computed). */
-export async function extractInWorkers(job: PoolJob, log: Logger): Promise<Float32Array | undefined> {
+/** Sends every example's rows to job.sink; false when the workers could not start (nothing computed). */
+export async function extractInWorkers(job: PoolJob, log: Logger): Promise<boolean> {
   const pool = await startPool(job);
   if (!Array.isArray(pool)) {
     log.warn(`feature workers did not start (${pool.message}); computing on one thread`);
-    return undefined;
+    return false;
   }
   log.info(`features: ${pool.length} worker threads`);
   try {
-    const out = new Float32Array(job.examples.length * job.dim);
     const ranges = splitBatches(Math.ceil(job.examples.length / BATCH), pool.length);
-    await Promise.all(pool.map((w, k) => runRange(w, job, ranges[k], out)));
-    return out;
+    await Promise.all(pool.map((w, k) => runRange(w, job, ranges[k])));
+    return true;
   } finally {
     await Promise.all(pool.map((w) => w.stop()));
   }
@@ -60,13 +64,14 @@ async function startPool(job: PoolJob): Promise<FeatureWorker[] | Error> {
 }
 
 /** Two batches in flight per worker, so it never waits for the next one. */
-async function runRange(w: FeatureWorker, job: PoolJob, [from, to]: [number, number], out: Float32Array): Promise<void> {
+async function runRange(w: FeatureWorker, job: PoolJob, [from, to]: [number, number]): Promise<void> {
   let next = from;
   const lane = async () => {
     while (next < to) {
+      throwIfCancelled(job.signal);
       const b = next++;
       const batch = job.examples.slice(b * BATCH, (b + 1) * BATCH);
-      out.set(await w.forward(batch.map(toWire)), b * BATCH * job.dim);
+      job.sink(b * BATCH, await w.forward(batch.map(toWire)));
       job.onRows(batch.length);
     }
   };

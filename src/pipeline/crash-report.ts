@@ -51,7 +51,7 @@ export function buildCrashReport(plan: RunPlan | undefined, f: CrashFacts, now: 
 
 /** The step's failure message: what died, on which backend, and the remedy (its stderr is in the log above). */
 export function crashFailureMessage(r: Report): string {
-  if (!r.crash) return `training failed (${r.status.replace('_', ' ')}): ${r.error?.message ?? 'no details recorded'}`;
+  if (!r.crash) return `training failed (${r.status.replaceAll('_', ' ')}): ${r.error?.message ?? 'no details recorded'}`;
   return crashMessage(r.crash);
 }
 

@@ -45,6 +45,8 @@ interface SplitRows {
 export interface FeatureOptions {
   cacheDir?: string;
   backend: string;
+  /** A cancelled run stops between batches; the rows done so far stay in the cache. */
+  signal?: AbortSignal;
 }
 
 export async function loadBase(spec: Spec, root: string): Promise<{ source: ModelSource; backbone: Backbone | GraphBackbone; preprocess: Preprocess }> {
@@ -85,7 +87,7 @@ export async function computeFeatures(spec: Spec, root: string, data: Dataset, o
   const key = featureKey({ baseSha256: source.sha256, cut: split ? `split:${split.split}` : backbone.cut, preprocess, backend: opts.backend });
   const cache = opts.cacheDir ? new FeatureCache(opts.cacheDir, key, extractor.featureDim) : undefined;
   const all = [...data.train, ...data.validation, ...data.test];
-  const { features, computed } = await extractFeatures(extractor, all, preprocess, cache, log);
+  const { features, computed } = await extractFeatures(extractor, all, preprocess, cache, log, { signal: opts.signal });
   const augment = spec.train.augment;
   const aug = augment && (await computeAugmentedViews({
     base: extractor, examples: data.train, pre: preprocess, augment, seed: spec.seed, cache: opts.cacheDir ? { dir: opts.cacheDir, featureKey: key } : undefined, log,

@@ -72,7 +72,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   let stages;
   try {
     const feats = await guardMemory('feature extraction', 'lower model.input.size, or use a backend with more memory (tensorflow, webgpu)', () =>
-      computeFeatures(spec, root, data, { cacheDir, backend: backend.name }, log),
+      computeFeatures(spec, root, data, { cacheDir, backend: backend.name, signal: opts.signal }, log),
     );
     trainingStarts();
     const { trained, sweep } = await guardMemory('training', 'lower train.batch_size or model.head.hidden', () =>
@@ -87,7 +87,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     if (!failed) throw err;
     const id = { name: spec.name, specSha256: loaded.sha256, seed: spec.seed, base: spec.model.base ?? 'none' };
     const report: Report = { ...buildFailureReport(id, { ...failed, backend: backend.name, seconds: (Date.now() - started) / 1000 }), ...provenance(opts) };
-    log.warn(`training failed (${failed.failure.replace('_', ' ')}): the report records the error and the ${failed.history.length} epochs reached`);
+    log.warn(`training failed (${failed.failure.replaceAll('_', ' ')}): the report records the error and the ${failed.history.length} epochs reached`);
     return { report, exitCode: EXIT.TRAINING_FAILED, retentionDays: spec.output.retention_days, outDir, ...writeReports(outDir, report) };
   }
   const { feats, trained, sweep } = stages;

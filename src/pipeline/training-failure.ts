@@ -78,7 +78,7 @@ export function buildFailureReport(id: RunIdentity | undefined, f: FailureFacts,
   return {
     ...report,
     status: f.failure,
-    gate: { verdict: 'fail', checks: [], notes: [`training failed (${f.failure.replace('_', ' ')}) ${reached}: nothing was evaluated`] },
+    gate: { verdict: 'fail', checks: [], notes: [`training failed (${f.failure.replaceAll('_', ' ')}) ${reached}: nothing was evaluated`] },
     history: f.history,
     error: { message: f.message },
   };

@@ -44,7 +44,7 @@ export async function runSweepShard(opts: SweepShardOptions): Promise<{ file: st
   const data = loadDataset(spec, root, log);
   const cacheDir = opts.noCache ? undefined : (opts.cacheDir ?? defaultCacheDir());
   const feats = await guardMemory('feature extraction', 'lower model.input.size, or use a backend with more memory (tensorflow, webgpu)', () =>
-    computeFeatures(spec, root, { ...data, test: [] }, { cacheDir, backend: backend.name }, log),
+    computeFeatures(spec, root, { ...data, test: [] }, { cacheDir, backend: backend.name, signal: opts.signal }, log),
   );
   trainingStarts();
   const rows = await guardMemory('training', 'lower the sweep\'s batch sizes or model.head.hidden', () =>

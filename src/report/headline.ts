@@ -77,9 +77,9 @@ export function verdictHeadline(report: Report): string {
     return `${head}: the training process died (${how}); nothing was evaluated`;
   }
   if (report.error) {
-    return `${head} (${report.status.replace('_', ' ')}): training failed (${report.error.message.split('\n')[0]}); nothing was evaluated`;
+    return `${head} (${report.status.replaceAll('_', ' ')}): training failed (${report.error.message.split('\n')[0]}); nothing was evaluated`;
   }
-  const status = report.status === 'complete' ? '' : ` (${report.status.replace('_', ' ')})`;
+  const status = report.status === 'complete' ? '' : ` (${report.status.replaceAll('_', ' ')})`;
   const changed = report.gate.test_set_changed;
   if (changed && report.verdict !== 'fail') {
     return `${head}${status}: baseline not compared, its test set changed (sha256 ${changed.baseline.slice(0, 12)} → ${changed.candidate.slice(0, 12)})`;

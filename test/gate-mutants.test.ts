@@ -1,0 +1,126 @@
+// What the gate tells a reviewer, pinned whole: the method line, the detail of a check, the
+// notes. Each assertion here was added for a change to src/gate/ that no other test noticed
+// (docs/mutation-results.md, "The gate's decision rule"): a wrong word in the method, a
+// borrowed seed spread on the wrong side, a reason that names the wrong tolerance.
+import { describe, expect, it } from 'vitest';
+import { evaluateGate, exitCodeFor, type EvaluatedModel, type GateConfig } from '../src/gate/evaluate.js';
+import { metricsOf } from '../src/gate/resample-metrics.js';
+import type { GateResult } from '../src/report/types.js';
+
+const LABELS = ['cat', 'dog'];
+
+function config(metrics: GateConfig['metrics'], extra: Partial<GateConfig> = {}): GateConfig {
+  return { metrics, confidence: 0.95, on_inconclusive: 'pass', seed: 42, bootstrap_samples: 200, ...extra };
+}
+
+/** Binary predictions that are right exactly where `correct(i)` holds. */
+function model(n: number, correct: (i: number) => boolean, sha: string | undefined = 'test-a'): EvaluatedModel {
+  const yTrue = Array.from({ length: n }, (_, i) => i % 2);
+  const yPred = yTrue.map((y, i) => (correct(i) ? y : 1 - y));
+  return { metrics: { ...metricsOf(yTrue, yPred, 2), loss: 0.3 }, predictions: { y_true: yTrue, y_pred: yPred }, test_set_sha256: sha, labels: LABELS };
+}
+
+const check = (r: GateResult, metric: string) => r.checks.find((c) => c.metric === metric)!;
+const lossOnly = (loss: number, repeats: number[] = []): EvaluatedModel => ({
+  metrics: { loss }, labels: LABELS, ...(repeats.length > 0 ? { repeat_metrics: repeats.map((l) => ({ loss: l })) } : {}),
+});
+
+describe('the method line names how the noise was measured', () => {
+  const candidate = model(100, (i) => i % 10 !== 0);
+  const baseline = model(100, (i) => i % 10 !== 1);
+
+  it('paired: the bootstrap over the shared test set, McNemar only when accuracy is compared', () => {
+    expect(evaluateGate(config({ accuracy: { max_drop: 0.02 } }), candidate, baseline).method).toBe(
+      'paired bootstrap over 100 test examples of the same test set (200 resamples), McNemar exact test for accuracy; intervals two-sided at 95%');
+    expect(evaluateGate(config({ f1_macro: { max_drop: 0.02 } }), candidate, baseline).method).toBe(
+      'paired bootstrap over 100 test examples of the same test set (200 resamples); intervals two-sided at 95%');
+  });
+
+  it('unpaired, and the candidate alone when the baseline has only its numbers', () => {
+    const unknownSet = { ...baseline, test_set_sha256: undefined };
+    expect(evaluateGate(config({ accuracy: { max_drop: 0.02 } }), candidate, unknownSet).method).toBe(
+      'unpaired bootstrap of 100 candidate and 100 baseline test examples (not known to be the same test set, 200 resamples each); intervals two-sided at 95%');
+    expect(evaluateGate(config({ accuracy: { max_drop: 0.02 } }, { confidence: 0.9 }), candidate, { metrics: baseline.metrics, labels: LABELS }).method).toBe(
+      "normal approximation from the candidate's 100 test examples, as the baseline has no per-example results " +
+      "(binomial variance for accuracy, twice the candidate's bootstrap variance for other metrics); intervals two-sided at 90%");
+  });
+
+  it('no per-example results and no repeats: no interval is claimed', () => {
+    const r = evaluateGate(config({ loss: { max_rise: 0.02 } }), lossOnly(0.3), lossOnly(0.3));
+    expect(r.method).toBe('no per-example test results: test-set noise not measured');
+    expect(check(r, 'loss')).toEqual({
+      metric: 'loss', value: 0.3, max_rise: 0.02, baseline: 0.3, delta: 0, status: 'pass',
+      reason: 'No rise, so within max_rise 0.02 (point comparison: no per-example results or repeats measure the noise).',
+    });
+    expect(r.detectable_drop).toBeUndefined();
+  });
+});
+
+describe("a side trained once borrows the other side's seed spread", () => {
+  // Repeats 0.29 and 0.31: s^2 = 2e-4, K = 2. se^2 = s^2 (1/2 + 1/1) = 3e-4, se = 0.0173205,
+  // one term with K - 1 = 1 degree of freedom: t_0.975(1) = 12.7062047 (scipy), h = 0.2200779.
+  const H = 12.706204736174705 * Math.sqrt(3e-4);
+
+  it('the candidate repeated, the baseline once: t on 1 df, the baseline said to borrow', () => {
+    const r = evaluateGate(config({ loss: { max_rise: 0.02 } }), lossOnly(0.3, [0.29, 0.31]), lossOnly(0.3));
+    const c = check(r, 'loss');
+    expect(c.ci![1]).toBeCloseTo(H, 9);
+    expect(c.ci![0]).toBeCloseTo(-H, 9);
+    expect(c).toMatchObject({ runs: 2, status: 'pass', reason: 'No rise against the baseline.' });
+    expect(c.baseline_runs).toBeUndefined();
+    expect(c.detail).toBe('max_rise: delta +0.0000, 95% interval [-0.2201, +0.2201]; se 0.0173 (seeds 0.0173), Student t quantile 12.706 on 1.0 df');
+    expect(r.notes).toEqual([
+      'loss across seeds: candidate 2 seeds 0.2900 to 0.3100 (mean 0.3000, sd 0.0141).',
+      "The baseline was trained with one seed; its seed spread is taken to equal the candidate's.",
+    ]);
+    expect(r.method).toBe('no per-example test results: test-set noise not measured; ' +
+      'plus the between-seed variance of the repeats (Student t, Welch-Satterthwaite degrees of freedom); intervals two-sided at 95%');
+  });
+
+  it('the baseline repeated, the candidate once: the same interval, the candidate said to borrow', () => {
+    const r = evaluateGate(config({ loss: { max_rise: 0.02 } }), lossOnly(0.3), lossOnly(0.3, [0.29, 0.31]));
+    const c = check(r, 'loss');
+    expect(c.ci![1]).toBeCloseTo(H, 9);
+    expect(c).toMatchObject({ baseline_runs: 2, status: 'pass' });
+    expect(c.runs).toBeUndefined();
+    expect(r.notes).toEqual([
+      'loss across seeds: baseline 2 seeds 0.2900 to 0.3100 (mean 0.3000, sd 0.0141).',
+      "The candidate was trained with one seed; its seed spread is taken to equal the baseline's.",
+    ]);
+  });
+});
+
+describe('exit codes', () => {
+  it('an inconclusive verdict blocks the merge only when on_inconclusive is fail; a pass never does', () => {
+    const r = evaluateGate(config({ loss: { max_rise: 0.02 } }), lossOnly(0.3), lossOnly(0.3));
+    expect(r.verdict).toBe('pass');
+    expect([exitCodeFor(r, 'pass'), exitCodeFor(r, 'fail')]).toEqual([0, 0]);
+  });
+});
+
+describe('strict mode says what a pass needs', () => {
+  // Both sides 3 repeats m - 0.01, m, m + 0.01: se = sqrt(2e-4 / 3), t on 4 df, half-width 0.0226697.
+  const side = (m: number): EvaluatedModel => ({ metrics: { accuracy: m }, labels: LABELS, repeat_metrics: [-0.01, 0, 0.01].map((d) => ({ accuracy: m + d })) });
+  const strict = (candidate: number, baseline: number, maxDrop: number) =>
+    check(evaluateGate(config({ accuracy: { max_drop: maxDrop } }, { mode: 'strict' }), side(candidate), side(baseline)), 'accuracy');
+
+  it('a pass: the whole interval within max_drop', () => {
+    expect(strict(0.8, 0.8, 0.03)).toMatchObject({ status: 'pass', reason: 'Whole 95% interval within max_drop 0.03.' });
+  });
+
+  it('inconclusive: the interval reaches beyond, with the drop and what would decide it', () => {
+    expect(strict(0.795, 0.8, 0.01)).toMatchObject({
+      status: 'inconclusive',
+      reason: '95% interval reaches beyond max_drop 0.01 (drop 0.0050; strict mode needs all of it within); ' +
+        'neither more test examples nor more repeats alone would decide it.',
+    });
+  });
+
+  it('a drop exactly on max_drop: no amount of data decides it', () => {
+    // 0.75 - 0.5 is exactly 0.25 in binary floating point.
+    expect(strict(0.5, 0.75, 0.25)).toMatchObject({
+      status: 'inconclusive',
+      reason: '95% interval reaches beyond max_drop 0.25 (drop 0.2500; strict mode needs all of it within); no amount of data decides a change sitting on max_drop.',
+    });
+  });
+});

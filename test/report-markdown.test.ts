@@ -72,6 +72,15 @@ describe('report renderers', () => {
     expect(md).toMatch(/\| loss \| ⚠️ inconclusive \| 0\.3800 \(mean of 3\) \| 0\.3100 \(mean of 3\) \| \+0\.0700 \| \[[-+]0\.\d{4}, \+0\.\d{4}\] \| max 1, max_rise 0\.05 \| Rise 0\.0700 beyond max_rise 0\.05, not significant at 90%; /);
   });
 
+  it('a run that ran out of memory reads "out of memory" everywhere in the comment and report.md', () => {
+    const oom: Report = { ...real, status: 'out_of_memory', verdict: 'fail', error: { message: 'out of memory in conv2d' } };
+    for (const text of [renderCommentBody(oom), renderReportMarkdown(oom)]) {
+      expect(text).toContain('(out of memory)');
+      expect(text).not.toContain('of_memory');
+    }
+    expect(renderCommentBody(oom).split('\n')[2]).toBe('❌ **FAIL** (out of memory): `fashion-mnist-mobilenet`: training failed; nothing was evaluated');
+  });
+
   it('draws the per-class F1 change against the baseline as a Mermaid bar chart', () => {
     const md = renderReportMarkdown(withBaseline());
     const chart = md.slice(md.indexOf('```mermaid\nxychart-beta\n  title "F1 change per class'));

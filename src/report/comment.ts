@@ -62,7 +62,7 @@ export function historyPoint(r: Report): { metric?: string; value?: number } {
 /** One line for the comment's history of earlier pushes. */
 export function historySummary(r: Report): string {
   if (r.status === 'crashed') return `crashed (${r.crash ? crashCause(r.crash) : 'no details'})`;
-  if (isTrainingFailure(r)) return `${r.status.replace('_', ' ')} after ${r.history.length} epochs`;
+  if (isTrainingFailure(r)) return `${r.status.replaceAll('_', ' ')} after ${r.history.length} epochs`;
   const base = r.baseline.metrics?.f1_macro;
   const delta = base === undefined ? '' : ` (${r.metrics.f1_macro - base >= 0 ? '+' : ''}${(r.metrics.f1_macro - base).toFixed(4)})`;
   return `f1_macro ${r.metrics.f1_macro.toFixed(4)}${delta}, accuracy ${r.metrics.accuracy.toFixed(4)}`;

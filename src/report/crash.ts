@@ -14,7 +14,7 @@ export function isTrainingFailure(r: Report): boolean {
 }
 
 export function crashVerdictLine(r: Report): string {
-  if (r.error && !r.crash) return `❌ **${r.verdict.toUpperCase()}** (${r.status.replace('_', ' ')}): \`${r.name}\`: training failed; nothing was evaluated`;
+  if (r.error && !r.crash) return `❌ **${r.verdict.toUpperCase()}** (${r.status.replaceAll('_', ' ')}): \`${r.name}\`: training failed; nothing was evaluated`;
   const c = r.crash;
   const how = c ? `${crashCause(c)} on backend ${c.backend}` : 'no details recorded';
   return `❌ **${r.verdict.toUpperCase()}** (crashed): \`${r.name}\`: the training process died (${how}); nothing was evaluated`;

@@ -12,7 +12,7 @@ const signed = (v: number | undefined): string => (v === undefined ? '–' : `${
 
 export function verdictLine(r: Report): string {
   if (isTrainingFailure(r)) return crashVerdictLine(r);
-  const status = r.status === 'complete' ? '' : ` (${r.status.replace('_', ' ')})`;
+  const status = r.status === 'complete' ? '' : ` (${r.status.replaceAll('_', ' ')})`;
   return `${ICON[r.verdict]} **${r.verdict.toUpperCase()}**${status}: \`${r.name}\` accuracy ${fmt(r.metrics.accuracy)}, f1_macro ${fmt(r.metrics.f1_macro)} on ${r.data.test} test examples`;
 }
 

@@ -3,7 +3,9 @@
 // (docs/mutation-results.md, "The gate's decision rule"): a wrong word in the method, a
 // borrowed seed spread on the wrong side, a reason that names the wrong tolerance.
 import { describe, expect, it } from 'vitest';
+import { neededToDecide } from '../src/gate/checks.js';
 import { evaluateGate, exitCodeFor, type EvaluatedModel, type GateConfig } from '../src/gate/evaluate.js';
+import type { MetricNoise } from '../src/gate/noise.js';
 import { metricsOf } from '../src/gate/resample-metrics.js';
 import type { GateResult } from '../src/report/types.js';
 
@@ -122,5 +124,54 @@ describe('strict mode says what a pass needs', () => {
       status: 'inconclusive',
       reason: '95% interval reaches beyond max_drop 0.25 (drop 0.2500; strict mode needs all of it within); no amount of data decides a change sitting on max_drop.',
     });
+  });
+});
+
+describe('how much more data would decide an inconclusive change, worked by hand', () => {
+  // gap 0.01 and q = 2: se^2 must fall below (0.01 / 2)^2 = 2.5e-5.
+  const noise = (candidatePerRun: number, testVariance = 1e-5): MetricNoise => ({
+    se: 0.01, df: 10, testVariance, examples: 400,
+    seed: {
+      terms: [{ variance: candidatePerRun / 3, df: 2 }, { variance: 1e-6, df: 2 }],
+      candidate: { perRun: candidatePerRun, runs: 3 }, baseline: { perRun: 3e-6, runs: 3 },
+    },
+  });
+
+  it('examples: n * test variance / (target - seed variance), rounded up to two digits; repeats: s_c^2 / room', () => {
+    // Seed part 4.5e-5 / 3 + 1e-6 = 1.6e-5: 400 * 1e-5 / (2.5e-5 - 1.6e-5) = 444.4, so 450.
+    // Room for the candidate's seed part: 2.5e-5 - 1e-5 - 1e-6 = 1.4e-5; 4.5e-5 / 1.4e-5 = 3.2, so K = 4.
+    expect(neededToDecide(0.01, 2, noise(4.5e-5))).toEqual({ examples: 450, repeats: 4 });
+    // 400 * 4e-5 / (2.5e-5 - 1.1e-5) = 1142.9, so 1,200; the room is negative: no number of repeats decides.
+    expect(neededToDecide(0.01, 2, noise(3e-5, 4e-5))).toEqual({ examples: 1200 });
+  });
+
+  it('suggests no more repeats than it already has, and none beyond the 50 the spec allows', () => {
+    // 3e-5 / 1.4e-5 = 2.1: three repeats already, so more repeats are no suggestion.
+    expect(neededToDecide(0.01, 2, noise(3e-5)).repeats).toBeUndefined();
+    // 6.8e-4 / 1.4e-5 = 48.6: 49 is allowed; 1e-3 / 1.4e-5 = 71.4 is beyond 50.
+    expect(neededToDecide(0.01, 2, noise(6.8e-4)).repeats).toBe(49);
+    expect(neededToDecide(0.01, 2, noise(1e-3)).repeats).toBeUndefined();
+  });
+});
+
+describe('the gate settings it refuses, by name and value', () => {
+  const candidate = model(100, (i) => i % 10 !== 0);
+
+  it('confidence: 0.5 is the lowest allowed, 1 and anything below 0.5 are refused', () => {
+    expect(evaluateGate(config({ accuracy: { min: 0.5 } }, { confidence: 0.5 }), candidate).verdict).toBe('pass');
+    expect(() => evaluateGate(config({}, { confidence: 0.49 }), candidate)).toThrow('gate.confidence must be in [0.5, 1), got 0.49');
+    expect(() => evaluateGate(config({}, { confidence: 1 }), candidate)).toThrow('gate.confidence must be in [0.5, 1), got 1');
+  });
+
+  it('bootstrap_samples: an integer of at least 2', () => {
+    expect(evaluateGate(config({ accuracy: { min: 0.5 } }, { bootstrap_samples: 2 }), candidate).verdict).toBe('pass');
+    expect(() => evaluateGate(config({}, { bootstrap_samples: 1 }), candidate)).toThrow('gate.bootstrap_samples must be an integer >= 2, got 1');
+    expect(() => evaluateGate(config({}, { bootstrap_samples: 2.5 }), candidate)).toThrow('gate.bootstrap_samples must be an integer >= 2, got 2.5');
+  });
+
+  it('a tolerance below zero, named with its metric; zero is allowed', () => {
+    expect(() => evaluateGate(config({ loss: { max_rise: -0.01 } }), candidate)).toThrow('gate.metrics.loss.max_rise must be >= 0, got -0.01');
+    expect(() => evaluateGate(config({ accuracy: { max_drop: -0.01 } }), candidate)).toThrow('gate.metrics.accuracy.max_drop must be >= 0, got -0.01');
+    expect(evaluateGate(config({ accuracy: { max_drop: 0 } }), candidate).verdict).toBe('pass');
   });
 });

@@ -104,6 +104,33 @@ describe('report renderers', () => {
     }
   });
 
+  it('the folded statistics state the mode, and the smallest change found with 80% power', () => {
+    const check = { metric: 'accuracy', value: 0.864, max_drop: 0.01, baseline: 0.87, delta: -0.006, status: 'pass' as const, reason: 'Drop 0.0060 within max_drop 0.01.' };
+    const gate = (mode: 'default' | 'strict'): GateResult => ({ verdict: 'pass', mode, confidence: 0.9, checks: [check], detectable_drop: { accuracy: 0.03125, f1_macro: 0.04 } });
+    const details = (md: string) => md.slice(md.indexOf('<details><summary>How the gate decided')).split('\n');
+    const strict = details(renderReportMarkdown({ ...withBaseline(), gate: gate('strict') }));
+    expect(strict.slice(0, 5)).toEqual([
+      '<details><summary>How the gate decided (statistics)</summary>', '',
+      '- Mode: `strict` (a pass needs the whole interval within the tolerance).',
+      '- Smallest change found with 80% power: accuracy 0.0313, f1_macro 0.0400.', '',
+    ]);
+    expect(details(renderReportMarkdown({ ...withBaseline(), gate: gate('default') }))[2]).toBe('- Mode: `default` (a fail needs the whole interval beyond the tolerance).');
+  });
+
+  it('a gate without a stated confidence heads the column "interval"; a check without limits shows "–"; no checks say so', () => {
+    const gate: GateResult = { verdict: 'pass', checks: [{ metric: 'accuracy', value: 0.864, status: 'pass', reason: 'No threshold set.' }] };
+    const md = renderReportMarkdown({ ...real, verdict: 'pass', gate });
+    expect(md).toContain('| metric | status | value | baseline | delta | interval | threshold | reason |');
+    expect(md).toContain('| accuracy | ✅ pass | 0.8640 | – | – | – | – | No threshold set. |');
+    expect(md).not.toContain('How the gate decided');
+    expect(renderReportMarkdown({ ...real, verdict: 'pass', gate: { verdict: 'pass', checks: [] } })).toContain('_No gate metrics configured (gate.metrics is empty)._');
+  });
+
+  it('the metrics table gives each metric against a comparable baseline with its signed change', () => {
+    const r = { ...real, baseline: { source: 'file' as const, path: 'baseline.json', metrics: { ...real.metrics, accuracy: 0.9 } } };
+    expect(renderReportMarkdown(r)).toContain('| accuracy | 0.8640 | 0.9000 | -0.0360 |');
+  });
+
   it('the model card states task, data, base model, metrics, per class, fingerprint and intended use', () => {
     const card = renderModelCard(real, 'image-classification');
     expect(card).toContain('image-classification, 10 classes');

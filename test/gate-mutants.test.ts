@@ -175,3 +175,21 @@ describe('the gate settings it refuses, by name and value', () => {
     expect(evaluateGate(config({ accuracy: { max_drop: 0 } }), candidate).verdict).toBe('pass');
   });
 });
+
+describe('the seed spread from per-repeat predictions', () => {
+  const a = model(100, (i) => i % 10 !== 0).predictions!; // accuracy 0.9
+  const b = model(100, (i) => i % 5 !== 0).predictions!.y_pred; // accuracy 0.8
+  const withRepeats = (repeats: number[][]): EvaluatedModel => ({ ...model(100, (i) => i % 10 !== 0), predictions: { ...a, repeats } });
+  const notes = (m: EvaluatedModel, metrics: GateConfig['metrics']) => evaluateGate(config(metrics), m).notes ?? [];
+
+  it('leaves out a repeat whose predictions do not cover the test set', () => {
+    expect(notes(withRepeats([a.y_pred, b, b.slice(0, 50)]), { accuracy: { min: 0.5 } })).toEqual([
+      'accuracy across seeds: candidate 2 seeds 0.8000 to 0.9000 (mean 0.8500, sd 0.0707).',
+    ]);
+  });
+
+  it('needs two repeats, and a metric computed from predictions (not loss)', () => {
+    expect(notes(withRepeats([a.y_pred]), { accuracy: { min: 0.5 } })).toEqual([]);
+    expect(notes(withRepeats([a.y_pred, b]), { loss: { max: 1 } })).toEqual([]);
+  });
+});

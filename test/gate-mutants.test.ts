@@ -193,3 +193,40 @@ describe('the seed spread from per-repeat predictions', () => {
     expect(notes(withRepeats([a.y_pred, b]), { loss: { max: 1 } })).toEqual([]);
   });
 });
+
+describe('one check per metric: limits, reasons and what it carries', () => {
+  const point = (accuracy: number, loss = 0.3): EvaluatedModel => ({ metrics: { accuracy, loss }, labels: LABELS });
+
+  it('min and max are inclusive, and the reason says by how much', () => {
+    const r = evaluateGate(config({ accuracy: { min: 0.8 }, loss: { max: 0.3 } }), point(0.8));
+    expect(r.checks.map((c) => [c.status, c.reason])).toEqual([['pass', 'Meets min 0.8.'], ['pass', 'Within max 0.3.']]);
+    const over = evaluateGate(config({ loss: { max: 0.25 } }), point(0.8, 0.3));
+    expect(check(over, 'loss')).toMatchObject({ status: 'fail', reason: 'Above max 0.25 by 0.0500.' });
+  });
+
+  it('every failing part is named, in rule order, and only those', () => {
+    const r = evaluateGate(config({ loss: { min: 0.35, max: 0.25 } }), point(0.8, 0.3));
+    expect(check(r, 'loss')).toMatchObject({ status: 'fail', reason: 'Below min 0.35 by 0.0500; above max 0.25 by 0.0500.' });
+  });
+
+  it('a metric the candidate lacks fails with its limits shown', () => {
+    const r = evaluateGate(config({ recall_at_5: { min: 0.9, max_drop: 0.01 } }), point(0.8));
+    expect(check(r, 'recall_at_5')).toEqual({ metric: 'recall_at_5', value: Number.NaN, min: 0.9, max_drop: 0.01, status: 'fail', reason: "recall_at_5 is missing from the candidate's metrics." });
+    expect(exitCodeFor(r, 'pass')).toBe(1);
+  });
+
+  it('both tolerances without a baseline: neither applies, and the check says so', () => {
+    const r = evaluateGate(config({ loss: { max_drop: 0.1, max_rise: 0.02 } }), point(0.8));
+    expect(check(r, 'loss')).toEqual({ metric: 'loss', value: 0.3, max_drop: 0.1, max_rise: 0.02, status: 'pass', reason: 'No baseline loss to compare with, so max_drop and max_rise does not apply.' });
+  });
+
+  it('a drop within max_drop passes, and a point drop beyond it names both', () => {
+    const within = evaluateGate(config({ accuracy: { max_drop: 0.02 } }), point(0.79), point(0.8));
+    expect(check(within, 'accuracy').reason).toBe('Drop 0.0100 within max_drop 0.02 (point comparison: no per-example results or repeats measure the noise).');
+    const both = evaluateGate(config({ accuracy: { max_drop: 0.02, max_rise: 0.5 } }), point(0.7), point(0.8));
+    expect(check(both, 'accuracy')).toMatchObject({
+      status: 'fail', delta: expect.closeTo(-0.1, 10),
+      reason: 'Drop 0.1000 beyond max_drop 0.02 (point comparison: no per-example results or repeats measure the noise).',
+    });
+  });
+});

@@ -230,3 +230,17 @@ describe('one check per metric: limits, reasons and what it carries', () => {
     });
   });
 });
+
+describe("McNemar's guard is for a single model only", () => {
+  it('with repeats on both sides the verdict is on the means over seeds: the guard does not apply', () => {
+    // 20 examples, 4 newly wrong: alone, p = 1/16 keeps the drop inconclusive (gate.test.ts). With
+    // three repeats a side spread 0.001 apart the interval stays beyond max_drop, and the drop fails.
+    const seeds = (m: number) => [m - 0.001, m, m + 0.001].map((accuracy) => ({ accuracy }));
+    const candidate = { ...model(20, (i) => i >= 4), repeat_metrics: seeds(0.8) };
+    const baseline = { ...model(20, () => true), repeat_metrics: seeds(1) };
+    const c = check(evaluateGate(config({ accuracy: { max_drop: 0.01 } }), candidate, baseline), 'accuracy');
+    expect(c.ci![1]).toBeLessThan(-0.01);
+    expect(c.detail).toContain('one-sided p = 0.062');
+    expect(c).toMatchObject({ status: 'fail', reason: 'Drop 0.2000 beyond max_drop 0.01, significant at 95%.' });
+  });
+});

@@ -244,3 +244,19 @@ describe("McNemar's guard is for a single model only", () => {
     expect(c).toMatchObject({ status: 'fail', reason: 'Drop 0.2000 beyond max_drop 0.01, significant at 95%.' });
   });
 });
+
+describe("unpaired test sets: each side's own test-set noise", () => {
+  it("adds the baseline's variance, not a copy of the candidate's: close to p(1-p)/n summed over both sides", () => {
+    // Candidate accuracy 0.95, baseline 0.5 on 400 examples each: (0.0475 + 0.25) / 400 = 7.4375e-4,
+    // se = 0.02727; twice the candidate's alone would be 0.01541. The bootstrap (2000 resamples)
+    // estimates it within a few percent.
+    const candidate = { ...model(400, (i) => i % 20 !== 0), test_set_sha256: undefined };
+    const baseline = model(400, (i) => i % 4 < 2);
+    const r = evaluateGate(config({ accuracy: { max_drop: 0.5 } }, { bootstrap_samples: 2000 }), candidate, baseline);
+    expect(r.method).toContain('unpaired bootstrap of 400 candidate and 400 baseline test examples');
+    const c = check(r, 'accuracy');
+    const se = (c.ci![1] - c.ci![0]) / 2 / 1.959963984540054;
+    expect(se).toBeGreaterThan(0.02727 * 0.93);
+    expect(se).toBeLessThan(0.02727 * 1.07);
+  });
+});

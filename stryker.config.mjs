@@ -8,7 +8,7 @@ import ts from 'typescript';
  * form. Names, not line numbers, so the ranges follow the code when it moves; a name that is
  * gone is an error rather than a silently smaller run.
  */
-function declarationRanges(file, names) {
+export function declarationRanges(file, names) {
   const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
   const ranges = new Map();
   for (const stmt of source.statements) {
@@ -22,6 +22,9 @@ function declarationRanges(file, names) {
   if (missing.length > 0) throw new Error(`stryker.config.mjs: ${file} no longer declares ${missing.join(', ')}; update the list of its verdict parts`);
   return [...ranges.values()];
 }
+
+/** The verdict parts of src/report/markdown.ts: the verdict line and the tables a reviewer decides by. */
+export const MARKDOWN_VERDICT_PARTS = ['ICON', 'fmt', 'signed', 'verdictLine', 'pct', 'withRuns', 'thresholds', 'gateTable', 'gateDetails', 'baselineWarning', 'metricsTable', 'perClassTable', 'comparableBaselineClasses', 'classF1Delta', 'worstClass', 'confusionTable'];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -43,7 +46,9 @@ export default {
     'src/bundle/**/*.ts',
     // The report's verdict parts: the verdict line and the tables a reviewer decides by. The
     // curves, notes and footer are presentation and are tested by the training suites.
-    ...declarationRanges('src/report/markdown.ts', ['ICON', 'fmt', 'signed', 'verdictLine', 'gateTable', 'metricsTable', 'perClassTable', 'comparableBaselineClasses', 'classF1Delta', 'worstClass', 'confusionTable']),
+    ...declarationRanges('src/report/markdown.ts', MARKDOWN_VERDICT_PARTS),
+    // The headline: the verdict sentence at the top of report.md and the pull request comment.
+    'src/report/headline.ts',
     'src/report/comment.ts',
   ],
   // Module-level constants (the path patterns, the dtype tables) are mutated too: each such mutant reloads the tests.

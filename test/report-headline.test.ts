@@ -68,4 +68,37 @@ describe('verdictHeadline', () => {
     const r: Report = { ...report('fail', []), status: 'crashed', crash: { signal: 'SIGSEGV', exit_code: null, backend: 'wasm', stderr_tail: [], remedy: '' } };
     expect(verdictHeadline(r)).toBe('❌ FAIL: the training process died (signal SIGSEGV on backend wasm); nothing was evaluated');
   });
+  it('names a ceiling: above max on a fail, the margin below it on a pass', () => {
+    const over = report('fail', [{ metric: 'loss', value: 0.65, max: 0.6, status: 'fail', reason: '' }]);
+    expect(verdictHeadline(over)).toBe('❌ FAIL: loss 0.6500 is 0.0500 above max 0.6');
+    const under = report('pass', [{ metric: 'loss', value: 0.45, max: 0.6, status: 'pass', reason: '' }]);
+    expect(verdictHeadline(under)).toBe('✅ PASS: loss 0.4500, 0.1500 below max 0.6');
+  });
+
+  it('counts the other inconclusive checks, and names the tolerance the change is furthest beyond', () => {
+    const r = report('inconclusive', [
+      drop('accuracy', 0.885, 0.9, 'inconclusive'),
+      { metric: 'loss', value: 0.43, baseline: 0.4, delta: 0.03, max_drop: 0.5, max_rise: 0.01, status: 'inconclusive', reason: '' },
+    ]);
+    expect(verdictHeadline(r)).toBe('⚠️ INCONCLUSIVE: loss rose 0.0300 vs baseline 0.4000 (max_rise 0.01), not significant at 95% (+1 more inconclusive)');
+  });
+
+  it('leaves out the confidence when the gate does not state one', () => {
+    const r = report('fail', [drop('accuracy', 0.85, 0.9, 'fail')], { confidence: undefined });
+    expect(verdictHeadline(r)).toBe('❌ FAIL: accuracy dropped 0.0500 vs baseline 0.9000 (max_drop 0.01), significant');
+  });
+
+  it('a failing floor is named even when the test set changed', () => {
+    const r = report('fail', [{ metric: 'accuracy', value: 0.7, min: 0.8, max_drop: 0.01, status: 'fail', reason: '' }],
+      { test_set_changed: { baseline: '0123456789abcdef', candidate: 'fedcba9876543210' } });
+    expect(verdictHeadline(r)).toBe('❌ FAIL: accuracy 0.7000 is 0.1000 below min 0.8');
+  });
+
+  it('says training failed with its status and the first line of the error, and a crash without details', () => {
+    // Every underscore of the status becomes a space ("out of_memory" was shown before).
+    const failed: Report = { ...report('fail', []), status: 'out_of_memory', error: { message: 'out of memory in conv2d\nstack' } };
+    expect(verdictHeadline(failed)).toBe('❌ FAIL (out of memory): training failed (out of memory in conv2d); nothing was evaluated');
+    const crashed: Report = { ...report('fail', []), status: 'crashed' };
+    expect(verdictHeadline(crashed)).toBe('❌ FAIL: the training process died (no details recorded); nothing was evaluated');
+  });
 });

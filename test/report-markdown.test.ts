@@ -72,6 +72,15 @@ describe('report renderers', () => {
     expect(md).toMatch(/\| loss \| ⚠️ inconclusive \| 0\.3800 \(mean of 3\) \| 0\.3100 \(mean of 3\) \| \+0\.0700 \| \[[-+]0\.\d{4}, \+0\.\d{4}\] \| max 1, max_rise 0\.05 \| Rise 0\.0700 beyond max_rise 0\.05, not significant at 90%; /);
   });
 
+  it('a run that ran out of memory reads "out of memory" everywhere in the comment and report.md', () => {
+    const oom: Report = { ...real, status: 'out_of_memory', verdict: 'fail', error: { message: 'out of memory in conv2d' } };
+    for (const text of [renderCommentBody(oom), renderReportMarkdown(oom)]) {
+      expect(text).toContain('(out of memory)');
+      expect(text).not.toContain('of_memory');
+    }
+    expect(renderCommentBody(oom).split('\n')[2]).toBe('❌ **FAIL** (out of memory): `fashion-mnist-mobilenet`: training failed; nothing was evaluated');
+  });
+
   it('draws the per-class F1 change against the baseline as a Mermaid bar chart', () => {
     const md = renderReportMarkdown(withBaseline());
     const chart = md.slice(md.indexOf('```mermaid\nxychart-beta\n  title "F1 change per class'));
@@ -93,6 +102,33 @@ describe('report renderers', () => {
       expect(md).not.toContain('F1 change per class');
       expect(md).toMatch(/\| accuracy \| 0\.8640 \| – \| – \|/);
     }
+  });
+
+  it('the folded statistics state the mode, and the smallest change found with 80% power', () => {
+    const check = { metric: 'accuracy', value: 0.864, max_drop: 0.01, baseline: 0.87, delta: -0.006, status: 'pass' as const, reason: 'Drop 0.0060 within max_drop 0.01.' };
+    const gate = (mode: 'default' | 'strict'): GateResult => ({ verdict: 'pass', mode, confidence: 0.9, checks: [check], detectable_drop: { accuracy: 0.03125, f1_macro: 0.04 } });
+    const details = (md: string) => md.slice(md.indexOf('<details><summary>How the gate decided')).split('\n');
+    const strict = details(renderReportMarkdown({ ...withBaseline(), gate: gate('strict') }));
+    expect(strict.slice(0, 5)).toEqual([
+      '<details><summary>How the gate decided (statistics)</summary>', '',
+      '- Mode: `strict` (a pass needs the whole interval within the tolerance).',
+      '- Smallest change found with 80% power: accuracy 0.0313, f1_macro 0.0400.', '',
+    ]);
+    expect(details(renderReportMarkdown({ ...withBaseline(), gate: gate('default') }))[2]).toBe('- Mode: `default` (a fail needs the whole interval beyond the tolerance).');
+  });
+
+  it('a gate without a stated confidence heads the column "interval"; a check without limits shows "–"; no checks say so', () => {
+    const gate: GateResult = { verdict: 'pass', checks: [{ metric: 'accuracy', value: 0.864, status: 'pass', reason: 'No threshold set.' }] };
+    const md = renderReportMarkdown({ ...real, verdict: 'pass', gate });
+    expect(md).toContain('| metric | status | value | baseline | delta | interval | threshold | reason |');
+    expect(md).toContain('| accuracy | ✅ pass | 0.8640 | – | – | – | – | No threshold set. |');
+    expect(md).not.toContain('How the gate decided');
+    expect(renderReportMarkdown({ ...real, verdict: 'pass', gate: { verdict: 'pass', checks: [] } })).toContain('_No gate metrics configured (gate.metrics is empty)._');
+  });
+
+  it('the metrics table gives each metric against a comparable baseline with its signed change', () => {
+    const r = { ...real, baseline: { source: 'file' as const, path: 'baseline.json', metrics: { ...real.metrics, accuracy: 0.9 } } };
+    expect(renderReportMarkdown(r)).toContain('| accuracy | 0.8640 | 0.9000 | -0.0360 |');
   });
 
   it('the model card states task, data, base model, metrics, per class, fingerprint and intended use', () => {

@@ -7,7 +7,7 @@ import { neededToDecide } from '../src/gate/checks.js';
 import { evaluateGate, exitCodeFor, type EvaluatedModel, type GateConfig } from '../src/gate/evaluate.js';
 import type { MetricNoise } from '../src/gate/noise.js';
 import { metricsOf } from '../src/gate/resample-metrics.js';
-import type { GateResult } from '../src/report/types.js';
+import type { GateResult } from '../src/domain/types.js';
 
 const LABELS = ['cat', 'dog'];
 
@@ -217,7 +217,7 @@ describe('one check per metric: limits, reasons and what it carries', () => {
 
   it('both tolerances without a baseline: neither applies, and the check says so', () => {
     const r = evaluateGate(config({ loss: { max_drop: 0.1, max_rise: 0.02 } }), point(0.8));
-    expect(check(r, 'loss')).toEqual({ metric: 'loss', value: 0.3, max_drop: 0.1, max_rise: 0.02, status: 'pass', reason: 'No baseline loss to compare with, so max_drop and max_rise does not apply.' });
+    expect(check(r, 'loss')).toEqual({ metric: 'loss', value: 0.3, max_drop: 0.1, max_rise: 0.02, status: 'pass', reason: 'No baseline loss to compare with, so max_drop and max_rise do not apply.' });
   });
 
   it('a drop within max_drop passes, and a point drop beyond it names both', () => {

@@ -357,6 +357,10 @@ describe('how the comparison is made', () => {
     const r = evaluateGate(config({ accuracy: { max_drop: 0.01 } }), metricsOnly(candidate), metricsOnly(baseline));
     expect(check(r, 'accuracy').ci).toBeUndefined();
     expect(check(r, 'accuracy').reason).toContain('point comparison');
+    // Both score 0.9: no change, so the point rule passes (its direction is pinned further up).
+    expect(check(r, 'accuracy').delta).toBeCloseTo(0, 12);
+    expect(check(r, 'accuracy').status).toBe('pass');
+    expect(r.verdict).toBe('pass');
   });
 
   it("reports McNemar's exact p-value for accuracy in the detail: 9 vs 1 discordant pairs give p = 11/1024", () => {

@@ -262,7 +262,7 @@ export function buildCheck(input: CheckInput): GateCheck {
       parts.push(part);
     }
   } else if (tolerances.length > 0) {
-    parts.push({ status: 'pass', reason: `no baseline ${metric} to compare with, so ${tolerances.map((t) => t.key).join(' and ')} does not apply` });
+    parts.push({ status: 'pass', reason: `no baseline ${metric} to compare with, so ${tolerances.map((t) => t.key).join(' and ')} ${tolerances.length > 1 ? 'do' : 'does'} not apply` });
   }
   const status = worstStatus(parts.map((p) => p.status));
   const reason = parts.length > 0 ? sentence(parts) : 'No threshold set.';

@@ -12,19 +12,41 @@ export function declarationRanges(file, names) {
   const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
   const ranges = new Map();
   for (const stmt of source.statements) {
-    const declared = ts.isVariableStatement(stmt) ? stmt.declarationList.declarations.map((d) => d.name.getText(source)) : stmt.name ? [stmt.name.getText(source)] : [];
+    const declared = ts.isVariableStatement(stmt)
+      ? stmt.declarationList.declarations.map((d) => d.name.getText(source))
+      : stmt.name
+        ? [stmt.name.getText(source)]
+        : [];
     for (const name of declared.filter((n) => names.includes(n))) {
       const line = (pos) => source.getLineAndCharacterOfPosition(pos).line + 1;
       ranges.set(name, `${file}:${line(stmt.getStart(source))}-${line(stmt.getEnd())}`);
     }
   }
   const missing = names.filter((n) => !ranges.has(n));
-  if (missing.length > 0) throw new Error(`stryker.config.mjs: ${file} no longer declares ${missing.join(', ')}; update the list of its verdict parts`);
+  if (missing.length > 0)
+    throw new Error(`stryker.config.mjs: ${file} no longer declares ${missing.join(', ')}; update the list of its verdict parts`);
   return [...ranges.values()];
 }
 
 /** The verdict parts of src/report/markdown.ts: the verdict line and the tables a reviewer decides by. */
-export const MARKDOWN_VERDICT_PARTS = ['ICON', 'fmt', 'signed', 'verdictLine', 'pct', 'withRuns', 'thresholds', 'gateTable', 'gateDetails', 'baselineWarning', 'metricsTable', 'perClassTable', 'comparableBaselineClasses', 'classF1Delta', 'worstClass', 'confusionTable'];
+export const MARKDOWN_VERDICT_PARTS = [
+  'ICON',
+  'fmt',
+  'signed',
+  'verdictLine',
+  'pct',
+  'withRuns',
+  'thresholds',
+  'gateTable',
+  'gateDetails',
+  'baselineWarning',
+  'metricsTable',
+  'perClassTable',
+  'comparableBaselineClasses',
+  'classF1Delta',
+  'worstClass',
+  'confusionTable',
+];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

@@ -7,12 +7,7 @@ import { defineConfig } from 'vitest/config';
 // and simulation suites) needs on two cores. Not for the score of the whole core.
 export default defineConfig({
   test: {
-    include: [
-      'test/gate.test.ts',
-      'test/gate-mutants.test.ts',
-      'test/report-headline.test.ts',
-      'test/report-markdown.test.ts',
-    ],
+    include: ['test/gate.test.ts', 'test/gate-mutants.test.ts', 'test/report-headline.test.ts', 'test/report-markdown.test.ts'],
     testTimeout: 120_000,
     env: { FINETUNE_MUTATION_RUN: '1' },
   },

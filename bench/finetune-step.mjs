@@ -111,7 +111,12 @@ async function batchFor(full) {
   const images = readIdxFile(IMAGES, 'images');
   const [, rows, cols] = images.dims;
   const pixels = rows * cols;
-  const decoded = Array.from({ length: batch }, (_, i) => ({ width: cols, height: rows, channels: 1, data: images.data.subarray(i * pixels, (i + 1) * pixels) }));
+  const decoded = Array.from({ length: batch }, (_, i) => ({
+    width: cols,
+    height: rows,
+    channels: 1,
+    data: images.data.subarray(i * pixels, (i + 1) * pixels),
+  }));
   const labels = Int32Array.from(readIdxFile(LABELS, 'labels').data.subarray(0, batch));
   const pixelsIn = imagesToTensor(decoded, { size: [size, size], channels: 3, scale: [-1, 1], resize: 'bilinear' });
   const x = tf.tidy(() => frozen.predict(pixelsIn));
@@ -135,7 +140,10 @@ function step(vars, optimizer, x, y, forward) {
   };
   const { value, grads } = tf.variableGrads(f, vars);
   const t2 = performance.now();
-  optimizer.step(vars.map((v) => grads[v.name]), LEARNING_RATE);
+  optimizer.step(
+    vars.map((v) => grads[v.name]),
+    LEARNING_RATE,
+  );
   const loss = value.dataSync()[0];
   const t3 = performance.now();
   const cpu = process.cpuUsage(cpu0);
@@ -161,7 +169,9 @@ async function measure(backend, dump) {
     for (let i = 1; i <= steps; i++) runs.push(step(vars, optimizer, x, y, forward));
   };
   runs.push(step(vars, optimizer, x, y, forward)); // the first step builds kernels and caches: not timed
-  const profile = opts.profile ? summariseKernels(await profileKernels(tf, backend, timedSteps), steps, Number(process.env.PROFILE_KERNELS ?? 12)) : undefined;
+  const profile = opts.profile
+    ? summariseKernels(await profileKernels(tf, backend, timedSteps), steps, Number(process.env.PROFILE_KERNELS ?? 12))
+    : undefined;
   if (!opts.profile) await timedSteps();
   const params = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
   tf.dispose([x, y]);
@@ -200,11 +210,23 @@ function writeDump(dir, model, x, labels, split) {
   fs.writeFileSync(path.join(dir, 'labels.bin'), Buffer.from(labels.buffer));
   fs.writeFileSync(path.join(dir, 'head_kernel.bin'), f32(kernel));
   fs.writeFileSync(path.join(dir, 'head_bias.bin'), f32(bias));
-  const meta = { from: opts.from, to: opts.to, split, size, batch, input_shape: x.shape, head_shape: kernel.shape, images: IMAGES, learning_rate: LEARNING_RATE };
+  const meta = {
+    from: opts.from,
+    to: opts.to,
+    split,
+    size,
+    batch,
+    input_shape: x.shape,
+    head_shape: kernel.shape,
+    images: IMAGES,
+    learning_rate: LEARNING_RATE,
+  };
   fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
 }
 
-console.log(`training step: ${opts.from} .. ${opts.to} + GAP + Dense 10, ${size} px, batch ${batch}, BatchNorm ${opts.bn}, median of ${steps} steps after one warm-up`);
+console.log(
+  `training step: ${opts.from} .. ${opts.to} + GAP + Dense 10, ${size} px, batch ${batch}, BatchNorm ${opts.bn}, median of ${steps} steps after one warm-up`,
+);
 const results = [];
 for (const [i, backend] of opts.backends.split(',').entries()) {
   const r = await measure(backend, i === 0 ? opts.dump : undefined);
@@ -213,10 +235,18 @@ for (const [i, backend] of opts.backends.split(',').entries()) {
     `${r.backend.padEnd(5)} ${r.ms_per_step.toFixed(0).padStart(6)} ms/step (min ${r.min_ms.toFixed(0)}; forward ${r.forward_ms.toFixed(0)}, backward ${r.backward_ms.toFixed(0)}, update ${r.update_ms.toFixed(0)}; CPU ${r.cpu_ms_per_step.toFixed(0)} ms), ` +
       `loss ${r.losses[0].toFixed(5)} -> ${r.losses[1].toFixed(5)} after one step, ${(r.params / 1e6).toFixed(2)}M trainable params, input [${r.input.slice(1).join(', ')}] (${r.split})`,
   );
-  if (r.kernel_totals) console.log(`  in kernels: ${r.kernel_totals.kernel_ms_per_step} ms/step, ${r.kernel_totals.kernel_calls_per_step} kernel calls/step`);
+  if (r.kernel_totals)
+    console.log(`  in kernels: ${r.kernel_totals.kernel_ms_per_step} ms/step, ${r.kernel_totals.kernel_calls_per_step} kernel calls/step`);
   for (const k of r.kernels ?? []) {
-    console.log(`  ${k.kernel.padEnd(36)} ${k.self_ms_per_step.toFixed(1).padStart(7)} ms self (${k.calls_per_step} calls) ${k.slowest_inputs[0] ?? ''}`);
+    console.log(
+      `  ${k.kernel.padEnd(36)} ${k.self_ms_per_step.toFixed(1).padStart(7)} ms self (${k.calls_per_step} calls) ${k.slowest_inputs[0] ?? ''}`,
+    );
   }
 }
-if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ from: opts.from, to: opts.to, size, batch, steps, bn: opts.bn, learning_rate: LEARNING_RATE, results }, null, 2) + '\n');
+if (opts.json)
+  fs.writeFileSync(
+    opts.json,
+    JSON.stringify({ from: opts.from, to: opts.to, size, batch, steps, bn: opts.bn, learning_rate: LEARNING_RATE, results }, null, 2) +
+      '\n',
+  );
 await close();

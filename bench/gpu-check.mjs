@@ -19,7 +19,11 @@ const EXAMPLE = path.join(ROOT, 'examples/fashion-mnist');
 const TEST_IMAGES = 100;
 
 const { values: opts } = parseArgs({
-  options: { images: { type: 'string', default: '1000' }, size: { type: 'string', default: '96' }, backends: { type: 'string', default: 'webgpu,wasm' } },
+  options: {
+    images: { type: 'string', default: '1000' },
+    size: { type: 'string', default: '96' },
+    backends: { type: 'string', default: 'webgpu,wasm' },
+  },
 });
 
 /** The first `n` items of a gzipped IDX file, as a gzipped IDX file. */
@@ -67,14 +71,26 @@ gate: { metrics: { accuracy: { min: 0 } } }
 /** One `finetune run` in the repository; its backend line, feature time and test accuracy. */
 function run(repo, backend) {
   const started = Date.now();
-  const res = spawnSync(process.execPath, [CLI, 'run', '--backend', backend, '--no-cache'], { cwd: repo, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const res = spawnSync(process.execPath, [CLI, 'run', '--backend', backend, '--no-cache'], {
+    cwd: repo,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   const out = `${res.stdout}\n${res.stderr}`;
   if (res.status !== 0) return { backend, error: `exit ${res.status}: ${out.trim().split('\n').slice(-8).join('\n')}` };
   const report = JSON.parse(fs.readFileSync(path.join(repo, 'finetune-out/report.json'), 'utf8'));
   const notes = out.split('\n').filter((l) => l.startsWith('backend auto:'));
   const chosen = /^backend: (.*)$/m.exec(out)?.[1] ?? '?';
   const rows = report.data.train + report.data.validation + report.data.test;
-  return { backend, chosen, notes, features_s: report.timing.features_s, rows, accuracy: report.metrics.accuracy, total_s: (Date.now() - started) / 1000 };
+  return {
+    backend,
+    chosen,
+    notes,
+    features_s: report.timing.features_s,
+    rows,
+    accuracy: report.metrics.accuracy,
+    total_s: (Date.now() - started) / 1000,
+  };
 }
 
 function machineLines() {
@@ -93,10 +109,15 @@ function print(r) {
   for (const n of r.notes) console.log(`         ${n}`);
   const rate = (r.rows / r.features_s).toFixed(1);
   console.log(`${r.backend.padEnd(8)} -> ${r.chosen}`);
-  console.log(`         features: ${r.rows} images in ${r.features_s.toFixed(2)} s (${rate} img/s); test accuracy ${r.accuracy.toFixed(4)}; whole run ${r.total_s.toFixed(1)} s`);
+  console.log(
+    `         features: ${r.rows} images in ${r.features_s.toFixed(2)} s (${rate} img/s); test accuracy ${r.accuracy.toFixed(4)}; whole run ${r.total_s.toFixed(1)} s`,
+  );
 }
 
-for (const [file, make] of [[CLI, 'npm run build'], [path.join(EXAMPLE, 'models/mobilenet_v2/model.json'), 'npm run example:model']]) {
+for (const [file, make] of [
+  [CLI, 'npm run build'],
+  [path.join(EXAMPLE, 'models/mobilenet_v2/model.json'), 'npm run example:model'],
+]) {
   if (fs.existsSync(file)) continue;
   console.error(`${file} is missing: run ${make}`);
   process.exit(2);

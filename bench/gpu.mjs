@@ -31,22 +31,32 @@ const JOB = { train: 9000, validation: 1000, test: 2000, size: 96, cut: 'block_1
 const EXAMPLE_JOB = { ...JOB, train: 4000, validation: 1000, test: 1000 };
 const DRY_JOB = { ...JOB, train: 64, validation: 32, test: 64, size: 48, epochs: 2 };
 
-const { values: opts } = parseArgs({ options: { 'dry-run': { type: 'boolean', default: false }, backends: { type: 'string', default: 'webgpu,tensorflow-gpu' } } });
+const { values: opts } = parseArgs({
+  options: { 'dry-run': { type: 'boolean', default: false }, backends: { type: 'string', default: 'webgpu,tensorflow-gpu' } },
+});
 const dryRun = opts['dry-run'];
 
 function main() {
-  for (const [file, fix] of [[CLI, 'run `npm run build`'], [path.join(ROOT, MODEL_JSON), 'run `npm run example:model`']]) {
+  for (const [file, fix] of [
+    [CLI, 'run `npm run build`'],
+    [path.join(ROOT, MODEL_JSON), 'run `npm run example:model`'],
+  ]) {
     if (!fs.existsSync(file)) throw new Error(`${file} is missing: ${fix}`);
   }
   fs.rmSync(WORK, { recursive: true, force: true });
   fs.mkdirSync(path.join(WORK, 'logs'), { recursive: true });
   const doctor = finetuneJson(['doctor', '--json']);
-  console.log(`GPU: ${doctor.devices.nvidia_gpu ?? 'none'}; Vulkan: ${doctor.devices.vulkan_adapters.map((a) => `${a.name} (${a.kind})`).join('; ') || doctor.devices.vulkan_problem}`);
+  console.log(
+    `GPU: ${doctor.devices.nvidia_gpu ?? 'none'}; Vulkan: ${doctor.devices.vulkan_adapters.map((a) => `${a.name} (${a.kind})`).join('; ') || doctor.devices.vulkan_problem}`,
+  );
   const { job, data } = jobData();
   const specs = { job: writeJobSpec(job), twoPhase: writeTwoPhaseSpec() };
   const results = [];
   const skipped = [];
-  for (const backend of opts.backends.split(',').map((b) => b.trim()).filter(Boolean)) {
+  for (const backend of opts.backends
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean)) {
     const why = unusable(backend, doctor);
     if (why) {
       console.log(`${backend}: skipped (${why})`);
@@ -61,7 +71,9 @@ function main() {
     gpu: doctor.devices.nvidia_gpu,
     vulkan_adapters: doctor.devices.vulkan_adapters,
     job: { ...job, data },
-    two_phase: dryRun ? 'examples/fashion-mnist/finetune-two-phase.yml, shortened for the dry run (its data, 48 px, 2 + 1 epochs)' : 'examples/fashion-mnist/finetune-two-phase.yml',
+    two_phase: dryRun
+      ? 'examples/fashion-mnist/finetune-two-phase.yml, shortened for the dry run (its data, 48 px, 2 + 1 epochs)'
+      : 'examples/fashion-mnist/finetune-two-phase.yml',
     results,
     skipped,
   };
@@ -100,7 +112,12 @@ function run(label, spec, backend, cacheDir) {
   const args = ['run', '--spec', spec, '--backend', backend, '--out', out, ...(dryRun ? [] : ['--require-gpu'])];
   console.log(`${label}: finetune ${args.join(' ')}`);
   const started = process.hrtime.bigint();
-  const res = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, FINETUNE_CACHE_DIR: cacheDir }, maxBuffer: 256 << 20 });
+  const res = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, FINETUNE_CACHE_DIR: cacheDir },
+    maxBuffer: 256 << 20,
+  });
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   const log = path.join(WORK, 'logs', `${label}.log`);
   fs.writeFileSync(log, `${res.stdout}\n--- stderr ---\n${res.stderr}`);
@@ -108,8 +125,16 @@ function run(label, spec, backend, cacheDir) {
   const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
   const device = report.fingerprint.device ?? report.fingerprint.backend;
   if (!dryRun && / on CPU /.test(device)) throw new Error(`${label} trained on ${device}: not a GPU number, nothing recorded`);
-  const r = { wall_s: +wall.toFixed(2), features_s: report.timing.features_s, train_s: report.timing.train_s, accuracy: report.metrics.accuracy, device };
-  console.log(`${label}: ${r.wall_s} s (features ${r.features_s.toFixed(1)} s, training ${r.train_s.toFixed(1)} s), accuracy ${(r.accuracy * 100).toFixed(2)} % on ${device}`);
+  const r = {
+    wall_s: +wall.toFixed(2),
+    features_s: report.timing.features_s,
+    train_s: report.timing.train_s,
+    accuracy: report.metrics.accuracy,
+    device,
+  };
+  console.log(
+    `${label}: ${r.wall_s} s (features ${r.features_s.toFixed(1)} s, training ${r.train_s.toFixed(1)} s), accuracy ${(r.accuracy * 100).toFixed(2)} % on ${device}`,
+  );
   return r;
 }
 
@@ -131,14 +156,22 @@ function jobData() {
     return { job: JOB, data: 'Debian dataset-fashion-mnist, as bench/run.mjs' };
   }
   makeData(dir, EXAMPLE_JOB, EXAMPLE_DATA);
-  return { job: EXAMPLE_JOB, data: 'examples/fashion-mnist/data (Debian\'s dataset is not installed here)' };
+  return { job: EXAMPLE_JOB, data: "examples/fashion-mnist/data (Debian's dataset is not installed here)" };
 }
 
 function writeJobSpec(job) {
   const pair = (s) => ({ images: `bench/work/gpu/data/${s}-images.gz`, labels: `bench/work/gpu/data/${s}-labels.gz` });
   const spec = {
-    version: 1, name: 'bench-gpu-job', task: 'image-classification', seed: 42,
-    model: { base: MODEL_JSON, cut: job.cut, head: { hidden: [128], dropout: 0.2 }, input: { size: [job.size, job.size], channels: 3, scale: [-1, 1] } },
+    version: 1,
+    name: 'bench-gpu-job',
+    task: 'image-classification',
+    seed: 42,
+    model: {
+      base: MODEL_JSON,
+      cut: job.cut,
+      head: { hidden: [128], dropout: 0.2 },
+      input: { size: [job.size, job.size], channels: 3, scale: [-1, 1] },
+    },
     data: { format: 'idx', train: pair('train'), validation: pair('validation'), test: pair('test'), classes: CLASSES },
     train: { epochs: job.epochs, batch_size: 64, optimizer: 'adam', learning_rate: 0.001, early_stopping: false, max_minutes: 60 },
     gate: { metrics: { accuracy: { min: 0 } } },
@@ -167,8 +200,17 @@ function writeTwoPhaseSpec() {
 
 function table(record) {
   const s = (x) => `${x.wall_s.toFixed(1)} s`;
-  const rows = record.results.map((r) => `| ${r.backend} | ${r.device} | ${s(r.job_cold)} | ${s(r.job_warm)} | ${(r.job_cold.accuracy * 100).toFixed(2)} % | ${s(r.two_phase)} | ${(r.two_phase.accuracy * 100).toFixed(2)} % |`);
-  return ['| backend | device | job cold | job warm | job accuracy | two-phase | two-phase accuracy |', '|---|---|---|---|---|---|---|', ...rows].join('\n') + os.EOL;
+  const rows = record.results.map(
+    (r) =>
+      `| ${r.backend} | ${r.device} | ${s(r.job_cold)} | ${s(r.job_warm)} | ${(r.job_cold.accuracy * 100).toFixed(2)} % | ${s(r.two_phase)} | ${(r.two_phase.accuracy * 100).toFixed(2)} % |`,
+  );
+  return (
+    [
+      '| backend | device | job cold | job warm | job accuracy | two-phase | two-phase accuracy |',
+      '|---|---|---|---|---|---|---|',
+      ...rows,
+    ].join('\n') + os.EOL
+  );
 }
 
 try {

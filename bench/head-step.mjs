@@ -39,7 +39,9 @@ const { createRng, deriveSeed, permutation } = await load('/src/util/random.ts')
 const backend = await selectBackend('wasm', silentLogger);
 const data = features();
 const norm = featureStats(data.x.data, data.x.rows, data.x.dim);
-const settings = resolveTrainSettings(SpecSchema.shape.train.parse({ batch_size: HEAD.batch, optimizer: 'adam', learning_rate: HEAD.learning_rate, early_stopping: false }));
+const settings = resolveTrainSettings(
+  SpecSchema.shape.train.parse({ batch_size: HEAD.batch, optimizer: 'adam', learning_rate: HEAD.learning_rate, early_stopping: false }),
+);
 const ways = { arrays: hostHeadSteps, tensors: (head, s) => tensorSteps(headTrainee(head), s) };
 
 /** `count` steps from a fresh head (same seed every time); ms per step after `warmup`, and the losses. */
@@ -71,7 +73,12 @@ for (let r = 0; r < rounds; r++) {
   console.log(`round ${r + 1}: arrays ${result.arrays_ms.at(-1)} ms, tensors ${result.tensors_ms.at(-1)} ms per step`);
 }
 const [a, t] = [await run('arrays', COMPARED_STEPS, 0), await run('tensors', COMPARED_STEPS, 0)];
-result.losses = { arrays: a.losses.slice(0, 2), tensors: t.losses.slice(0, 2), max_abs_diff: Math.max(...a.losses.map((l, i) => Math.abs(l - t.losses[i]))), steps_compared: COMPARED_STEPS };
+result.losses = {
+  arrays: a.losses.slice(0, 2),
+  tensors: t.losses.slice(0, 2),
+  max_abs_diff: Math.max(...a.losses.map((l, i) => Math.abs(l - t.losses[i]))),
+  steps_compared: COMPARED_STEPS,
+};
 console.log(`losses of the first ${COMPARED_STEPS} steps differ by at most ${result.losses.max_abs_diff.toExponential(1)}`);
 if (opts.json) fs.writeFileSync(opts.json, JSON.stringify(result, null, 2) + '\n');
 await close();
@@ -81,5 +88,8 @@ function features() {
   const normal = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
   const x = new Float32Array(HEAD.rows * HEAD.dim);
   for (let i = 0; i < x.length; i++) x[i] = Math.max(0, normal() + 0.5);
-  return { x: { rows: HEAD.rows, dim: HEAD.dim, data: x }, y: Int32Array.from({ length: HEAD.rows }, () => Math.floor(rng() * HEAD.classes)) };
+  return {
+    x: { rows: HEAD.rows, dim: HEAD.dim, data: x },
+    y: Int32Array.from({ length: HEAD.rows }, () => Math.floor(rng() * HEAD.classes)),
+  };
 }

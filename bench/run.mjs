@@ -65,7 +65,9 @@ function preflight(job) {
 function ours(label, specFile, cacheDir) {
   const out = path.join(WORK, `out-${label}`);
   fs.rmSync(out, { recursive: true, force: true });
-  const run = timed(label, WORK, process.execPath, ['bin/finetune.js', 'run', '--spec', specFile, '--backend', 'wasm', '--out', out], { FINETUNE_CACHE_DIR: cacheDir });
+  const run = timed(label, WORK, process.execPath, ['bin/finetune.js', 'run', '--spec', specFile, '--backend', 'wasm', '--out', out], {
+    FINETUNE_CACHE_DIR: cacheDir,
+  });
   if (run.status !== 0) throw new Error(`${label}: our CLI exited ${run.status} (see ${run.log})`);
   const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
   return { ...run.measure, features_s: report.timing.features_s, train_s: report.timing.train_s, accuracy: report.metrics.accuracy };
@@ -83,9 +85,18 @@ function portAndCheck(stateDict) {
   python('port', 'keras_mobilenet.py', [path.join(ROOT, MODEL_JSON), stateDict]);
   const cache = freshDir('cache-check');
   ours('check-ours', path.join(WORK, 'check.yml'), cache);
-  const check = python('check-pytorch', 'check_features.py', [stateDict, JOB.cut, String(JOB.size), cache, path.join(WORK, 'check-data', 'test-images.gz')]);
-  console.log(`port check: ${check.compared} images, max |ours - pytorch| = ${check.max_abs_diff.toExponential(2)} (features up to ${check.max_feature.toFixed(2)})`);
-  if (!(check.max_abs_diff <= PORT_TOLERANCE)) throw new Error(`the ported PyTorch backbone differs from ours by ${check.max_abs_diff}: not timing anything`);
+  const check = python('check-pytorch', 'check_features.py', [
+    stateDict,
+    JOB.cut,
+    String(JOB.size),
+    cache,
+    path.join(WORK, 'check-data', 'test-images.gz'),
+  ]);
+  console.log(
+    `port check: ${check.compared} images, max |ours - pytorch| = ${check.max_abs_diff.toExponential(2)} (features up to ${check.max_feature.toFixed(2)})`,
+  );
+  if (!(check.max_abs_diff <= PORT_TOLERANCE))
+    throw new Error(`the ported PyTorch backbone differs from ours by ${check.max_abs_diff}: not timing anything`);
   return { compared: check.compared, max_abs_diff: check.max_abs_diff, max_feature: check.max_feature };
 }
 
@@ -100,12 +111,15 @@ function main() {
   const { values: opts } = parseArgs({
     options: { only: { type: 'string' }, steps: { type: 'string' }, rounds: { type: 'string' } },
   });
-  if (opts.only && !['job', 'head-step', 'finetune-step'].includes(opts.only)) throw new Error(`--only: job, head-step or finetune-step, not ${opts.only}`);
+  if (opts.only && !['job', 'head-step', 'finetune-step'].includes(opts.only))
+    throw new Error(`--only: job, head-step or finetune-step, not ${opts.only}`);
   process.chdir(ROOT);
   preflight(!opts.only || opts.only === 'job');
   // Our side runs under this node; records from different versions are not quite comparable.
   if (Number(process.versions.node.split('.')[0]) < 22) {
-    console.log(`note: Node ${process.version} has no WebAssembly multi-memory, so our helper threads copy their operands with typed arrays (about 5x slower); \`npm run bench\` runs Node 24`);
+    console.log(
+      `note: Node ${process.version} has no WebAssembly multi-memory, so our helper threads copy their operands with typed arrays (about 5x slower); \`npm run bench\` runs Node 24`,
+    );
   }
   fs.mkdirSync(WORK, { recursive: true });
   const runs = (part) => !opts.only || opts.only === part;

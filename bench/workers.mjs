@@ -40,11 +40,15 @@ function main() {
   const runs = counts.map((n) => run(n, spec));
   const [first] = runs;
   const base = runs.find((r) => r.workers === 1) ?? first;
-  const same = (r) => JSON.stringify([r.report.metrics, r.report.predictions]) === JSON.stringify([first.report.metrics, first.report.predictions]) && r.weights.equals(first.weights);
+  const same = (r) =>
+    JSON.stringify([r.report.metrics, r.report.predictions]) === JSON.stringify([first.report.metrics, first.report.predictions]) &&
+    r.weights.equals(first.weights);
   console.log(`machine: ${start.nproc} cores, ${start.cpu_model}, load average ${start.load_average.join(', ')}`);
   for (const r of runs) {
     const speedup = (base.features_s / r.features_s).toFixed(2);
-    console.log(`FINETUNE_WORKERS=${r.workers}: features ${r.features_s.toFixed(1)} s (${speedup}x one thread), job ${r.wall_s.toFixed(1)} s, peak RSS ${r.peak_rss_mib} MiB, accuracy ${r.report.metrics.accuracy}, identical to the first: ${same(r)}`);
+    console.log(
+      `FINETUNE_WORKERS=${r.workers}: features ${r.features_s.toFixed(1)} s (${speedup}x one thread), job ${r.wall_s.toFixed(1)} s, peak RSS ${r.peak_rss_mib} MiB, accuracy ${r.report.metrics.accuracy}, identical to the first: ${same(r)}`,
+    );
   }
 }
 

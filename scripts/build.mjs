@@ -13,7 +13,10 @@ const wasmDir = path.join('node_modules', '@tensorflow', 'tfjs-backend-wasm', 'd
 const wasmFiles = fs.readdirSync(wasmDir).filter((f) => f.endsWith('.wasm') && !f.includes('threaded'));
 
 // Native or large packages, resolved at run time from the workspace or node_modules, never bundled.
-const externals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', '@tensorflow/tfjs-backend-webgpu'].flatMap((p) => ['-e', p]);
+const externals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', '@tensorflow/tfjs-backend-webgpu'].flatMap((p) => [
+  '-e',
+  p,
+]);
 
 // Our own kernels first: src/accel/kernels/kernels-wasm.ts is generated from kernels.wat.
 execFileSync(process.execPath, ['scripts/build-kernels.mjs'], { stdio: 'inherit' });
@@ -27,7 +30,7 @@ fs.writeFileSync(path.join('dist', 'package.json'), '{ "type": "module" }\n');
 fs.mkdirSync(path.join('dist', 'cli'));
 fs.writeFileSync(
   path.join('dist', 'cli', 'index.js'),
-  "// The command line: the same bundle as the Action (../index.js), marked as the command line.\n" +
+  '// The command line: the same bundle as the Action (../index.js), marked as the command line.\n' +
     "globalThis[Symbol.for('finetune-action.cli')] = true;\nawait import('../index.js');\n",
 );
 const mb = (fs.statSync(path.join('dist', 'index.js')).size / 1e6).toFixed(1);

@@ -9,7 +9,11 @@ export function changelogSection(text, version) {
   const start = lines.findIndex((l) => new RegExp(`^## \\[${version.replace(/\./g, '\\.')}\\]`).test(l));
   if (start < 0) return undefined;
   const end = lines.findIndex((l, i) => i > start && /^## /.test(l));
-  return lines.slice(start + 1, end < 0 ? undefined : end).join('\n').replace(/\n\[[^\]]+\]: .*/g, '').trim();
+  return lines
+    .slice(start + 1, end < 0 ? undefined : end)
+    .join('\n')
+    .replace(/\n\[[^\]]+\]: .*/g, '')
+    .trim();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -27,9 +27,11 @@ if (canInstall) {
   if (needMesa && codename === 'bookworm') addBackports();
   const updated = apt(['update', '-qq']);
   const base = missing.length === 0 || apt(['install', '-y', '-qq', '--no-install-recommends', ...missing]);
-  const mesaOk = !needMesa || (codename === 'bookworm'
-    ? apt(['install', '-y', '-qq', '--no-install-recommends', '-t', 'bookworm-backports', 'mesa-vulkan-drivers'])
-    : apt(['install', '-y', '-qq', '--no-install-recommends', 'mesa-vulkan-drivers']));
+  const mesaOk =
+    !needMesa ||
+    (codename === 'bookworm'
+      ? apt(['install', '-y', '-qq', '--no-install-recommends', '-t', 'bookworm-backports', 'mesa-vulkan-drivers'])
+      : apt(['install', '-y', '-qq', '--no-install-recommends', 'mesa-vulkan-drivers']));
   if (updated && base && mesaOk) process.exit(0);
 }
 const all = [...missing, ...(needMesa ? ['mesa-vulkan-drivers (25.x; on Debian 12 from bookworm-backports)'] : [])];

@@ -52,7 +52,10 @@ for (const m of corpus) {
 
 const train = [];
 const test = [];
-for (const [label, n] of [['ham', hamN], ['spam', spamN]]) {
+for (const [label, n] of [
+  ['ham', hamN],
+  ['spam', spamN],
+]) {
   const chosen = byClass[label].sort((a, b) => (a.key < b.key ? -1 : 1)).slice(0, n);
   chosen.forEach((c, i) => (i % 5 === 4 ? test : train).push(c.row));
 }
@@ -60,4 +63,6 @@ fs.mkdirSync(out, { recursive: true });
 const write = (file, rows) => fs.writeFileSync(path.join(out, file), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
 write('train.jsonl', train);
 write('test.jsonl', test);
-console.log(`wrote ${train.length} train and ${test.length} test messages to ${out} (of ${byClass.ham.length} ham, ${byClass.spam.length} spam after removing duplicates)`);
+console.log(
+  `wrote ${train.length} train and ${test.length} test messages to ${out} (of ${byClass.ham.length} ham, ${byClass.spam.length} spam after removing duplicates)`,
+);

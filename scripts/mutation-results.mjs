@@ -18,7 +18,12 @@ const UNDETECTED = new Set(['Survived', 'NoCoverage']);
 export function score(mutants) {
   const detected = mutants.filter((m) => DETECTED.has(m.status)).length;
   const undetected = mutants.filter((m) => UNDETECTED.has(m.status)).length;
-  return { detected, undetected, valid: detected + undetected, percent: detected + undetected === 0 ? 100 : (100 * detected) / (detected + undetected) };
+  return {
+    detected,
+    undetected,
+    valid: detected + undetected,
+    percent: detected + undetected === 0 ? 100 : (100 * detected) / (detected + undetected),
+  };
 }
 
 /** The source text a mutant replaced, on one line. */
@@ -28,7 +33,11 @@ function original(source, location) {
   const text =
     start.line === end.line
       ? lines[start.line - 1].slice(start.column - 1, end.column - 1)
-      : [lines[start.line - 1].slice(start.column - 1), ...lines.slice(start.line, end.line - 1), lines[end.line - 1].slice(0, end.column - 1)].join('\n');
+      : [
+          lines[start.line - 1].slice(start.column - 1),
+          ...lines.slice(start.line, end.line - 1),
+          lines[end.line - 1].slice(0, end.column - 1),
+        ].join('\n');
   return oneLine(text);
 }
 
@@ -42,7 +51,8 @@ const pct = (x) => `${x.toFixed(2)}%`;
 
 export function summarise(reports) {
   const files = {};
-  const key = (m) => `${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column} ${m.mutatorName} ${m.replacement}`;
+  const key = (m) =>
+    `${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column} ${m.mutatorName} ${m.replacement}`;
   for (const report of reports) {
     for (const [name, file] of Object.entries(report.files)) {
       const before = files[name];
@@ -51,7 +61,8 @@ export function summarise(reports) {
         continue;
       }
       // Edits that keep every line in place (a comment reworded) are fine; moved lines are not.
-      if (before.source.split('\n').length !== file.source.split('\n').length) throw new Error(`${name} has lines added or removed between the reports merged; rerun it whole`);
+      if (before.source.split('\n').length !== file.source.split('\n').length)
+        throw new Error(`${name} has lines added or removed between the reports merged; rerun it whole`);
       const later = new Map(file.mutants.map((m) => [key(m), m]));
       const merged = before.mutants.map((m) => later.get(key(m)) ?? m);
       const known = new Set(before.mutants.map(key));
@@ -65,24 +76,37 @@ export function summarise(reports) {
   const count = (mutants, status) => mutants.filter((m) => m.status === status).length;
   const out = [];
   out.push(`**Mutation score: ${pct(total.percent)}** (${total.detected} of ${total.valid} mutants detected; threshold 90%).`, '');
-  out.push('| file | killed | timeout | survived | no coverage | equivalent (ignored) | type errors | score |', '|---|---|---|---|---|---|---|---|');
+  out.push(
+    '| file | killed | timeout | survived | no coverage | equivalent (ignored) | type errors | score |',
+    '|---|---|---|---|---|---|---|---|',
+  );
   for (const f of names) {
     const ms = files[f].mutants;
     const s = score(ms);
     const errors = count(ms, 'CompileError') + count(ms, 'RuntimeError');
-    out.push(`| ${f} | ${count(ms, 'Killed')} | ${count(ms, 'Timeout')} | ${count(ms, 'Survived')} | ${count(ms, 'NoCoverage')} | ${count(ms, 'Ignored')} | ${errors} | ${pct(s.percent)} |`);
+    out.push(
+      `| ${f} | ${count(ms, 'Killed')} | ${count(ms, 'Timeout')} | ${count(ms, 'Survived')} | ${count(ms, 'NoCoverage')} | ${count(ms, 'Ignored')} | ${errors} | ${pct(s.percent)} |`,
+    );
   }
-  out.push(`| **all** | ${count(all, 'Killed')} | ${count(all, 'Timeout')} | ${count(all, 'Survived')} | ${count(all, 'NoCoverage')} | ${count(all, 'Ignored')} | ${count(all, 'CompileError') + count(all, 'RuntimeError')} | **${pct(total.percent)}** |`);
+  out.push(
+    `| **all** | ${count(all, 'Killed')} | ${count(all, 'Timeout')} | ${count(all, 'Survived')} | ${count(all, 'NoCoverage')} | ${count(all, 'Ignored')} | ${count(all, 'CompileError') + count(all, 'RuntimeError')} | **${pct(total.percent)}** |`,
+  );
 
   const listed = (statuses, withReason) => {
     const rows = [];
     for (const f of names) {
       const { source, mutants } = files[f];
-      const ms = mutants.filter((m) => statuses.includes(m.status)).sort((a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column);
+      const ms = mutants
+        .filter((m) => statuses.includes(m.status))
+        .sort((a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column);
       for (const m of ms) {
         const at = `${f}:${m.location.start.line}:${m.location.start.column}`;
         const change = `${code(original(source, m.location))} → ${code(oneLine(m.replacement ?? ''))}`;
-        rows.push(withReason ? `| ${at} | ${m.mutatorName} | ${change} | ${oneLine(m.statusReason ?? '', 300)} |` : `| ${at} | ${m.mutatorName} | ${change} | ${m.status} |`);
+        rows.push(
+          withReason
+            ? `| ${at} | ${m.mutatorName} | ${change} | ${oneLine(m.statusReason ?? '', 300)} |`
+            : `| ${at} | ${m.mutatorName} | ${change} | ${m.status} |`,
+        );
       }
     }
     return rows;

@@ -16,11 +16,11 @@ const srcDir = path.join(pkgDir, 'dist', 'models', 'mobilenet_v2');
 if (!fs.existsSync(srcDir)) throw new Error(`nsfwjs models not found under ${pkgDir}`);
 
 const modelModule = require(path.join(srcDir, 'model.min.js'));
-const shardFiles = fs.readdirSync(srcDir).filter((f) => /^group\d+-shard\d+of\d+\.min\.js$/.test(f)).sort();
-const stamp = createHash('sha256')
-  .update(JSON.stringify(modelModule))
-  .update(shardFiles.join(','))
-  .digest('hex');
+const shardFiles = fs
+  .readdirSync(srcDir)
+  .filter((f) => /^group\d+-shard\d+of\d+\.min\.js$/.test(f))
+  .sort();
+const stamp = createHash('sha256').update(JSON.stringify(modelModule)).update(shardFiles.join(',')).digest('hex');
 const stampFile = path.join(outDir, '.source-sha256');
 if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) {
   console.log(`example model up to date: ${path.relative(process.cwd(), outDir)}/model.json`);

@@ -30,7 +30,10 @@ const TOLERANCE = 0.03;
 
 const TWO_PHASE = defaultSpec()
   .replace('cut: block_13_expand_relu', "cut: block_13_expand_relu\n  trainable: ['block_12_*', 'block_13_*']")
-  .replace('early_stopping: { patience: 3 }', 'early_stopping: false\n  learning_rate: 0.003\n  finetune: { epochs: 3, learning_rate: 0.001 }');
+  .replace(
+    'early_stopping: { patience: 3 }',
+    'early_stopping: false\n  learning_rate: 0.003\n  finetune: { epochs: 3, learning_rate: 0.001 }',
+  );
 
 /** sha256 of model/weights.bin with acceleration on, as before the machinery moved to src/accel/. */
 const DIGESTS = {
@@ -43,8 +46,17 @@ async function train(spec: string, accel: 'on' | 'off') {
   process.env.FINETUNE_ACCEL = accel;
   const repo = makeTinyRepo({ train: 300, test: 100, spec });
   const out = path.join(repo, 'out');
-  const { report } = await runPipeline({ specPath: path.join(repo, 'finetune.yml'), outDir: out, backend: 'wasm', cacheDir: path.join(repo, '.cache'), log: silentLogger });
-  const digest = crypto.createHash('sha256').update(fs.readFileSync(path.join(out, 'model/weights.bin'))).digest('hex');
+  const { report } = await runPipeline({
+    specPath: path.join(repo, 'finetune.yml'),
+    outDir: out,
+    backend: 'wasm',
+    cacheDir: path.join(repo, '.cache'),
+    log: silentLogger,
+  });
+  const digest = crypto
+    .createHash('sha256')
+    .update(fs.readFileSync(path.join(out, 'model/weights.bin')))
+    .digest('hex');
   return { report, digest, enabled: activeAccel().enabled };
 }
 
@@ -56,8 +68,17 @@ async function trainExample(accel: 'on' | 'off') {
   fs.cpSync(EXAMPLE_DIR, path.join(repo, 'examples/fashion-mnist'), { recursive: true });
   const out = path.join(repo, 'out');
   const spec = path.join(repo, 'examples/fashion-mnist/finetune.yml');
-  const { report } = await runPipeline({ specPath: spec, outDir: out, backend: 'wasm', cacheDir: path.join(repo, '.cache'), log: silentLogger });
-  const digest = crypto.createHash('sha256').update(fs.readFileSync(path.join(out, 'model/weights.bin'))).digest('hex');
+  const { report } = await runPipeline({
+    specPath: spec,
+    outDir: out,
+    backend: 'wasm',
+    cacheDir: path.join(repo, '.cache'),
+    log: silentLogger,
+  });
+  const digest = crypto
+    .createHash('sha256')
+    .update(fs.readFileSync(path.join(out, 'model/weights.bin')))
+    .digest('hex');
   return { report, digest, enabled: activeAccel().enabled };
 }
 
@@ -97,7 +118,7 @@ describe('FINETUNE_ACCEL', () => {
     expect((await train(spec, 'on')).digest).toBe(DIGESTS[name]);
   });
 
-  it('off puts wasm\'s own kernels back, and on puts ours in front again', async () => {
+  it("off puts wasm's own kernels back, and on puts ours in front again", async () => {
     process.env.FINETUNE_ACCEL = 'on';
     await selectBackend('wasm', silentLogger);
     const ours = tf.getKernel(tf.BatchMatMul, 'wasm').kernelFunc;
@@ -139,7 +160,10 @@ describe('FINETUNE_ACCEL', () => {
 
   it('finetune run --no-accel turns it off', async () => {
     const repo = makeTinyRepo({ train: 60, test: 20 });
-    const code = await runCli(['run', '--spec', path.join(repo, 'finetune.yml'), '--out', path.join(repo, 'out'), '--backend', 'wasm', '--no-accel'], silentLogger);
+    const code = await runCli(
+      ['run', '--spec', path.join(repo, 'finetune.yml'), '--out', path.join(repo, 'out'), '--backend', 'wasm', '--no-accel'],
+      silentLogger,
+    );
     expect([EXIT.PASS, EXIT.GATE_FAILED]).toContain(code);
     expect(process.env.FINETUNE_ACCEL).toBe('off');
     expect(activeAccel().enabled).toBe(false);

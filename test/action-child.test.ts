@@ -24,7 +24,12 @@ interface ActionRun {
 }
 
 /** Runs the compiled Action in `repo`; `onOutput` sees stdout and stderr as they come and may signal the process. */
-function runAction(repo: string, inputs: Record<string, string>, extraEnv: Record<string, string> = {}, onOutput?: (all: string, kill: (s: NodeJS.Signals) => void) => void): Promise<ActionRun> {
+function runAction(
+  repo: string,
+  inputs: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+  onOutput?: (all: string, kill: (s: NodeJS.Signals) => void) => void,
+): Promise<ActionRun> {
   // From sources there is no bundle for feature worker threads to run.
   const step = actionStep(repo, inputs, { FINETUNE_WORKERS: '1', ...extraEnv });
   const child = spawn(process.execPath, [entry], { cwd: repo, env: withCrashHook(step.env) });
@@ -86,7 +91,9 @@ describe('the training process', () => {
     expect(res.outputs.passed).toBe('false');
     expect(res.outputs['report-path']).toBe(path.join(repo, 'finetune-out/report.json'));
     expect(res.outputs.accuracy).toBeUndefined();
-    expect(res.out).toMatch(/::error::training crashed: the training process ended with signal SIGABRT on backend wasm.*Remedy: try backend: cpu/);
+    expect(res.out).toMatch(
+      /::error::training crashed: the training process ended with signal SIGABRT on backend wasm.*Remedy: try backend: cpu/,
+    );
     expect(res.summary).toMatch(/\(crashed\)/);
     expect(res.summary).toMatch(/## Crash/);
     expect(fs.readFileSync(path.join(repo, 'finetune-out/report.md'), 'utf8')).toMatch(/signal SIGABRT on backend `wasm`/);
@@ -102,7 +109,9 @@ describe('the training process', () => {
   });
 
   it('a cancel reaches it once: it stops, writes a report marked interrupted, and the step exits 3', async () => {
-    const long = defaultSpec(LOOSE_GATE).replace('epochs: 6', 'epochs: 400').replace('early_stopping: { patience: 3 }', 'early_stopping: false');
+    const long = defaultSpec(LOOSE_GATE)
+      .replace('epochs: 6', 'epochs: 400')
+      .replace('early_stopping: { patience: 3 }', 'early_stopping: false');
     const repo = makeTinyRepo({ ...SMALL, spec: long });
     let sent = false;
     const res = await runAction(repo, { spec: 'finetune.yml', backend: 'wasm' }, {}, (all, kill) => {

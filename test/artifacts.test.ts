@@ -162,7 +162,10 @@ describe('artifact names and errors', () => {
 
   it('map the client messages to cases', () => {
     const cases: Array<[string, string]> = [
-      ['Failed to CreateArtifact: Received non-retryable error: Failed request: (409) Conflict: an artifact with this name already exists on the workflow run', 'duplicate'],
+      [
+        'Failed to CreateArtifact: Received non-retryable error: Failed request: (409) Conflict: an artifact with this name already exists on the workflow run',
+        'duplicate',
+      ],
       ['Failed to CreateArtifact: Artifact storage quota has been hit. Unable to upload any new artifacts.', 'quota'],
       ['Failed to CreateArtifact: Failed to make request after 5 attempts: Failed request: (503) Service Unavailable', 'unavailable'],
       ['Unable to get the ACTIONS_RUNTIME_TOKEN env variable', 'not-in-actions'],

@@ -50,7 +50,9 @@ describe('augmented view features', () => {
     await computeAugmentedViews(job({ log, examples: examples.slice(0, 5), augment: { ...AUGMENT, views: 2 } }));
     const line = log.lines.filter((l) => l.startsWith('augmentation on'));
     expect(line).toHaveLength(1);
-    expect(line[0]).toMatch(/^augmentation on \(flip, crop 0\.1, brightness 0\.2, contrast 0\.2\): 2 seeded views of each of the 5 training images;/);
+    expect(line[0]).toMatch(
+      /^augmentation on \(flip, crop 0\.1, brightness 0\.2, contrast 0\.2\): 2 seeded views of each of the 5 training images;/,
+    );
     expect(line[0]).toMatch(/plain per-image features are not reused/);
     expect(line[0]).toMatch(/2 more base passes over the training set .*\(10 of 10 view rows to compute now\)/);
   });

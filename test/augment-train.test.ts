@@ -68,7 +68,8 @@ describe('a run with train.augment', () => {
     fs.writeFileSync(path.join(repo, 'plain.yml'), defaultSpec().replace('epochs: 6', 'epochs: 3'));
     const cacheDir = path.join(repo, 'cache');
     const run = async (spec: string, out: string, log: Logger = silentLogger, noCache = false) =>
-      (await runPipeline({ specPath: path.join(repo, spec), outDir: path.join(repo, out), backend: 'wasm', cacheDir, noCache, log })).report;
+      (await runPipeline({ specPath: path.join(repo, spec), outDir: path.join(repo, out), backend: 'wasm', cacheDir, noCache, log }))
+        .report;
 
     const lines: string[] = [];
     const recording: Logger = { info: (m) => lines.push(m), warn: (m) => lines.push(m), progress: () => {} };

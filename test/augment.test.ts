@@ -149,7 +149,7 @@ describe('augmentation transforms', () => {
     expect(Array.from(out.data)).toEqual([0, 255]);
   });
 
-  it('keep each transform\'s choice when another is turned on', () => {
+  it("keep each transform's choice when another is turned on", () => {
     const rng = () => createRng(5);
     const flipOnly = drawView({ ...OFF, flip: true }, 32, 32, rng());
     const withMore = drawView({ flip: true, crop: 0.1, brightness: 0.2, contrast: 0 }, 32, 32, rng());
@@ -166,19 +166,32 @@ describe('spec train.augment', () => {
   it('is off unless given, and fills its defaults: transforms off, 4 views', () => {
     expect(parseSpec(SPEC_HEAD, 'finetune.yml').train.augment).toBeUndefined();
     expect(spec('{ flip: true }').train.augment).toEqual({ flip: true, crop: 0, brightness: 0, contrast: 0, views: 4 });
-    expect(spec('{ crop: 0.1, brightness: 0.2, contrast: 0.3, views: 2 }').train.augment).toEqual({ flip: false, crop: 0.1, brightness: 0.2, contrast: 0.3, views: 2 });
+    expect(spec('{ crop: 0.1, brightness: 0.2, contrast: 0.3, views: 2 }').train.augment).toEqual({
+      flip: false,
+      crop: 0.1,
+      brightness: 0.2,
+      contrast: 0.3,
+      views: 2,
+    });
   });
 
   it('refuses out-of-range amounts and view counts', () => {
-    expect(error(`${SPEC_HEAD}train:\n  augment: { crop: 0.6 }\n`)).toMatch(/train\.augment\.crop: expected a number in \[0, 0\.5\], got 0\.6/);
-    expect(error(`${SPEC_HEAD}train:\n  augment: { brightness: 1.5 }\n`)).toMatch(/train\.augment\.brightness: expected a number in \[0, 1\]/);
-    expect(error(`${SPEC_HEAD}train:\n  augment: { flip: true, views: 0 }\n`)).toMatch(/train\.augment\.views: expected an integer from 1 to 100, got 0/);
+    expect(error(`${SPEC_HEAD}train:\n  augment: { crop: 0.6 }\n`)).toMatch(
+      /train\.augment\.crop: expected a number in \[0, 0\.5\], got 0\.6/,
+    );
+    expect(error(`${SPEC_HEAD}train:\n  augment: { brightness: 1.5 }\n`)).toMatch(
+      /train\.augment\.brightness: expected a number in \[0, 1\]/,
+    );
+    expect(error(`${SPEC_HEAD}train:\n  augment: { flip: true, views: 0 }\n`)).toMatch(
+      /train\.augment\.views: expected an integer from 1 to 100, got 0/,
+    );
     expect(error(`${SPEC_HEAD}train:\n  augment: { flip: yes }\n`)).toMatch(/train\.augment\.flip: expected true or false/);
   });
 
   it('refuses an augment that turns nothing on, and one on a tabular task', () => {
     expect(error(`${SPEC_HEAD}train:\n  augment: { views: 3 }\n`)).toMatch(/train\.augment: expected at least one transform on/);
-    const tabular = 'version: 1\nname: t\ntask: tabular-classification\ndata:\n  format: csv\n  train: data/train.csv\ntrain:\n  augment: { flip: true }\n';
+    const tabular =
+      'version: 1\nname: t\ntask: tabular-classification\ndata:\n  format: csv\n  train: data/train.csv\ntrain:\n  augment: { flip: true }\n';
     expect(error(tabular)).toMatch(/train\.augment: expected no augment for task "tabular-classification"/);
   });
 });

@@ -3,7 +3,13 @@
 // remedies for the cases people meet.
 import { describe, expect, it } from 'vitest';
 import {
-  CUDA_REMEDY, VULKAN_REMEDY, describeAuto, gpuOutcome, planAuto, type AdapterKind, type GpuFacts,
+  CUDA_REMEDY,
+  VULKAN_REMEDY,
+  describeAuto,
+  gpuOutcome,
+  planAuto,
+  type AdapterKind,
+  type GpuFacts,
 } from '../src/backend/auto-plan.js';
 
 const H100 = 'NVIDIA H100 80GB HBM3';
@@ -35,15 +41,21 @@ describe('auto over every combination of probed facts', () => {
   const cases: { f: GpuFacts; requireGpu: boolean }[] = [];
   for (const nvidia of [undefined, H100])
     for (const otherGpu of [false, true])
-    for (const cudart of [undefined, CUDART])
-      for (const cudnn of [undefined, CUDNN])
-        for (const kind of kinds)
-          for (const tfjsNodeGpu of ['present', 'installable', 'absent'] as const)
-            for (const tfjsNode of [false, true])
-              for (const requireGpu of [false, true]) {
-                const adapter = { kind, ...(kind === 'hardware' || kind === 'software' ? { name: kind === 'software' ? 'llvmpipe' : 'Radeon RX 7900' } : {}) };
-                cases.push({ f: { ...gpuRunner, nvidia, otherGpu, libs: { cudart, cudnn }, adapter, tfjsNodeGpu, tfjsNode }, requireGpu });
-              }
+      for (const cudart of [undefined, CUDART])
+        for (const cudnn of [undefined, CUDNN])
+          for (const kind of kinds)
+            for (const tfjsNodeGpu of ['present', 'installable', 'absent'] as const)
+              for (const tfjsNode of [false, true])
+                for (const requireGpu of [false, true]) {
+                  const adapter = {
+                    kind,
+                    ...(kind === 'hardware' || kind === 'software' ? { name: kind === 'software' ? 'llvmpipe' : 'Radeon RX 7900' } : {}),
+                  };
+                  cases.push({
+                    f: { ...gpuRunner, nvidia, otherGpu, libs: { cudart, cudnn }, adapter, tfjsNodeGpu, tfjsNode },
+                    requireGpu,
+                  });
+                }
 
   it('covers all 960 of them', () => {
     expect(cases).toHaveLength(2 * 2 * 2 * 2 * 5 * 3 * 2 * 2);
@@ -94,7 +106,10 @@ describe('auto over every combination of probed facts', () => {
       expect(outcome.action, JSON.stringify({ f, requireGpu })).toBe(expected);
       if (outcome.action === 'none') continue;
       if (f.nvidia) expect(outcome.message).toContain(H100);
-      else expect(outcome.message).toMatch(f.otherGpu ? /^require-gpu: no GPU path can use the GPU here\./ : /^require-gpu: no GPU is visible to this process\./);
+      else
+        expect(outcome.message).toMatch(
+          f.otherGpu ? /^require-gpu: no GPU path can use the GPU here\./ : /^require-gpu: no GPU is visible to this process\./,
+        );
       for (const p of ['tensorflow-gpu', 'webgpu'] as const) {
         expect(outcome.message).toContain(`${p}: ${plan.blocked[p]?.reason}; to fix: ${plan.blocked[p]?.remedy}.`);
       }
@@ -107,15 +122,25 @@ describe('the reasons and remedies people meet', () => {
     const plan = planAuto(cuda12Runner);
     expect(plan.gpu).toEqual([]);
     expect(plan.blocked['tensorflow-gpu']?.reason).toBe(
-      'libcudart.so.11.0 and libcudnn.so.8 (CUDA 11.2 / cuDNN 8.1) not found on the loader\'s search path ' +
+      "libcudart.so.11.0 and libcudnn.so.8 (CUDA 11.2 / cuDNN 8.1) not found on the loader's search path " +
         '(found /usr/local/cuda/lib64/libcudart.so.12: CUDA 12, which libtensorflow 2.9 cannot use)',
     );
-    expect(plan.blocked.webgpu?.reason).toBe('the only Vulkan adapter is a software one (llvmpipe, llvmpipe: Mesa 25.0.7): no NVIDIA Vulkan ICD (nvidia_icd.json) is installed');
+    expect(plan.blocked.webgpu?.reason).toBe(
+      'the only Vulkan adapter is a software one (llvmpipe, llvmpipe: Mesa 25.0.7): no NVIDIA Vulkan ICD (nvidia_icd.json) is installed',
+    );
     const outcome = gpuOutcome(cuda12Runner, plan.blocked, false);
     expect(outcome.action).toBe('warn');
     const message = (outcome as { message: string }).message;
     expect(message.startsWith(`backend auto: the NVIDIA GPU ${H100} is not used, training continues on the CPU.`)).toBe(true);
-    for (const remedy of ['tensorflow/tensorflow:2.9.1-gpu', 'CUDA 11.2 and cuDNN 8.1', 'libvulkan1', 'nvidia_icd.json', 'NVIDIA_DRIVER_CAPABILITIES', 'graphics', 'require-gpu: true']) {
+    for (const remedy of [
+      'tensorflow/tensorflow:2.9.1-gpu',
+      'CUDA 11.2 and cuDNN 8.1',
+      'libvulkan1',
+      'nvidia_icd.json',
+      'NVIDIA_DRIVER_CAPABILITIES',
+      'graphics',
+      'require-gpu: true',
+    ]) {
       expect(message).toContain(remedy);
     }
     expect(CUDA_REMEDY).toContain('tensorflow/tensorflow:2.9.1-gpu');
@@ -129,13 +154,18 @@ describe('the reasons and remedies people meet', () => {
   });
 
   it('says when CUDA_VISIBLE_DEVICES hides the GPU, before looking at libraries', () => {
-    expect(planAuto({ ...gpuRunner, cudaVisibleDevices: '-1' }).blocked['tensorflow-gpu']?.reason).toBe('CUDA_VISIBLE_DEVICES="-1" hides every GPU');
-    expect(planAuto({ ...gpuRunner, cudaVisibleDevices: '' }).blocked['tensorflow-gpu']?.reason).toBe('CUDA_VISIBLE_DEVICES="" hides every GPU');
+    expect(planAuto({ ...gpuRunner, cudaVisibleDevices: '-1' }).blocked['tensorflow-gpu']?.reason).toBe(
+      'CUDA_VISIBLE_DEVICES="-1" hides every GPU',
+    );
+    expect(planAuto({ ...gpuRunner, cudaVisibleDevices: '' }).blocked['tensorflow-gpu']?.reason).toBe(
+      'CUDA_VISIBLE_DEVICES="" hides every GPU',
+    );
     expect(planAuto({ ...gpuRunner, cudaVisibleDevices: '0' }).gpu).toContain('tensorflow-gpu');
   });
 
   it('points at the container capability when a container lacks graphics, not when it has it', () => {
-    const inContainer = (caps: string) => planAuto({ ...cuda12Runner, vulkanIcds: [], container: { inside: true, nvidiaCapabilities: caps } }).blocked.webgpu?.reason ?? '';
+    const inContainer = (caps: string) =>
+      planAuto({ ...cuda12Runner, vulkanIcds: [], container: { inside: true, nvidiaCapabilities: caps } }).blocked.webgpu?.reason ?? '';
     expect(inContainer('compute,utility')).toContain('NVIDIA_DRIVER_CAPABILITIES="compute,utility" lacks graphics');
     expect(inContainer('compute,utility,graphics')).not.toContain('NVIDIA_DRIVER_CAPABILITIES');
     expect(inContainer('all')).not.toContain('NVIDIA_DRIVER_CAPABILITIES');
@@ -143,10 +173,12 @@ describe('the reasons and remedies people meet', () => {
 
   it('names the missing Vulkan loader when Dawn finds no adapter', () => {
     const reason = planAuto({ ...cuda12Runner, libs: {}, adapter: { kind: 'none' } }).blocked.webgpu?.reason;
-    expect(reason).toBe('Dawn found no Vulkan adapter: the Vulkan loader libvulkan.so.1 is missing; no NVIDIA Vulkan ICD (nvidia_icd.json) is installed');
+    expect(reason).toBe(
+      'Dawn found no Vulkan adapter: the Vulkan loader libvulkan.so.1 is missing; no NVIDIA Vulkan ICD (nvidia_icd.json) is installed',
+    );
   });
 
-  it('outside Actions without tfjs-node-gpu says to install it rather than download behind the user\'s back', () => {
+  it("outside Actions without tfjs-node-gpu says to install it rather than download behind the user's back", () => {
     const blocked = planAuto({ ...gpuRunner, tfjsNodeGpu: 'absent' }).blocked['tensorflow-gpu'];
     expect(blocked?.remedy).toContain('npm install @tensorflow/tfjs-node-gpu@4.22.0');
   });
@@ -155,17 +187,21 @@ describe('the reasons and remedies people meet', () => {
     const cpuOnly: GpuFacts = { ...gpuRunner, nvidia: undefined, libs: {}, vulkanIcds: [], adapter: { kind: 'not-probed' } };
     const outcome = gpuOutcome(cpuOnly, planAuto(cpuOnly).blocked, true);
     expect(outcome).toMatchObject({ action: 'fail' });
-    expect((outcome as { message: string }).message).toMatch(/^require-gpu: no GPU is visible to this process\. tensorflow-gpu: no NVIDIA GPU is visible/);
+    expect((outcome as { message: string }).message).toMatch(
+      /^require-gpu: no GPU is visible to this process\. tensorflow-gpu: no NVIDIA GPU is visible/,
+    );
   });
 });
 
-describe('doctor\'s account of auto', () => {
+describe("doctor's account of auto", () => {
   it('picks CUDA on a complete GPU runner and says WebGPU is next', () => {
     const choice = describeAuto(gpuRunner);
     expect(choice.pick).toBe('tensorflow-gpu');
     expect(choice.warning).toBeUndefined();
     expect(choice.why.map((w) => w.backend)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm']);
-    expect(choice.why[0].verdict).toBe(`usable: ${H100} with ${CUDART} and ${CUDNN}; @tensorflow/tfjs-node-gpu installed on demand (once per runner)`);
+    expect(choice.why[0].verdict).toBe(
+      `usable: ${H100} with ${CUDART} and ${CUDNN}; @tensorflow/tfjs-node-gpu installed on demand (once per runner)`,
+    );
     expect(choice.why[1].verdict).toMatch(/^usable, tried if tensorflow-gpu fails: hardware Vulkan adapter nvidia-h100/);
   });
 

@@ -10,7 +10,13 @@ import { tf } from '../src/backend/tf.js';
 import { BackendError, selectBackend } from '../src/backend/select.js';
 import { planAuto, type GpuFacts } from '../src/backend/auto-plan.js';
 import {
-  NATIVE_VERSION, canInstallOnDemand, installManifest, notInstalledMessage, npmInstallArgs, registrySource, toolName,
+  NATIVE_VERSION,
+  canInstallOnDemand,
+  installManifest,
+  notInstalledMessage,
+  npmInstallArgs,
+  registrySource,
+  toolName,
 } from '../src/backend/native-install.js';
 import { findInToolCache, locateNative, useToolCache, type CommandRunner } from '../src/backend/native-locate.js';
 import { registerRunnerToolCache } from '../src/github/tool-cache.js';
@@ -39,13 +45,19 @@ const inActions = () => {
 function standInTarball(): string {
   const pkg = path.join(tmp, 'stand-in');
   fs.mkdirSync(pkg, { recursive: true });
-  fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: '@tensorflow/tfjs-node', version: NATIVE_VERSION, main: 'index.js' }));
+  fs.writeFileSync(
+    path.join(pkg, 'package.json'),
+    JSON.stringify({ name: '@tensorflow/tfjs-node', version: NATIVE_VERSION, main: 'index.js' }),
+  );
   fs.writeFileSync(
     path.join(pkg, 'index.js'),
     `globalThis.__standInLoadedFrom = __dirname;
 globalThis._tfengine.registerBackend('tensorflow', () => ({ dispose() {} }), 1);\n`,
   );
-  const out = execFileSync('npm', ['pack', pkg, '--pack-destination', tmp, '--silent'], { encoding: 'utf8' }).trim().split('\n').pop() as string;
+  const out = execFileSync('npm', ['pack', pkg, '--pack-destination', tmp, '--silent'], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop() as string;
   return path.join(tmp, out);
 }
 
@@ -99,8 +111,14 @@ describe('the install command and policy', () => {
     expect(canInstallOnDemand({ RUNNER_TOOL_CACHE: '/opt/hostedtoolcache' })).toBe(false);
     // auto installs tfjs-node-gpu only where CUDA 11 and cuDNN 8 were found, and tfjs-node never (wasm is there).
     const machine: GpuFacts = {
-      nvidia: 'NVIDIA A10', otherGpu: false, libs: { cudart: '/cuda/libcudart.so.11.0', cudnn: '/cuda/libcudnn.so.8' }, vulkanIcds: [],
-      container: { inside: false }, adapter: { kind: 'not-installed' }, tfjsNodeGpu: 'installable', tfjsNode: false,
+      nvidia: 'NVIDIA A10',
+      otherGpu: false,
+      libs: { cudart: '/cuda/libcudart.so.11.0', cudnn: '/cuda/libcudnn.so.8' },
+      vulkanIcds: [],
+      container: { inside: false },
+      adapter: { kind: 'not-installed' },
+      tfjsNodeGpu: 'installable',
+      tfjsNode: false,
     };
     expect(planAuto(machine).gpu).toEqual(['tensorflow-gpu']);
     expect(planAuto({ ...machine, libs: { cudart: '/cuda/libcudart.so.11.0' } }).gpu).toEqual([]);
@@ -112,7 +130,9 @@ describe('outside GitHub Actions', () => {
   it('says how to install it, and runs no npm', async () => {
     setEnv({});
     const npm = countingNpm();
-    const err = await locateNative('@tensorflow/tfjs-node', emptyWorkspace, { install: true, log: silentLogger, run: npm }).catch((e: unknown) => e);
+    const err = await locateNative('@tensorflow/tfjs-node', emptyWorkspace, { install: true, log: silentLogger, run: npm }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(BackendError);
     expect((err as Error).message).toBe(notInstalledMessage('@tensorflow/tfjs-node', emptyWorkspace));
     expect((err as Error).message).toContain(`npm install @tensorflow/tfjs-node@${NATIVE_VERSION}`);
@@ -133,7 +153,9 @@ describe('in GitHub Actions, with the tool cache in a temp dir', () => {
     setEnv({ GITHUB_ACTIONS: 'true', RUNNER_TOOL_CACHE: toolCache, RUNNER_TEMP: runnerTemp });
     useToolCache(undefined);
     const npm = countingNpm();
-    const err = await locateNative('@tensorflow/tfjs-node', emptyWorkspace, { install: true, log: silentLogger, run: npm }).catch((e: unknown) => e);
+    const err = await locateNative('@tensorflow/tfjs-node', emptyWorkspace, { install: true, log: silentLogger, run: npm }).catch(
+      (e: unknown) => e,
+    );
     expect((err as Error).message).toBe(notInstalledMessage('@tensorflow/tfjs-node', emptyWorkspace));
     expect(npm.calls).toHaveLength(0);
     expect(findInToolCache('@tensorflow/tfjs-node')).toBeUndefined();
@@ -154,7 +176,9 @@ describe('in GitHub Actions, with the tool cache in a temp dir', () => {
   it('auto (install: false) uses only a cached copy: none there, so no npm run', async () => {
     inActions();
     const npm = countingNpm();
-    const err = await locateNative('@tensorflow/tfjs-node', emptyWorkspace, { install: false, log: silentLogger, run: npm }).catch((e: unknown) => e);
+    const err = await locateNative('@tensorflow/tfjs-node', emptyWorkspace, { install: false, log: silentLogger, run: npm }).catch(
+      (e: unknown) => e,
+    );
     expect((err as Error).message).toMatch(/neither in the workspace nor in the runner's tool cache/);
     expect(npm.calls).toHaveLength(0);
   });
@@ -172,7 +196,12 @@ describe('in GitHub Actions, with the tool cache in a temp dir', () => {
     expect(fs.readdirSync(runnerTemp)).toEqual([]);
 
     const npm = countingNpm();
-    const again = await locateNative('@tensorflow/tfjs-node', emptyWorkspace, { install: true, log: silentLogger, run: npm, source: tarball });
+    const again = await locateNative('@tensorflow/tfjs-node', emptyWorkspace, {
+      install: true,
+      log: silentLogger,
+      run: npm,
+      source: tarball,
+    });
     expect(again).toEqual({ entry: first.entry, from: 'tool cache' });
     expect(npm.calls).toHaveLength(0);
   });

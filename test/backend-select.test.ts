@@ -52,7 +52,14 @@ describe('auto', () => {
     expect(info).toMatchObject({ name: 'wasm', onGpu: false });
     expect(log.warnings).toHaveLength(1);
     expect(info.gpuFallback).toBe(log.warnings[0]);
-    for (const part of ['NVIDIA H100 80GB HBM3', 'libcudart.so.12', 'tensorflow/tensorflow:2.9.1-gpu', 'software one (llvmpipe)', 'libvulkan1', 'NVIDIA_DRIVER_CAPABILITIES="compute,utility" lacks graphics']) {
+    for (const part of [
+      'NVIDIA H100 80GB HBM3',
+      'libcudart.so.12',
+      'tensorflow/tensorflow:2.9.1-gpu',
+      'software one (llvmpipe)',
+      'libvulkan1',
+      'NVIDIA_DRIVER_CAPABILITIES="compute,utility" lacks graphics',
+    ]) {
       expect(log.warnings[0]).toContain(part);
     }
     // Nothing was downloaded: tfjs-node-gpu was never tried.
@@ -64,7 +71,9 @@ describe('auto', () => {
     const err = await selectBackend('auto', log, process.cwd(), { facts: cuda12Runner, requireGpu: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendError);
     expect((err as BackendError).exitCode).toBe(EXIT.BAD_INPUT);
-    expect((err as Error).message).toMatch(/^require-gpu: no GPU path can use the NVIDIA GPU NVIDIA H100 80GB HBM3\. tensorflow-gpu: libcudart\.so\.11\.0 and libcudnn\.so\.8/);
+    expect((err as Error).message).toMatch(
+      /^require-gpu: no GPU path can use the NVIDIA GPU NVIDIA H100 80GB HBM3\. tensorflow-gpu: libcudart\.so\.11\.0 and libcudnn\.so\.8/,
+    );
     expect(log.warnings).toEqual([]);
   });
 
@@ -72,7 +81,9 @@ describe('auto', () => {
     const err = await selectBackend('wasm', silentLogger, process.cwd(), { requireGpu: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendError);
     expect((err as BackendError).exitCode).toBe(EXIT.BAD_INPUT);
-    expect((err as Error).message).toBe(`require-gpu: backend wasm trains on CPU (${cpuName()}), not on a GPU; use backend auto, tensorflow-gpu or webgpu on a GPU runner (see docs/gpu.md)`);
+    expect((err as Error).message).toBe(
+      `require-gpu: backend wasm trains on CPU (${cpuName()}), not on a GPU; use backend auto, tensorflow-gpu or webgpu on a GPU runner (see docs/gpu.md)`,
+    );
   });
 
   it('accepts webgpu as a choice', () => {
@@ -105,10 +116,20 @@ describe('tensorflow-gpu preflight', () => {
 
 describe('webgpu adapter report', () => {
   it('marks software Vulkan as a fallback adapter', () => {
-    const lavapipe = { info: { vendor: 'mesa', architecture: 'software', device: 'llvmpipe', description: 'llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)' } };
+    const lavapipe = {
+      info: { vendor: 'mesa', architecture: 'software', device: 'llvmpipe', description: 'llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)' },
+    };
     expect(describeAdapter(lavapipe)).toEqual({ name: 'llvmpipe, llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)', fallback: true });
     // As Dawn reports an H100 over Vulkan.
-    const h100 = { info: { vendor: 'nvidia', architecture: '', device: 'nvidia-h100-80gb-hbm3', description: 'NVIDIA: 580.159.04 580.159.4.0', isFallbackAdapter: false } };
+    const h100 = {
+      info: {
+        vendor: 'nvidia',
+        architecture: '',
+        device: 'nvidia-h100-80gb-hbm3',
+        description: 'NVIDIA: 580.159.04 580.159.4.0',
+        isFallbackAdapter: false,
+      },
+    };
     expect(describeAdapter(h100)).toEqual({ name: 'nvidia-h100-80gb-hbm3, NVIDIA: 580.159.04 580.159.4.0', fallback: false });
     expect(describeAdapter({ info: {}, isFallbackAdapter: true }).fallback).toBe(true);
   });
@@ -143,7 +164,8 @@ describe('tensorflow-gpu on a machine where CUDA does not load', () => {
     expect(err).toBeInstanceOf(BackendError);
     const message = (err as Error).message;
     expect(message).toMatch(/would train on the CPU/);
-    for (const remedy of ['CUDA 11.2', 'cuDNN 8.1', 'tensorflow/tensorflow:2.9.1-gpu', 'backend: webgpu']) expect(message).toContain(remedy);
+    for (const remedy of ['CUDA 11.2', 'cuDNN 8.1', 'tensorflow/tensorflow:2.9.1-gpu', 'backend: webgpu'])
+      expect(message).toContain(remedy);
   });
 
   it('is used when TensorFlow reports a GPU device', async () => {
@@ -154,7 +176,11 @@ describe('tensorflow-gpu on a machine where CUDA does not load', () => {
   });
 
   // The libraries are "found" (the facts say so); the stand-in then reports whether CUDA loaded.
-  const cudaRunner: GpuFacts = { ...cuda12Runner, libs: { cudart: '/cuda/libcudart.so.11.0', cudnn: '/cuda/libcudnn.so.8' }, tfjsNodeGpu: 'present' };
+  const cudaRunner: GpuFacts = {
+    ...cuda12Runner,
+    libs: { cudart: '/cuda/libcudart.so.11.0', cudnn: '/cuda/libcudnn.so.8' },
+    tfjsNodeGpu: 'present',
+  };
 
   it('auto uses tensorflow-gpu where CUDA 11 is found and TensorFlow reports the GPU', async () => {
     flags.__fakeCudaLoaded = true;
@@ -165,12 +191,17 @@ describe('tensorflow-gpu on a machine where CUDA does not load', () => {
     expect(log.warnings).toEqual([]);
   });
 
-  it('auto warns once and stays on libtensorflow\'s CPU when the found CUDA does not load', async () => {
+  it("auto warns once and stays on libtensorflow's CPU when the found CUDA does not load", async () => {
     flags.__fakeCudaLoaded = false;
     const log = capturingLog();
     const info = await selectBackend('auto', log, workspace, { facts: cudaRunner });
     expect(info).toMatchObject({ name: 'tensorflow', onGpu: false });
-    const problem = gpuPreflightProblem({ usingGpu: false, gpuPackage: true, nvidiaDevice: fs.existsSync('/dev/nvidia0') || fs.existsSync('/proc/driver/nvidia/version'), cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES });
+    const problem = gpuPreflightProblem({
+      usingGpu: false,
+      gpuPackage: true,
+      nvidiaDevice: fs.existsSync('/dev/nvidia0') || fs.existsSync('/proc/driver/nvidia/version'),
+      cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES,
+    });
     expect(log.warnings).toHaveLength(1);
     expect(log.warnings[0]).toContain(`tensorflow-gpu: ${problem}; to fix: install CUDA 11.2`);
     expect(info.gpuFallback).toBe(log.warnings[0]);

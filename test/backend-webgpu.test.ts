@@ -21,7 +21,9 @@ beforeAll(async () => {
 
 async function onWebGpu(): Promise<void> {
   if (webgpu instanceof Error) {
-    const what = /Vulkan/.test(webgpu.message) ? '' : `\nThese tests need "${WEBGPU_INSTALL}" (npm ci installs both) and ${VULKAN_INSTALL}.`;
+    const what = /Vulkan/.test(webgpu.message)
+      ? ''
+      : `\nThese tests need "${WEBGPU_INSTALL}" (npm ci installs both) and ${VULKAN_INSTALL}.`;
     throw new Error(`webgpu is unavailable: ${webgpu.message}${what}`);
   }
   await tf.setBackend('webgpu');
@@ -67,13 +69,13 @@ describe('backend webgpu', () => {
     expect(Array.from(new Set(values))).toEqual([(n * (n + 1)) / 2]);
   });
 
-  it('trains a dense net with Adam to the cpu backend\'s losses', async () => {
+  it("trains a dense net with Adam to the cpu backend's losses", async () => {
     const { cpu, gpu } = await compare(denseNet);
     expect(cpu[STEPS - 1]).toBeLessThan(cpu[0]);
     gpu.forEach((l, i) => expect(l, `step ${i}`).toBeCloseTo(cpu[i], 4));
   });
 
-  it('trains a conv net (conv2d, depthwise, batch norm) with Adam to the cpu backend\'s losses', async () => {
+  it("trains a conv net (conv2d, depthwise, batch norm) with Adam to the cpu backend's losses", async () => {
     const { cpu, gpu } = await compare(convNet);
     expect(cpu[STEPS - 1]).toBeLessThan(cpu[0]);
     gpu.forEach((l, i) => expect(l, `step ${i}`).toBeCloseTo(cpu[i], 4));
@@ -81,7 +83,7 @@ describe('backend webgpu', () => {
 });
 
 describe('folded inference on webgpu', () => {
-  it('gives the cpu backend\'s features for the real MobileNetV2 (fused BatchNorm and ReLU6, padding kept as a layer)', async () => {
+  it("gives the cpu backend's features for the real MobileNetV2 (fused BatchNorm and ReLU6, padding kept as a layer)", async () => {
     const source = await readModelSource('mobilenet_v2', path.join(EXAMPLE_MODEL_DIR, 'model.json'));
     const values = Float32Array.from({ length: 2 * 32 * 32 * 3 }, (_, i) => Math.sin(i) * 0.9);
     // Built on each backend in turn: webgpu's tensors cannot be read synchronously by cpu kernels.

@@ -22,7 +22,13 @@ let first: Report;
 
 async function run(spec: string, out: string) {
   fs.writeFileSync(path.join(repo, `${out}.yml`), defaultSpec(spec));
-  return runPipeline({ specPath: path.join(repo, `${out}.yml`), outDir: path.join(repo, out), backend: 'wasm', cacheDir, log: silentLogger });
+  return runPipeline({
+    specPath: path.join(repo, `${out}.yml`),
+    outDir: path.join(repo, out),
+    backend: 'wasm',
+    cacheDir,
+    log: silentLogger,
+  });
 }
 
 beforeAll(async () => {
@@ -49,8 +55,17 @@ describe('gate.baseline', () => {
     fs.writeFileSync(path.join(repo, 'other.json'), JSON.stringify(other));
     const warnings: string[] = [];
     const log: Logger = { ...silentLogger, warn: (m) => warnings.push(m) };
-    fs.writeFileSync(path.join(repo, 'other.yml'), defaultSpec(GATE('  baseline: { from: file, path: other.json }\n  on_inconclusive: fail')));
-    const { report, exitCode } = await runPipeline({ specPath: path.join(repo, 'other.yml'), outDir: path.join(repo, 'other-out'), backend: 'wasm', cacheDir, log });
+    fs.writeFileSync(
+      path.join(repo, 'other.yml'),
+      defaultSpec(GATE('  baseline: { from: file, path: other.json }\n  on_inconclusive: fail')),
+    );
+    const { report, exitCode } = await runPipeline({
+      specPath: path.join(repo, 'other.yml'),
+      outDir: path.join(repo, 'other-out'),
+      backend: 'wasm',
+      cacheDir,
+      log,
+    });
     expect(report.verdict).toBe('inconclusive');
     expect(exitCode).toBe(1);
     const ours = first.fingerprint.test_set_sha256.slice(0, 12);
@@ -94,15 +109,32 @@ describe('gate.baseline', () => {
     fs.writeFileSync(path.join(repo, 'worse.json'), JSON.stringify(worse));
     const log = silentLogger;
     const spec = path.join(repo, 'gate.yml');
-    expect(await runCli(['gate', '--candidate', path.join(repo, 'first/report.json'), '--baseline', path.join(repo, 'baseline.json'), '--spec', spec], log)).toBe(0);
-    expect(await runCli(['gate', '--candidate', path.join(repo, 'worse.json'), '--spec', spec, '--out', path.join(repo, 'gated')], log)).toBe(1);
+    expect(
+      await runCli(
+        ['gate', '--candidate', path.join(repo, 'first/report.json'), '--baseline', path.join(repo, 'baseline.json'), '--spec', spec],
+        log,
+      ),
+    ).toBe(0);
+    expect(
+      await runCli(['gate', '--candidate', path.join(repo, 'worse.json'), '--spec', spec, '--out', path.join(repo, 'gated')], log),
+    ).toBe(1);
     expect(readJson<Report>(path.join(repo, 'gated/report.json')).verdict).toBe('fail');
     expect(await runCli(['gate', '--candidate', path.join(repo, 'missing.json'), '--spec', spec], log)).toBe(2);
     // A baseline from another test set: inconclusive, and on_inconclusive decides the exit code.
     const other = { ...first, fingerprint: { ...first.fingerprint, test_set_sha256: 'e'.repeat(64) } };
     fs.writeFileSync(path.join(repo, 'other-set.json'), JSON.stringify(other));
     fs.writeFileSync(path.join(repo, 'gate-strict.yml'), defaultSpec(GATE('  on_inconclusive: fail')));
-    const args = (s: string, out: string) => ['gate', '--candidate', path.join(repo, 'first/report.json'), '--baseline', path.join(repo, 'other-set.json'), '--spec', s, '--out', path.join(repo, out)];
+    const args = (s: string, out: string) => [
+      'gate',
+      '--candidate',
+      path.join(repo, 'first/report.json'),
+      '--baseline',
+      path.join(repo, 'other-set.json'),
+      '--spec',
+      s,
+      '--out',
+      path.join(repo, out),
+    ];
     expect(await runCli(args(spec, 'gated-other'), log)).toBe(0);
     expect(await runCli(args(path.join(repo, 'gate-strict.yml'), 'gated-other-fail'), log)).toBe(1);
     const gated = readJson<Report>(path.join(repo, 'gated-other/report.json'));

@@ -74,12 +74,16 @@ describe('training on a GPU backend', () => {
     expect(calls).toEqual([64, 32, 16]);
     expect(err).toBeInstanceOf(TrainingError);
     expect((err as TrainingError).exitCode).toBe(EXIT.TRAINING_FAILED);
-    expect((err as Error).message).toMatch(/out of memory during training \(OOM when allocating.*also after retrying with batch_size 32, 16\)/);
+    expect((err as Error).message).toMatch(
+      /out of memory during training \(OOM when allocating.*also after retrying with batch_size 32, 16\)/,
+    );
   });
 
   it('stops at the floor of 8', async () => {
     const { calls, train } = scriptedTraining([OOM, OOM, OOM]);
-    const err = await trainWithBatchFallback({ spec: specWithBatch(16), backend: 'tensorflow-gpu', log: silentLogger }, train).catch((e: unknown) => e);
+    const err = await trainWithBatchFallback({ spec: specWithBatch(16), backend: 'tensorflow-gpu', log: silentLogger }, train).catch(
+      (e: unknown) => e,
+    );
     expect(calls).toEqual([16, 8]);
     expect(isOutOfMemory(err)).toBe(true);
   });
@@ -94,7 +98,9 @@ describe('training on a GPU backend', () => {
 
   it('does not retry errors other than out-of-memory', async () => {
     const { calls, train } = scriptedTraining([() => new Error('loss is NaN')]);
-    const err = await trainWithBatchFallback({ spec: specWithBatch(64), backend: 'tensorflow-gpu', log: silentLogger }, train).catch((e: unknown) => e);
+    const err = await trainWithBatchFallback({ spec: specWithBatch(64), backend: 'tensorflow-gpu', log: silentLogger }, train).catch(
+      (e: unknown) => e,
+    );
     expect(calls).toEqual([64]);
     expect((err as Error).message).toBe('loss is NaN');
   });

@@ -20,7 +20,12 @@ function folder(reports: Record<string, { accuracy: number; run?: RunProvenance;
   const dir = fs.mkdtempSync(path.join(tmp, 'dl-'));
   for (const [artifact, r] of Object.entries(reports)) {
     fs.mkdirSync(path.join(dir, artifact));
-    const report = { ...real, name: r.name ?? real.name, metrics: { ...real.metrics, accuracy: r.accuracy }, ...(r.run ? { run: r.run } : {}) };
+    const report = {
+      ...real,
+      name: r.name ?? real.name,
+      metrics: { ...real.metrics, accuracy: r.accuracy },
+      ...(r.run ? { run: r.run } : {}),
+    };
     fs.writeFileSync(path.join(dir, artifact, 'report.json'), JSON.stringify(report));
   }
   return dir;
@@ -43,7 +48,7 @@ describe('selectCandidate', () => {
     const got = selectCandidate(dir);
     expect(got.report.metrics.accuracy).toBe(0.63);
     expect(got.file).toBe(path.join(dir, 'finetune-x-report-train-3', 'report.json'));
-    expect(got.note).toBe('candidate: finetune-x-report-train-3/report.json, attempt 3 (the latest of 3 attempts\' reports)');
+    expect(got.note).toBe("candidate: finetune-x-report-train-3/report.json, attempt 3 (the latest of 3 attempts' reports)");
   });
 
   it('reports made before runs were recorded: the attempt their artifact folder ends in', () => {
@@ -54,13 +59,21 @@ describe('selectCandidate', () => {
   it('refuses reports of different runs, naming them', () => {
     const dir = folder({ a: { accuracy: 0.1, run: run(42, 1) }, b: { accuracy: 0.2, run: run(43, 2) } });
     expect(() => selectCandidate(dir)).toThrow(ConfigError);
-    expect(() => selectCandidate(dir)).toThrow(/reports of different workflow runs: a\/report\.json \(run 42\), b\/report\.json \(run 43\)/);
+    expect(() => selectCandidate(dir)).toThrow(
+      /reports of different workflow runs: a\/report\.json \(run 42\), b\/report\.json \(run 43\)/,
+    );
   });
 
   it('refuses what it cannot tell apart: merged files, two reports of one attempt, several specs', () => {
-    expect(() => selectCandidate(folder({ merged: { accuracy: 0.1 }, other: { accuracy: 0.2 } }))).toThrow(/cannot tell the run attempt of merged\/report\.json, other\/report\.json/);
-    expect(() => selectCandidate(folder({ p: { accuracy: 0.1, run: run(7, 2) }, q: { accuracy: 0.2, run: run(7, 2) } }))).toThrow(/two reports of attempt 2/);
-    expect(() => selectCandidate(folder({ p: { accuracy: 0.1, run: run(7, 1), name: 'one' }, q: { accuracy: 0.2, run: run(7, 2), name: 'two' } }))).toThrow(/several specs \(one, two\)/);
+    expect(() => selectCandidate(folder({ merged: { accuracy: 0.1 }, other: { accuracy: 0.2 } }))).toThrow(
+      /cannot tell the run attempt of merged\/report\.json, other\/report\.json/,
+    );
+    expect(() => selectCandidate(folder({ p: { accuracy: 0.1, run: run(7, 2) }, q: { accuracy: 0.2, run: run(7, 2) } }))).toThrow(
+      /two reports of attempt 2/,
+    );
+    expect(() =>
+      selectCandidate(folder({ p: { accuracy: 0.1, run: run(7, 1), name: 'one' }, q: { accuracy: 0.2, run: run(7, 2), name: 'two' } })),
+    ).toThrow(/several specs \(one, two\)/);
   });
 
   it('says what is missing: no folder, no report in it, not a report', () => {

@@ -50,14 +50,17 @@ describe('checkRunContent', () => {
   });
 
   it('a failed training is a failure whose title says what happened', () => {
-    const failed = buildFailureReport({ name: 'x', specSha256: 'a', seed: 1, base: 'none' }, { failure: 'diverged', message: 'training diverged: the loss became NaN', history: [], backend: 'cpu', seconds: 1 });
+    const failed = buildFailureReport(
+      { name: 'x', specSha256: 'a', seed: 1, base: 'none' },
+      { failure: 'diverged', message: 'training diverged: the loss became NaN', history: [], backend: 'cpu', seconds: 1 },
+    );
     const c = checkRunContent(failed, false);
     expect(c.conclusion).toBe('failure');
     expect(c.title).toBe('❌ FAIL (diverged): training failed (training diverged: the loss became NaN); nothing was evaluated');
     expect(c.summary).toMatch(/the loss became NaN/);
   });
 
-  it('the summary is the report, cut at a line end under GitHub\'s limit with a note', () => {
+  it("the summary is the report, cut at a line end under GitHub's limit with a note", () => {
     expect(checkRunContent(real, true).summary).toBe(renderReportMarkdown(real));
     const long = Array.from({ length: 4000 }, (_, i) => `| row ${i} | ${'x'.repeat(20)} |`).join('\n');
     const cut = truncateSummary(long);
@@ -85,8 +88,12 @@ describe('postGateCheck', () => {
     expect(res).toMatchObject({ posted: true, kind: 'check-run' });
     expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /repos/o/r/check-runs']);
     expect(JSON.parse(api.requests[0].body.toString())).toEqual({
-      name: 'finetune / gate', head_sha: HEAD, status: 'completed', conclusion: 'success',
-      details_url: 'https://github.com/o/r/actions/runs/77', output: { title: 'PASS: f1_macro 0.9100', summary: '# report' },
+      name: 'finetune / gate',
+      head_sha: HEAD,
+      status: 'completed',
+      conclusion: 'success',
+      details_url: 'https://github.com/o/r/actions/runs/77',
+      output: { title: 'PASS: f1_macro 0.9100', summary: '# report' },
     });
   });
 
@@ -99,7 +106,12 @@ describe('postGateCheck', () => {
     expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /repos/o/r/check-runs', `POST /repos/o/r/statuses/${HEAD}`]);
     expect(api.statuses).toHaveLength(1);
     const st = api.statuses[0];
-    expect(st).toMatchObject({ sha: HEAD, context: 'finetune / gate', state: 'success', target_url: 'https://github.com/o/r/actions/runs/77' });
+    expect(st).toMatchObject({
+      sha: HEAD,
+      context: 'finetune / gate',
+      state: 'success',
+      target_url: 'https://github.com/o/r/actions/runs/77',
+    });
     expect(st.description).toHaveLength(STATUS_DESCRIPTION_LIMIT);
     expect(st.description?.endsWith('…')).toBe(true);
   });
@@ -121,7 +133,9 @@ describe('postGateCheck', () => {
   });
 
   it('another refusal of the check run is reported, not retried as a status', async () => {
-    const res = await postGateCheck(options({ content: { title: 'PASS', summary: 'z'.repeat(CHECK_SUMMARY_LIMIT + 1), conclusion: 'success' } }));
+    const res = await postGateCheck(
+      options({ content: { title: 'PASS', summary: 'z'.repeat(CHECK_SUMMARY_LIMIT + 1), conclusion: 'success' } }),
+    );
     expect(res.posted).toBe(false);
     expect(!res.posted && res.reason).toMatch(/creating check run "finetune \/ gate" on a1b2c3d failed/);
     expect(api.requests).toHaveLength(1);

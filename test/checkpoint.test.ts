@@ -63,7 +63,10 @@ describe('checkpoint files', () => {
       nextEpoch: 3,
       earlyStopped: false,
       seconds: 1.25,
-      history: [{ epoch: 1, loss: 0.1 + 0.2, val_loss: NaN, lr: 1e-3 / 3 }, { epoch: 2, loss: -0, val_loss: Infinity }],
+      history: [
+        { epoch: 1, loss: 0.1 + 0.2, val_loss: NaN, lr: 1e-3 / 3 },
+        { epoch: 2, loss: -0, val_loss: Infinity },
+      ],
       earlyStopping: { best: -Infinity, bestEpoch: 0, wait: 0 },
       plateau: { best: Infinity, wait: 1, scale: 0.5 ** 3 },
       optimizer: { step: 20, slots: [Float32Array.of(Math.PI, -0, 1e-45), Float32Array.of(NaN)] },
@@ -96,7 +99,14 @@ describe('trainHead resume', () => {
     early_stopping: { monitor: 'val_accuracy', patience: 5 },
     schedule: { type: 'plateau', monitor: 'val_accuracy', patience: 1 },
   });
-  const options = (extra: Partial<TrainOptions>): TrainOptions => ({ train, head: { hidden: [8], dropout: 0.2 }, labels: data.labels, seed: 3, log: silentLogger, ...extra });
+  const options = (extra: Partial<TrainOptions>): TrainOptions => ({
+    train,
+    head: { hidden: [8], dropout: 0.2 },
+    labels: data.labels,
+    seed: 3,
+    log: silentLogger,
+    ...extra,
+  });
   const result = async (opts: TrainOptions) => {
     const r = await trainHead(data.train, data.val, opts);
     const weights = hex(await snapshotVariables(headVariables(r.head)));
@@ -122,7 +132,9 @@ describe('trainHead resume', () => {
     // The last checkpoint holds an early-stopped run: resuming it trains nothing and gives the same head.
     expect(await result(options({ checkpoint: { dir, resume: true } }))).toEqual(a);
 
-    const fresh = await result(options({ log: { ...silentLogger, warn: (m) => warnings.push(m) }, checkpoint: { dir: path.join(dir, 'none'), resume: true } }));
+    const fresh = await result(
+      options({ log: { ...silentLogger, warn: (m) => warnings.push(m) }, checkpoint: { dir: path.join(dir, 'none'), resume: true } }),
+    );
     expect(warnings.join('\n')).toMatch(/--resume: no checkpoint in .*none; training from the first epoch/);
     expect(fresh).toEqual(a);
   });
@@ -135,7 +147,12 @@ describe('runPipeline --resume', () => {
     const repo = makeTinyRepo({ train: 300, test: 100, spec });
     fs.writeFileSync(path.join(repo, 'faster.yml'), spec.replace('batch_size: 32', 'batch_size: 32\n  learning_rate: 0.01'));
     const base = (out: string, extra: Partial<RunOptions> = {}): RunOptions => ({
-      specPath: path.join(repo, 'finetune.yml'), outDir: path.join(repo, out), backend: 'wasm', cacheDir: path.join(repo, '.cache'), log: silentLogger, ...extra,
+      specPath: path.join(repo, 'finetune.yml'),
+      outDir: path.join(repo, out),
+      backend: 'wasm',
+      cacheDir: path.join(repo, '.cache'),
+      log: silentLogger,
+      ...extra,
     });
     const a = await runPipeline(base('out-a'));
     expect(a.report.status).toBe('complete');

@@ -22,7 +22,10 @@ interface CliRun {
 
 function runCliProcess(repo: string, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   // From sources there is no bundle for feature worker threads to run.
-  const child = spawn(process.execPath, [entry, ...args], { cwd: repo, env: withCrashHook({ ...process.env, FINETUNE_WORKERS: '1', ...env }) });
+  const child = spawn(process.execPath, [entry, ...args], {
+    cwd: repo,
+    env: withCrashHook({ ...process.env, FINETUNE_WORKERS: '1', ...env }),
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -67,7 +70,9 @@ describe('finetune run in its own training process', () => {
 
   it('a training process that exits with a code of its own is a crash too, reported under --out', async () => {
     const repo = makeTinyRepo({ ...SMALL, spec: defaultSpec(LOOSE_GATE) });
-    const res = await runCliProcess(repo, ['run', '--backend', 'wasm', '--no-cache', '--out', 'elsewhere'], { FINETUNE_TEST_CRASH: 'exit' });
+    const res = await runCliProcess(repo, ['run', '--backend', 'wasm', '--no-cache', '--out', 'elsewhere'], {
+      FINETUNE_TEST_CRASH: 'exit',
+    });
     expect(res.status, res.out).toBe(3);
     const report = readJson<Report>(path.join(repo, 'elsewhere/report.json'));
     expect(report.status).toBe('crashed');
@@ -77,7 +82,10 @@ describe('finetune run in its own training process', () => {
 
   it('with FINETUNE_IN_PROCESS the same abort takes the command down and nothing is reported', async () => {
     const repo = makeTinyRepo({ ...SMALL, spec: defaultSpec(LOOSE_GATE) });
-    const res = await runCliProcess(repo, ['run', '--backend', 'wasm', '--no-cache'], { FINETUNE_TEST_CRASH: 'abort', FINETUNE_IN_PROCESS: '1' });
+    const res = await runCliProcess(repo, ['run', '--backend', 'wasm', '--no-cache'], {
+      FINETUNE_TEST_CRASH: 'abort',
+      FINETUNE_IN_PROCESS: '1',
+    });
     expect(res.signal, res.out).toBe('SIGABRT');
     expect(fs.existsSync(path.join(repo, 'finetune-out/report.json'))).toBe(false);
   });

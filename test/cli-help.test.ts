@@ -17,7 +17,12 @@ const BIN = path.resolve('bin/finetune.js');
 const VERSION = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string }).version;
 
 function finetune(args: string[], cwd: string, env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, GITHUB_ACTIONS: '', ACTIONS_STEP_DEBUG: '', RUNNER_DEBUG: '', ...env }, timeout: 120_000 });
+  return spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GITHUB_ACTIONS: '', ACTIONS_STEP_DEBUG: '', RUNNER_DEBUG: '', ...env },
+    timeout: 120_000,
+  });
 }
 
 describe('--help and --version', () => {
@@ -56,12 +61,17 @@ describe('errors', () => {
   it('print as "error: <message>", without the class name or a stack, exit 2', () => {
     const res = finetune(['validate', '--spec', 'missing.yml'], dir);
     expect(res.status).toBe(2);
-    expect(res.stderr.trim()).toBe(`error: spec file not found: missing.yml (looked for ${path.join(fs.realpathSync(dir), 'missing.yml')})`);
+    expect(res.stderr.trim()).toBe(
+      `error: spec file not found: missing.yml (looked for ${path.join(fs.realpathSync(dir), 'missing.yml')})`,
+    );
     expect(res.stderr + res.stdout).not.toMatch(/ConfigError|warning:|\n\s+at /);
   });
 
   it('--debug and ACTIONS_STEP_DEBUG add the stack', () => {
-    for (const [args, env] of [[['validate', '--spec', 'missing.yml', '--debug'], {}], [['validate', '--spec', 'missing.yml'], { ACTIONS_STEP_DEBUG: 'true' }]] as const) {
+    for (const [args, env] of [
+      [['validate', '--spec', 'missing.yml', '--debug'], {}],
+      [['validate', '--spec', 'missing.yml'], { ACTIONS_STEP_DEBUG: 'true' }],
+    ] as const) {
       const res = finetune([...args], dir, env);
       expect(res.status).toBe(2);
       expect(res.stderr).toMatch(/^error: spec file not found/);
@@ -80,7 +90,9 @@ describe('errors', () => {
     expect(res.status).toBe(2);
     expect(res.stderr).toMatch(/^error: finetune verify: .*--spec.*\(--spec is an option of: run, sweep, validate, gate\)/);
     const misplaced = finetune(['run', '--shard', '1/2'], dir);
-    expect(misplaced.stderr.trim()).toBe('error: finetune run: --shard belongs to `finetune sweep`; `finetune run --trials` merges the shards');
+    expect(misplaced.stderr.trim()).toBe(
+      'error: finetune run: --shard belongs to `finetune sweep`; `finetune run --trials` merges the shards',
+    );
   });
 
   it('an unexpected error is called a bug, with its message, and the stack only on request', () => {
@@ -97,7 +109,9 @@ describe('errors', () => {
 
   it('annotations escape what would end the workflow command, and point at the spec line', () => {
     const env = { GITHUB_ACTIONS: 'true' };
-    expect(errorLine('50% bad\nsecond line', { file: 'a,b:c.yml', line: 7 }, env)).toBe('::error file=a%2Cb%3Ac.yml,line=7::50%25 bad%0Asecond line');
+    expect(errorLine('50% bad\nsecond line', { file: 'a,b:c.yml', line: 7 }, env)).toBe(
+      '::error file=a%2Cb%3Ac.yml,line=7::50%25 bad%0Asecond line',
+    );
     expect(errorLine('plain', undefined, {})).toBe('error: plain');
     const err = new ConfigError('train.epochs: expected a positive integer', { location: { file: 'finetune.yml', line: 16 } });
     const seen: Array<[string, unknown]> = [];
@@ -125,6 +139,8 @@ describe('backend auto', () => {
     await selectBackend('auto', loud, broken);
     await selectBackend('auto', loud, broken);
     const notes = loud.infos.filter((m) => /tfjs-node/.test(m));
-    expect(notes).toEqual(['backend auto: tensorflow not used (@tensorflow/tfjs-node failed to load: libtensorflow.so.2: cannot open shared object file)']);
+    expect(notes).toEqual([
+      'backend auto: tensorflow not used (@tensorflow/tfjs-node failed to load: libtensorflow.so.2: cannot open shared object file)',
+    ]);
   });
 });

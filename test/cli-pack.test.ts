@@ -8,7 +8,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSpec, makeTinyRepo } from './helpers/tiny-repo.js';
 
-const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { name: string; version: string; private?: boolean; files?: string[]; dependencies?: object; bin: Record<string, string> };
+const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as {
+  name: string;
+  version: string;
+  private?: boolean;
+  files?: string[];
+  dependencies?: object;
+  bin: Record<string, string>;
+};
 let tmp: string;
 let project: string;
 let bin: string;
@@ -16,7 +23,11 @@ let packed: string[];
 
 function npm(args: string[], cwd: string): string {
   // The npm that runs this test's Node, offline: nothing may come from the network.
-  return execFileSync('npm', [...args, '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
+  return execFileSync('npm', [...args, '--offline', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
 }
 
 function finetune(args: string[], cwd: string) {
@@ -25,7 +36,10 @@ function finetune(args: string[], cwd: string) {
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-pack-'));
-  const out = JSON.parse(npm(['pack', '--json', '--pack-destination', tmp], process.cwd())) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  const out = JSON.parse(npm(['pack', '--json', '--pack-destination', tmp], process.cwd())) as Array<{
+    filename: string;
+    files: Array<{ path: string }>;
+  }>;
   packed = out[0].files.map((f) => f.path);
   project = path.join(tmp, 'project');
   fs.mkdirSync(project);
@@ -42,7 +56,16 @@ describe('the packed command line', () => {
     expect(pkg.private).toBeUndefined();
     expect(pkg.dependencies).toBeUndefined();
     expect(pkg.bin.finetune).toBe('bin/finetune.js');
-    for (const f of ['bin/finetune.js', 'dist/index.js', 'dist/package.json', 'dist/tfjs-backend-wasm-simd.wasm', 'dist/tfjs-backend-wasm.wasm', 'action.yml', 'LICENSE', 'README.md']) {
+    for (const f of [
+      'bin/finetune.js',
+      'dist/index.js',
+      'dist/package.json',
+      'dist/tfjs-backend-wasm-simd.wasm',
+      'dist/tfjs-backend-wasm.wasm',
+      'action.yml',
+      'LICENSE',
+      'README.md',
+    ]) {
       expect(packed, f).toContain(f);
     }
     // Sources and tests stay out of the package.

@@ -35,7 +35,17 @@ describe('finetune run (bundled CLI)', () => {
     const report = readJson<Report>(path.join(repo, 'finetune-out/report.json'));
     expect(report.verdict).toBe('pass');
     expect(report.metrics.accuracy).toBeGreaterThan(0.5);
-    for (const key of ['accuracy', 'precision_macro', 'recall_macro', 'f1_macro', 'precision_weighted', 'recall_weighted', 'f1_weighted', 'f1_micro', 'loss']) {
+    for (const key of [
+      'accuracy',
+      'precision_macro',
+      'recall_macro',
+      'f1_macro',
+      'precision_weighted',
+      'recall_weighted',
+      'f1_weighted',
+      'f1_micro',
+      'loss',
+    ]) {
       expect(typeof report.metrics[key], key).toBe('number');
     }
     expect(report.per_class).toHaveLength(10);
@@ -61,11 +71,14 @@ describe('finetune run (bundled CLI)', () => {
   });
 
   it('fails the gate with exit 1 when a threshold is impossible, and still writes the report', () => {
-    fs.writeFileSync(path.join(repo, 'impossible.yml'), defaultSpec(`gate:
+    fs.writeFileSync(
+      path.join(repo, 'impossible.yml'),
+      defaultSpec(`gate:
   metrics:
     accuracy: { min: 0.999 }
 output: { dir: out-impossible }
-`));
+`),
+    );
     const res = finetune(['run', '--spec', 'impossible.yml', '--backend', 'wasm'], repo, { FINETUNE_CACHE_DIR: cache });
     expect(res.status, res.stdout + res.stderr).toBe(1);
     expect(res.stdout).toMatch(/verdict: FAIL/);
@@ -103,7 +116,9 @@ describe('finetune validate with model.trainable', () => {
     const repo = makeTinyRepo({ spec: defaultSpec('').replace('cut: block_13_expand_relu', 'cut: block_13_expand_relu\n  trainable: 2') });
     const res = finetune(['validate'], repo);
     expect(res.status, res.stdout + res.stderr).toBe(0);
-    expect(res.stdout).toMatch(/2 base layers unfrozen for phase two: block_13_expand, block_13_expand_BN; frozen part up to "block_12_add"/);
+    expect(res.stdout).toMatch(
+      /2 base layers unfrozen for phase two: block_13_expand, block_13_expand_BN; frozen part up to "block_12_add"/,
+    );
     const counts = /parameters: (\d+) frozen, (\d+) trainable \((\d+) base \+ (\d+) head/.exec(res.stdout);
     expect(counts).not.toBeNull();
     const [frozen, trainable, base, head] = (counts as RegExpExecArray).slice(1).map(Number);
@@ -111,7 +126,10 @@ describe('finetune validate with model.trainable', () => {
     expect(base).toBe(96 * 576 + 2 * 576);
     expect(trainable).toBe(base + head);
     expect(frozen).toBeGreaterThan(base);
-    fs.writeFileSync(path.join(repo, 'badpattern.yml'), defaultSpec('').replace('cut: block_13_expand_relu', "cut: block_13_expand_relu\n  trainable: ['block_99_*']"));
+    fs.writeFileSync(
+      path.join(repo, 'badpattern.yml'),
+      defaultSpec('').replace('cut: block_13_expand_relu', "cut: block_13_expand_relu\n  trainable: ['block_99_*']"),
+    );
     const bad = finetune(['validate', '--spec', 'badpattern.yml'], repo);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/model\.trainable: "block_99_\*" matches no layer up to the cut/);

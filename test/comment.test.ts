@@ -66,14 +66,27 @@ describe('upsertPrComment', () => {
   });
 
   it('charts the metric across the pushes, oldest first, once two pushes recorded it', async () => {
-    const first = await upsertPrComment(opts({ historyEntry: { sha: 'aaaaaaa1111', verdict: 'pass', summary: 'f1_macro 0.910', metric: 'f1_macro', value: 0.91 } }));
+    const first = await upsertPrComment(
+      opts({ historyEntry: { sha: 'aaaaaaa1111', verdict: 'pass', summary: 'f1_macro 0.910', metric: 'f1_macro', value: 0.91 } }),
+    );
     expect(first.posted).toBe(true);
     expect(sent(1).body).not.toContain('across pushes');
     api.requests.length = 0;
-    await upsertPrComment(opts({ historyEntry: { sha: 'bbbbbbb2222', verdict: 'fail', summary: 'f1_macro 0.850', metric: 'f1_macro', value: 0.85 } }));
+    await upsertPrComment(
+      opts({ historyEntry: { sha: 'bbbbbbb2222', verdict: 'fail', summary: 'f1_macro 0.850', metric: 'f1_macro', value: 0.85 } }),
+    );
     const body = sent(1).body;
-    expect(body).toContain(['```mermaid', 'xychart-beta', '  title "f1_macro across pushes"', '  x-axis ["aaaaaaa", "bbbbbbb"]',
-      '  y-axis "f1_macro"', '  line [0.9100, 0.8500]', '```'].join('\n'));
+    expect(body).toContain(
+      [
+        '```mermaid',
+        'xychart-beta',
+        '  title "f1_macro across pushes"',
+        '  x-axis ["aaaaaaa", "bbbbbbb"]',
+        '  y-axis "f1_macro"',
+        '  line [0.9100, 0.8500]',
+        '```',
+      ].join('\n'),
+    );
     expect(parseHistory(body).map((e) => e.value)).toEqual([0.91, 0.85]);
   });
 
@@ -103,7 +116,7 @@ describe('upsertPrComment', () => {
   });
 
   it('caps the body at the comment limit with a note and keeps the history readable', async () => {
-    const huge = '```\n' + 'x'.repeat(99) + '\n'.repeat(1) + ('row\n'.repeat(30_000));
+    const huge = '```\n' + 'x'.repeat(99) + '\n'.repeat(1) + 'row\n'.repeat(30_000);
     const res = await upsertPrComment(opts({ body: huge, historyEntry: { sha: 'd'.repeat(40), verdict: 'pass', summary: 'ok' } }));
     expect(res.posted).toBe(true);
     const body = sent(1).body;
@@ -118,7 +131,9 @@ describe('upsertPrComment', () => {
     const res = await upsertPrComment(opts());
     expect(res.posted).toBe(false);
     if (res.posted) return;
-    expect(res.reason).toMatch(/^cannot comment on acme\/vision#\d+: the token may not write to pull requests \(a pull request from a fork gets a read-only token/);
+    expect(res.reason).toMatch(
+      /^cannot comment on acme\/vision#\d+: the token may not write to pull requests \(a pull request from a fork gets a read-only token/,
+    );
   });
 
   it('returns a reason instead of throwing on 404', async () => {

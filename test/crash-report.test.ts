@@ -9,8 +9,23 @@ import { historySummary, renderCommentBody } from '../src/report/comment.js';
 import { LineTail } from '../src/util/line-tail.js';
 import { ConfigError, DataError, FinetuneError, EXIT } from '../src/errors.js';
 
-const plan: RunPlan = { name: 'fashion', specSha256: 'ab'.repeat(32), seed: 42, outDir: '/w/finetune-out', retentionDays: 7, base: 'models/m/model.json', featureScope: 'f00' };
-const facts = (over: Partial<CrashFacts> = {}): CrashFacts => ({ signal: 'SIGSEGV', code: null, stderrTail: ['Segmentation fault'], backend: 'tensorflow', seconds: 12.5, ...over });
+const plan: RunPlan = {
+  name: 'fashion',
+  specSha256: 'ab'.repeat(32),
+  seed: 42,
+  outDir: '/w/finetune-out',
+  retentionDays: 7,
+  base: 'models/m/model.json',
+  featureScope: 'f00',
+};
+const facts = (over: Partial<CrashFacts> = {}): CrashFacts => ({
+  signal: 'SIGSEGV',
+  code: null,
+  stderrTail: ['Segmentation fault'],
+  backend: 'tensorflow',
+  seconds: 12.5,
+  ...over,
+});
 
 describe('the remedy', () => {
   it('names another backend for each native crash', () => {
@@ -21,7 +36,10 @@ describe('the remedy', () => {
   });
 
   it('recognises a JavaScript heap exhaustion whatever the backend, and a cancel', () => {
-    const heap = facts({ signal: 'SIGABRT', stderrTail: ['FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory'] });
+    const heap = facts({
+      signal: 'SIGABRT',
+      stderrTail: ['FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory'],
+    });
     expect(crashRemedy(heap)).toMatch(/max-old-space-size/);
     expect(crashRemedy(facts({ cancelledBy: 'SIGTERM' }))).toMatch(/cancelled \(SIGTERM\)/);
   });
@@ -31,8 +49,20 @@ describe('the crashed report', () => {
   const report = buildCrashReport(plan, facts(), new Date('2026-01-02T03:04:05Z'));
 
   it('fails, names the run, and records how the process died', () => {
-    expect(report).toMatchObject({ name: 'fashion', verdict: 'fail', status: 'crashed', metrics: {}, created_at: '2026-01-02T03:04:05.000Z' });
-    expect(report.crash).toEqual({ signal: 'SIGSEGV', exit_code: null, backend: 'tensorflow', stderr_tail: ['Segmentation fault'], remedy: crashRemedy(facts()) });
+    expect(report).toMatchObject({
+      name: 'fashion',
+      verdict: 'fail',
+      status: 'crashed',
+      metrics: {},
+      created_at: '2026-01-02T03:04:05.000Z',
+    });
+    expect(report.crash).toEqual({
+      signal: 'SIGSEGV',
+      exit_code: null,
+      backend: 'tensorflow',
+      stderr_tail: ['Segmentation fault'],
+      remedy: crashRemedy(facts()),
+    });
     expect(report.fingerprint).toMatchObject({ spec_sha256: plan.specSha256, seed: 42, backend: 'tensorflow' });
     expect(report.timing.total_s).toBe(12.5);
   });
@@ -53,7 +83,9 @@ describe('the crashed report', () => {
     expect(md).not.toMatch(/## Metrics/);
     expect(renderCommentBody(report)).toMatch(/## Crash[\s\S]*Remedy: libtensorflow/);
     expect(historySummary(report)).toBe('crashed (signal SIGSEGV)');
-    expect(crashFailureMessage(report)).toBe(`training crashed: the training process ended with signal SIGSEGV on backend tensorflow. Remedy: ${report.crash?.remedy}`);
+    expect(crashFailureMessage(report)).toBe(
+      `training crashed: the training process ended with signal SIGSEGV on backend tensorflow. Remedy: ${report.crash?.remedy}`,
+    );
   });
 });
 
@@ -76,7 +108,10 @@ describe('the stderr tail', () => {
 
 describe('errors from the training process', () => {
   it('come back as the same kinds, with exit code, issues and location', () => {
-    const spec = new ConfigError('bad spec', { issues: [{ path: 'model.cutt', message: 'unknown key', line: 7 }], location: { file: 'finetune.yml' } });
+    const spec = new ConfigError('bad spec', {
+      issues: [{ path: 'model.cutt', message: 'unknown key', line: 7 }],
+      location: { file: 'finetune.yml' },
+    });
     const back = fromWireError(toWireError(spec));
     expect(back).toBeInstanceOf(ConfigError);
     expect((back as ConfigError).issues).toEqual(spec.issues);

@@ -29,7 +29,9 @@ describe('cutCandidates', () => {
   });
 
   it('in a plain stack, every layer but the input is one', () => {
-    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [5], units: 3, name: 'h' }), tf.layers.dense({ units: 2, name: 'o' })] });
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ inputShape: [5], units: 3, name: 'h' }), tf.layers.dense({ units: 2, name: 'o' })],
+    });
     expect(cutCandidates(model).map((c) => c.name)).toEqual(['h', 'o']);
     model.dispose();
   });

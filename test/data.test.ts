@@ -93,7 +93,9 @@ describe('image-folder: bad input', () => {
   it('test labels never seen in training name an example file', () => {
     repo = imageRepo({ 'train/a': 10, 'train/b': 10, 'test/a': 2, 'test/b': 2, 'test/zebra': 2 });
     const err = dataError(() => load(folderSpec('  test: data/test\n')));
-    expect(err.message).toContain('data.test: labels "zebra" (e.g. data/test/zebra/000.png) never appear in the training data (data/train)');
+    expect(err.message).toContain(
+      'data.test: labels "zebra" (e.g. data/test/zebra/000.png) never appear in the training data (data/train)',
+    );
   });
 
   it('a symlink leading out of the repository is refused', () => {
@@ -245,10 +247,17 @@ describe('csv: bad input', () => {
 });
 
 describe('idx: bad input', () => {
-  const idxSpec = (extra = '') =>
-    specWith(`  format: idx\n  train: { images: data/img.gz, labels: data/lab.gz }\n${extra}`);
-  const images = (n: number) => idxBytes([n, 2, 2], new Uint8Array(n * 4).map((_, i) => i % 256));
-  const labels = (n: number) => idxBytes([n], new Uint8Array(n).map((_, i) => i % 2));
+  const idxSpec = (extra = '') => specWith(`  format: idx\n  train: { images: data/img.gz, labels: data/lab.gz }\n${extra}`);
+  const images = (n: number) =>
+    idxBytes(
+      [n, 2, 2],
+      new Uint8Array(n * 4).map((_, i) => i % 256),
+    );
+  const labels = (n: number) =>
+    idxBytes(
+      [n],
+      new Uint8Array(n).map((_, i) => i % 2),
+    );
 
   function writePair(img: Buffer, lab: Buffer): void {
     repo = makeTmpRepo();
@@ -274,7 +283,9 @@ describe('idx: bad input', () => {
     const raw = zlib.gunzipSync(images(10));
     writePair(zlib.gzipSync(raw.subarray(0, raw.length - 7)), labels(10));
     const err = dataError(() => load(idxSpec()));
-    expect(err.message).toContain('data.train.images (data/img.gz): truncated: the header declares [10, 2, 2] = 40 bytes of data, the file holds 33');
+    expect(err.message).toContain(
+      'data.train.images (data/img.gz): truncated: the header declares [10, 2, 2] = 40 bytes of data, the file holds 33',
+    );
   });
 
   it('a truncated gzip stream', () => {
@@ -290,7 +301,13 @@ describe('idx: bad input', () => {
   });
 
   it('labels past data.classes', () => {
-    writePair(images(10), idxBytes([10], new Uint8Array(10).map((_, i) => i % 3)));
+    writePair(
+      images(10),
+      idxBytes(
+        [10],
+        new Uint8Array(10).map((_, i) => i % 3),
+      ),
+    );
     const err = dataError(() => load(idxSpec('  classes: [a, b]\n')));
     expect(err.message).toContain('data.classes: lists 2 names (labels 0..1) but the idx labels go up to 2');
   });
@@ -318,7 +335,9 @@ describe('idx: bad input', () => {
 
 describe('split: seeded and stratified', () => {
   /** 3 classes of 100, 50 and 10 examples. */
-  const items = [100, 50, 10].flatMap((n, label) => Array.from({ length: n }, (_, i) => ({ id: `c${label}/${String(i).padStart(3, '0')}`, label })));
+  const items = [100, 50, 10].flatMap((n, label) =>
+    Array.from({ length: n }, (_, i) => ({ id: `c${label}/${String(i).padStart(3, '0')}`, label })),
+  );
   const ids = (list: Array<{ id: string }>) => list.map((e) => e.id);
 
   it('the same seed gives the same split; another seed another split', () => {
@@ -349,14 +368,18 @@ describe('split: seeded and stratified', () => {
   });
 
   it('never takes the last training example of a class', () => {
-    const tiny = [{ id: 'a', label: 0 }, { id: 'b', label: 1 }, { id: 'c', label: 1 }];
+    const tiny = [
+      { id: 'a', label: 0 },
+      { id: 'b', label: 1 },
+      { id: 'c', label: 1 },
+    ];
     const [rest, val, test] = carve(tiny, [0.45, 0.45], true, 1);
     expect(ids(rest).sort()).toEqual(expect.arrayContaining(['a']));
     expect(rest.filter((e) => e.label === 1)).toHaveLength(1);
     expect(val.length + test.length).toBe(1);
   });
 
-  it('a class added to or removed from the data leaves the other classes\' splits as they were', () => {
+  it("a class added to or removed from the data leaves the other classes' splits as they were", () => {
     // Seeded per class: otherwise one more class would reshuffle every split and make the test set
     // of the next run incomparable with the baseline's.
     const added = [...items, ...Array.from({ length: 30 }, (_, i) => ({ id: `c3/${String(i).padStart(3, '0')}`, label: 3 }))];
@@ -364,11 +387,16 @@ describe('split: seeded and stratified', () => {
     const after = carve(added, [0.1, 0.2], true, 42).map((p) => ids(byId(p.filter((e) => e.label !== 3))));
     expect(after).toEqual(before);
     // A class removed from the data leaves the others as they were too.
-    const removed = carve(items.filter((e) => e.label !== 1), [0.1, 0.2], true, 42).map((p) => ids(byId(p)));
+    const removed = carve(
+      items.filter((e) => e.label !== 1),
+      [0.1, 0.2],
+      true,
+      42,
+    ).map((p) => ids(byId(p)));
     expect(removed).toEqual(before.map((p) => p.filter((id) => !id.startsWith('c1/'))));
   });
 
-  it('a seed gives the same split in every version, so a baseline\'s test set stays comparable', () => {
+  it("a seed gives the same split in every version, so a baseline's test set stays comparable", () => {
     // Pinned: a change here changes every user's test set and makes their baselines incomparable.
     const small = [4, 6, 5].flatMap((n, label) => Array.from({ length: n }, (_, i) => ({ id: `c${label}/${i}`, label })));
     expect(carve(small, [0.2, 0.2], true, 42).map((p) => ids(byId(p)))).toEqual([

@@ -37,7 +37,8 @@ describe('PNG', () => {
   });
 
   it('drops alpha and keeps the colour underneath', () => {
-    const translucent = (x: number, y: number): [number, number, number, number] => [...colour(x, y).slice(0, 3), 40 + x] as [number, number, number, number];
+    const translucent = (x: number, y: number): [number, number, number, number] =>
+      [...colour(x, y).slice(0, 3), 40 + x] as [number, number, number, number];
     const img = decodeImage(pngBytes(W, H, rgba(W, H, translucent), 'rgba'));
     expect(img.channels).toBe(3);
     expect(img.data.length).toBe(W * H * 3);
@@ -55,7 +56,14 @@ describe('PNG', () => {
   });
 
   it('drops alpha of a gray+alpha PNG', () => {
-    const img = decodeImage(pngBytes(W, H, rgba(W, H, (x, y) => [...gray(x, y).slice(0, 3), 90] as [number, number, number, number]), 'gray-alpha'));
+    const img = decodeImage(
+      pngBytes(
+        W,
+        H,
+        rgba(W, H, (x, y) => [...gray(x, y).slice(0, 3), 90] as [number, number, number, number]),
+        'gray-alpha',
+      ),
+    );
     expect(img.channels).toBe(1);
     expect(img.data[W + 1]).toBe(25);
   });
@@ -63,7 +71,9 @@ describe('PNG', () => {
   it('rescales a 16-bit PNG to 8 bits', () => {
     const png = new PNG({ width: 2, height: 1, bitDepth: 16, colorType: 2, inputColorType: 2, inputHasAlpha: false });
     png.data = Buffer.from(new Uint16Array([0xffff, 0, 0x8080, 0, 0xffff, 0]).buffer);
-    const bytes = PNG.sync.write(png, { bitDepth: 16, colorType: 2, inputColorType: 2, inputHasAlpha: false } as Parameters<typeof PNG.sync.write>[1]);
+    const bytes = PNG.sync.write(png, { bitDepth: 16, colorType: 2, inputColorType: 2, inputHasAlpha: false } as Parameters<
+      typeof PNG.sync.write
+    >[1]);
     const img = decodeImage(bytes);
     expect(img.channels).toBe(3);
     expect(img.width * img.height).toBe(2);
@@ -85,19 +95,30 @@ describe('PNG', () => {
 
 describe('JPEG', () => {
   // Flat 4x4 blocks: JPEG keeps flat areas close to their colour.
-  const blocks = (x: number, y: number): [number, number, number, number] => (x < 8 ? [200, 40, 40, 255] : y < 8 ? [30, 180, 60, 255] : [20, 40, 220, 255]);
+  const blocks = (x: number, y: number): [number, number, number, number] =>
+    x < 8 ? [200, 40, 40, 255] : y < 8 ? [30, 180, 60, 255] : [20, 40, 220, 255];
 
   it('decodes colour to RGB, close to the original', () => {
     const img = decodeImage(jpegBytes(16, 16, rgba(16, 16, blocks)));
     expect([img.width, img.height, img.channels]).toEqual([16, 16, 3]);
     const at = (x: number, y: number) => [...img.data.subarray((y * 16 + x) * 3, (y * 16 + x) * 3 + 3)];
-    for (const [x, y] of [[3, 3], [12, 3], [12, 12]] as const) {
+    for (const [x, y] of [
+      [3, 3],
+      [12, 3],
+      [12, 12],
+    ] as const) {
       at(x, y).forEach((v, c) => expect(Math.abs(v - blocks(x, y)[c])).toBeLessThanOrEqual(8));
     }
   });
 
   it('decodes a gray picture to values close to the original', () => {
-    const img = decodeImage(jpegBytes(16, 16, rgba(16, 16, () => [128, 128, 128, 255])));
+    const img = decodeImage(
+      jpegBytes(
+        16,
+        16,
+        rgba(16, 16, () => [128, 128, 128, 255]),
+      ),
+    );
     for (const v of img.data) expect(Math.abs(v - 128)).toBeLessThanOrEqual(2);
   });
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { expect, it } from 'vitest';
 import { VERSION } from '../src/defaults.js';
 
-it('the version in src/defaults.ts is package.json\'s', () => {
+it("the version in src/defaults.ts is package.json's", () => {
   const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string; scripts: Record<string, string> };
   expect(VERSION).toBe(pkg.version);
   expect(pkg.scripts.version).toContain('scripts/sync-version.mjs');

@@ -8,7 +8,13 @@ import { silentLogger } from '../src/util/log.js';
 import { defaultSpec, makeTinyRepo } from './helpers/tiny-repo.js';
 
 async function runOnce(repo: string, specFile: string, out: string) {
-  const r = await runPipeline({ specPath: path.join(repo, specFile), outDir: path.join(repo, out), backend: 'wasm', noCache: true, log: silentLogger });
+  const r = await runPipeline({
+    specPath: path.join(repo, specFile),
+    outDir: path.join(repo, out),
+    backend: 'wasm',
+    noCache: true,
+    log: silentLogger,
+  });
   return r.report;
 }
 

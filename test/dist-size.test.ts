@@ -12,7 +12,9 @@ const DIST_BUDGET = 20_000_000;
 const SHIM_MAX = 1_000;
 
 function files(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 describe('dist/', () => {
@@ -28,7 +30,8 @@ describe('dist/', () => {
     const scripts = all.filter((f) => f.endsWith('.js'));
     const bundles = scripts.filter((f) => size(f) > SHIM_MAX);
     expect(bundles).toEqual([path.join('dist', 'index.js')]);
-    for (const shim of scripts.filter((f) => !bundles.includes(f))) expect(fs.readFileSync(shim, 'utf8')).toMatch(/import\('\.\.\/index\.js'\)/);
+    for (const shim of scripts.filter((f) => !bundles.includes(f)))
+      expect(fs.readFileSync(shim, 'utf8')).toMatch(/import\('\.\.\/index\.js'\)/);
   });
 
   it('holds each WebAssembly binary once, next to the bundle', () => {

@@ -23,7 +23,11 @@ describe('finetune doctor on a CPU machine with the software Vulkan driver', () 
 
   it('lists every backend with the versions found', () => {
     expect(report.backends.map((b) => [b.name, b.installed])).toEqual([
-      ['wasm', true], ['cpu', true], ['tensorflow', false], ['tensorflow-gpu', false], ['webgpu', true],
+      ['wasm', true],
+      ['cpu', true],
+      ['tensorflow', false],
+      ['tensorflow-gpu', false],
+      ['webgpu', true],
     ]);
     expect(report.backends[0].versions).toEqual({ '@tensorflow/tfjs-backend-wasm': '4.22.0' });
     expect(report.backends[4].versions).toEqual({ webgpu: '0.6.2', '@tensorflow/tfjs-backend-webgpu': '4.22.0' });

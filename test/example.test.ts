@@ -38,7 +38,13 @@ beforeAll(() => {
 
 describe('the Fashion-MNIST example against its committed baseline', () => {
   it('passes: the committed baseline came from this spec, data and code', async () => {
-    const { report, exitCode } = await runPipeline({ specPath: spec(), outDir: path.join(repo, 'clean'), backend: 'wasm', cacheDir, log: silentLogger });
+    const { report, exitCode } = await runPipeline({
+      specPath: spec(),
+      outDir: path.join(repo, 'clean'),
+      backend: 'wasm',
+      cacheDir,
+      log: silentLogger,
+    });
     expect(exitCode).toBe(0);
     expect(report.metrics.accuracy).toBeGreaterThanOrEqual(0.8);
     expect(report.baseline.source).toBe('file');
@@ -47,7 +53,13 @@ describe('the Fashion-MNIST example against its committed baseline', () => {
 
   it('fails when the training labels are heavily noisy, with f1_macro marked fail', async () => {
     addLabelNoise(path.join(repo, 'examples/fashion-mnist/data/train-labels-idx1-ubyte.gz'), 0.8, 1);
-    const { report, exitCode } = await runPipeline({ specPath: spec(), outDir: path.join(repo, 'noisy'), backend: 'wasm', cacheDir, log: silentLogger });
+    const { report, exitCode } = await runPipeline({
+      specPath: spec(),
+      outDir: path.join(repo, 'noisy'),
+      backend: 'wasm',
+      cacheDir,
+      log: silentLogger,
+    });
     expect(exitCode).toBe(1);
     expect(report.verdict).toBe('fail');
     const f1 = report.gate.checks.find((c) => c.metric === 'f1_macro');

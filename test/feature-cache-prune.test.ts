@@ -34,7 +34,15 @@ function recordingLog(): Logger & { lines: string[] } {
 }
 
 const options = (over: Partial<PruneOptions>): PruneOptions => ({
-  octokit, owner: 'o', repo: 'r', ref: PR, prefix: PREFIX, keep: `${PREFIX}new`, savedAt: new Date(Date.UTC(2030, 0, 1)), log: silentLogger, ...over,
+  octokit,
+  owner: 'o',
+  repo: 'r',
+  ref: PR,
+  prefix: PREFIX,
+  keep: `${PREFIX}new`,
+  savedAt: new Date(Date.UTC(2030, 0, 1)),
+  log: silentLogger,
+  ...over,
 });
 
 describe('pruning superseded feature caches', () => {
@@ -107,7 +115,16 @@ describe('pruning superseded feature caches', () => {
     const cacheDir = path.join(tmp, 'runner');
     const prune = ({ key, prefix, savedAt }: { key: string; prefix: string; savedAt: Date }) =>
       pruneFeatureCaches(options({ keep: key, prefix, savedAt }));
-    const session = await restoreFeatureCache({ cacheDir, name: 'demo', scope: 'abc123', log: silentLogger, client, platform: 'linux', arch: 'x64', prune });
+    const session = await restoreFeatureCache({
+      cacheDir,
+      name: 'demo',
+      scope: 'abc123',
+      log: silentLogger,
+      client,
+      platform: 'linux',
+      arch: 'x64',
+      prune,
+    });
     expect(await session?.save()).toBe('unchanged');
     expect(api.caches.map((c) => c.id)).toEqual([stale.id]);
     fs.mkdirSync(path.join(cacheDir, 'features', 'k'), { recursive: true });

@@ -34,7 +34,9 @@ class FolderCacheService implements CacheClient {
   async restoreCache(paths: string[], primaryKey: string, restoreKeys: string[] = []): Promise<string | undefined> {
     this.restores++;
     if (this.failRestore) throw this.failRestore;
-    const hit = this.entries.find((e) => e.key === primaryKey) ?? restoreKeys.map((k) => this.entries.findLast((e) => e.key.startsWith(k))).find(Boolean);
+    const hit =
+      this.entries.find((e) => e.key === primaryKey) ??
+      restoreKeys.map((k) => this.entries.findLast((e) => e.key.startsWith(k))).find(Boolean);
     if (!hit) return undefined;
     fs.cpSync(hit.dir, paths[0], { recursive: true });
     return hit.key;
@@ -56,7 +58,8 @@ class FolderCacheService implements CacheClient {
 function computeRows(cacheDir: string, from: number, to: number): FeatureCache {
   const cache = new FeatureCache(cacheDir, FEATURE_KEY, DIM);
   const fresh: Array<[string, Float32Array]> = [];
-  for (let i = from; i < to; i++) if (!cache.get(`img-${i}`)) fresh.push([`img-${i}`, Float32Array.from({ length: DIM }, (_, k) => i + k / 10)]);
+  for (let i = from; i < to; i++)
+    if (!cache.get(`img-${i}`)) fresh.push([`img-${i}`, Float32Array.from({ length: DIM }, (_, k) => i + k / 10)]);
   cache.addPack(fresh);
   return cache;
 }
@@ -67,12 +70,20 @@ function recordingLog(): Logger & { warnings: string[] } {
 }
 
 const opts = (client: CacheClient, cacheDir: string, log: Logger = silentLogger, scope = 'base1') => ({
-  cacheDir, name: 'fashion', scope, client, log, platform: 'linux', arch: 'x64',
+  cacheDir,
+  name: 'fashion',
+  scope,
+  client,
+  log,
+  platform: 'linux',
+  arch: 'x64',
 });
 
 describe('keys', () => {
   it('share a prefix per spec and base, and end in a hash of the pack names', () => {
-    expect(featureCacheKeyPrefix({ platform: 'linux', arch: 'x64', name: 'fashion', scope: 'a1b2' })).toBe('finetune-features-linux-x64-fashion-a1b2-');
+    expect(featureCacheKeyPrefix({ platform: 'linux', arch: 'x64', name: 'fashion', scope: 'a1b2' })).toBe(
+      'finetune-features-linux-x64-fashion-a1b2-',
+    );
     const packs = ['k/pack-01.bin', 'k/pack-02.bin'];
     expect(contentIndexHash(packs)).toBe(contentIndexHash([...packs].reverse()));
     expect(contentIndexHash(packs)).not.toBe(contentIndexHash([...packs, 'k/pack-03.bin']));

@@ -27,8 +27,15 @@ describe('workersFor', () => {
 
 describe('splitBatches', () => {
   it('covers every batch once, in contiguous, near-equal runs', () => {
-    expect(splitBatches(10, 2)).toEqual([[0, 5], [5, 10]]);
-    expect(splitBatches(188, 3)).toEqual([[0, 62], [62, 125], [125, 188]]);
+    expect(splitBatches(10, 2)).toEqual([
+      [0, 5],
+      [5, 10],
+    ]);
+    expect(splitBatches(188, 3)).toEqual([
+      [0, 62],
+      [62, 125],
+      [125, 188],
+    ]);
   });
 });
 

@@ -46,7 +46,12 @@ describe('feature workers (wasm)', () => {
     const all = await rows(examples, { workers: 2, workerScript: entry }, silentLogger, cache);
     expect(all.computed).toBe(280);
     expect(bytes(all.features.data.subarray(0, first.features.data.length)).equals(bytes(first.features.data))).toBe(true);
-    const again = await rows(examples, { workers: 2, workerScript: entry }, silentLogger, new FeatureCache(path.join(tmp, 'cache'), 'k', backbone.featureDim));
+    const again = await rows(
+      examples,
+      { workers: 2, workerScript: entry },
+      silentLogger,
+      new FeatureCache(path.join(tmp, 'cache'), 'k', backbone.featureDim),
+    );
     expect(again.computed).toBe(0);
     expect(bytes(again.features.data).equals(bytes(all.features.data))).toBe(true);
   });
@@ -60,7 +65,12 @@ describe('feature workers (wasm)', () => {
     const controller = new AbortController();
     // Cancelled as soon as the first progress line (after the first finished batch) is printed.
     const cancelling: Logger = { ...silentLogger, progress: () => controller.abort() };
-    const err = await rows(examples, { ...base, workerScript: entry, signal: controller.signal }, cancelling, new FeatureCache(dir, 'k', backbone.featureDim)).catch((e: unknown) => e);
+    const err = await rows(
+      examples,
+      { ...base, workerScript: entry, signal: controller.signal },
+      cancelling,
+      new FeatureCache(dir, 'k', backbone.featureDim),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TrainingError);
     expect(err).toMatchObject({ failure: 'interrupted', exitCode: 3 });
     expect((err as Error).message).toMatch(/cancelled during feature extraction/);

@@ -54,23 +54,42 @@ describe.each(['cpu', 'wasm'] as const)('foldedDepthwise on %s', (backend) => {
     ['relu', false, SAME_1],
   ] as const)('%s (conv bias %s, %o): the same values, and the gradients of the ops it replaces', (activation, withBias, geometry) => {
     const t = inputs(withBias);
-    const weights = (k: tf.Tensor, b: tf.Tensor | undefined, g: tf.Tensor, be: tf.Tensor): FoldWeights => ({ kernel: k, bias: b, gamma: g, beta: be, mean: t.mean, variance: t.variance, epsilon: EPS });
+    const weights = (k: tf.Tensor, b: tf.Tensor | undefined, g: tf.Tensor, be: tf.Tensor): FoldWeights => ({
+      kernel: k,
+      bias: b,
+      gamma: g,
+      beta: be,
+      mean: t.mean,
+      variance: t.variance,
+      epsilon: EPS,
+    });
     const out = reference(t.x, weights(t.kernel, t.bias, t.gamma, t.beta), activation, geometry);
     // A loss that weighs every output differently, so that each gradient entry is checked.
     const weighting = uniform(out.shape, 8, -1, 1);
-    const loss = (f: (x: tf.Tensor4D, w: FoldWeights) => tf.Tensor) => (x: tf.Tensor, k: tf.Tensor, g: tf.Tensor, be: tf.Tensor, b?: tf.Tensor) =>
-      f(x as tf.Tensor4D, weights(k, b, g, be)).mul(weighting).sum();
+    const loss =
+      (f: (x: tf.Tensor4D, w: FoldWeights) => tf.Tensor) => (x: tf.Tensor, k: tf.Tensor, g: tf.Tensor, be: tf.Tensor, b?: tf.Tensor) =>
+        f(x as tf.Tensor4D, weights(k, b, g, be))
+          .mul(weighting)
+          .sum();
     const args = [t.x, t.kernel, t.gamma, t.beta, ...(t.bias ? [t.bias] : [])];
     const ours = tf.grads(loss((x, w) => foldedDepthwise(x, w, activation, true, geometry)))(args);
     const theirs = tf.grads(loss((x, w) => reference(x, w, activation, geometry)))(args);
-    expect(Array.from(foldedDepthwise(t.x, weights(t.kernel, t.bias, t.gamma, t.beta), activation, true, geometry).dataSync())).toEqual(Array.from(out.dataSync()));
+    expect(Array.from(foldedDepthwise(t.x, weights(t.kernel, t.bias, t.gamma, t.beta), activation, true, geometry).dataSync())).toEqual(
+      Array.from(out.dataSync()),
+    );
     expectTapeGradients(ours, theirs);
   });
 
   it('without an input gradient, x gets zeros and every weight the same gradient', () => {
     const t = inputs(false);
     const f = (inputGradient: boolean) => (x: tf.Tensor, k: tf.Tensor, g: tf.Tensor, be: tf.Tensor) =>
-      foldedDepthwise(x as tf.Tensor4D, { kernel: k, gamma: g, beta: be, mean: t.mean, variance: t.variance, epsilon: EPS }, 'relu6', inputGradient, SAME_1).sum();
+      foldedDepthwise(
+        x as tf.Tensor4D,
+        { kernel: k, gamma: g, beta: be, mean: t.mean, variance: t.variance, epsilon: EPS },
+        'relu6',
+        inputGradient,
+        SAME_1,
+      ).sum();
     expectInputGradientSkipped(f, [t.x, t.kernel, t.gamma, t.beta]);
   });
 });

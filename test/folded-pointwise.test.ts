@@ -47,23 +47,40 @@ describe.each(['cpu', 'wasm'] as const)('foldedPointwise on %s', (backend) => {
     ['relu', false],
   ] as const)('%s (conv bias %s): the same values, and the gradients of the ops it replaces', (activation, withBias) => {
     const t = inputs(withBias);
-    const weights = (k: tf.Tensor, b: tf.Tensor | undefined, g: tf.Tensor, be: tf.Tensor): FoldWeights => ({ kernel: k, bias: b, gamma: g, beta: be, mean: t.mean, variance: t.variance, epsilon: EPS });
+    const weights = (k: tf.Tensor, b: tf.Tensor | undefined, g: tf.Tensor, be: tf.Tensor): FoldWeights => ({
+      kernel: k,
+      bias: b,
+      gamma: g,
+      beta: be,
+      mean: t.mean,
+      variance: t.variance,
+      epsilon: EPS,
+    });
     // A loss that weighs every output differently, so that each gradient entry is checked.
     const weighting = uniform([N, H, W, COUT], 8, -1, 1);
-    const loss = (f: (x: tf.Tensor4D, w: FoldWeights) => tf.Tensor) => (x: tf.Tensor, k: tf.Tensor, g: tf.Tensor, be: tf.Tensor, b?: tf.Tensor) =>
-      f(x as tf.Tensor4D, weights(k, b, g, be)).mul(weighting).sum();
+    const loss =
+      (f: (x: tf.Tensor4D, w: FoldWeights) => tf.Tensor) => (x: tf.Tensor, k: tf.Tensor, g: tf.Tensor, be: tf.Tensor, b?: tf.Tensor) =>
+        f(x as tf.Tensor4D, weights(k, b, g, be))
+          .mul(weighting)
+          .sum();
     const args = [t.x, t.kernel, t.gamma, t.beta, ...(t.bias ? [t.bias] : [])];
     const ours = tf.grads(loss((x, w) => foldedPointwise(x, w, activation, true)))(args);
     const theirs = tf.grads(loss((x, w) => reference(x, w, activation)))(args);
-    expect(Array.from(foldedPointwise(t.x, weights(t.kernel, t.bias, t.gamma, t.beta), activation, true).dataSync()))
-      .toEqual(Array.from(reference(t.x, weights(t.kernel, t.bias, t.gamma, t.beta), activation).dataSync()));
+    expect(Array.from(foldedPointwise(t.x, weights(t.kernel, t.bias, t.gamma, t.beta), activation, true).dataSync())).toEqual(
+      Array.from(reference(t.x, weights(t.kernel, t.bias, t.gamma, t.beta), activation).dataSync()),
+    );
     expectTapeGradients(ours, theirs);
   });
 
   it('without an input gradient, x gets zeros and every weight the same gradient', () => {
     const t = inputs(false);
     const f = (inputGradient: boolean) => (x: tf.Tensor, k: tf.Tensor, g: tf.Tensor, be: tf.Tensor) =>
-      foldedPointwise(x as tf.Tensor4D, { kernel: k, gamma: g, beta: be, mean: t.mean, variance: t.variance, epsilon: EPS }, 'relu6', inputGradient).sum();
+      foldedPointwise(
+        x as tf.Tensor4D,
+        { kernel: k, gamma: g, beta: be, mean: t.mean, variance: t.variance, epsilon: EPS },
+        'relu6',
+        inputGradient,
+      ).sum();
     expectInputGradientSkipped(f, [t.x, t.kernel, t.gamma, t.beta]);
   });
 });

@@ -19,12 +19,19 @@ function config(metrics: GateConfig['metrics'], extra: Partial<GateConfig> = {})
 function model(n: number, correct: (i: number) => boolean, sha: string | undefined = 'test-a'): EvaluatedModel {
   const yTrue = Array.from({ length: n }, (_, i) => i % 2);
   const yPred = yTrue.map((y, i) => (correct(i) ? y : 1 - y));
-  return { metrics: { ...metricsOf(yTrue, yPred, 2), loss: 0.3 }, predictions: { y_true: yTrue, y_pred: yPred }, test_set_sha256: sha, labels: LABELS };
+  return {
+    metrics: { ...metricsOf(yTrue, yPred, 2), loss: 0.3 },
+    predictions: { y_true: yTrue, y_pred: yPred },
+    test_set_sha256: sha,
+    labels: LABELS,
+  };
 }
 
 const check = (r: GateResult, metric: string) => r.checks.find((c) => c.metric === metric)!;
 const lossOnly = (loss: number, repeats: number[] = []): EvaluatedModel => ({
-  metrics: { loss }, labels: LABELS, ...(repeats.length > 0 ? { repeat_metrics: repeats.map((l) => ({ loss: l })) } : {}),
+  metrics: { loss },
+  labels: LABELS,
+  ...(repeats.length > 0 ? { repeat_metrics: repeats.map((l) => ({ loss: l })) } : {}),
 });
 
 describe('the method line names how the noise was measured', () => {
@@ -33,25 +40,37 @@ describe('the method line names how the noise was measured', () => {
 
   it('paired: the bootstrap over the shared test set, McNemar only when accuracy is compared', () => {
     expect(evaluateGate(config({ accuracy: { max_drop: 0.02 } }), candidate, baseline).method).toBe(
-      'paired bootstrap over 100 test examples of the same test set (200 resamples), McNemar exact test for accuracy; intervals two-sided at 95%');
+      'paired bootstrap over 100 test examples of the same test set (200 resamples), McNemar exact test for accuracy; intervals two-sided at 95%',
+    );
     expect(evaluateGate(config({ f1_macro: { max_drop: 0.02 } }), candidate, baseline).method).toBe(
-      'paired bootstrap over 100 test examples of the same test set (200 resamples); intervals two-sided at 95%');
+      'paired bootstrap over 100 test examples of the same test set (200 resamples); intervals two-sided at 95%',
+    );
   });
 
   it('unpaired, and the candidate alone when the baseline has only its numbers', () => {
     const unknownSet = { ...baseline, test_set_sha256: undefined };
     expect(evaluateGate(config({ accuracy: { max_drop: 0.02 } }), candidate, unknownSet).method).toBe(
-      'unpaired bootstrap of 100 candidate and 100 baseline test examples (not known to be the same test set, 200 resamples each); intervals two-sided at 95%');
-    expect(evaluateGate(config({ accuracy: { max_drop: 0.02 } }, { confidence: 0.9 }), candidate, { metrics: baseline.metrics, labels: LABELS }).method).toBe(
+      'unpaired bootstrap of 100 candidate and 100 baseline test examples (not known to be the same test set, 200 resamples each); intervals two-sided at 95%',
+    );
+    expect(
+      evaluateGate(config({ accuracy: { max_drop: 0.02 } }, { confidence: 0.9 }), candidate, { metrics: baseline.metrics, labels: LABELS })
+        .method,
+    ).toBe(
       "normal approximation from the candidate's 100 test examples, as the baseline has no per-example results " +
-      "(binomial variance for accuracy, twice the candidate's bootstrap variance for other metrics); intervals two-sided at 90%");
+        "(binomial variance for accuracy, twice the candidate's bootstrap variance for other metrics); intervals two-sided at 90%",
+    );
   });
 
   it('no per-example results and no repeats: no interval is claimed', () => {
     const r = evaluateGate(config({ loss: { max_rise: 0.02 } }), lossOnly(0.3), lossOnly(0.3));
     expect(r.method).toBe('no per-example test results: test-set noise not measured');
     expect(check(r, 'loss')).toEqual({
-      metric: 'loss', value: 0.3, max_rise: 0.02, baseline: 0.3, delta: 0, status: 'pass',
+      metric: 'loss',
+      value: 0.3,
+      max_rise: 0.02,
+      baseline: 0.3,
+      delta: 0,
+      status: 'pass',
       reason: 'No rise, so within max_rise 0.02 (point comparison: no per-example results or repeats measure the noise).',
     });
     expect(r.detectable_drop).toBeUndefined();
@@ -70,13 +89,17 @@ describe("a side trained once borrows the other side's seed spread", () => {
     expect(c.ci![0]).toBeCloseTo(-H, 9);
     expect(c).toMatchObject({ runs: 2, status: 'pass', reason: 'No rise against the baseline.' });
     expect(c.baseline_runs).toBeUndefined();
-    expect(c.detail).toBe('max_rise: delta +0.0000, 95% interval [-0.2201, +0.2201]; se 0.0173 (seeds 0.0173), Student t quantile 12.706 on 1.0 df');
+    expect(c.detail).toBe(
+      'max_rise: delta +0.0000, 95% interval [-0.2201, +0.2201]; se 0.0173 (seeds 0.0173), Student t quantile 12.706 on 1.0 df',
+    );
     expect(r.notes).toEqual([
       'loss across seeds: candidate 2 seeds 0.2900 to 0.3100 (mean 0.3000, sd 0.0141).',
       "The baseline was trained with one seed; its seed spread is taken to equal the candidate's.",
     ]);
-    expect(r.method).toBe('no per-example test results: test-set noise not measured; ' +
-      'plus the between-seed variance of the repeats (Student t, Welch-Satterthwaite degrees of freedom); intervals two-sided at 95%');
+    expect(r.method).toBe(
+      'no per-example test results: test-set noise not measured; ' +
+        'plus the between-seed variance of the repeats (Student t, Welch-Satterthwaite degrees of freedom); intervals two-sided at 95%',
+    );
   });
 
   it('the baseline repeated, the candidate once: the same interval, the candidate said to borrow', () => {
@@ -102,7 +125,11 @@ describe('exit codes', () => {
 
 describe('strict mode says what a pass needs', () => {
   // Both sides 3 repeats m - 0.01, m, m + 0.01: se = sqrt(2e-4 / 3), t on 4 df, half-width 0.0226697.
-  const side = (m: number): EvaluatedModel => ({ metrics: { accuracy: m }, labels: LABELS, repeat_metrics: [-0.01, 0, 0.01].map((d) => ({ accuracy: m + d })) });
+  const side = (m: number): EvaluatedModel => ({
+    metrics: { accuracy: m },
+    labels: LABELS,
+    repeat_metrics: [-0.01, 0, 0.01].map((d) => ({ accuracy: m + d })),
+  });
   const strict = (candidate: number, baseline: number, maxDrop: number) =>
     check(evaluateGate(config({ accuracy: { max_drop: maxDrop } }, { mode: 'strict' }), side(candidate), side(baseline)), 'accuracy');
 
@@ -113,7 +140,8 @@ describe('strict mode says what a pass needs', () => {
   it('inconclusive: the interval reaches beyond, with the drop and what would decide it', () => {
     expect(strict(0.795, 0.8, 0.01)).toMatchObject({
       status: 'inconclusive',
-      reason: '95% interval reaches beyond max_drop 0.01 (drop 0.0050; strict mode needs all of it within); ' +
+      reason:
+        '95% interval reaches beyond max_drop 0.01 (drop 0.0050; strict mode needs all of it within); ' +
         'neither more test examples nor more repeats alone would decide it.',
     });
   });
@@ -122,7 +150,8 @@ describe('strict mode says what a pass needs', () => {
     // 0.75 - 0.5 is exactly 0.25 in binary floating point.
     expect(strict(0.5, 0.75, 0.25)).toMatchObject({
       status: 'inconclusive',
-      reason: '95% interval reaches beyond max_drop 0.25 (drop 0.2500; strict mode needs all of it within); no amount of data decides a change sitting on max_drop.',
+      reason:
+        '95% interval reaches beyond max_drop 0.25 (drop 0.2500; strict mode needs all of it within); no amount of data decides a change sitting on max_drop.',
     });
   });
 });
@@ -130,10 +159,17 @@ describe('strict mode says what a pass needs', () => {
 describe('how much more data would decide an inconclusive change, worked by hand', () => {
   // gap 0.01 and q = 2: se^2 must fall below (0.01 / 2)^2 = 2.5e-5.
   const noise = (candidatePerRun: number, testVariance = 1e-5): MetricNoise => ({
-    se: 0.01, df: 10, testVariance, examples: 400,
+    se: 0.01,
+    df: 10,
+    testVariance,
+    examples: 400,
     seed: {
-      terms: [{ variance: candidatePerRun / 3, df: 2 }, { variance: 1e-6, df: 2 }],
-      candidate: { perRun: candidatePerRun, runs: 3 }, baseline: { perRun: 3e-6, runs: 3 },
+      terms: [
+        { variance: candidatePerRun / 3, df: 2 },
+        { variance: 1e-6, df: 2 },
+      ],
+      candidate: { perRun: candidatePerRun, runs: 3 },
+      baseline: { perRun: 3e-6, runs: 3 },
     },
   });
 
@@ -165,13 +201,21 @@ describe('the gate settings it refuses, by name and value', () => {
 
   it('bootstrap_samples: an integer of at least 2', () => {
     expect(evaluateGate(config({ accuracy: { min: 0.5 } }, { bootstrap_samples: 2 }), candidate).verdict).toBe('pass');
-    expect(() => evaluateGate(config({}, { bootstrap_samples: 1 }), candidate)).toThrow('gate.bootstrap_samples must be an integer >= 2, got 1');
-    expect(() => evaluateGate(config({}, { bootstrap_samples: 2.5 }), candidate)).toThrow('gate.bootstrap_samples must be an integer >= 2, got 2.5');
+    expect(() => evaluateGate(config({}, { bootstrap_samples: 1 }), candidate)).toThrow(
+      'gate.bootstrap_samples must be an integer >= 2, got 1',
+    );
+    expect(() => evaluateGate(config({}, { bootstrap_samples: 2.5 }), candidate)).toThrow(
+      'gate.bootstrap_samples must be an integer >= 2, got 2.5',
+    );
   });
 
   it('a tolerance below zero, named with its metric; zero is allowed', () => {
-    expect(() => evaluateGate(config({ loss: { max_rise: -0.01 } }), candidate)).toThrow('gate.metrics.loss.max_rise must be >= 0, got -0.01');
-    expect(() => evaluateGate(config({ accuracy: { max_drop: -0.01 } }), candidate)).toThrow('gate.metrics.accuracy.max_drop must be >= 0, got -0.01');
+    expect(() => evaluateGate(config({ loss: { max_rise: -0.01 } }), candidate)).toThrow(
+      'gate.metrics.loss.max_rise must be >= 0, got -0.01',
+    );
+    expect(() => evaluateGate(config({ accuracy: { max_drop: -0.01 } }), candidate)).toThrow(
+      'gate.metrics.accuracy.max_drop must be >= 0, got -0.01',
+    );
     expect(evaluateGate(config({ accuracy: { max_drop: 0 } }), candidate).verdict).toBe('pass');
   });
 });
@@ -199,7 +243,10 @@ describe('one check per metric: limits, reasons and what it carries', () => {
 
   it('min and max are inclusive, and the reason says by how much', () => {
     const r = evaluateGate(config({ accuracy: { min: 0.8 }, loss: { max: 0.3 } }), point(0.8));
-    expect(r.checks.map((c) => [c.status, c.reason])).toEqual([['pass', 'Meets min 0.8.'], ['pass', 'Within max 0.3.']]);
+    expect(r.checks.map((c) => [c.status, c.reason])).toEqual([
+      ['pass', 'Meets min 0.8.'],
+      ['pass', 'Within max 0.3.'],
+    ]);
     const over = evaluateGate(config({ loss: { max: 0.25 } }), point(0.8, 0.3));
     expect(check(over, 'loss')).toMatchObject({ status: 'fail', reason: 'Above max 0.25 by 0.0500.' });
   });
@@ -211,21 +258,38 @@ describe('one check per metric: limits, reasons and what it carries', () => {
 
   it('a metric the candidate lacks fails with its limits shown', () => {
     const r = evaluateGate(config({ recall_at_5: { min: 0.9, max_drop: 0.01 } }), point(0.8));
-    expect(check(r, 'recall_at_5')).toEqual({ metric: 'recall_at_5', value: Number.NaN, min: 0.9, max_drop: 0.01, status: 'fail', reason: "recall_at_5 is missing from the candidate's metrics." });
+    expect(check(r, 'recall_at_5')).toEqual({
+      metric: 'recall_at_5',
+      value: Number.NaN,
+      min: 0.9,
+      max_drop: 0.01,
+      status: 'fail',
+      reason: "recall_at_5 is missing from the candidate's metrics.",
+    });
     expect(exitCodeFor(r, 'pass')).toBe(1);
   });
 
   it('both tolerances without a baseline: neither applies, and the check says so', () => {
     const r = evaluateGate(config({ loss: { max_drop: 0.1, max_rise: 0.02 } }), point(0.8));
-    expect(check(r, 'loss')).toEqual({ metric: 'loss', value: 0.3, max_drop: 0.1, max_rise: 0.02, status: 'pass', reason: 'No baseline loss to compare with, so max_drop and max_rise do not apply.' });
+    expect(check(r, 'loss')).toEqual({
+      metric: 'loss',
+      value: 0.3,
+      max_drop: 0.1,
+      max_rise: 0.02,
+      status: 'pass',
+      reason: 'No baseline loss to compare with, so max_drop and max_rise do not apply.',
+    });
   });
 
   it('a drop within max_drop passes, and a point drop beyond it names both', () => {
     const within = evaluateGate(config({ accuracy: { max_drop: 0.02 } }), point(0.79), point(0.8));
-    expect(check(within, 'accuracy').reason).toBe('Drop 0.0100 within max_drop 0.02 (point comparison: no per-example results or repeats measure the noise).');
+    expect(check(within, 'accuracy').reason).toBe(
+      'Drop 0.0100 within max_drop 0.02 (point comparison: no per-example results or repeats measure the noise).',
+    );
     const both = evaluateGate(config({ accuracy: { max_drop: 0.02, max_rise: 0.5 } }), point(0.7), point(0.8));
     expect(check(both, 'accuracy')).toMatchObject({
-      status: 'fail', delta: expect.closeTo(-0.1, 10),
+      status: 'fail',
+      delta: expect.closeTo(-0.1, 10),
       reason: 'Drop 0.1000 beyond max_drop 0.02 (point comparison: no per-example results or repeats measure the noise).',
     });
   });

@@ -19,7 +19,12 @@ const Z80 = normalQuantile(0.8);
 // 200 resamples estimate a standard error within about 5% (relative sd 1/sqrt(2 * 200)); the
 // product default is 2000, fewer here keep the runs fast, and the extra noise only adds fails.
 const gateConfig = (seed: number, mode: GateConfig['mode'] = 'default'): GateConfig => ({
-  metrics: { accuracy: { max_drop: MAX_DROP } }, confidence: CONFIDENCE, mode, on_inconclusive: 'pass', seed, bootstrap_samples: 200,
+  metrics: { accuracy: { max_drop: MAX_DROP } },
+  confidence: CONFIDENCE,
+  mode,
+  on_inconclusive: 'pass',
+  seed,
+  bootstrap_samples: 200,
 });
 
 interface TestSet {
@@ -138,7 +143,9 @@ function expectRateNear(observed: number, predicted: number, runs: number): void
 }
 
 const report = (label: string, o: Outcome, runs: number, extra = '') =>
-  console.log(`${label}: gate fails ${o.fails}/${runs} (${(o.fails / runs).toFixed(3)}), passes ${o.passes}/${runs}, point rule ${o.pointFails}/${runs}${extra}`);
+  console.log(
+    `${label}: gate fails ${o.fails}/${runs} (${(o.fails / runs).toFixed(3)}), passes ${o.passes}/${runs}, point rule ${o.pointFails}/${runs}${extra}`,
+  );
 
 describe('false-fail rate and power on test-set noise', () => {
   const RUNS = 400;
@@ -162,8 +169,12 @@ describe('false-fail rate and power on test-set noise', () => {
     it(`${kind}: a true drop of 2 * max_drop is caught as often as the stated detectable drop predicts`, () => {
       const o = simulate({ ...base, trueDrop: 2 * MAX_DROP }, 3);
       const predicted = predictedPower(o.results, 2 * MAX_DROP);
-      report(`${kind}, drop = 2 * max_drop`, o, RUNS,
-        `, predicted ${predicted.toFixed(3)}, mean detectable drop ${meanDetectable(o.results).toFixed(4)}`);
+      report(
+        `${kind}, drop = 2 * max_drop`,
+        o,
+        RUNS,
+        `, predicted ${predicted.toFixed(3)}, mean detectable drop ${meanDetectable(o.results).toFixed(4)}`,
+      );
       expectRateNear(o.fails / RUNS, predicted, RUNS);
     });
   }
@@ -178,7 +189,10 @@ describe('training noise (gate.repeats)', () => {
   const lopsidedSeeds = (rng: Rng) => (rng.next() < 1 / 3 ? -0.05 - 0.04 * rng.next() : 0.01 * gaussian(rng)) + 0.0233;
   const base = { runs: RUNS, paired: true, mix: 0.3 };
 
-  for (const [name, seedOffset] of [['normal seed spread', normalSeeds], ['lopsided seed spread', lopsidedSeeds]] as const) {
+  for (const [name, seedOffset] of [
+    ['normal seed spread', normalSeeds],
+    ['lopsided seed spread', lopsidedSeeds],
+  ] as const) {
     it(`${name}: identical reruns are blocked in under 5% of runs with ${K} repeats, far less than by a point rule`, () => {
       const o = simulate({ ...base, trueDrop: 0, repeats: K, seedOffset }, 4);
       report(`${name}, ${K} repeats, no change`, o, RUNS);
@@ -211,7 +225,10 @@ describe('gate.mode default: unchanged reruns pass, real regressions fail', () =
   // 0.005 on 2,000 examples.
   const measured = { paired: true, mix: 0.108, accuracy: 0.78, seedOffset: (rng: Rng) => 0.0027 * gaussian(rng) };
 
-  for (const [n, seed] of [[2000, 11], [539, 12]] as const) {
+  for (const [n, seed] of [
+    [2000, 11],
+    [539, 12],
+  ] as const) {
     it(`${n} examples, one run each: pass exactly when the point drop is within max_drop, fail at most 5%`, () => {
       const o = simulate({ ...measured, runs: RUNS, n, trueDrop: 0 }, seed);
       report(`measured task, ${n} examples, no change`, o, RUNS);
@@ -227,13 +244,21 @@ describe('gate.mode default: unchanged reruns pass, real regressions fail', () =
   it('a 3x max_drop regression on 2,000 examples fails as often as the stated detectable drop predicts', () => {
     const o = simulate({ ...measured, runs: RUNS, n: 2000, trueDrop: 3 * MAX_DROP }, 13);
     const predicted = predictedPower(o.results, 3 * MAX_DROP);
-    report('measured task, 2000 examples, drop = 3 * max_drop', o, RUNS, `, predicted ${predicted.toFixed(3)}, mean detectable drop ${meanDetectable(o.results).toFixed(4)}`);
+    report(
+      'measured task, 2000 examples, drop = 3 * max_drop',
+      o,
+      RUNS,
+      `, predicted ${predicted.toFixed(3)}, mean detectable drop ${meanDetectable(o.results).toFixed(4)}`,
+    );
     expectRateNear(o.fails / RUNS, predicted, RUNS);
   });
 
   it('a 3x max_drop regression on 2,000 examples fails in at least 95% of runs when retrained heads disagree on under 3% of examples', () => {
     // accuracy 0.9, mix 0.08: (1 - 0.92^2) * 2 * 0.9 * 0.1 = 0.028 of examples change between seeds.
-    const o = simulate({ paired: true, mix: 0.08, accuracy: 0.9, runs: RUNS, n: 2000, trueDrop: 3 * MAX_DROP, seedOffset: (rng) => 0.002 * gaussian(rng) }, 14);
+    const o = simulate(
+      { paired: true, mix: 0.08, accuracy: 0.9, runs: RUNS, n: 2000, trueDrop: 3 * MAX_DROP, seedOffset: (rng) => 0.002 * gaussian(rng) },
+      14,
+    );
     report('low-churn task, 2000 examples, drop = 3 * max_drop', o, RUNS, `, mean detectable drop ${meanDetectable(o.results).toFixed(4)}`);
     expect(o.fails / RUNS).toBeGreaterThanOrEqual(0.95);
   });

@@ -2,9 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createStreamRng } from '../src/util/random.js';
 import { RESAMPLABLE_METRICS, confusionCodes, metricsOf } from '../src/gate/resample-metrics.js';
 import { bootstrapMeans } from '../src/gate/bootstrap.js';
-import {
-  binomialUpperTail, normalCdf, normalQuantile, sampleVariance, studentTCdf, studentTQuantile,
-} from '../src/gate/stats.js';
+import { binomialUpperTail, normalCdf, normalQuantile, sampleVariance, studentTCdf, studentTQuantile } from '../src/gate/stats.js';
 
 // Reference values from scipy 1.17 (scipy.stats.norm / t / binom).
 describe('distribution functions', () => {

@@ -118,7 +118,9 @@ describe('max_drop against a baseline (gate.mode default)', () => {
     // The half-width h must shrink to the gap 0.005: n' = 400 * (h / 0.005)^2 (test-set noise only).
     const h = (c.ci![1] - c.ci![0]) / 2;
     const n = roundUp(400 * (h / (0.015 - 0.01)) ** 2).toLocaleString('en-US');
-    expect(c.reason).toBe(`Drop 0.0150 beyond max_drop 0.01, not significant at 95%; about ${n} test examples (this run has 400) would decide it if the change stays this size.`);
+    expect(c.reason).toBe(
+      `Drop 0.0150 beyond max_drop 0.01, not significant at 95%; about ${n} test examples (this run has 400) would decide it if the change stays this size.`,
+    );
     expect(r.verdict).toBe('inconclusive');
     expect(exitCodeFor(r, 'pass')).toBe(0);
     expect(exitCodeFor(r, 'fail')).toBe(1);
@@ -134,7 +136,9 @@ describe('max_drop against a baseline (gate.mode default)', () => {
 
   it('treats a loss rise beyond max_rise as a regression and a fall as fine', () => {
     const withLoss = (loss: number, spread: number[]): EvaluatedModel => ({
-      metrics: { loss }, labels: LABELS, repeat_metrics: spread.map((d) => ({ loss: loss + d })),
+      metrics: { loss },
+      labels: LABELS,
+      repeat_metrics: spread.map((d) => ({ loss: loss + d })),
     });
     const rule = { loss: { max_rise: 0.02 } };
     const seeds = [-0.01, 0, 0.01, 0.005, -0.005];
@@ -151,11 +155,16 @@ describe('the rule on a known standard error (seed noise only, both sides 3 repe
   // Candidate and baseline repeats m-0.01, m, m+0.01: s^2 = 1e-4 each, K = 3. se^2 = 1e-4/3 + 1e-4/3,
   // df = se^4 / (2 (1e-4/3)^2 / 2) = 4, t_0.975(4) = 2.7764451 (scipy): half-width h = 0.0226697.
   const side = (m: number, metric = 'accuracy'): EvaluatedModel => ({
-    metrics: { [metric]: m }, labels: LABELS, repeat_metrics: [-0.01, 0, 0.01].map((d) => ({ [metric]: m + d })),
+    metrics: { [metric]: m },
+    labels: LABELS,
+    repeat_metrics: [-0.01, 0, 0.01].map((d) => ({ [metric]: m + d })),
   });
   const H = 2.7764451051977987 * Math.sqrt(2e-4 / 3);
-  const status = (candidate: number, mode: 'default' | 'strict' = 'default', rule: GateConfig['metrics'] = { accuracy: { max_drop: 0.01 } }) =>
-    check(evaluateGate(config(rule, { mode }), side(candidate), side(0.8)), 'accuracy').status;
+  const status = (
+    candidate: number,
+    mode: 'default' | 'strict' = 'default',
+    rule: GateConfig['metrics'] = { accuracy: { max_drop: 0.01 } },
+  ) => check(evaluateGate(config(rule, { mode }), side(candidate), side(0.8)), 'accuracy').status;
 
   it('reports the interval at the stated confidence with that half-width', () => {
     const r = evaluateGate(config({ accuracy: { max_drop: 0.01 } }), side(0.79), side(0.8));
@@ -203,7 +212,9 @@ describe('the rule on a known standard error (seed noise only, both sides 3 repe
   it('says when neither more examples nor more repeats alone would decide it', () => {
     // gap 0.01, (gap / q)^2 = (0.01 / 2.7764451)^2 = 1.29725e-5 is below the baseline's fixed part 1e-4 / 3.
     const r = evaluateGate(config({ accuracy: { max_drop: 0.01 } }), side(0.78), side(0.8));
-    expect(check(r, 'accuracy').reason).toBe('Drop 0.0200 beyond max_drop 0.01, not significant at 95%; neither more test examples nor more repeats alone would decide it.');
+    expect(check(r, 'accuracy').reason).toBe(
+      'Drop 0.0200 beyond max_drop 0.01, not significant at 95%; neither more test examples nor more repeats alone would decide it.',
+    );
   });
 });
 
@@ -214,12 +225,22 @@ describe('how many repeats would decide an inconclusive drop', () => {
     // q = t_0.975(2.01) = 4.2822044 (scipy), half-width 0.0495084: the drop 0.04 is 0.03 beyond max_drop 0.01
     // and inconclusive. (0.03 / 4.2822044)^2 = 4.908036e-5, minus 3.333333e-7 leaves 4.874702e-5:
     // K > 4e-4 / 4.874702e-5 = 8.21, so gate.repeats 9.
-    const cand: EvaluatedModel = { metrics: { accuracy: 0.76 }, labels: LABELS, repeat_metrics: [0.74, 0.76, 0.78].map((accuracy) => ({ accuracy })) };
-    const base: EvaluatedModel = { metrics: { accuracy: 0.8 }, labels: LABELS, repeat_metrics: [0.799, 0.8, 0.801].map((accuracy) => ({ accuracy })) };
+    const cand: EvaluatedModel = {
+      metrics: { accuracy: 0.76 },
+      labels: LABELS,
+      repeat_metrics: [0.74, 0.76, 0.78].map((accuracy) => ({ accuracy })),
+    };
+    const base: EvaluatedModel = {
+      metrics: { accuracy: 0.8 },
+      labels: LABELS,
+      repeat_metrics: [0.799, 0.8, 0.801].map((accuracy) => ({ accuracy })),
+    };
     const r = evaluateGate(config({ accuracy: { max_drop: 0.01 } }), cand, base);
     const c = check(r, 'accuracy');
     expect(c.status).toBe('inconclusive');
-    expect(c.reason).toBe('Drop 0.0400 beyond max_drop 0.01, not significant at 95%; gate.repeats 9 (now 3) would decide it if the change stays this size.');
+    expect(c.reason).toBe(
+      'Drop 0.0400 beyond max_drop 0.01, not significant at 95%; gate.repeats 9 (now 3) would decide it if the change stays this size.',
+    );
   });
 });
 
@@ -272,7 +293,7 @@ describe('gate.repeats: the variance of mean(candidate) - baseline, worked by ha
 
   it('K = 3: test-set variance + s_c^2 / K + borrowed baseline s^2, t on Welch-Satterthwaite df', () => {
     const r = evaluateGate(config(rule), candidate([0.8, 0.82, 0.84]), baseline);
-    expect(halfWidth(r)).toBeCloseTo(0.0750680, 6);
+    expect(halfWidth(r)).toBeCloseTo(0.075068, 6);
     expect(check(r, 'accuracy').detail).toContain('Student t quantile 2.640 on 4.6 df');
     expect(check(r, 'accuracy')).toMatchObject({ value: 0.82, runs: 3 });
     expect(check(r, 'accuracy').baseline_runs).toBeUndefined();
@@ -293,8 +314,16 @@ describe('gate.repeats: the variance of mean(candidate) - baseline, worked by ha
     // no per-example results: se^2 = 4e-4/3 + 2.5e-4/5 = 1.83333e-4, se = 0.0135401;
     // df = (1.83333e-4)^2 / ((1.33333e-4)^2 / 2 + (5e-5)^2 / 4) = 3.532847; t_0.975(3.532847) = 2.9274053 (scipy);
     // half-width = 0.0396373.
-    const cand: EvaluatedModel = { metrics: { accuracy: 0.82 }, labels: LABELS, repeat_metrics: [0.8, 0.82, 0.84].map((accuracy) => ({ accuracy })) };
-    const base: EvaluatedModel = { metrics: { accuracy: 0.86 }, labels: LABELS, repeat_metrics: [0.85, 0.87, 0.86, 0.88, 0.84].map((accuracy) => ({ accuracy })) };
+    const cand: EvaluatedModel = {
+      metrics: { accuracy: 0.82 },
+      labels: LABELS,
+      repeat_metrics: [0.8, 0.82, 0.84].map((accuracy) => ({ accuracy })),
+    };
+    const base: EvaluatedModel = {
+      metrics: { accuracy: 0.86 },
+      labels: LABELS,
+      repeat_metrics: [0.85, 0.87, 0.86, 0.88, 0.84].map((accuracy) => ({ accuracy })),
+    };
     const r = evaluateGate(config(rule), cand, base);
     expect(halfWidth(r)).toBeCloseTo(0.0396373, 6);
     expect(check(r, 'accuracy').detail).toContain('on 3.5 df');
@@ -312,8 +341,10 @@ describe('a baseline scored on another test set', () => {
     expect(c.status).toBe('inconclusive');
     expect(c.baseline).toBeUndefined();
     expect(c.delta).toBeUndefined();
-    expect(c.reason).toBe('Not compared: the baseline was scored on another test set (sha256 aaaaaaaaaaaa, this run bbbbbbbbbbbb); ' +
-      'set gate.baseline.from: model to re-score the baseline model on this test set, or update the baseline file in this pull request.');
+    expect(c.reason).toBe(
+      'Not compared: the baseline was scored on another test set (sha256 aaaaaaaaaaaa, this run bbbbbbbbbbbb); ' +
+        'set gate.baseline.from: model to re-score the baseline model on this test set, or update the baseline file in this pull request.',
+    );
     expect(r.verdict).toBe('inconclusive');
     expect(r.test_set_changed).toEqual({ baseline: 'a'.repeat(64), candidate: 'b'.repeat(64) });
     expect(exitCodeFor(r, 'pass')).toBe(0);
@@ -374,7 +405,11 @@ describe('how the comparison is made', () => {
 
   it('does not fail on the interval alone when McNemar finds too few changed examples', () => {
     // 20 examples, 4 newly wrong: the normal interval lies beyond max_drop but p = 1/16.
-    const r = evaluateGate(config({ accuracy: { max_drop: 0.01 } }), model(20, (i) => i >= 4), model(20, () => true));
+    const r = evaluateGate(
+      config({ accuracy: { max_drop: 0.01 } }),
+      model(20, (i) => i >= 4),
+      model(20, () => true),
+    );
     const c = check(r, 'accuracy');
     expect(c.ci![1]).toBeLessThan(-0.01);
     expect(c.status).toBe('inconclusive');
@@ -384,13 +419,26 @@ describe('how the comparison is made', () => {
 
   it("guards at the interval's own level: McNemar p = 1/32 is above (1 - confidence) / 2, so no fail", () => {
     // 20 examples, 5 newly wrong, none newly right: P(X >= 5), X ~ Binomial(5, 1/2) = 1/32 = 0.031.
-    const r = evaluateGate(config({ accuracy: { max_drop: 0.01 } }), model(20, (i) => i >= 5), model(20, () => true));
+    const r = evaluateGate(
+      config({ accuracy: { max_drop: 0.01 } }),
+      model(20, (i) => i >= 5),
+      model(20, () => true),
+    );
     const c = check(r, 'accuracy');
     expect(c.ci![1]).toBeLessThan(-0.01);
     expect(c.detail).toContain('one-sided p = 0.031');
     expect(c.status).toBe('inconclusive');
     // At confidence 0.9 the level is 0.05, and the same change fails.
-    expect(check(evaluateGate(config({ accuracy: { max_drop: 0.01 } }, { confidence: 0.9 }), model(20, (i) => i >= 5), model(20, () => true)), 'accuracy').status).toBe('fail');
+    expect(
+      check(
+        evaluateGate(
+          config({ accuracy: { max_drop: 0.01 } }, { confidence: 0.9 }),
+          model(20, (i) => i >= 5),
+          model(20, () => true),
+        ),
+        'accuracy',
+      ).status,
+    ).toBe('fail');
   });
 
   it('gives identical results for the same seed and slightly different intervals for another', () => {
@@ -407,7 +455,8 @@ describe('training noise (repeats)', () => {
   const baseline = model(1000, (i) => i % 10 !== 0);
   const candidate = model(1000, (i) => (i < 100 ? i % 10 !== 1 : i % 10 !== 0));
   const withRepeats = (m: EvaluatedModel, offsets: number[]): EvaluatedModel => ({
-    ...m, repeat_metrics: offsets.map((d) => ({ accuracy: m.metrics.accuracy + d })),
+    ...m,
+    repeat_metrics: offsets.map((d) => ({ accuracy: m.metrics.accuracy + d })),
   });
   const rule = { accuracy: { max_drop: 0.01 } };
 
@@ -466,6 +515,8 @@ describe('verdict and exit code', () => {
 
   it('rejects a confidence outside [0.5, 1) and an unknown mode', () => {
     expect(() => evaluateGate(config({}, { confidence: 1 }), candidate)).toThrow(/gate.confidence/);
-    expect(() => evaluateGate(config({}, { mode: 'lenient' as 'strict' }), candidate)).toThrow(/gate.mode must be "default" or "strict", got "lenient"/);
+    expect(() => evaluateGate(config({}, { mode: 'lenient' as 'strict' }), candidate)).toThrow(
+      /gate.mode must be "default" or "strict", got "lenient"/,
+    );
   });
 });

@@ -72,8 +72,12 @@ function reportDir(r: Report): string {
 }
 
 /** A push run for the commit holding this attempt's model and report artifacts. */
-function gatedRun(o: { attempt?: number; verdict?: Report['verdict']; tamper?: boolean; runId?: number; event?: string; sha?: string } = {}) {
-  const run = o.runId ? api.runs.find((r) => r.id === o.runId) ?? api.addWorkflowRun({ workflow: 'finetune.yml', branch: 'main' }) : api.addWorkflowRun({ workflow: 'finetune.yml', branch: 'main', headSha: o.sha ?? SHA, event: o.event ?? 'push' });
+function gatedRun(
+  o: { attempt?: number; verdict?: Report['verdict']; tamper?: boolean; runId?: number; event?: string; sha?: string } = {},
+) {
+  const run = o.runId
+    ? (api.runs.find((r) => r.id === o.runId) ?? api.addWorkflowRun({ workflow: 'finetune.yml', branch: 'main' }))
+    : api.addWorkflowRun({ workflow: 'finetune.yml', branch: 'main', headSha: o.sha ?? SHA, event: o.event ?? 'push' });
   const attempt = o.attempt ?? 1;
   const zip = zipDir(modelDir, o.tamper ? (d) => fs.appendFileSync(path.join(d, 'weights.bin'), Buffer.from([0])) : undefined);
   const model = api.addRunArtifact(run.id, `finetune-tab-model-train-${attempt}`, zip);
@@ -83,25 +87,42 @@ function gatedRun(o: { attempt?: number; verdict?: Report['verdict']; tamper?: b
 
 const options = (over: Partial<GatedModelOptions> = {}): GatedModelOptions => ({
   octokit: getOctokit('test-token', { baseUrl: api.baseUrl }),
-  owner: 'o', repo: 'r', token: 'test-token', sha: SHA, specName: 'tab', downloadDir: path.join(tmp, 'dl'), ...over,
+  owner: 'o',
+  repo: 'r',
+  token: 'test-token',
+  sha: SHA,
+  specName: 'tab',
+  downloadDir: path.join(tmp, 'dl'),
+  ...over,
 });
 
 async function refusal(over: Partial<GatedModelOptions> = {}): Promise<Error & { exitCode?: number }> {
-  return mod.fetchGatedModel(options(over)).then(() => { throw new Error('expected a refusal'); }, (e: Error) => e);
+  return mod.fetchGatedModel(options(over)).then(
+    () => {
+      throw new Error('expected a refusal');
+    },
+    (e: Error) => e,
+  );
 }
 
 describe('fetchGatedModel', () => {
-  it('downloads the gated run\'s model byte for byte, verified, with its passing report', async () => {
+  it("downloads the gated run's model byte for byte, verified, with its passing report", async () => {
     const { run } = gatedRun();
     const got = await mod.fetchGatedModel(options());
-    expect(got).toMatchObject({ runId: run.id, attempt: 1, modelArtifact: 'finetune-tab-model-train-1', runUrl: `https://github.com/o/r/actions/runs/${run.id}` });
-    for (const f of fs.readdirSync(modelDir)) expect(fs.readFileSync(path.join(got.modelDir, f)).equals(fs.readFileSync(path.join(modelDir, f))), f).toBe(true);
+    expect(got).toMatchObject({
+      runId: run.id,
+      attempt: 1,
+      modelArtifact: 'finetune-tab-model-train-1',
+      runUrl: `https://github.com/o/r/actions/runs/${run.id}`,
+    });
+    for (const f of fs.readdirSync(modelDir))
+      expect(fs.readFileSync(path.join(got.modelDir, f)).equals(fs.readFileSync(path.join(modelDir, f))), f).toBe(true);
     expect(got.report.verdict).toBe('pass');
     const list = api.requests.find((r) => r.path === '/repos/o/r/actions/runs');
     expect(Object.fromEntries(list?.query ?? [])).toMatchObject({ head_sha: SHA, status: 'completed' });
   });
 
-  it('after a re-run takes the latest attempt\'s pair, and ignores pull request runs and other commits', async () => {
+  it("after a re-run takes the latest attempt's pair, and ignores pull request runs and other commits", async () => {
     const { run } = gatedRun({ attempt: 1, verdict: 'fail' });
     gatedRun({ runId: run.id, attempt: 2 });
     gatedRun({ event: 'pull_request', verdict: 'fail' });
@@ -124,19 +145,25 @@ describe('fetchGatedModel', () => {
     const err = await refusal();
     expect(err).toBeInstanceOf(mod.ReleaseRefused);
     expect(err.exitCode).toBe(EXIT.GATE_FAILED);
-    expect(err.message).toMatch(/^no completed workflow run for commit 1234567 \(the release's commit\): run the workflow .* or set publish-from: train$/);
+    expect(err.message).toMatch(
+      /^no completed workflow run for commit 1234567 \(the release's commit\): run the workflow .* or set publish-from: train$/,
+    );
   });
 
-  it('refuses a run without this spec\'s artifacts', async () => {
+  it("refuses a run without this spec's artifacts", async () => {
     api.addWorkflowRun({ workflow: 'finetune.yml', branch: 'main', headSha: SHA });
-    expect((await refusal()).message).toMatch(/none of the 1 completed runs for commit 1234567 holds a finetune-tab-model-\* and finetune-tab-report-\* artifact pair/);
+    expect((await refusal()).message).toMatch(
+      /none of the 1 completed runs for commit 1234567 holds a finetune-tab-model-\* and finetune-tab-report-\* artifact pair/,
+    );
   });
 
   it('refuses a model whose gate did not pass, naming the failed checks', async () => {
     gatedRun({ verdict: 'fail' });
     const err = await refusal();
     expect(err.exitCode).toBe(EXIT.GATE_FAILED);
-    expect(err.message).toMatch(/did not pass its gate \(verdict fail.*\): a release ships only a model whose gate passed; nothing attached/);
+    expect(err.message).toMatch(
+      /did not pass its gate \(verdict fail.*\): a release ships only a model whose gate passed; nothing attached/,
+    );
   });
 
   it('refuses a model that does not match its sha256sums.txt', async () => {

@@ -50,11 +50,18 @@ describe('finding a library as the loader would', () => {
   const second = libDir('second', ['libcudart.so.11.0', 'libcudnn.so.8']);
   const standard = libDir('standard', ['libcudnn.so.8', 'libvulkan.so.1']);
   const search = (over: Partial<Parameters<typeof findLibrary>[1]>) => ({
-    ldLibraryPath: [], ldconfig: new Map<string, string>(), standardDirs: [], exists: (f: string) => fs.existsSync(f), ...over,
+    ldLibraryPath: [],
+    ldconfig: new Map<string, string>(),
+    standardDirs: [],
+    exists: (f: string) => fs.existsSync(f),
+    ...over,
   });
 
   it('looks in LD_LIBRARY_PATH first, in its order, then the cache, then the standard folders', () => {
-    const cache = new Map([['libcudnn.so.8', '/from/cache/libcudnn.so.8'], ['libcudart.so.11.0', '/from/cache/libcudart.so.11.0']]);
+    const cache = new Map([
+      ['libcudnn.so.8', '/from/cache/libcudnn.so.8'],
+      ['libcudart.so.11.0', '/from/cache/libcudart.so.11.0'],
+    ]);
     const all = search({ ldLibraryPath: [first, second], ldconfig: cache, standardDirs: [standard] });
     expect(findLibrary('libcudart.so.11.0', all)).toBe(path.join(first, 'libcudart.so.11.0'));
     expect(findLibrary('libcudnn.so.8', all)).toBe(path.join(second, 'libcudnn.so.8'));
@@ -63,7 +70,9 @@ describe('finding a library as the loader would', () => {
   });
 
   it('finds nothing where no folder holds it', () => {
-    expect(findLibrary('libcudart.so.11.0', search({ ldLibraryPath: [standard], standardDirs: [path.join(tmp, 'absent')] }))).toBeUndefined();
+    expect(
+      findLibrary('libcudart.so.11.0', search({ ldLibraryPath: [standard], standardDirs: [path.join(tmp, 'absent')] })),
+    ).toBeUndefined();
   });
 
   it('splits LD_LIBRARY_PATH, dropping empty entries', () => {
@@ -71,10 +80,11 @@ describe('finding a library as the loader would', () => {
     expect(ldLibraryPathDirs(undefined)).toEqual([]);
   });
 
-  it('sees CUDA 11 and cuDNN 8 put on LD_LIBRARY_PATH, or listed in the loader\'s cache', () => {
+  it("sees CUDA 11 and cuDNN 8 put on LD_LIBRARY_PATH, or listed in the loader's cache", () => {
     const cuda = libDir('cuda-11.2', ['libcudart.so.11.0', 'libcudnn.so.8']);
     expect(probeLibraries({ LD_LIBRARY_PATH: `/nonexistent:${cuda}` }, '')).toMatchObject({
-      cudart: path.join(cuda, 'libcudart.so.11.0'), cudnn: path.join(cuda, 'libcudnn.so.8'),
+      cudart: path.join(cuda, 'libcudart.so.11.0'),
+      cudnn: path.join(cuda, 'libcudnn.so.8'),
     });
     const cached = `\tlibcudart.so.11.0 (libc6,x86-64) => /opt/cuda/libcudart.so.11.0\n\tlibcudnn.so.8 (libc6,x86-64) => /opt/cuda/libcudnn.so.8\n`;
     expect(probeLibraries({}, cached)).toMatchObject({ cudart: '/opt/cuda/libcudart.so.11.0', cudnn: '/opt/cuda/libcudnn.so.8' });
@@ -84,7 +94,9 @@ describe('finding a library as the loader would', () => {
 describe('Vulkan ICD manifests', () => {
   it('lists only the files VK_ICD_FILENAMES names that exist', () => {
     const dir = libDir('icd', ['nvidia_icd.json']);
-    expect(vulkanIcds({ VK_ICD_FILENAMES: `${path.join(dir, 'nvidia_icd.json')}:${path.join(dir, 'missing_icd.json')}` })).toEqual(['nvidia_icd.json']);
+    expect(vulkanIcds({ VK_ICD_FILENAMES: `${path.join(dir, 'nvidia_icd.json')}:${path.join(dir, 'missing_icd.json')}` })).toEqual([
+      'nvidia_icd.json',
+    ]);
   });
 
   it('finds the installed lavapipe ICD in the standard folders', () => {
@@ -112,9 +124,11 @@ describe('the adapter on the software Vulkan driver (lavapipe)', () => {
     expect(facts.tfjsNodeGpu).toBe('absent');
   });
 
-  it('names an NVIDIA adapter by the driver\'s model name', () => {
+  it("names an NVIDIA adapter by the driver's model name", () => {
     const h100 = { name: 'nvidia-h100-80gb-hbm3, NVIDIA: 580.159.04 580.159.4.0', fallback: false };
     expect(adapterHardware(h100, 'NVIDIA H100 80GB HBM3')).toBe('NVIDIA H100 80GB HBM3 (Vulkan)');
-    expect(adapterHardware({ name: 'AMD Radeon RX 7900 XTX (RADV NAVI31)', fallback: false }, 'NVIDIA H100 80GB HBM3')).toBe('AMD Radeon RX 7900 XTX (RADV NAVI31) (Vulkan)');
+    expect(adapterHardware({ name: 'AMD Radeon RX 7900 XTX (RADV NAVI31)', fallback: false }, 'NVIDIA H100 80GB HBM3')).toBe(
+      'AMD Radeon RX 7900 XTX (RADV NAVI31) (Vulkan)',
+    );
   });
 });

@@ -33,10 +33,12 @@ describe('require-gpu', () => {
     expect(action.inputs['require-gpu'].default).toBe(INPUTS.requireGpu.default);
     expect(readInputs(get({})).requireGpu).toBe(false);
     expect(readInputs(get({ 'require-gpu': 'true' })).requireGpu).toBe(true);
-    expect(() => readInputs(get({ 'require-gpu': 'maybe' }))).toThrow(new ConfigError('input require-gpu: expected true or false, got "maybe"'));
+    expect(() => readInputs(get({ 'require-gpu': 'maybe' }))).toThrow(
+      new ConfigError('input require-gpu: expected true or false, got "maybe"'),
+    );
   });
 
-  it('stops the Action\'s run with exit 2 before training when the backend cannot use a GPU', async () => {
+  it("stops the Action's run with exit 2 before training when the backend cannot use a GPU", async () => {
     const repo = makeTinyRepo();
     const inputs = { ...readInputs(get({ spec: path.join(repo, 'finetune.yml'), backend: 'wasm', 'require-gpu': 'true' })) };
     const err = await trainInProcess(inputs).catch((e: unknown) => e);
@@ -60,7 +62,11 @@ describe('require-gpu', () => {
 describe('which device trained, in what people read', () => {
   it('a run records it in report.json and report.md', async () => {
     const repo = makeTinyRepo();
-    const code = await runCli(['run', '--spec', path.join(repo, 'finetune.yml'), '--backend', 'wasm', '--no-cache'], { info: () => {}, progress: () => {}, warn: () => {} });
+    const code = await runCli(['run', '--spec', path.join(repo, 'finetune.yml'), '--backend', 'wasm', '--no-cache'], {
+      info: () => {},
+      progress: () => {},
+      warn: () => {},
+    });
     expect(code).toBe(EXIT.PASS);
     const report = JSON.parse(read(path.join(repo, 'finetune-out', 'report.json'))) as Report;
     expect(report.fingerprint.backend).toBe('wasm');
@@ -71,9 +77,12 @@ describe('which device trained, in what people read', () => {
 
   const real = JSON.parse(read('examples/fashion-mnist/baseline.json')) as Report;
   const warning = 'backend auto: the NVIDIA GPU NVIDIA L4 is not used, training continues on the CPU. tensorflow-gpu: ...';
-  const onCpu: Report = { ...real, fingerprint: { ...real.fingerprint, backend: 'wasm', device: 'wasm on CPU (Intel Xeon, 8 threads)', gpu_fallback: warning } };
+  const onCpu: Report = {
+    ...real,
+    fingerprint: { ...real.fingerprint, backend: 'wasm', device: 'wasm on CPU (Intel Xeon, 8 threads)', gpu_fallback: warning },
+  };
 
-  it('report.md (and so the job summary) names the device and carries auto\'s warning', () => {
+  it("report.md (and so the job summary) names the device and carries auto's warning", () => {
     const md = renderReportMarkdown(onCpu);
     expect(md).toContain(`> [!WARNING]\n> GPU not used: ${warning}\n`);
     expect(md).toMatch(/<sub>trained with wasm on CPU \(Intel Xeon, 8 threads\) · seed /);
@@ -82,7 +91,10 @@ describe('which device trained, in what people read', () => {
   it('the PR comment ends with the device and the warning', () => {
     const body = renderCommentBody(onCpu);
     expect(body.endsWith(`> GPU not used: ${warning}\n\n<sub>trained with wasm on CPU (Intel Xeon, 8 threads)</sub>`)).toBe(true);
-    const onGpu: Report = { ...real, fingerprint: { ...real.fingerprint, backend: 'webgpu', device: 'webgpu on NVIDIA H100 80GB HBM3 (Vulkan)' } };
+    const onGpu: Report = {
+      ...real,
+      fingerprint: { ...real.fingerprint, backend: 'webgpu', device: 'webgpu on NVIDIA H100 80GB HBM3 (Vulkan)' },
+    };
     expect(renderCommentBody(onGpu)).not.toContain('GPU not used');
     expect(renderCommentBody(onGpu).endsWith('<sub>trained with webgpu on NVIDIA H100 80GB HBM3 (Vulkan)</sub>')).toBe(true);
   });
@@ -138,6 +150,6 @@ describe('container recipes (docker/)', () => {
     const cuda = check('tfjs-node-gpu');
     expect(cuda.status).toBe(1);
     expect(cuda.stdout).toContain('FAILED @tensorflow/tfjs-node-gpu 4.22.0 is installed');
-    expect(cuda.stdout).toContain('FAILED libcudart.so.11.0 (CUDA 11.2) is on the loader\'s search path');
+    expect(cuda.stdout).toContain("FAILED libcudart.so.11.0 (CUDA 11.2) is on the loader's search path");
   });
 });

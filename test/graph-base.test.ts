@@ -60,7 +60,14 @@ afterAll(() => {
 function recording(): Logger & { infos: string[]; errors: string[] } {
   const infos: string[] = [];
   const errors: string[] = [];
-  return { ...silentLogger, infos, errors, info: (m: string) => void infos.push(m), error: (m: string) => void errors.push(m), warn: (m: string) => void errors.push(m) };
+  return {
+    ...silentLogger,
+    infos,
+    errors,
+    info: (m: string) => void infos.push(m),
+    error: (m: string) => void errors.push(m),
+    warn: (m: string) => void errors.push(m),
+  };
 }
 
 /** Writes finetune.yml with these model lines (under `model:`) and runs validate. */
@@ -75,7 +82,11 @@ describe('a GraphModel image base', () => {
   it('validate lists the graph nodes a cut can name, with their output shapes at the spec size', async () => {
     const { code, infos } = await validate('  cut: conv2/relu:0');
     expect(code).toBe(0);
-    expect(infos).toContain('base model: models/graph/model.json (sha256 ' + (await readModelSource('m', path.join(dir, 'models/graph/model.json'), { graph: true })).sha256.slice(0, 12) + '), cut at "conv2/relu" -> 4x4x16');
+    expect(infos).toContain(
+      'base model: models/graph/model.json (sha256 ' +
+        (await readModelSource('m', path.join(dir, 'models/graph/model.json'), { graph: true })).sha256.slice(0, 12) +
+        '), cut at "conv2/relu" -> 4x4x16',
+    );
     const list = infos.find((m) => m.startsWith('cut candidates, graph nodes')) as string;
     expect(list.split('\n').slice(1)).toEqual([
       '    conv1          8x8x8',
@@ -87,10 +98,12 @@ describe('a GraphModel image base', () => {
       '    pool           16',
       '    logits         10',
     ]);
-    expect(infos).toContain(`parameters: ${TINY_GRAPH_PARAMS} frozen (GraphModel base), ${16 * 16 + 16 + 16 * 10 + 10} trainable (head 16 -> 16 -> 10)`);
+    expect(infos).toContain(
+      `parameters: ${TINY_GRAPH_PARAMS} frozen (GraphModel base), ${16 * 16 + 16 + 16 * 10 + 10} trainable (head 16 -> 16 -> 10)`,
+    );
   });
 
-  it('without model.cut the features are the graph\'s own output', async () => {
+  it("without model.cut the features are the graph's own output", async () => {
     const { code, infos } = await validate('');
     expect(code).toBe(0);
     expect(infos.some((m) => m.endsWith('cut at "logits" -> 10'))).toBe(true);
@@ -109,8 +122,11 @@ describe('a GraphModel image base', () => {
       // The same two convolutions by hand from the shard's weights.
       w = tf.io.decodeWeights(source.weightData, source.weightSpecs as tf.io.WeightsManifestEntry[]);
       const expected = tf.tidy(() => {
-        const conv = (x: tf.Tensor4D, n: string) => tf.relu(tf.conv2d(x, w[`${n}/filter`] as tf.Tensor4D, 2, 'same').add(w[`${n}/bias`])) as tf.Tensor4D;
-        return conv(conv(imagesToTensor(images, pre), 'conv1'), 'conv2').mean([1, 2]).dataSync();
+        const conv = (x: tf.Tensor4D, n: string) =>
+          tf.relu(tf.conv2d(x, w[`${n}/filter`] as tf.Tensor4D, 2, 'same').add(w[`${n}/bias`])) as tf.Tensor4D;
+        return conv(conv(imagesToTensor(images, pre), 'conv1'), 'conv2')
+          .mean([1, 2])
+          .dataSync();
       });
       expect(rows.length).toBe(3 * 16);
       rows.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
@@ -121,13 +137,18 @@ describe('a GraphModel image base', () => {
     }
   });
 
-  it('trains a head on the graph, deterministically, and the bundle predicts the report\'s test predictions', async () => {
+  it("trains a head on the graph, deterministically, and the bundle predicts the report's test predictions", async () => {
     const out = path.join(dir, 'out');
     const run = (log: Logger) => runCli(['run', '--spec', path.join(dir, 'finetune.yml'), '--backend', 'cpu', '--out', out], log);
     const first = recording();
     expect(await run(first)).toBe(0);
     const report = readJson<Report>(path.join(out, 'report.json'));
-    expect(report.model).toMatchObject({ base: 'models/graph/model.json', cut: 'conv2/relu', feature_dim: 16, frozen_params: TINY_GRAPH_PARAMS });
+    expect(report.model).toMatchObject({
+      base: 'models/graph/model.json',
+      cut: 'conv2/relu',
+      feature_dim: 16,
+      frozen_params: TINY_GRAPH_PARAMS,
+    });
     // Ten classes: chance is 0.1; random convolution features still separate Fashion-MNIST well above it.
     expect(report.metrics.accuracy).toBeGreaterThan(0.3);
     const source = await readModelSource('m', path.join(dir, 'models/graph/model.json'), { graph: true });
@@ -144,8 +165,20 @@ describe('a GraphModel image base', () => {
     expect(fs.readFileSync(path.join(out, 'model/weights.bin')).equals(weights)).toBe(true);
 
     const bundle = path.join(out, 'model');
-    expect(fs.readFileSync(path.join(bundle, 'sha256sums.txt'), 'utf8')).toMatch(/ {2}base\/model\.json\n[0-9a-f]{64} {2}base\/weights\.bin\n/);
-    expect(readJson(path.join(bundle, 'preprocess.json'))).toMatchObject({ size: [16, 16], base: { format: 'graph-model', model: 'base/model.json', cut: 'conv2/relu', sha256: source.sha256, pooling: 'global average', features: 16 } });
+    expect(fs.readFileSync(path.join(bundle, 'sha256sums.txt'), 'utf8')).toMatch(
+      / {2}base\/model\.json\n[0-9a-f]{64} {2}base\/weights\.bin\n/,
+    );
+    expect(readJson(path.join(bundle, 'preprocess.json'))).toMatchObject({
+      size: [16, 16],
+      base: {
+        format: 'graph-model',
+        model: 'base/model.json',
+        cut: 'conv2/relu',
+        sha256: source.sha256,
+        pooling: 'global average',
+        features: 16,
+      },
+    });
     expect(await runCli(['verify', bundle], silentLogger)).toBe(0);
     const { spec: s } = loadSpec(path.join(dir, 'finetune.yml'), { root: dir });
     const test = loadDataset(s, dir, silentLogger).test;
@@ -218,7 +251,7 @@ describe('what a GraphModel base refuses', () => {
     );
   });
 
-  it('an input size other than the graph\'s fixed one (exit 2)', async () => {
+  it("an input size other than the graph's fixed one (exit 2)", async () => {
     const { code, errors } = await validate('  cut: conv2/relu', 24);
     expect(code).toBe(2);
     expect(errors.join('\n')).toContain("model.input.size: the graph's input has a fixed height of 16, the spec asks for 24");
@@ -227,10 +260,12 @@ describe('what a GraphModel base refuses', () => {
   it('a cut that names no node of the graph (exit 2)', async () => {
     const { code, errors } = await validate('  cut: conv3/relu');
     expect(code).toBe(2);
-    expect(errors.join('\n')).toContain('model.cut: no node "conv3/relu" in the graph that computes from the image (nodes, last first: logits, pool, conv2/relu,');
+    expect(errors.join('\n')).toContain(
+      'model.cut: no node "conv3/relu" in the graph that computes from the image (nodes, last first: logits, pool, conv2/relu,',
+    );
   });
 
-  it('a weight path leading out of the model\'s folder, or shards that disagree with the manifest (exit 2)', async () => {
+  it("a weight path leading out of the model's folder, or shards that disagree with the manifest (exit 2)", async () => {
     const graphDir = path.join(dir, 'models/graph');
     const saved = fs.readFileSync(path.join(graphDir, 'model.json'));
     try {
@@ -243,7 +278,9 @@ describe('what a GraphModel base refuses', () => {
       fs.appendFileSync(path.join(graphDir, 'group1-shard1of1.bin'), Buffer.alloc(4));
       r = await validate('  cut: conv2/relu');
       expect(r.code).toBe(2);
-      expect(r.errors.join('\n')).toContain(`hold more than ${4 * TINY_GRAPH_PARAMS + 8} bytes, the manifest's shapes and dtypes declare ${4 * TINY_GRAPH_PARAMS + 8} bytes`);
+      expect(r.errors.join('\n')).toContain(
+        `hold more than ${4 * TINY_GRAPH_PARAMS + 8} bytes, the manifest's shapes and dtypes declare ${4 * TINY_GRAPH_PARAMS + 8} bytes`,
+      );
     } finally {
       writeImageGraph(graphDir);
       expect(fs.readFileSync(path.join(graphDir, 'model.json')).equals(saved)).toBe(true);

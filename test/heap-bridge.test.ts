@@ -71,7 +71,13 @@ describe('heap bridge', () => {
     const [av, bv] = [values(m * k, 1), values(k * n, 2)];
     const want = float32Product(av, bv, m, k, n);
     // New tensors each time: a right operand seen before goes to XNNPACK instead.
-    const product = () => tf.tidy(() => tf.matMul(tf.tensor2d(av, [m, k]), tf.tensor2d(bv, [k, n])).dataSync().slice());
+    const product = () =>
+      tf.tidy(() =>
+        tf
+          .matMul(tf.tensor2d(av, [m, k]), tf.tensor2d(bv, [k, n]))
+          .dataSync()
+          .slice(),
+      );
     // Helper threads start in the background and take bands once they run: alternate the two
     // routes until the helpers' rows came back through the bridge a few times (where it exists).
     for (let round = 0; round < 60 && (round < 10 || (nodeMajor >= 22 && route.rowsBack < 5)); round++) {

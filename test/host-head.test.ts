@@ -111,7 +111,9 @@ describe('host steps against tensor steps', () => {
       await runner.begin();
       const order = permutation(data.train.x.rows, createRng(deriveSeed(1, epoch)));
       for (let start = 0, step = 0; start < order.length; start += batch, step++) {
-        losses.push(await runner.step(data.train, order.subarray(start, start + batch), 0.01 * (1 + step / 10), deriveSeed(2, epoch, step)));
+        losses.push(
+          await runner.step(data.train, order.subarray(start, start + batch), 0.01 * (1 + step / 10), deriveSeed(2, epoch, step)),
+        );
       }
       runner.end();
     }
@@ -150,7 +152,12 @@ describe('host steps against tensor steps', () => {
     const tensor = tensorSteps(headTrainee(h2), s);
     for (const r of [host, tensor]) {
       await r.begin();
-      await r.step(data.train, Int32Array.from({ length: 16 }, (_, i) => i * 5), 0.01, 3);
+      await r.step(
+        data.train,
+        Int32Array.from({ length: 16 }, (_, i) => i * 5),
+        0.01,
+        3,
+      );
       r.end();
     }
     const [a, b] = [await host.optimizer.getState(), await tensor.optimizer.getState()];

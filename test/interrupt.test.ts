@@ -10,7 +10,9 @@ import { silentLogger, type Logger } from '../src/util/log.js';
 import type { Report } from '../src/domain/types.js';
 import { defaultSpec, makeTinyRepo, readJson } from './helpers/tiny-repo.js';
 
-const LONG_TRAINING = defaultSpec('').replace('epochs: 6', 'epochs: 400').replace('early_stopping: { patience: 3 }', 'early_stopping: false');
+const LONG_TRAINING = defaultSpec('')
+  .replace('epochs: 6', 'epochs: 400')
+  .replace('early_stopping: { patience: 3 }', 'early_stopping: false');
 
 describe('cancel and budget', () => {
   it('SIGINT mid-training: the bundled CLI writes a report marked interrupted, with the epochs reached, and exits 3', async () => {

@@ -30,7 +30,11 @@ describe('KernelThreads', () => {
     const pool = new KernelThreads(module, many.memory, many.gemm, threads);
     expect(pool.threads).toBe(threads);
     await pool.started();
-    for (const [aRow, aCol, bias] of [[k * 4, 4, -1], [4, m * 4, -1], [k * 4, 4, biasAt]]) {
+    for (const [aRow, aCol, bias] of [
+      [k * 4, 4, -1],
+      [4, m * 4, -1],
+      [k * 4, 4, biasAt],
+    ]) {
       one.gemm(aAt, aRow, aCol, bAt, cAt, m, k, n, bias);
       for (let run = 0; run < 3; run++) {
         many.floats.fill(0, cAt / 4, cAt / 4 + m * n);
@@ -40,7 +44,7 @@ describe('KernelThreads', () => {
     }
   });
 
-  it('with the caller computing in its own memory, its bands and the helpers\' together give the single-threaded bits', async () => {
+  it("with the caller computing in its own memory, its bands and the helpers' together give the single-threaded bits", async () => {
     const one = instance(pages);
     const many = instance(pages);
     const own = instance(pages);

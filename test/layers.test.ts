@@ -11,7 +11,11 @@ export function importSpecifiers(text: string): string[] {
   // Comments may mention imports; strings and template literals rarely hold an import statement.
   const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   const found: string[] = [];
-  const patterns = [/\b(?:import|export)\s[^'";]*?\sfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
+  const patterns = [
+    /\b(?:import|export)\s[^'";]*?\sfrom\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
   for (const re of patterns) for (const m of code.matchAll(re)) found.push(m[1]);
   return found;
 }
@@ -34,7 +38,10 @@ function edges(): Edge[] {
     const from = path.relative(SRC, file).split(path.sep).join('/');
     return importSpecifiers(fs.readFileSync(file, 'utf8')).map((spec) => {
       if (!spec.startsWith('.')) return { from, to: spec };
-      const target = path.relative(SRC, path.resolve(path.dirname(file), spec)).split(path.sep).join('/');
+      const target = path
+        .relative(SRC, path.resolve(path.dirname(file), spec))
+        .split(path.sep)
+        .join('/');
       return { from, to: target.replace(/\.js$/, '.ts') };
     });
   });
@@ -68,7 +75,8 @@ describe('the dependency rule (docs/maintainers.md)', () => {
 
   it('the pure layers (domain, gate, metrics, report, spec) import nothing of GitHub, tensors or backends', () => {
     const pure = (e: Edge) => inside(e.from, 'domain', 'gate', 'metrics', 'report', 'spec');
-    const forbidden = (e: Edge) => /^@(actions|tensorflow)\//.test(e.to) || inside(e.to, 'github', 'action', 'backend', 'accel', 'model', 'train', 'features');
+    const forbidden = (e: Edge) =>
+      /^@(actions|tensorflow)\//.test(e.to) || inside(e.to, 'github', 'action', 'backend', 'accel', 'model', 'train', 'features');
     expect(violations((e) => pure(e) && forbidden(e))).toEqual([]);
   });
 
@@ -77,11 +85,17 @@ describe('the dependency rule (docs/maintainers.md)', () => {
   });
 
   it('the gate stays pure data: it imports only itself, metrics, the domain model and tensor-free utilities', () => {
-    expect(violations((e) => inside(e.from, 'gate') && !inside(e.to, 'gate', 'metrics', DOMAIN, 'util/random.ts', 'errors.ts'))).toEqual([]);
+    expect(violations((e) => inside(e.from, 'gate') && !inside(e.to, 'gate', 'metrics', DOMAIN, 'util/random.ts', 'errors.ts'))).toEqual(
+      [],
+    );
   });
 
   it('only src/github and src/action import @actions/*', () => {
-    expect(violations((e) => /^@actions\//.test(e.to) && !inside(e.from, 'github', 'action') && !ACTIONS_OUTSIDE_GITHUB.has(`${e.from} -> ${e.to}`))).toEqual([]);
+    expect(
+      violations(
+        (e) => /^@actions\//.test(e.to) && !inside(e.from, 'github', 'action') && !ACTIONS_OUTSIDE_GITHUB.has(`${e.from} -> ${e.to}`),
+      ),
+    ).toEqual([]);
   });
 
   it('nothing below the Action imports the Action or the GitHub side', () => {
@@ -102,7 +116,14 @@ describe('the dependency rule (docs/maintainers.md)', () => {
   it('TF.js private internals are read in accel/tfjs-internals.ts only', () => {
     const internals = /\b(makeOutput|typedArrayFromHeap|getMemoryOffset|gradientDepth|dataIdMap)\b|\.asm\b/;
     const readers = sourceFiles(SRC)
-      .filter((f) => internals.test(fs.readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '')))
+      .filter((f) =>
+        internals.test(
+          fs
+            .readFileSync(f, 'utf8')
+            .replace(/\/\*[\s\S]*?\*\//g, '')
+            .replace(/\/\/.*$/gm, ''),
+        ),
+      )
       .map((f) => path.relative(SRC, f).split(path.sep).join('/'));
     expect(readers).toEqual(['accel/tfjs-internals.ts']);
   });

@@ -16,14 +16,51 @@ const VALID = [
       { name: 'conv/bias', shape: [16], dtype: 'float32', quantization: { dtype: 'uint8', min: -0.5, scale: 0.004 } },
     ],
   },
-  { paths: ['group2-shard1of1.bin'], weights: [{ name: 'step', shape: [], dtype: 'int32' }, { name: 'mask', shape: [4], dtype: 'bool' }] },
+  {
+    paths: ['group2-shard1of1.bin'],
+    weights: [
+      { name: 'step', shape: [], dtype: 'int32' },
+      { name: 'mask', shape: [4], dtype: 'bool' },
+    ],
+  },
 ];
 
 const pick = <T>(rng: Rng, list: readonly T[]): T => list[Math.floor(rng() * list.length)];
 
 const ODD_VALUES: unknown[] = [null, undefined, 0, -1, 1.5, NaN, Infinity, '', 'x', true, [], {}, [[]], { length: 3 }, Object.create(null)];
-const PATHS = ['../w.bin', '/etc/passwd', 'file:///etc/passwd', 'https://evil.example/w.bin', '%2e%2e/w.bin', '..\\w.bin', 'C:\\w.bin', 'a/../../w.bin', 'a\0b', '.', './w.bin', 'deep/ok/w.bin', '\\\\host\\w', 'w.bin?x=1', '%zz', '€.bin'];
-const DTYPES = ['float32', 'int32', 'bool', 'float16', 'string', 'complex64', 'uint8', 'toString', '__proto__', 'constructor', 'hasOwnProperty', 'valueOf', ''];
+const PATHS = [
+  '../w.bin',
+  '/etc/passwd',
+  'file:///etc/passwd',
+  'https://evil.example/w.bin',
+  '%2e%2e/w.bin',
+  '..\\w.bin',
+  'C:\\w.bin',
+  'a/../../w.bin',
+  'a\0b',
+  '.',
+  './w.bin',
+  'deep/ok/w.bin',
+  '\\\\host\\w',
+  'w.bin?x=1',
+  '%zz',
+  '€.bin',
+];
+const DTYPES = [
+  'float32',
+  'int32',
+  'bool',
+  'float16',
+  'string',
+  'complex64',
+  'uint8',
+  'toString',
+  '__proto__',
+  'constructor',
+  'hasOwnProperty',
+  'valueOf',
+  '',
+];
 const SHAPE_DIMS = [0, 1, 7, -1, 2.5, NaN, Infinity, 1e9, 1e15, 2 ** 53, '3', null, [2], {}];
 
 function randomValue(rng: Rng): unknown {
@@ -51,7 +88,8 @@ const MUTATIONS: Array<(m: unknown[], rng: Rng) => unknown> = [
   // A path replaced by something hostile or malformed.
   (m, rng) => {
     const g = pick(rng, m) as Obj;
-    if (Array.isArray(g?.paths) && g.paths.length) g.paths[Math.floor(rng() * g.paths.length)] = rng() < 0.8 ? pick(rng, PATHS) : randomValue(rng);
+    if (Array.isArray(g?.paths) && g.paths.length)
+      g.paths[Math.floor(rng() * g.paths.length)] = rng() < 0.8 ? pick(rng, PATHS) : randomValue(rng);
     return m;
   },
   // A shape dimension changed, or the shape replaced.
@@ -93,7 +131,9 @@ const MUTATIONS: Array<(m: unknown[], rng: Rng) => unknown> = [
 
 /** JSON with the values JSON cannot show (NaN, Infinity, undefined, holes) spelt out. */
 function show(v: unknown): string {
-  return JSON.stringify(v, (_, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x === undefined ? 'undefined' : x)) ?? String(v);
+  return (
+    JSON.stringify(v, (_, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x === undefined ? 'undefined' : x)) ?? String(v)
+  );
 }
 
 function mutate(rng: Rng): unknown {

@@ -38,7 +38,12 @@ describe('writeManifest', () => {
     // Text mode: "<hex>  <path>", two spaces; "<hex> *<path>" would be binary mode.
     const written = await readFile(path.join(dir, MANIFEST_NAME), 'utf8');
     expect(written).toBe(execFileSync('sha256sum', ['--text', ...files], { cwd: dir, encoding: 'utf8' }));
-    expect(written.split('\n').slice(0, -1).every((line) => /^[0-9a-f]{64} {2}[^ *]/.test(line))).toBe(true);
+    expect(
+      written
+        .split('\n')
+        .slice(0, -1)
+        .every((line) => /^[0-9a-f]{64} {2}[^ *]/.test(line)),
+    ).toBe(true);
     const out = execFileSync('sha256sum', ['-c', '--strict', MANIFEST_NAME], { cwd: dir, encoding: 'utf8' });
     expect(out.trim().split('\n')).toEqual(files.map((f) => `${f}: OK`));
   });
@@ -74,11 +79,7 @@ describe('verifyBundle', () => {
     await writeFile(path.join(dir, 'weights', 'extra.bin'), 'x');
     const check = await verifyBundle(dir);
     expect(check.ok).toBe(false);
-    expect(check.problems).toEqual([
-      'missing: labels.json',
-      'sha256 mismatch: model.json',
-      `not in ${MANIFEST_NAME}: weights/extra.bin`,
-    ]);
+    expect(check.problems).toEqual(['missing: labels.json', 'sha256 mismatch: model.json', `not in ${MANIFEST_NAME}: weights/extra.bin`]);
   });
 
   it('refuses a symlinked file or folder even when its hash matches', async () => {
@@ -119,8 +120,20 @@ describe('what a bundle may hold', () => {
     // "weights-old.bin" sorts before "weights/...", though a walk meets the folder "weights" first.
     await writeFile(path.join(dir, 'weights-old.bin'), 'old');
     await writeManifest(dir);
-    const names = (await readFile(path.join(dir, MANIFEST_NAME), 'utf8')).trim().split('\n').map((l) => l.slice(66));
-    expect(names).toEqual(['labels.json', 'model.json', 'weights-old.bin', 'weights/B.bin', 'weights/_x.bin', 'weights/a.bin', 'weights/b.bin', 'weights/group1-shard1of1.bin']);
+    const names = (await readFile(path.join(dir, MANIFEST_NAME), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => l.slice(66));
+    expect(names).toEqual([
+      'labels.json',
+      'model.json',
+      'weights-old.bin',
+      'weights/B.bin',
+      'weights/_x.bin',
+      'weights/a.bin',
+      'weights/b.bin',
+      'weights/group1-shard1of1.bin',
+    ]);
   });
 
   it('refuses special files and names every link or special file it found', async () => {
@@ -170,7 +183,11 @@ describe('parseManifest: paths a manifest may name', () => {
 
   it('accepts a colon or dots inside a name', () => {
     expect(parseManifest([`${h}  a/b:c.bin`, `${h}  ..x/y.bin`, `${h}  .hidden`].join('\n'))).toEqual({
-      entries: [{ hex: h, rel: 'a/b:c.bin' }, { hex: h, rel: '..x/y.bin' }, { hex: h, rel: '.hidden' }],
+      entries: [
+        { hex: h, rel: 'a/b:c.bin' },
+        { hex: h, rel: '..x/y.bin' },
+        { hex: h, rel: '.hidden' },
+      ],
       problems: [],
     });
   });

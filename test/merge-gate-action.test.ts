@@ -29,25 +29,39 @@ let azurite: Azurite;
 let results: ResultsServer;
 let trained: { modelDir: string; report: Report };
 
-interface ActionRun { status: number | null; out: string; outputs: Record<string, string>; summary: string }
+interface ActionRun {
+  status: number | null;
+  out: string;
+  outputs: Record<string, string>;
+  summary: string;
+}
 
 /** Runs the compiled Action in `repo` for the event, with the local API as GitHub. */
-function runAction(repo: string, event: { name: string; payload: object; sha: string }, inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> {
+function runAction(
+  repo: string,
+  event: { name: string; payload: object; sha: string },
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+): Promise<ActionRun> {
   const eventPath = path.join(repo, 'event.json');
   fs.writeFileSync(eventPath, JSON.stringify(event.payload));
-  const step = actionStep(repo, { 'github-token': 'test-token', ...inputs }, {
-    FINETUNE_WORKERS: '1',
-    GITHUB_API_URL: api.baseUrl,
-    GITHUB_REPOSITORY: 'o/r',
-    GITHUB_EVENT_NAME: event.name,
-    GITHUB_EVENT_PATH: eventPath,
-    GITHUB_SHA: event.sha,
-    GITHUB_RUN_ID: String(RUN_ID),
-    GITHUB_RUN_ATTEMPT: '1',
-    GITHUB_JOB: 'gate',
-    RUNNER_TEMP: fs.mkdtempSync(path.join(tmp, 'runner-')),
-    ...env,
-  });
+  const step = actionStep(
+    repo,
+    { 'github-token': 'test-token', ...inputs },
+    {
+      FINETUNE_WORKERS: '1',
+      GITHUB_API_URL: api.baseUrl,
+      GITHUB_REPOSITORY: 'o/r',
+      GITHUB_EVENT_NAME: event.name,
+      GITHUB_EVENT_PATH: eventPath,
+      GITHUB_SHA: event.sha,
+      GITHUB_RUN_ID: String(RUN_ID),
+      GITHUB_RUN_ATTEMPT: '1',
+      GITHUB_JOB: 'gate',
+      RUNNER_TEMP: fs.mkdtempSync(path.join(tmp, 'runner-')),
+      ...env,
+    },
+  );
   const child = spawn(process.execPath, [entry], { cwd: repo, env: step.env });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -61,8 +75,13 @@ const forkEvent = {
   sha: MAIN,
   payload: {
     workflow_run: {
-      id: 800, event: 'pull_request', head_sha: HEAD, head_branch: 'patch-1', conclusion: 'success',
-      head_repository: { full_name: 'forker/r', owner: { login: 'forker' } }, pull_requests: [],
+      id: 800,
+      event: 'pull_request',
+      head_sha: HEAD,
+      head_branch: 'patch-1',
+      conclusion: 'success',
+      head_repository: { full_name: 'forker/r', owner: { login: 'forker' } },
+      pull_requests: [],
     },
   },
 };
@@ -74,7 +93,13 @@ beforeAll(async () => {
   azurite = await startAzurite();
   results = await startResultsServer(azurite);
   const repo = makeTabularRepo();
-  const res = await runPipeline({ specPath: path.join(repo, 'finetune.yml'), backend: 'cpu', noCache: true, log: silentLogger, run: { id: 800, attempt: 2, repository: 'o/r', head_sha: HEAD } });
+  const res = await runPipeline({
+    specPath: path.join(repo, 'finetune.yml'),
+    backend: 'cpu',
+    noCache: true,
+    log: silentLogger,
+    run: { id: 800, attempt: 2, repository: 'o/r', head_sha: HEAD },
+  });
   trained = { modelDir: res.modelDir as string, report: res.report };
 });
 
@@ -102,8 +127,15 @@ function gateCheckout(): string {
   const repo = makeTabularRepo();
   const dl = path.join(repo, 'candidate');
   // Attempt 1's numbers would fail the gate: only attempt 2's may be gated.
-  const stale = { ...trained.report, metrics: { ...trained.report.metrics, accuracy: 0.05, f1_macro: 0.05 }, run: { ...trained.report.run, attempt: 1 } };
-  for (const [attempt, report] of [[1, stale], [2, trained.report]] as const) {
+  const stale = {
+    ...trained.report,
+    metrics: { ...trained.report.metrics, accuracy: 0.05, f1_macro: 0.05 },
+    run: { ...trained.report.run, attempt: 1 },
+  };
+  for (const [attempt, report] of [
+    [1, stale],
+    [2, trained.report],
+  ] as const) {
     fs.mkdirSync(path.join(dl, `finetune-tab-report-train-${attempt}`), { recursive: true });
     fs.writeFileSync(path.join(dl, `finetune-tab-report-train-${attempt}`, 'report.json'), JSON.stringify(report));
   }
@@ -113,13 +145,21 @@ function gateCheckout(): string {
 describe('mode gate under workflow_run, for a pull request from a fork', () => {
   it('gates the latest attempt, posts the check on the PR head commit and comments on the PR found by that commit', async () => {
     api.addPull({ number: 31, headSha: HEAD, headRef: 'patch-1', headRepo: 'forker/r' });
-    const res = await runAction(gateCheckout(), forkEvent, { mode: 'gate', candidate: 'candidate', spec: 'finetune.yml', 'check-name': 'ml / gate' });
+    const res = await runAction(gateCheckout(), forkEvent, {
+      mode: 'gate',
+      candidate: 'candidate',
+      spec: 'finetune.yml',
+      'check-name': 'ml / gate',
+    });
     expect(res.status, res.out).toBe(0);
     expect(res.outputs.verdict).toBe('pass');
     expect(res.out).toMatch(/candidate: finetune-tab-report-train-2\/report\.json, attempt 2/);
     expect(api.checkRuns).toHaveLength(1);
     expect(api.checkRuns[0]).toMatchObject({
-      name: 'ml / gate', head_sha: HEAD, status: 'completed', conclusion: 'success',
+      name: 'ml / gate',
+      head_sha: HEAD,
+      status: 'completed',
+      conclusion: 'success',
       details_url: `https://github.com/o/r/actions/runs/${RUN_ID}`,
     });
     expect(api.checkRuns[0].output?.title).toMatch(/^✅ PASS: (accuracy|f1_macro) \d\.\d{4}/);
@@ -149,7 +189,9 @@ describe('mode gate under workflow_run, for a pull request from a fork', () => {
     const res = await runAction(gateCheckout(), forkEvent, { mode: 'gate', candidate: 'candidate', spec: 'finetune.yml' });
     expect(res.status, res.out).toBe(0);
     expect(res.outputs.verdict).toBe('pass');
-    expect(res.out).toMatch(/::warning::the token may write neither check runs nor commit statuses: give the job "permissions: checks: write" \(or "statuses: write"\)[^\n]*the verdict stands/);
+    expect(res.out).toMatch(
+      /::warning::the token may write neither check runs nor commit statuses: give the job "permissions: checks: write" \(or "statuses: write"\)[^\n]*the verdict stands/,
+    );
     // Found through forker:patch-1; the comment itself is refused.
     expect(api.requests.some((r) => r.path === '/repos/o/r/pulls' && r.query.get('head') === 'forker:patch-1')).toBe(true);
     expect(res.out).toMatch(/::warning::cannot comment on o\/r#31: the token may not write to pull requests/);
@@ -159,19 +201,30 @@ describe('mode gate under workflow_run, for a pull request from a fork', () => {
 });
 
 describe('mode gate with gate.baseline.from: artifact', () => {
-  it('takes the baseline from the triggering workflow\'s latest run on the default branch, not the gate\'s workflow', async () => {
+  it("takes the baseline from the triggering workflow's latest run on the default branch, not the gate's workflow", async () => {
     const repo = gateCheckout();
-    fs.writeFileSync(path.join(repo, 'finetune.yml'), tabularSpec({ gate: '  metrics:\n    accuracy: { min: 0.2, max_drop: 0.05 }\n  baseline: { from: artifact }' }));
+    fs.writeFileSync(
+      path.join(repo, 'finetune.yml'),
+      tabularSpec({ gate: '  metrics:\n    accuracy: { min: 0.2, max_drop: 0.05 }\n  baseline: { from: artifact }' }),
+    );
     const push = api.addWorkflowRun({ workflow: 'finetune-pr.yml', branch: 'main' });
     const dir = fs.mkdtempSync(path.join(tmp, 'base-'));
     fs.writeFileSync(path.join(dir, 'report.json'), JSON.stringify(trained.report));
     execFileSync('zip', ['-q', '-X', 'a.zip', 'report.json'], { cwd: dir });
     api.addRunArtifact(push.id, 'finetune-tab-report-train-1', fs.readFileSync(path.join(dir, 'a.zip')));
     api.addWorkflowRun({ workflow: 'finetune-gate.yml', branch: 'main' });
-    const event = { ...forkEvent, payload: { workflow_run: { ...forkEvent.payload.workflow_run, path: '.github/workflows/finetune-pr.yml' } } };
-    const res = await runAction(repo, event, { mode: 'gate', candidate: 'candidate', spec: 'finetune.yml' }, {
-      GITHUB_WORKFLOW_REF: 'o/r/.github/workflows/finetune-gate.yml@refs/heads/main',
-    });
+    const event = {
+      ...forkEvent,
+      payload: { workflow_run: { ...forkEvent.payload.workflow_run, path: '.github/workflows/finetune-pr.yml' } },
+    };
+    const res = await runAction(
+      repo,
+      event,
+      { mode: 'gate', candidate: 'candidate', spec: 'finetune.yml' },
+      {
+        GITHUB_WORKFLOW_REF: 'o/r/.github/workflows/finetune-gate.yml@refs/heads/main',
+      },
+    );
     expect(res.status, res.out).toBe(0);
     const gated = JSON.parse(fs.readFileSync(res.outputs['report-path'], 'utf8')) as Report;
     expect(gated.baseline).toMatchObject({ source: 'artifact', metrics: trained.report.metrics });
@@ -184,11 +237,16 @@ describe('a run whose loss becomes NaN, on a pull request', () => {
   it('exits 3 with report.json, and the summary, the comment, the check and the report artifact show it', async () => {
     const repo = makeTabularRepo(tabularSpec({ train: DIVERGING_TRAIN }));
     const event = { name: 'pull_request', sha: MAIN, payload: { pull_request: { number: 5, head: { sha: HEAD } } } };
-    const res = await runAction(repo, event, { spec: 'finetune.yml', backend: 'cpu', check: 'true' }, {
-      ACTIONS_RUNTIME_TOKEN: runtimeToken('run-backend-nan', 'job-backend-nan'),
-      ACTIONS_RESULTS_URL: results.url,
-      GITHUB_JOB: 'train',
-    });
+    const res = await runAction(
+      repo,
+      event,
+      { spec: 'finetune.yml', backend: 'cpu', check: 'true' },
+      {
+        ACTIONS_RUNTIME_TOKEN: runtimeToken('run-backend-nan', 'job-backend-nan'),
+        ACTIONS_RESULTS_URL: results.url,
+        GITHUB_JOB: 'train',
+      },
+    );
     expect(res.status, res.out).toBe(3);
     const report = JSON.parse(fs.readFileSync(path.join(repo, 'finetune-out/report.json'), 'utf8')) as Report;
     expect(report.status).toBe('diverged');
@@ -199,12 +257,17 @@ describe('a run whose loss becomes NaN, on a pull request', () => {
     expect(api.comments.map((c) => c.issue)).toEqual([5]);
     expect(api.comments[0].body).toMatch(/## Training failed/);
     expect(api.comments[0].body).toContain(`diverged after ${report.history.length} epochs`);
-    expect(api.checkRuns.map((c) => [c.head_sha, c.conclusion, c.output?.title])).toEqual([[HEAD, 'failure', expect.stringMatching(/^❌ FAIL \(diverged\): training failed \(.*\); nothing was evaluated$/)]]);
+    expect(api.checkRuns.map((c) => [c.head_sha, c.conclusion, c.output?.title])).toEqual([
+      [HEAD, 'failure', expect.stringMatching(/^❌ FAIL \(diverged\): training failed \(.*\); nothing was evaluated$/)],
+    ]);
     const zip = await results.download('finetune-tab-report-train-1');
     const unzipDir = fs.mkdtempSync(path.join(tmp, 'unzip-'));
     fs.writeFileSync(path.join(unzipDir, 'a.zip'), zip);
     execFileSync('unzip', ['-q', 'a.zip'], { cwd: unzipDir });
-    expect(JSON.parse(fs.readFileSync(path.join(unzipDir, 'report.json'), 'utf8'))).toMatchObject({ status: 'diverged', error: report.error });
+    expect(JSON.parse(fs.readFileSync(path.join(unzipDir, 'report.json'), 'utf8'))).toMatchObject({
+      status: 'diverged',
+      error: report.error,
+    });
     expect(results.artifacts.some((a) => a.name.includes('-model-'))).toBe(false);
   });
 });
@@ -229,14 +292,19 @@ describe('a release', () => {
     return run;
   }
 
-  it('ships the gated run\'s model without training, and its card names the run and commit', async () => {
+  it("ships the gated run's model without training, and its card names the run and commit", async () => {
     const run = gatedRun('pass');
     api.addRelease('v1.0.0');
     const repo = makeTabularRepo();
     const res = await runAction(repo, releaseEvent, { spec: 'finetune.yml', backend: 'cpu' });
     expect(res.status, res.out).toBe(0);
     expect(fs.existsSync(path.join(repo, 'finetune-out'))).toBe(false);
-    expect(api.assets.map((a) => a.name).sort()).toEqual(['tab-model-card.md', 'tab-model.tar.gz', 'tab-report.json', 'tab-sha256sums.txt']);
+    expect(api.assets.map((a) => a.name).sort()).toEqual([
+      'tab-model-card.md',
+      'tab-model.tar.gz',
+      'tab-report.json',
+      'tab-sha256sums.txt',
+    ]);
     const tar = api.assets.find((a) => a.name === 'tab-model.tar.gz')?.data as Buffer;
     expect(res.outputs['bundle-sha256']).toBe(createHash('sha256').update(tar).digest('hex'));
     expect(fs.readFileSync(res.outputs['bundle-path']).equals(tar)).toBe(true);
@@ -250,7 +318,9 @@ describe('a release', () => {
     fs.writeFileSync(path.join(x, 'm.tar.gz'), tar);
     execFileSync('tar', ['-xzf', 'm.tar.gz'], { cwd: x });
     execFileSync('sha256sum', ['-c', '--quiet', 'sha256sums.txt'], { cwd: path.join(x, 'model') });
-    expect(fs.readFileSync(path.join(x, 'model/weights.bin')).equals(fs.readFileSync(path.join(trained.modelDir, 'weights.bin')))).toBe(true);
+    expect(fs.readFileSync(path.join(x, 'model/weights.bin')).equals(fs.readFileSync(path.join(trained.modelDir, 'weights.bin')))).toBe(
+      true,
+    );
   });
 
   it('refuses with exit 1 when the gated run did not pass, attaching nothing', async () => {
@@ -268,7 +338,9 @@ describe('a release', () => {
     const res = await runAction(repo, releaseEvent, { spec: 'finetune.yml', backend: 'cpu', 'publish-from': 'train' });
     expect(res.status, res.out).toBe(1);
     expect(fs.existsSync(path.join(repo, 'finetune-out/model/sha256sums.txt'))).toBe(true);
-    expect(res.out).toMatch(/::warning::publish: the gate did not pass \(verdict fail, status complete\); the model is not attached to release v1\.0\.0/);
+    expect(res.out).toMatch(
+      /::warning::publish: the gate did not pass \(verdict fail, status complete\); the model is not attached to release v1\.0\.0/,
+    );
     expect(api.assets).toHaveLength(0);
   });
 

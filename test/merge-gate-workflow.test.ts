@@ -12,13 +12,32 @@ import { loadSpec } from '../src/spec/load.js';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const readYaml = (rel: string) => parse(fs.readFileSync(path.join(ROOT, rel), 'utf8'));
 
-interface Step { id?: string; uses?: string; run?: string; with?: Record<string, string> }
-interface Job { if?: string; steps: Step[] }
-interface Workflow { name: string; on: Record<string, { workflows?: string[] } | null>; permissions: Record<string, string>; jobs: Record<string, Job> }
+interface Step {
+  id?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, string>;
+}
+interface Job {
+  if?: string;
+  steps: Step[];
+}
+interface Workflow {
+  name: string;
+  on: Record<string, { workflows?: string[] } | null>;
+  permissions: Record<string, string>;
+  jobs: Record<string, Job>;
+}
 
 const stepOf = (job: Job, uses: string) => job.steps.find((s) => s.uses?.startsWith(uses)) as Step;
 /** `finetune-*-report-*` as a RegExp. */
-const glob = (pattern: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+const glob = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 
 describe('.github/workflows/finetune-gate.yml', () => {
   const wf = readYaml('.github/workflows/finetune-gate.yml') as Workflow;
@@ -28,10 +47,16 @@ describe('.github/workflows/finetune-gate.yml', () => {
   it('runs after finetune-pr, only for pull request runs, with the permissions of the check and the comment', () => {
     expect(wf.on.workflow_run?.workflows).toEqual([pr.name]);
     expect(job.if).toBe("github.event.workflow_run.event == 'pull_request'");
-    expect(wf.permissions).toMatchObject({ contents: 'read', actions: 'read', 'pull-requests': 'write', checks: 'write', statuses: 'write' });
+    expect(wf.permissions).toMatchObject({
+      contents: 'read',
+      actions: 'read',
+      'pull-requests': 'write',
+      checks: 'write',
+      statuses: 'write',
+    });
   });
 
-  it('never checks out or runs the pull request\'s code: the default branch, no run steps', () => {
+  it("never checks out or runs the pull request's code: the default branch, no run steps", () => {
     const checkout = stepOf(job, 'actions/checkout');
     expect(checkout.with?.ref).toBeUndefined();
     expect(checkout.with?.repository).toBeUndefined();
@@ -39,14 +64,19 @@ describe('.github/workflows/finetune-gate.yml', () => {
     expect(job.steps.every((s) => s.uses?.startsWith('actions/') || s.uses === './')).toBe(true);
   });
 
-  it('downloads the triggering run\'s report artifacts one folder each and gates that folder', () => {
+  it("downloads the triggering run's report artifacts one folder each and gates that folder", () => {
     const download = stepOf(job, 'actions/download-artifact');
     expect(download.with?.['merge-multiple']).toBeUndefined();
     expect(download.with?.['run-id']).toBe('${{ github.event.workflow_run.id }}');
     const spec = loadSpec(path.join(ROOT, stepOf(job, './').with?.spec ?? ''), { root: ROOT }).spec;
     // The names the PR run's uploads get, on any attempt, match the pattern.
-    for (const attempt of ['1', '2']) expect(artifactNames(spec.name, { GITHUB_JOB: 'train', GITHUB_RUN_ATTEMPT: attempt }).report).toMatch(glob(download.with?.pattern ?? ''));
-    expect(artifactNames(spec.name, { GITHUB_JOB: 'train', GITHUB_RUN_ATTEMPT: '1' }).model).not.toMatch(glob(download.with?.pattern ?? ''));
+    for (const attempt of ['1', '2'])
+      expect(artifactNames(spec.name, { GITHUB_JOB: 'train', GITHUB_RUN_ATTEMPT: attempt }).report).toMatch(
+        glob(download.with?.pattern ?? ''),
+      );
+    expect(artifactNames(spec.name, { GITHUB_JOB: 'train', GITHUB_RUN_ATTEMPT: '1' }).model).not.toMatch(
+      glob(download.with?.pattern ?? ''),
+    );
     const action = stepOf(job, './');
     expect(action.with?.mode).toBe('gate');
     expect(action.with?.candidate).toBe(download.with?.path);
@@ -72,14 +102,18 @@ describe('.github/workflows/release.yml', () => {
     const action = stepOf(job, './');
     expect(action.with?.['publish-from']).toBe('artifact');
     expect(job.steps.filter((s) => s.run !== undefined)).toEqual([]);
-    expect(stepOf(job, 'actions/attest-build-provenance').with?.['subject-path']).toBe(`\${{ steps.${action.id}.outputs.${OUTPUTS.bundlePath} }}`);
+    expect(stepOf(job, 'actions/attest-build-provenance').with?.['subject-path']).toBe(
+      `\${{ steps.${action.id}.outputs.${OUTPUTS.bundlePath} }}`,
+    );
   });
 
-  it('finds exactly one model of the spec in the example workflow\'s push run', () => {
+  it("finds exactly one model of the spec in the example workflow's push run", () => {
     const example = readYaml('.github/workflows/example.yml') as Workflow;
     expect(Object.keys(example.on)).toContain('push');
     const spec = stepOf(job, './').with?.spec;
-    const uploads = Object.values(example.jobs).flatMap((j) => j.steps).filter((s) => s.uses === './' && s.with?.spec === spec && s.with?.['upload-artifacts'] !== 'false');
+    const uploads = Object.values(example.jobs)
+      .flatMap((j) => j.steps)
+      .filter((s) => s.uses === './' && s.with?.spec === spec && s.with?.['upload-artifacts'] !== 'false');
     expect(uploads).toHaveLength(1);
   });
 });
@@ -89,7 +123,8 @@ describe('Action inputs check-name, check and publish-from', () => {
   const get = (values: Record<string, string>) => (name: string) => values[name] ?? '';
 
   it('are declared in action.yml with the defaults the code applies', () => {
-    for (const key of ['checkName', 'check', 'publishFrom'] as const) expect(action.inputs[INPUTS[key].name]?.default).toBe(INPUTS[key].default);
+    for (const key of ['checkName', 'check', 'publishFrom'] as const)
+      expect(action.inputs[INPUTS[key].name]?.default).toBe(INPUTS[key].default);
     expect(action.outputs).toHaveProperty(OUTPUTS.bundlePath);
     expect(action.outputs).toHaveProperty(OUTPUTS.bundleSha256);
     expect(readInputs(get({}))).toMatchObject({ checkName: 'finetune / gate', check: 'auto', publishFrom: 'artifact' });
@@ -132,6 +167,8 @@ describe('the workflows shown in docs/merge-gate.md', () => {
     expect(release.permissions).toMatchObject({ contents: 'write', actions: 'read' });
     const action = actionStep(job);
     expect(action.with?.['publish-from'] ?? INPUTS.publishFrom.default).toBe('artifact');
-    expect(stepOf(job, 'actions/attest-build-provenance').with?.['subject-path']).toBe(`\${{ steps.${action.id}.outputs.${OUTPUTS.bundlePath} }}`);
+    expect(stepOf(job, 'actions/attest-build-provenance').with?.['subject-path']).toBe(
+      `\${{ steps.${action.id}.outputs.${OUTPUTS.bundlePath} }}`,
+    );
   });
 });

@@ -17,7 +17,14 @@ const labelsFor = (k: number): string[] => Array.from({ length: k }, (_, c) => `
 describe('classificationMetrics on hand-checked cases', () => {
   it('counts, per-class scores and averages for a three-class example', () => {
     const { metrics, perClass, confusion } = classificationMetrics([0, 0, 1, 1, 2], [0, 1, 1, 1, 0], ['a', 'b', 'c']);
-    expect(confusion).toEqual({ labels: ['a', 'b', 'c'], matrix: [[1, 1, 0], [0, 2, 0], [1, 0, 0]] });
+    expect(confusion).toEqual({
+      labels: ['a', 'b', 'c'],
+      matrix: [
+        [1, 1, 0],
+        [0, 2, 0],
+        [1, 0, 0],
+      ],
+    });
     expect(perClass.map((p) => p.label)).toEqual(['a', 'b', 'c']);
     expect(perClass.map((p) => p.support)).toEqual([2, 2, 1]);
     expect(perClass[0].precision).toBeCloseTo(0.5, 12);
@@ -65,7 +72,11 @@ describe('classificationMetrics on hand-checked cases', () => {
 
   it('accepts typed arrays', () => {
     const m = confusionMatrix(Int32Array.from([2, 0, 2]), Float32Array.from([2, 1, 0]), 3);
-    expect(m).toEqual([[0, 1, 0], [0, 0, 0], [1, 0, 1]]);
+    expect(m).toEqual([
+      [0, 1, 0],
+      [0, 0, 0],
+      [1, 0, 1],
+    ]);
   });
 
   it('returns a copy of the labels, not the caller array', () => {
@@ -137,7 +148,13 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-interface Case { scenario: string; k: number; yTrue: number[]; yPred: number[]; probs: number[] }
+interface Case {
+  scenario: string;
+  k: number;
+  yTrue: number[];
+  yPred: number[];
+  probs: number[];
+}
 
 type Rng = () => number;
 const randInt = (rng: Rng, lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
@@ -324,7 +341,9 @@ describe('agreement with scikit-learn', () => {
     expect(cases.some((c) => range(c.k).some((cls) => c.yTrue.includes(cls) && !c.yPred.includes(cls)))).toBe(true);
     expect(cases.some((c) => range(c.k).some((cls) => !c.yTrue.includes(cls) && c.yPred.includes(cls)))).toBe(true);
     expect(cases.some((c) => c.k === 1)).toBe(true);
-    expect(cases.some((c) => c.k > 1 && c.yTrue.filter((y) => y === c.yTrue[0]).length >= 0.9 * c.yTrue.length && c.yTrue.length >= 10)).toBe(true);
+    expect(
+      cases.some((c) => c.k > 1 && c.yTrue.filter((y) => y === c.yTrue[0]).length >= 0.9 * c.yTrue.length && c.yTrue.length >= 10),
+    ).toBe(true);
     expect(cases.some((c) => c.k > 1 && c.yTrue.every((y, i) => y === c.yPred[i]))).toBe(true);
     expect(cases.some((c) => c.yTrue.every((y, i) => y !== c.yPred[i]))).toBe(true);
     expect(Math.max(...cases.map((c) => c.k))).toBe(12);
@@ -348,7 +367,10 @@ describe('agreement with scikit-learn', () => {
       const labels = labelsFor(c.k);
       const { perClass } = classificationMetrics(c.yTrue, c.yPred, labels);
       expect(perClass.map((p) => p.label)).toEqual(labels);
-      expect(perClass.map((p) => p.support), describeCase(i)).toEqual(ref[i].per_class.support);
+      expect(
+        perClass.map((p) => p.support),
+        describeCase(i),
+      ).toEqual(ref[i].per_class.support);
       perClass.forEach((p, cls) => {
         close(`${describeCase(i)} class ${cls} precision`, p.precision, ref[i].per_class.precision[cls]);
         close(`${describeCase(i)} class ${cls} recall`, p.recall, ref[i].per_class.recall[cls]);

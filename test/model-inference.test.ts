@@ -59,8 +59,14 @@ describe.each(['wasm', 'cpu'] as const)('folded inference on %s', (backend) => {
     expect(g.folded).toBe(4);
     const x = tf.randomUniform([3, s.splitDim], -1, 1, 'float32', 4) as tf.Tensor2D;
     const loss = (run: (t: tf.Tensor) => tf.Tensor) => () => run(x).square().mean() as tf.Scalar;
-    const want = tf.variableGrads(loss((t) => s.upper.apply(t, { training: false }) as tf.Tensor), s.variables);
-    const got = tf.variableGrads(loss((t) => g.run(t)), s.variables);
+    const want = tf.variableGrads(
+      loss((t) => s.upper.apply(t, { training: false }) as tf.Tensor),
+      s.variables,
+    );
+    const got = tf.variableGrads(
+      loss((t) => g.run(t)),
+      s.variables,
+    );
     expect(Math.abs(got.value.dataSync()[0] - want.value.dataSync()[0]) / want.value.dataSync()[0]).toBeLessThan(1e-5);
     for (const v of s.variables) {
       expect(await maxRelativeDiff(got.grads[v.name], want.grads[v.name]), v.name).toBeLessThan(1e-4);

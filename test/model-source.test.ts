@@ -23,11 +23,20 @@ beforeAll(async () => {
 });
 afterEach(() => repo?.remove());
 
-
 /** A model.json with one 2x2 float32 weight (16 bytes) in `weights.bin`, unless overridden. */
-function writeBase(manifest: unknown = [{ paths: ['weights.bin'], weights: [{ name: 'w', shape: [2, 2], dtype: 'float32' }] }], weightBytes = 16): void {
+function writeBase(
+  manifest: unknown = [{ paths: ['weights.bin'], weights: [{ name: 'w', shape: [2, 2], dtype: 'float32' }] }],
+  weightBytes = 16,
+): void {
   repo = makeTmpRepo();
-  repo.write('models/base/model.json', JSON.stringify({ format: 'layers-model', modelTopology: { class_name: 'Sequential', config: { layers: [] } }, weightsManifest: manifest }));
+  repo.write(
+    'models/base/model.json',
+    JSON.stringify({
+      format: 'layers-model',
+      modelTopology: { class_name: 'Sequential', config: { layers: [] } },
+      weightsManifest: manifest,
+    }),
+  );
   repo.write('models/base/weights.bin', new Uint8Array(weightBytes));
 }
 
@@ -63,7 +72,9 @@ describe('model.json', () => {
       expect((await modelError(readLocal)).message, text).toBe(`model.base (${LOC}): model.json must hold a JSON object`);
     }
     repo.write(LOC, '{"modelTopology": "Sequential", "weightsManifest": []}');
-    expect((await modelError(readLocal)).message).toBe(`model.base (${LOC}): no "modelTopology" object; is this a TF.js LayersModel model.json?`);
+    expect((await modelError(readLocal)).message).toBe(
+      `model.base (${LOC}): no "modelTopology" object; is this a TF.js LayersModel model.json?`,
+    );
   });
 
   it('a GraphModel is recognised by its format or by a topology of nodes', async () => {
@@ -79,11 +90,15 @@ describe('model.json', () => {
     repo = makeTmpRepo();
     repo.write(LOC, '{}');
     fs.truncateSync(repo.abs(LOC), MAX_MODEL_JSON_BYTES + 1);
-    expect((await modelError(readLocal)).message).toBe(`model.base (${LOC}): model.json is larger than 32 MiB; it should hold the topology only`);
+    expect((await modelError(readLocal)).message).toBe(
+      `model.base (${LOC}): model.json is larger than 32 MiB; it should hold the topology only`,
+    );
   });
 
   it('no local path and a location that is not a URL', async () => {
-    expect((await modelError(() => readModelSource('models/base/model.json'))).message).toBe('model.base (models/base/model.json): not a URL, and no local path was given');
+    expect((await modelError(() => readModelSource('models/base/model.json'))).message).toBe(
+      'model.base (models/base/model.json): not a URL, and no local path was given',
+    );
   });
 
   it('a directory where model.json should be', async () => {
@@ -124,7 +139,9 @@ describe('weights manifest paths', () => {
       writeBase([{ paths: [p], weights: [{ name: 'w', shape: [2, 2], dtype: 'float32' }] }]);
       repo.write('models/secret.bin', new Uint8Array(16));
       const err = await modelError(readLocal);
-      expect(err.message).toMatch(new RegExp(`^model\\.base \\(${LOC.replace(/[./]/g, '\\$&')}\\): weightsManifest\\[0\\]\\.paths\\[0\\]: `));
+      expect(err.message).toMatch(
+        new RegExp(`^model\\.base \\(${LOC.replace(/[./]/g, '\\$&')}\\): weightsManifest\\[0\\]\\.paths\\[0\\]: `),
+      );
       expect(err.message).toMatch(message);
     });
   }
@@ -147,10 +164,14 @@ describe('weights manifest paths', () => {
   it('a weight path naming the model folder itself, or a symlink to the folder above, is refused', async () => {
     writeBase([{ paths: ['.'], weights: [{ name: 'w', shape: [2, 2], dtype: 'float32' }] }]);
     const dir = fs.realpathSync(repo.abs('models/base'));
-    expect((await modelError(readLocal)).message).toBe(`model.base (${LOC}): weight file "." resolves to ${dir}, outside the model's folder`);
+    expect((await modelError(readLocal)).message).toBe(
+      `model.base (${LOC}): weight file "." resolves to ${dir}, outside the model's folder`,
+    );
     repo.write(LOC, fs.readFileSync(repo.abs(LOC), 'utf8').replace('"paths":["."]', '"paths":["up"]'));
     fs.symlinkSync('..', repo.abs('models/base/up'));
-    expect((await modelError(readLocal)).message).toBe(`model.base (${LOC}): weight file "up" resolves to ${path.dirname(fs.realpathSync(repo.abs('models/base')))}, outside the model's folder`);
+    expect((await modelError(readLocal)).message).toBe(
+      `model.base (${LOC}): weight file "up" resolves to ${path.dirname(fs.realpathSync(repo.abs('models/base')))}, outside the model's folder`,
+    );
   });
 
   it('a group spread over files stops reading once past the declared size', async () => {
@@ -164,9 +185,15 @@ describe('weights manifest paths', () => {
 
   it('hashes model.json and every weight byte', async () => {
     writeBase();
-    repo.write('models/base/weights.bin', Uint8Array.from({ length: 16 }, (_, i) => i));
+    repo.write(
+      'models/base/weights.bin',
+      Uint8Array.from({ length: 16 }, (_, i) => i),
+    );
     const source = await readLocal();
-    const expected = createHash('sha256').update(fs.readFileSync(repo.abs(LOC))).update(fs.readFileSync(repo.abs('models/base/weights.bin'))).digest('hex');
+    const expected = createHash('sha256')
+      .update(fs.readFileSync(repo.abs(LOC)))
+      .update(fs.readFileSync(repo.abs('models/base/weights.bin')))
+      .digest('hex');
     expect(source.sha256).toBe(expected);
     expect([...new Uint8Array(source.weightData)]).toEqual(Array.from({ length: 16 }, (_, i) => i));
   });
@@ -192,7 +219,9 @@ describe('weight contents', () => {
   it('shorter than the shapes declare', async () => {
     writeBase(undefined, 12);
     const err = await modelError(readLocal);
-    expect(err.message).toBe(`model.base (${LOC}): weightsManifest[0]: weight files "weights.bin" hold 12 bytes, the manifest's shapes and dtypes declare 16 bytes`);
+    expect(err.message).toBe(
+      `model.base (${LOC}): weightsManifest[0]: weight files "weights.bin" hold 12 bytes, the manifest's shapes and dtypes declare 16 bytes`,
+    );
   });
 
   it('longer than the shapes declare', async () => {
@@ -202,7 +231,15 @@ describe('weight contents', () => {
   });
 
   it('spread over shards, checked per group', async () => {
-    writeBase([{ paths: ['a.bin', 'b.bin'], weights: [{ name: 'w', shape: [4], dtype: 'float32' }, { name: 'q', shape: [4], dtype: 'float32', quantization: { dtype: 'uint8', min: -1, scale: 0.01 } }] }]);
+    writeBase([
+      {
+        paths: ['a.bin', 'b.bin'],
+        weights: [
+          { name: 'w', shape: [4], dtype: 'float32' },
+          { name: 'q', shape: [4], dtype: 'float32', quantization: { dtype: 'uint8', min: -1, scale: 0.01 } },
+        ],
+      },
+    ]);
     repo.write('models/base/a.bin', new Uint8Array(10));
     repo.write('models/base/b.bin', new Uint8Array(10));
     const ok = await readLocal();
@@ -215,7 +252,9 @@ describe('weight contents', () => {
   it('an unsupported dtype names the weight and the supported ones', async () => {
     writeBase([{ paths: ['weights.bin'], weights: [{ name: 'emb', shape: [2, 2], dtype: 'complex64' }] }]);
     const err = await modelError(readLocal);
-    expect(err.message).toBe(`model.base (${LOC}): weightsManifest[0].weights[0] ("emb"): unsupported dtype "complex64" (supported: float32, int32, bool)`);
+    expect(err.message).toBe(
+      `model.base (${LOC}): weightsManifest[0].weights[0] ("emb"): unsupported dtype "complex64" (supported: float32, int32, bool)`,
+    );
   });
 
   it('an unsupported quantization', async () => {
@@ -226,7 +265,9 @@ describe('weight contents', () => {
   it(`more parameters than the documented cap (${MAX_PARAMETERS}) is refused before reading the weights`, async () => {
     writeBase([{ paths: ['weights.bin'], weights: [{ name: 'huge', shape: [MAX_PARAMETERS + 1], dtype: 'float32' }] }], 4);
     const err = await modelError(readLocal);
-    expect(err.message).toBe(`model.base (${LOC}): the weights declare ${MAX_PARAMETERS + 1} parameters, past the limit of ${MAX_PARAMETERS}`);
+    expect(err.message).toBe(
+      `model.base (${LOC}): the weights declare ${MAX_PARAMETERS + 1} parameters, past the limit of ${MAX_PARAMETERS}`,
+    );
   });
 
   it('a good model reads, hashes and builds', async () => {

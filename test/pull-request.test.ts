@@ -26,8 +26,13 @@ const workflowRun = (run: Partial<TriggeringRun>): EventContext => ({
   sha: MAIN,
   payload: {
     workflow_run: {
-      id: 55, event: 'pull_request', head_sha: HEAD, head_branch: 'patch-1',
-      head_repository: { full_name: 'forker/r', owner: { login: 'forker' } }, pull_requests: [], ...run,
+      id: 55,
+      event: 'pull_request',
+      head_sha: HEAD,
+      head_branch: 'patch-1',
+      head_repository: { full_name: 'forker/r', owner: { login: 'forker' } },
+      pull_requests: [],
+      ...run,
     },
   },
 });
@@ -36,7 +41,11 @@ const calls = () => api.requests.map((r) => `${r.method} ${r.path}${r.query.size
 
 describe('findPullRequest', () => {
   it('takes the number from a pull_request event, and from workflow_run.pull_requests, without a request', async () => {
-    expect(await find({ eventName: 'pull_request', payload: { pull_request: { number: 9 } } })).toEqual({ found: true, number: 9, how: 'event' });
+    expect(await find({ eventName: 'pull_request', payload: { pull_request: { number: 9 } } })).toEqual({
+      found: true,
+      number: 9,
+      how: 'event',
+    });
     expect(await find(workflowRun({ pull_requests: [{ number: 12 }] }))).toEqual({ found: true, number: 12, how: 'event' });
     expect(api.requests).toHaveLength(0);
   });
@@ -51,14 +60,20 @@ describe('findPullRequest', () => {
     api.addPull({ number: 32, headSha: HEAD, headRef: 'patch-1', headRepo: 'forker/r', listedByCommit: false });
     api.addPull({ number: 33, headSha: HEAD, headRef: 'patch-1', headRepo: 'someone/r', listedByCommit: false });
     expect(await find(workflowRun({}))).toEqual({ found: true, number: 32, how: 'head-branch' });
-    expect(calls()).toEqual([`GET /repos/o/r/commits/${HEAD}/pulls?per_page=100`, 'GET /repos/o/r/pulls?state=open&head=forker%3Apatch-1&per_page=100']);
+    expect(calls()).toEqual([
+      `GET /repos/o/r/commits/${HEAD}/pulls?per_page=100`,
+      'GET /repos/o/r/pulls?state=open&head=forker%3Apatch-1&per_page=100',
+    ]);
   });
 
-  it('a pull request pushed to since, or closed, is not this verdict\'s: a reason instead', async () => {
+  it("a pull request pushed to since, or closed, is not this verdict's: a reason instead", async () => {
     api.addPull({ number: 34, headSha: 'e'.repeat(40), headRef: 'patch-1', headRepo: 'forker/r' });
     api.addPull({ number: 35, headSha: HEAD, headRef: 'patch-1', headRepo: 'forker/r', state: 'closed' });
     const res = await find(workflowRun({}));
-    expect(res).toEqual({ found: false, reason: 'no open pull request has head commit 0123456 or forker:patch-1 (closed, or pushed to since)' });
+    expect(res).toEqual({
+      found: false,
+      reason: 'no open pull request has head commit 0123456 or forker:patch-1 (closed, or pushed to since)',
+    });
   });
 
   it('a run triggered by a push is not about a pull request', async () => {
@@ -71,7 +86,9 @@ describe('findPullRequest', () => {
 describe('headSha', () => {
   it('is the pull request head, never the merge commit or the default branch head', () => {
     expect(headSha(workflowRun({}))).toBe(HEAD);
-    expect(headSha({ eventName: 'pull_request', sha: 'merge'.padEnd(40, '0'), payload: { pull_request: { number: 1, head: { sha: HEAD } } } })).toBe(HEAD);
+    expect(
+      headSha({ eventName: 'pull_request', sha: 'merge'.padEnd(40, '0'), payload: { pull_request: { number: 1, head: { sha: HEAD } } } }),
+    ).toBe(HEAD);
     expect(headSha({ eventName: 'push', sha: MAIN, payload: {} })).toBe(MAIN);
   });
 });

@@ -20,10 +20,22 @@ interface Block {
   text: string;
 }
 
-const DOCS = ['README.md', ...fs.readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  ...fs
+    .readdirSync('docs')
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const SPEC_KEYS = ['version', 'name', 'task', 'seed', 'model', 'data', 'train', 'gate', 'output', 'sweep'];
 /** The least an image spec needs; a fragment (a block of only some top-level keys) is validated on it. */
-const MINIMAL = { version: 1, name: 'fragment', task: 'image-classification', model: { base: 'models/base/model.json' }, data: { format: 'image-folder', train: 'data/train' } };
+const MINIMAL = {
+  version: 1,
+  name: 'fragment',
+  task: 'image-classification',
+  model: { base: 'models/base/model.json' },
+  data: { format: 'image-folder', train: 'data/train' },
+};
 
 const action = parse(fs.readFileSync('action.yml', 'utf8')) as { inputs: Record<string, unknown>; outputs: Record<string, unknown> };
 
@@ -52,7 +64,9 @@ interface Step {
 
 /** The steps that run this Action: `OWNER/finetune-action@vN` in the docs, `./` in this repository's workflows. */
 function actionSteps(doc: { jobs: Record<string, { steps?: Step[] }> }): Step[] {
-  return Object.values(doc.jobs).flatMap((j) => j.steps ?? []).filter((s) => s.uses === './' || /finetune-action@/.test(s.uses ?? ''));
+  return Object.values(doc.jobs)
+    .flatMap((j) => j.steps ?? [])
+    .filter((s) => s.uses === './' || /finetune-action@/.test(s.uses ?? ''));
 }
 
 function checkWorkflow(text: string, label: string, doc: { jobs: Record<string, { steps?: Step[] }> }, usesForm: RegExp): number {
@@ -103,7 +117,10 @@ describe("the README's reference", () => {
     const text = fs.readFileSync('README.md', 'utf8');
     const start = text.indexOf(`| ${first} |`);
     const rows = text.slice(start).split('\n').slice(2);
-    const table = rows.slice(0, rows.findIndex((r) => !r.startsWith('|')));
+    const table = rows.slice(
+      0,
+      rows.findIndex((r) => !r.startsWith('|')),
+    );
     return table.flatMap((r) => [...(r.split('|')[1] ?? '').matchAll(/`([\w-]+)`/g)].map((m) => m[1]));
   }
 

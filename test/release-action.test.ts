@@ -47,7 +47,13 @@ describe('release-action.yml', () => {
 
   it('rebuilds dist/ and fails on a difference before it tags, releases and moves the major tag', () => {
     const at = (needle: string) => script.indexOf(needle);
-    for (const needle of ['npm run build', 'git status --porcelain dist', 'gh release create', 'git push --force origin "refs/tags/$MAJOR"']) expect(at(needle), needle).toBeGreaterThan(-1);
+    for (const needle of [
+      'npm run build',
+      'git status --porcelain dist',
+      'gh release create',
+      'git push --force origin "refs/tags/$MAJOR"',
+    ])
+      expect(at(needle), needle).toBeGreaterThan(-1);
     expect(at('npm run build')).toBeLessThan(at('git status --porcelain dist'));
     expect(at('git status --porcelain dist')).toBeLessThan(at('gh release create'));
     expect(at('gh release create')).toBeLessThan(at('refs/tags/$MAJOR'));

@@ -46,7 +46,9 @@ describe('packBundle', () => {
     expect(digest).toBe(sha(await readFile(a)));
     expect(await packBundle(modelDir, b)).toBe(digest);
 
-    const listing = execFileSync('tar', ['-tvzf', a], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } }).trim().split('\n');
+    const listing = execFileSync('tar', ['-tvzf', a], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } })
+      .trim()
+      .split('\n');
     expect(listing.map((l) => l.split(/\s+/).pop())).toEqual([
       'model/model-card.md',
       'model/model.json',
@@ -121,13 +123,17 @@ describe('publishRelease', () => {
   });
 
   it('says so when the tag has no release', async () => {
-    await expect(publishRelease({ octokit, owner: 'acme', repo: 'vision', tag: 'nope', assets: [] })).rejects.toThrow(/no release with tag "nope"/);
+    await expect(publishRelease({ octokit, owner: 'acme', repo: 'vision', tag: 'nope', assets: [] })).rejects.toThrow(
+      /no release with tag "nope"/,
+    );
   });
 });
 
 describe('uploadBaseUrl', () => {
   it('takes the upload host from the release upload_url', () => {
     expect(uploadBaseUrl('https://uploads.github.com/repos/o/r/releases/1/assets{?name,label}')).toBe('https://uploads.github.com');
-    expect(uploadBaseUrl('https://ghe.example.com/api/uploads/repos/o/r/releases/1/assets{?name,label}')).toBe('https://ghe.example.com/api/uploads');
+    expect(uploadBaseUrl('https://ghe.example.com/api/uploads/repos/o/r/releases/1/assets{?name,label}')).toBe(
+      'https://ghe.example.com/api/uploads',
+    );
   });
 });

@@ -11,7 +11,14 @@ function report(verdict: Verdict, checks: GateCheck[], extra: Partial<Report['ga
 }
 
 const drop = (metric: string, value: number, baseline: number, status: GateCheck['status'], more: Partial<GateCheck> = {}): GateCheck => ({
-  metric, value, baseline, delta: value - baseline, max_drop: 0.01, status, reason: '', ...more,
+  metric,
+  value,
+  baseline,
+  delta: value - baseline,
+  max_drop: 0.01,
+  status,
+  reason: '',
+  ...more,
 });
 
 describe('verdictHeadline', () => {
@@ -21,7 +28,9 @@ describe('verdictHeadline', () => {
       drop('f1_macro', 0.85, 0.9, 'fail'),
       drop('recall_macro', 0.9, 0.9, 'pass'),
     ]);
-    expect(verdictHeadline(r)).toBe('❌ FAIL: f1_macro dropped 0.0500 vs baseline 0.9000 (max_drop 0.01), significant at 95% (+1 more failing)');
+    expect(verdictHeadline(r)).toBe(
+      '❌ FAIL: f1_macro dropped 0.0500 vs baseline 0.9000 (max_drop 0.01), significant at 95% (+1 more failing)',
+    );
   });
 
   it('names a floor when the floor decided, not the passing comparison', () => {
@@ -51,21 +60,30 @@ describe('verdictHeadline', () => {
   });
 
   it('says a changed test set left the baseline uncompared, with both fingerprints', () => {
-    const r = report('inconclusive', [{ metric: 'accuracy', value: 0.86, max_drop: 0.01, status: 'inconclusive', reason: 'Not compared.' }],
-      { test_set_changed: { baseline: '0123456789abcdef', candidate: 'fedcba9876543210' } });
+    const r = report(
+      'inconclusive',
+      [{ metric: 'accuracy', value: 0.86, max_drop: 0.01, status: 'inconclusive', reason: 'Not compared.' }],
+      { test_set_changed: { baseline: '0123456789abcdef', candidate: 'fedcba9876543210' } },
+    );
     expect(verdictHeadline(r)).toBe('⚠️ INCONCLUSIVE: baseline not compared, its test set changed (sha256 0123456789ab → fedcba987654)');
   });
 
   it('says the run was cut short, that a missing baseline failed, and when nothing is gated', () => {
     const cut = { ...report('pass', [drop('accuracy', 0.9, 0.9, 'pass')]), status: 'budget_reached' as const };
     expect(verdictHeadline(cut)).toBe('✅ PASS (budget reached): accuracy +0.0000 vs baseline 0.9000 (max_drop 0.01)');
-    const missing = report('fail', [{ metric: 'baseline', value: NaN, status: 'fail', reason: 'No baseline: none found. gate.baseline.first_run is "fail".' }]);
+    const missing = report('fail', [
+      { metric: 'baseline', value: NaN, status: 'fail', reason: 'No baseline: none found. gate.baseline.first_run is "fail".' },
+    ]);
     expect(verdictHeadline(missing)).toBe('❌ FAIL: No baseline: none found. gate.baseline.first_run is "fail"');
     expect(verdictHeadline(report('pass', []))).toBe('✅ PASS: no gate metrics configured');
   });
 
   it('says a crashed run evaluated nothing', () => {
-    const r: Report = { ...report('fail', []), status: 'crashed', crash: { signal: 'SIGSEGV', exit_code: null, backend: 'wasm', stderr_tail: [], remedy: '' } };
+    const r: Report = {
+      ...report('fail', []),
+      status: 'crashed',
+      crash: { signal: 'SIGSEGV', exit_code: null, backend: 'wasm', stderr_tail: [], remedy: '' },
+    };
     expect(verdictHeadline(r)).toBe('❌ FAIL: the training process died (signal SIGSEGV on backend wasm); nothing was evaluated');
   });
   it('names a ceiling: above max on a fail, the margin below it on a pass', () => {
@@ -80,7 +98,9 @@ describe('verdictHeadline', () => {
       drop('accuracy', 0.885, 0.9, 'inconclusive'),
       { metric: 'loss', value: 0.43, baseline: 0.4, delta: 0.03, max_drop: 0.5, max_rise: 0.01, status: 'inconclusive', reason: '' },
     ]);
-    expect(verdictHeadline(r)).toBe('⚠️ INCONCLUSIVE: loss rose 0.0300 vs baseline 0.4000 (max_rise 0.01), not significant at 95% (+1 more inconclusive)');
+    expect(verdictHeadline(r)).toBe(
+      '⚠️ INCONCLUSIVE: loss rose 0.0300 vs baseline 0.4000 (max_rise 0.01), not significant at 95% (+1 more inconclusive)',
+    );
   });
 
   it('leaves out the confidence when the gate does not state one', () => {
@@ -89,8 +109,9 @@ describe('verdictHeadline', () => {
   });
 
   it('a failing floor is named even when the test set changed', () => {
-    const r = report('fail', [{ metric: 'accuracy', value: 0.7, min: 0.8, max_drop: 0.01, status: 'fail', reason: '' }],
-      { test_set_changed: { baseline: '0123456789abcdef', candidate: 'fedcba9876543210' } });
+    const r = report('fail', [{ metric: 'accuracy', value: 0.7, min: 0.8, max_drop: 0.01, status: 'fail', reason: '' }], {
+      test_set_changed: { baseline: '0123456789abcdef', candidate: 'fedcba9876543210' },
+    });
     expect(verdictHeadline(r)).toBe('❌ FAIL: accuracy 0.7000 is 0.1000 below min 0.8');
   });
 

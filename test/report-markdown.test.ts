@@ -46,15 +46,31 @@ describe('report renderers', () => {
 
   it('a gate row with a baseline reads status, value, baseline, delta, the interval at the stated confidence, threshold, reason', () => {
     const gate: GateResult = {
-      verdict: 'fail', mode: 'default', confidence: 0.95, method: 'paired bootstrap over 1000 test examples',
-      checks: [{
-        metric: 'accuracy', value: 0.864, runs: 3, min: 0.8, max_drop: 0.01, baseline: 0.9, delta: -0.036, ci: [-0.05, -0.022], status: 'fail',
-        reason: 'Drop 0.0360 beyond max_drop 0.01, significant at 95%.', detail: 'max_drop: delta -0.0360, 95% interval [-0.0500, -0.0220]; se 0.0071',
-      }],
+      verdict: 'fail',
+      mode: 'default',
+      confidence: 0.95,
+      method: 'paired bootstrap over 1000 test examples',
+      checks: [
+        {
+          metric: 'accuracy',
+          value: 0.864,
+          runs: 3,
+          min: 0.8,
+          max_drop: 0.01,
+          baseline: 0.9,
+          delta: -0.036,
+          ci: [-0.05, -0.022],
+          status: 'fail',
+          reason: 'Drop 0.0360 beyond max_drop 0.01, significant at 95%.',
+          detail: 'max_drop: delta -0.0360, 95% interval [-0.0500, -0.0220]; se 0.0071',
+        },
+      ],
     };
     const md = renderReportMarkdown({ ...withBaseline(), verdict: 'fail', gate });
     expect(md).toContain('| metric | status | value | baseline | delta | 95% interval | threshold | reason |');
-    expect(md).toContain('| accuracy | ❌ fail | 0.8640 (mean of 3) | 0.9000 | -0.0360 | [-0.0500, -0.0220] | min 0.8, max_drop 0.01 | Drop 0.0360 beyond max_drop 0.01, significant at 95%. |');
+    expect(md).toContain(
+      '| accuracy | ❌ fail | 0.8640 (mean of 3) | 0.9000 | -0.0360 | [-0.0500, -0.0220] | min 0.8, max_drop 0.01 | Drop 0.0360 beyond max_drop 0.01, significant at 95%. |',
+    );
     // The statistics are folded away, not in the row.
     const details = md.slice(md.indexOf('<details><summary>How the gate decided'));
     expect(details).toContain('- **accuracy** max_drop: delta -0.0360, 95% interval [-0.0500, -0.0220]; se 0.0071.');
@@ -63,13 +79,27 @@ describe('report renderers', () => {
   });
 
   it('a max_rise check built by the gate carries its tolerance into the report table', () => {
-    const candidate = { ...evaluatedFromReport(real), repeat_metrics: [0.33, 0.38, 0.43].map((loss) => ({ loss })), metrics: { ...real.metrics, loss: 0.38 } };
-    const baseline = { ...candidate, repeat_metrics: [0.26, 0.31, 0.36].map((loss) => ({ loss })), metrics: { ...real.metrics, loss: 0.31 } };
-    const gate = evaluateGate({ metrics: { loss: { max: 1, max_rise: 0.05 } }, confidence: 0.9, on_inconclusive: 'pass', seed: 1 }, candidate, baseline);
+    const candidate = {
+      ...evaluatedFromReport(real),
+      repeat_metrics: [0.33, 0.38, 0.43].map((loss) => ({ loss })),
+      metrics: { ...real.metrics, loss: 0.38 },
+    };
+    const baseline = {
+      ...candidate,
+      repeat_metrics: [0.26, 0.31, 0.36].map((loss) => ({ loss })),
+      metrics: { ...real.metrics, loss: 0.31 },
+    };
+    const gate = evaluateGate(
+      { metrics: { loss: { max: 1, max_rise: 0.05 } }, confidence: 0.9, on_inconclusive: 'pass', seed: 1 },
+      candidate,
+      baseline,
+    );
     expect(gate.checks[0]).toMatchObject({ metric: 'loss', max: 1, max_rise: 0.05, status: 'inconclusive' });
     const md = renderReportMarkdown({ ...real, verdict: gate.verdict, gate });
     expect(md).toContain('| 90% interval |');
-    expect(md).toMatch(/\| loss \| ⚠️ inconclusive \| 0\.3800 \(mean of 3\) \| 0\.3100 \(mean of 3\) \| \+0\.0700 \| \[[-+]0\.\d{4}, \+0\.\d{4}\] \| max 1, max_rise 0\.05 \| Rise 0\.0700 beyond max_rise 0\.05, not significant at 90%; /);
+    expect(md).toMatch(
+      /\| loss \| ⚠️ inconclusive \| 0\.3800 \(mean of 3\) \| 0\.3100 \(mean of 3\) \| \+0\.0700 \| \[[-+]0\.\d{4}, \+0\.\d{4}\] \| max 1, max_rise 0\.05 \| Rise 0\.0700 beyond max_rise 0\.05, not significant at 90%; /,
+    );
   });
 
   it('a run that ran out of memory reads "out of memory" everywhere in the comment and report.md', () => {
@@ -78,7 +108,9 @@ describe('report renderers', () => {
       expect(text).toContain('(out of memory)');
       expect(text).not.toContain('of_memory');
     }
-    expect(renderCommentBody(oom).split('\n')[2]).toBe('❌ **FAIL** (out of memory): `fashion-mnist-mobilenet`: training failed; nothing was evaluated');
+    expect(renderCommentBody(oom).split('\n')[2]).toBe(
+      '❌ **FAIL** (out of memory): `fashion-mnist-mobilenet`: training failed; nothing was evaluated',
+    );
   });
 
   it('draws the per-class F1 change against the baseline as a Mermaid bar chart', () => {
@@ -92,7 +124,8 @@ describe('report renderers', () => {
 
   it('a baseline from another test set is said under the headline, in report.md and the comment, with no deltas anywhere', () => {
     const r = withBaseline();
-    r.baseline.ignored_reason = 'The baseline (baseline.json) was scored on a different test set (sha256 aaaaaaaaaaaa, this run bbbbbbbbbbbb); set gate.baseline.from: model.';
+    r.baseline.ignored_reason =
+      'The baseline (baseline.json) was scored on a different test set (sha256 aaaaaaaaaaaa, this run bbbbbbbbbbbb); set gate.baseline.from: model.';
     r.gate = { ...r.gate, verdict: 'inconclusive', test_set_changed: { baseline: 'a'.repeat(64), candidate: 'b'.repeat(64) } };
     r.verdict = 'inconclusive';
     for (const md of [renderReportMarkdown(r), renderCommentBody(r)]) {
@@ -105,25 +138,48 @@ describe('report renderers', () => {
   });
 
   it('the folded statistics state the mode, and the smallest change found with 80% power', () => {
-    const check = { metric: 'accuracy', value: 0.864, max_drop: 0.01, baseline: 0.87, delta: -0.006, status: 'pass' as const, reason: 'Drop 0.0060 within max_drop 0.01.' };
-    const gate = (mode: 'default' | 'strict'): GateResult => ({ verdict: 'pass', mode, confidence: 0.9, checks: [check], detectable_drop: { accuracy: 0.03125, f1_macro: 0.04 } });
+    const check = {
+      metric: 'accuracy',
+      value: 0.864,
+      max_drop: 0.01,
+      baseline: 0.87,
+      delta: -0.006,
+      status: 'pass' as const,
+      reason: 'Drop 0.0060 within max_drop 0.01.',
+    };
+    const gate = (mode: 'default' | 'strict'): GateResult => ({
+      verdict: 'pass',
+      mode,
+      confidence: 0.9,
+      checks: [check],
+      detectable_drop: { accuracy: 0.03125, f1_macro: 0.04 },
+    });
     const details = (md: string) => md.slice(md.indexOf('<details><summary>How the gate decided')).split('\n');
     const strict = details(renderReportMarkdown({ ...withBaseline(), gate: gate('strict') }));
     expect(strict.slice(0, 5)).toEqual([
-      '<details><summary>How the gate decided (statistics)</summary>', '',
+      '<details><summary>How the gate decided (statistics)</summary>',
+      '',
       '- Mode: `strict` (a pass needs the whole interval within the tolerance).',
-      '- Smallest change found with 80% power: accuracy 0.0313, f1_macro 0.0400.', '',
+      '- Smallest change found with 80% power: accuracy 0.0313, f1_macro 0.0400.',
+      '',
     ]);
-    expect(details(renderReportMarkdown({ ...withBaseline(), gate: gate('default') }))[2]).toBe('- Mode: `default` (a fail needs the whole interval beyond the tolerance).');
+    expect(details(renderReportMarkdown({ ...withBaseline(), gate: gate('default') }))[2]).toBe(
+      '- Mode: `default` (a fail needs the whole interval beyond the tolerance).',
+    );
   });
 
   it('a gate without a stated confidence heads the column "interval"; a check without limits shows "–"; no checks say so', () => {
-    const gate: GateResult = { verdict: 'pass', checks: [{ metric: 'accuracy', value: 0.864, status: 'pass', reason: 'No threshold set.' }] };
+    const gate: GateResult = {
+      verdict: 'pass',
+      checks: [{ metric: 'accuracy', value: 0.864, status: 'pass', reason: 'No threshold set.' }],
+    };
     const md = renderReportMarkdown({ ...real, verdict: 'pass', gate });
     expect(md).toContain('| metric | status | value | baseline | delta | interval | threshold | reason |');
     expect(md).toContain('| accuracy | ✅ pass | 0.8640 | – | – | – | – | No threshold set. |');
     expect(md).not.toContain('How the gate decided');
-    expect(renderReportMarkdown({ ...real, verdict: 'pass', gate: { verdict: 'pass', checks: [] } })).toContain('_No gate metrics configured (gate.metrics is empty)._');
+    expect(renderReportMarkdown({ ...real, verdict: 'pass', gate: { verdict: 'pass', checks: [] } })).toContain(
+      '_No gate metrics configured (gate.metrics is empty)._',
+    );
   });
 
   it('the metrics table gives each metric against a comparable baseline with its signed change', () => {

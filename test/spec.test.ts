@@ -19,7 +19,6 @@ const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'ut
 
 const HEAD = SPEC_HEAD;
 
-
 const parseError = (text: string) => configError(() => parseSpec(text, 'finetune.yml'));
 
 describe('errors', () => {
@@ -85,7 +84,9 @@ describe('parseSpec accepts valid specs', () => {
 
   it('reads gate.mode strict and refuses a mode that does not exist, naming the choices', () => {
     expect(parseSpec(`${HEAD}gate:\n  mode: strict\n`, 'finetune.yml').gate.mode).toBe('strict');
-    expect(parseError(`${HEAD}gate:\n  mode: lenient\n`).message).toMatch(/^gate\.mode: expected one of "default", "strict", got "lenient".*line 10\)$/);
+    expect(parseError(`${HEAD}gate:\n  mode: lenient\n`).message).toMatch(
+      /^gate\.mode: expected one of "default", "strict", got "lenient".*line 10\)$/,
+    );
   });
 
   it('reads a JSON spec with idx pairs, an https base and early stopping off', () => {
@@ -130,9 +131,7 @@ describe('parseSpec names the key, the value and the line of each problem', () =
   });
 
   it('reports a duplicated key as invalid YAML', () => {
-    expect(parseError(`${HEAD}seed: 1\nseed: 2\n`).message).toBe(
-      'invalid YAML: Map keys must be unique (finetune.yml line 10, column 1)',
-    );
+    expect(parseError(`${HEAD}seed: 1\nseed: 2\n`).message).toBe('invalid YAML: Map keys must be unique (finetune.yml line 10, column 1)');
   });
 
   it('refuses an alias bomb in well under a second', () => {
@@ -161,9 +160,7 @@ describe('parseSpec names the key, the value and the line of each problem', () =
   it('suggests the key a misspelt one was meant to be', () => {
     const err = parseError(HEAD.replace('  base:', '  cutt: out_relu\n  base:'));
     expect(err.message).toBe('model.cutt: unknown key; did you mean "cut"? (finetune.yml line 5)');
-    expect(err.issues).toEqual([
-      { path: 'model.cutt', message: 'unknown key; did you mean "cut"?', line: 5, column: 3 },
-    ]);
+    expect(err.issues).toEqual([{ path: 'model.cutt', message: 'unknown key; did you mean "cut"?', line: 5, column: 3 }]);
     expect(parseError(`${HEAD}train: { Epochs: 3 }\n`).message).toMatch(/train\.Epochs: unknown key; did you mean "epochs"\?/);
   });
 
@@ -385,25 +382,37 @@ describe('loadSpec', () => {
         `output.dir: expected a path inside the repository, got ${JSON.stringify(value)} (it leads outside the repository root)`,
       );
     }
-    expect(() => resolveInRepo(repo, '\\\\server\\share\\x', 'output.dir')).toThrow(/^output\.dir: expected a path relative to the repository root/);
+    expect(() => resolveInRepo(repo, '\\\\server\\share\\x', 'output.dir')).toThrow(
+      /^output\.dir: expected a path relative to the repository root/,
+    );
     expect(() => resolveInRepo(repo, 'C:\\x', 'output.dir')).toThrow(/^output\.dir: expected a path relative to the repository root/);
     // A backslash path that stays inside is allowed.
     expect(() => resolveInRepo(repo, 'data\\sub\\..\\x', 'output.dir')).not.toThrow();
   });
 
   it('refuses ".." itself, a NUL character and a URL where a path belongs', () => {
-    expect(() => resolveInRepo(repo, '..', 'output.dir')).toThrow('output.dir: expected a path inside the repository, got ".." (it leads outside the repository root)');
+    expect(() => resolveInRepo(repo, '..', 'output.dir')).toThrow(
+      'output.dir: expected a path inside the repository, got ".." (it leads outside the repository root)',
+    );
     expect(() => resolveInRepo(repo, 'data/../..', 'output.dir')).toThrow(/it leads outside the repository root/);
-    expect(() => resolveInRepo(repo, 'data/a\0b', 'data.train')).toThrow('data.train: expected a path without NUL characters, got "data/a\\u0000b"');
-    expect(() => resolveInRepo(repo, 'https://example.com/train', 'data.train')).toThrow(/^data\.train: expected a path relative to the repository root \(URLs are allowed only for model\.base\)/);
+    expect(() => resolveInRepo(repo, 'data/a\0b', 'data.train')).toThrow(
+      'data.train: expected a path without NUL characters, got "data/a\\u0000b"',
+    );
+    expect(() => resolveInRepo(repo, 'https://example.com/train', 'data.train')).toThrow(
+      /^data\.train: expected a path relative to the repository root \(URLs are allowed only for model\.base\)/,
+    );
   });
 
   it('refuses a symlink to the folder holding the repository, and a chain of symlinks that ends outside', () => {
     fs.symlinkSync(path.dirname(repo), path.join(repo, 'data', 'parent'));
     fs.symlinkSync(path.join(repo, 'data', 'escape'), path.join(repo, 'data', 'hop'));
     try {
-      expect(() => resolveInRepo(repo, 'data/parent', 'output.dir')).toThrow(`(a symlink that leads to ${fs.realpathSync(path.dirname(repo))})`);
-      expect(() => resolveInRepo(repo, 'data/hop/x', 'output.dir')).toThrow(`(a symlink that leads to ${path.join(fs.realpathSync(outside), 'x')})`);
+      expect(() => resolveInRepo(repo, 'data/parent', 'output.dir')).toThrow(
+        `(a symlink that leads to ${fs.realpathSync(path.dirname(repo))})`,
+      );
+      expect(() => resolveInRepo(repo, 'data/hop/x', 'output.dir')).toThrow(
+        `(a symlink that leads to ${path.join(fs.realpathSync(outside), 'x')})`,
+      );
       // The repository root itself is inside.
       expect(resolveInRepo(repo, '.', 'output.dir')).toBe(repo);
     } finally {
@@ -416,12 +425,18 @@ describe('loadSpec', () => {
     const keyOf = (text: string) => configError(() => loadSpec(write('keys.yml', text), { root: repo })).issues.map((i) => i.path);
     expect(keyOf(HEAD.replace('models/base/model.json', 'data/escape/model.json'))).toEqual(['model.base']);
     expect(keyOf(`${HEAD}gate:\n  baseline: { from: file, path: data/escape/baseline.json }\n`)).toEqual(['gate.baseline.path']);
-    const idx = HEAD.replace('image-folder\n  train: data/train', 'idx\n  train: { images: data/escape/images.gz, labels: data/escape/labels.gz }');
+    const idx = HEAD.replace(
+      'image-folder\n  train: data/train',
+      'idx\n  train: { images: data/escape/images.gz, labels: data/escape/labels.gz }',
+    );
     expect(keyOf(idx)).toEqual(['data.train.images', 'data.train.labels']);
     // An https base is a URL, not a path on disk, even where the repository has a folder "https:".
     fs.symlinkSync(outside, path.join(repo, 'https:'));
     try {
-      expect(loadSpec(write('url.yml', HEAD.replace('models/base/model.json', 'https://example.com/m/model.json')), { root: repo }).spec.model.base).toBe('https://example.com/m/model.json');
+      expect(
+        loadSpec(write('url.yml', HEAD.replace('models/base/model.json', 'https://example.com/m/model.json')), { root: repo }).spec.model
+          .base,
+      ).toBe('https://example.com/m/model.json');
     } finally {
       fs.rmSync(path.join(repo, 'https:'));
     }
@@ -431,10 +446,11 @@ describe('loadSpec', () => {
 
   it('takes only "https://" followed by a URL that parses as an https URL', () => {
     expect(isHttpsUrl('HTTPS://example.com/m/model.json')).toBe(true);
-    for (const value of ['https:example.com/model.json', ' https://example.com/model.json', 'https://', 'xhttps://example.com/m.json']) expect(isHttpsUrl(value), value).toBe(false);
+    for (const value of ['https:example.com/model.json', ' https://example.com/model.json', 'https://', 'xhttps://example.com/m.json'])
+      expect(isHttpsUrl(value), value).toBe(false);
   });
 
-  it('finds the repository root from the workspace given (the Action\'s checkout), else from .git', () => {
+  it("finds the repository root from the workspace given (the Action's checkout), else from .git", () => {
     // The spec layer reads no runner variable: the Action reads GITHUB_WORKSPACE and passes it.
     vi.stubEnv('GITHUB_WORKSPACE', outside);
     try {

@@ -35,7 +35,9 @@ describe('hyperparameter sweep, in process and sharded', () => {
     cache = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-sweep-cache-'));
     savedCacheEnv = process.env.FINETUNE_CACHE_DIR;
     process.env.FINETUNE_CACHE_DIR = cache;
-    inProcess = (await runPipeline({ specPath: spec(), outDir: path.join(repo, 'out-all'), backend: 'wasm', cacheDir: cache, log: silentLogger })).report;
+    inProcess = (
+      await runPipeline({ specPath: spec(), outDir: path.join(repo, 'out-all'), backend: 'wasm', cacheDir: cache, log: silentLogger })
+    ).report;
   });
 
   afterAll(() => {
@@ -47,14 +49,22 @@ describe('hyperparameter sweep, in process and sharded', () => {
   /** The trial the validation metric ranks first (ties to the lower index), computed here. */
   const argmax = (rows: SweepTrialRow[], metric: string) =>
     rows.reduce((best, r) => ((r[metric] as number) > (best[metric] as number) ? r : best)).index;
-  const settings = (rows: SweepTrialRow[], metric: string) => rows.map((r) => [r.index, r.learning_rate, r.batch_size, r[metric], r.best_epoch]);
+  const settings = (rows: SweepTrialRow[], metric: string) =>
+    rows.map((r) => [r.index, r.learning_rate, r.batch_size, r[metric], r.best_epoch]);
 
   it('runs every trial, ranks them on validation, and ships the best trial retrained', () => {
     const sweep = inProcess.sweep;
     expect(sweep).toBeDefined();
     if (!sweep) return;
     expect(sweep).toMatchObject({ metric: 'val_f1_macro', mode: 'max', method: 'grid' });
-    expect(sweep.trials.map((t) => [t.learning_rate, t.batch_size])).toEqual([[0.0003, 16], [0.0003, 64], [0.003, 16], [0.003, 64], [0.03, 16], [0.03, 64]]);
+    expect(sweep.trials.map((t) => [t.learning_rate, t.batch_size])).toEqual([
+      [0.0003, 16],
+      [0.0003, 64],
+      [0.003, 16],
+      [0.003, 64],
+      [0.03, 16],
+      [0.03, 64],
+    ]);
     for (const t of sweep.trials) {
       expect(t.val_f1_macro).toBeGreaterThan(0);
       expect(t.seconds).toBeGreaterThan(0);
@@ -81,12 +91,35 @@ describe('hyperparameter sweep, in process and sharded', () => {
   });
 
   it('two shards and a merge pick the same trial and give the same metrics; the shards never see the test set', async () => {
-    const shard1 = await cli(['sweep', '--spec', spec(), '--shard', '1/2', '--out', path.join(repo, 'artifacts/sweep-shard-1'), '--backend', 'wasm']);
+    const shard1 = await cli([
+      'sweep',
+      '--spec',
+      spec(),
+      '--shard',
+      '1/2',
+      '--out',
+      path.join(repo, 'artifacts/sweep-shard-1'),
+      '--backend',
+      'wasm',
+    ]);
     expect(shard1.code, shard1.text).toBe(0);
-    const shard2 = await cli(['sweep', '--spec', spec(), '--shard', '2/2', '--out', path.join(repo, 'artifacts/sweep-shard-2'), '--backend', 'wasm']);
+    const shard2 = await cli([
+      'sweep',
+      '--spec',
+      spec(),
+      '--shard',
+      '2/2',
+      '--out',
+      path.join(repo, 'artifacts/sweep-shard-2'),
+      '--backend',
+      'wasm',
+    ]);
     expect(shard2.code, shard2.text).toBe(0);
     const files = [1, 2].map((i) => readJson<TrialsFile>(path.join(repo, `artifacts/sweep-shard-${i}/trials.json`)));
-    expect(files.map((f) => f.trials.map((t) => t.index))).toEqual([[0, 2, 4], [1, 3, 5]]);
+    expect(files.map((f) => f.trials.map((t) => t.index))).toEqual([
+      [0, 2, 4],
+      [1, 3, 5],
+    ]);
     expect(files[0].fingerprint.spec_sha256).toBe(inProcess.fingerprint.spec_sha256);
     // The shards featurised train and validation only, yet score every trial exactly as the
     // in-process run (which had the test set loaded) did: the test set plays no part in a trial.
@@ -94,7 +127,17 @@ describe('hyperparameter sweep, in process and sharded', () => {
     const sharded = files.flatMap((f) => f.trials).sort((a, b) => a.index - b.index);
     expect(settings(sharded, 'val_f1_macro')).toEqual(settings(sweep.trials, 'val_f1_macro'));
 
-    const merged = await cli(['run', '--spec', spec(), '--out', path.join(repo, 'out-merged'), '--backend', 'wasm', '--trials', path.join(repo, 'artifacts')]);
+    const merged = await cli([
+      'run',
+      '--spec',
+      spec(),
+      '--out',
+      path.join(repo, 'out-merged'),
+      '--backend',
+      'wasm',
+      '--trials',
+      path.join(repo, 'artifacts'),
+    ]);
     const report = readJson<Report>(path.join(repo, 'out-merged/report.json'));
     expect(merged.code, merged.text).toBe(report.verdict === 'fail' ? 1 : 0);
     expect(merged.text).toMatch(/sweep: merged 6 trials from 2 shard files/);
@@ -104,7 +147,9 @@ describe('hyperparameter sweep, in process and sharded', () => {
     expect(report.metrics).toEqual(inProcess.metrics);
     expect(report.predictions).toEqual(inProcess.predictions);
     expect(report.history).toEqual(inProcess.history);
-    expect(fs.readFileSync(path.join(repo, 'out-merged/report.md'), 'utf8')).toMatch(/\| trial \| learning_rate \| batch_size \| val_f1_macro \| best epoch \| seconds \| shard \|/);
+    expect(fs.readFileSync(path.join(repo, 'out-merged/report.md'), 'utf8')).toMatch(
+      /\| trial \| learning_rate \| batch_size \| val_f1_macro \| best epoch \| seconds \| shard \|/,
+    );
     const weights = (dir: string) => fs.readFileSync(path.join(repo, dir, 'model/weights.bin'));
     expect(weights('out-merged').equals(weights('out-all'))).toBe(true);
   });
@@ -114,14 +159,34 @@ describe('hyperparameter sweep, in process and sharded', () => {
     expect(bad.code).toBe(2);
     expect(bad.text).toMatch(/--shard: expected i\/n with 1 <= i <= n .*got "3\/2"/);
 
-    const half = await cli(['run', '--spec', spec(), '--out', path.join(repo, 'out-half'), '--backend', 'wasm', '--trials', path.join(repo, 'artifacts/sweep-shard-1')]);
+    const half = await cli([
+      'run',
+      '--spec',
+      spec(),
+      '--out',
+      path.join(repo, 'out-half'),
+      '--backend',
+      'wasm',
+      '--trials',
+      path.join(repo, 'artifacts/sweep-shard-1'),
+    ]);
     expect(half.code).toBe(2);
     expect(half.text).toMatch(/trials 1, 3, 5 of the plan are missing \(no file for shard 2\/2\)/);
     expect(fs.existsSync(path.join(repo, 'out-half/report.json'))).toBe(false);
 
     fs.writeFileSync(path.join(repo, 'other.yml'), fs.readFileSync(spec(), 'utf8').replace('epochs: 4', 'epochs: 3'));
     const files = ['1', '2'].map((i) => path.join(repo, `artifacts/sweep-shard-${i}/trials.json`)).join(',');
-    const other = await cli(['run', '--spec', path.join(repo, 'other.yml'), '--out', path.join(repo, 'out-other'), '--backend', 'wasm', '--trials', files]);
+    const other = await cli([
+      'run',
+      '--spec',
+      path.join(repo, 'other.yml'),
+      '--out',
+      path.join(repo, 'out-other'),
+      '--backend',
+      'wasm',
+      '--trials',
+      files,
+    ]);
     expect(other.code).toBe(2);
     expect(other.text).toMatch(/was written for a different spec file/);
 
@@ -129,7 +194,17 @@ describe('hyperparameter sweep, in process and sharded', () => {
     const noSweep = await cli(['sweep', '--spec', path.join(repo, 'plain.yml'), '--backend', 'wasm']);
     expect(noSweep.code).toBe(2);
     expect(noSweep.text).toMatch(/plain\.yml has no sweep section/);
-    const noPlan = await cli(['run', '--spec', path.join(repo, 'plain.yml'), '--out', path.join(repo, 'out-plain'), '--backend', 'wasm', '--trials', files]);
+    const noPlan = await cli([
+      'run',
+      '--spec',
+      path.join(repo, 'plain.yml'),
+      '--out',
+      path.join(repo, 'out-plain'),
+      '--backend',
+      'wasm',
+      '--trials',
+      files,
+    ]);
     expect(noPlan.code).toBe(2);
     expect(noPlan.text).toMatch(/the spec has no sweep section, so there is nothing to merge/);
   });

@@ -16,9 +16,25 @@ import { createRng } from '../src/util/random.js';
 import { SPEC_HEAD } from './helpers/spec-text.js';
 import { makeTmpRepo } from './helpers/tmp-repo.js';
 
-const plan: SweepPlan = planSweep(parseSpec(`${SPEC_HEAD}sweep:\n  learning_rate: [0.1, 0.01, 0.001]\n  batch_size: [16, 32, 64]\n`, 'finetune.yml'));
-const fingerprint: SweepFingerprint = { spec_sha256: 'a'.repeat(64), data_sha256: 'b'.repeat(64), base_model_sha256: 'c'.repeat(64), backend: 'wasm', seed: 42 };
-const expected: ExpectedSweep = { fingerprint: { spec_sha256: fingerprint.spec_sha256, data_sha256: fingerprint.data_sha256, base_model_sha256: fingerprint.base_model_sha256, seed: 42 }, plan };
+const plan: SweepPlan = planSweep(
+  parseSpec(`${SPEC_HEAD}sweep:\n  learning_rate: [0.1, 0.01, 0.001]\n  batch_size: [16, 32, 64]\n`, 'finetune.yml'),
+);
+const fingerprint: SweepFingerprint = {
+  spec_sha256: 'a'.repeat(64),
+  data_sha256: 'b'.repeat(64),
+  base_model_sha256: 'c'.repeat(64),
+  backend: 'wasm',
+  seed: 42,
+};
+const expected: ExpectedSweep = {
+  fingerprint: {
+    spec_sha256: fingerprint.spec_sha256,
+    data_sha256: fingerprint.data_sha256,
+    base_model_sha256: fingerprint.base_model_sha256,
+    seed: 42,
+  },
+  plan,
+};
 
 /** A validation score per trial, seeded, so the best is not where a hand-picked table would put it. */
 const scores = (() => {
@@ -27,8 +43,23 @@ const scores = (() => {
 })();
 
 function shardFile(index: number, count: number, edit: (f: ReturnType<typeof trialsFile>) => void = () => {}): NamedTrialsFile {
-  const rows: SweepTrialRow[] = shardTrials(plan.trials, { index, count }).map((t) => ({ ...t, [plan.metric]: scores[t.index], best_epoch: 1 + (t.index % 3), seconds: 0.5, shard: index }));
-  const data = trialsFile({ name: 'demo', fingerprint: { ...fingerprint }, method: plan.method, metric: plan.metric, mode: plan.mode, plan: plan.trials, shard: { index, count }, trials: rows });
+  const rows: SweepTrialRow[] = shardTrials(plan.trials, { index, count }).map((t) => ({
+    ...t,
+    [plan.metric]: scores[t.index],
+    best_epoch: 1 + (t.index % 3),
+    seconds: 0.5,
+    shard: index,
+  }));
+  const data = trialsFile({
+    name: 'demo',
+    fingerprint: { ...fingerprint },
+    method: plan.method,
+    metric: plan.metric,
+    mode: plan.mode,
+    plan: plan.trials,
+    shard: { index, count },
+    trials: rows,
+  });
   edit(data);
   return { file: `shard-${index}-of-${count}/trials.json`, data };
 }
@@ -93,7 +124,9 @@ describe('mergeTrials', () => {
 
   it('refuses a shard given twice and a trial listed twice', () => {
     const twice = [...shards(2), shardFile(1, 2)];
-    expect(refused(() => mergeTrials(twice, expected))).toBe('--trials: shard 1/2 is given twice (shard-1-of-2/trials.json and shard-1-of-2/trials.json)');
+    expect(refused(() => mergeTrials(twice, expected))).toBe(
+      '--trials: shard 1/2 is given twice (shard-1-of-2/trials.json and shard-1-of-2/trials.json)',
+    );
     const repeated = shards(2);
     repeated[0].data.trials.push({ ...repeated[0].data.trials[0] });
     expect(refused(() => mergeTrials(repeated, expected))).toMatch(/^--trials: trial 0 appears twice/);
@@ -102,7 +135,9 @@ describe('mergeTrials', () => {
   it('refuses a missing shard, naming its trials and the shard', () => {
     const files = shards(3).filter((f) => f.data.shard.index !== 2);
     const missing = plan.trials.filter((t) => t.index % 3 === 1).map((t) => t.index);
-    expect(refused(() => mergeTrials(files, expected))).toBe(`--trials: trials ${missing.join(', ')} of the plan are missing (no file for shard 2/3); every shard's trials file is needed`);
+    expect(refused(() => mergeTrials(files, expected))).toBe(
+      `--trials: trials ${missing.join(', ')} of the plan are missing (no file for shard 2/3); every shard's trials file is needed`,
+    );
   });
 
   it('refuses a shard file that lacks one of its trials', () => {
@@ -111,7 +146,7 @@ describe('mergeTrials', () => {
     expect(refused(() => mergeTrials(files, expected))).toMatch(new RegExp(`^--trials: trial ${dropped.index} of the plan is missing; `));
   });
 
-  it('refuses a row that is not its shard\'s or not the plan\'s', () => {
+  it("refuses a row that is not its shard's or not the plan's", () => {
     const foreign = shards(2);
     foreign[0].data.trials[0] = { ...foreign[1].data.trials[0] };
     expect(refused(() => mergeTrials(foreign, expected))).toMatch(/trial 1 does not belong to shard 1\/2/);
@@ -126,7 +161,15 @@ describe('mergeTrials', () => {
 });
 
 describe('bestTrial', () => {
-  const row = (index: number, v: number): SweepTrialRow => ({ index, learning_rate: 0.1, batch_size: 8, best_epoch: 1, seconds: 1, val_loss: v, val_f1_macro: v });
+  const row = (index: number, v: number): SweepTrialRow => ({
+    index,
+    learning_rate: 0.1,
+    batch_size: 8,
+    best_epoch: 1,
+    seconds: 1,
+    val_loss: v,
+    val_f1_macro: v,
+  });
 
   it('highest wins for max, lowest for min', () => {
     const rows = [row(0, 0.4), row(1, 0.9), row(2, 0.1), row(3, 0.6)];
@@ -167,7 +210,9 @@ describe('trials files on disk', () => {
   it('refuses what is not a trials file, and paths that hold none', () => {
     repo.write('other/report.json', JSON.stringify({ verdict: 'pass' }));
     repo.write('broken/trials.json', '{ not json');
-    expect(refused(() => readTrialsFile(repo.abs('other/report.json')))).toMatch(/is not a sweep trials file written by `finetune sweep` \(kind is wrong or missing\)/);
+    expect(refused(() => readTrialsFile(repo.abs('other/report.json')))).toMatch(
+      /is not a sweep trials file written by `finetune sweep` \(kind is wrong or missing\)/,
+    );
     expect(refused(() => readTrialsFile(repo.abs('broken/trials.json')))).toMatch(/cannot read .*broken\/trials\.json as JSON/);
     expect(refused(() => findTrialsFiles([repo.abs('other')]))).toMatch(/no trials\.json under/);
     expect(refused(() => findTrialsFiles([repo.abs('nowhere')]))).toMatch(/nowhere does not exist/);

@@ -8,7 +8,6 @@ import { configError, SPEC_HEAD } from './helpers/spec-text.js';
 
 const spec = (sections: string): Spec => parseSpec(SPEC_HEAD + sections, 'finetune.yml');
 
-
 describe('sweep schema', () => {
   it('defaults the method to grid and leaves trials and metric to the plan', () => {
     const s = spec('sweep:\n  learning_rate: [0.01, 0.001]\n');
@@ -22,7 +21,11 @@ describe('sweep schema', () => {
     ['sweep:\n  batch_size: [16, 0]\n', 'sweep.batch_size[1]', /an integer from 1 to 65536/],
     ['sweep:\n  batch_size: [16, 32, 16]\n', 'sweep.batch_size[2]', /unique values, got 16 again \(first at \[0\]\)/],
     ['sweep:\n  batch_size: [16, 32]\n  trials: 0\n', 'sweep.trials', /an integer from 1 to 1000/],
-    ['sweep:\n  learning_rate: [0.1, 0.01]\n  batch_size: [16, 32]\n  trials: 5\n', 'sweep.trials', /at most 4 \(the number of learning_rate x batch_size combinations\), got 5/],
+    [
+      'sweep:\n  learning_rate: [0.1, 0.01]\n  batch_size: [16, 32]\n  trials: 5\n',
+      'sweep.trials',
+      /at most 4 \(the number of learning_rate x batch_size combinations\), got 5/,
+    ],
     ['sweep:\n  method: random\n', 'sweep', /at least one of learning_rate, batch_size/],
     ['sweep:\n  batch_size: [8]\n  method: bayes\n', 'sweep.method', /one of "grid", "random"/],
     ['sweep:\n  batch_size: [8]\n  metric: f1_macro\n', 'sweep.metric', /"val_f1_macro"/],
@@ -40,7 +43,9 @@ describe('sweep schema', () => {
   });
 
   it('refuses a swept rate at or below train.schedule.min_lr, pointing at that rate', () => {
-    const err = configError(() => spec('train:\n  learning_rate: 0.1\n  schedule: { type: cosine, min_lr: 0.001 }\nsweep:\n  learning_rate: [0.01, 0.001]\n'));
+    const err = configError(() =>
+      spec('train:\n  learning_rate: 0.1\n  schedule: { type: cosine, min_lr: 0.001 }\nsweep:\n  learning_rate: [0.01, 0.001]\n'),
+    );
     expect(err.issues.map((i) => i.path)).toEqual(['sweep.learning_rate[1]']);
     expect(err.issues[0].message).toBe('expected a rate above train.schedule.min_lr (0.001), got 0.001');
     expect(err.issues[0].line).toBe(13); // the line of sweep.learning_rate's list
@@ -69,11 +74,16 @@ describe('planSweep', () => {
 
   it('a list left out sweeps only the other key, with the train value fixed', () => {
     const plan = planSweep(spec('train:\n  learning_rate: 0.005\n  batch_size: 48\nsweep:\n  batch_size: [16, 32]\n'));
-    expect(plan.trials.map((t) => [t.learning_rate, t.batch_size])).toEqual([[0.005, 16], [0.005, 32]]);
+    expect(plan.trials.map((t) => [t.learning_rate, t.batch_size])).toEqual([
+      [0.005, 16],
+      [0.005, 32],
+    ]);
   });
 
   const randomSweep = (seed: number, trials = 6) =>
-    spec(`seed: ${seed}\nsweep:\n  method: random\n  trials: ${trials}\n  learning_rate: [0.1, 0.03, 0.01, 0.003, 0.001]\n  batch_size: [8, 16, 32, 64, 128]\n`);
+    spec(
+      `seed: ${seed}\nsweep:\n  method: random\n  trials: ${trials}\n  learning_rate: [0.1, 0.03, 0.01, 0.003, 0.001]\n  batch_size: [8, 16, 32, 64, 128]\n`,
+    );
 
   it('random: N distinct combinations of the grid, the same for the same seed', () => {
     const grid = planSweep(spec('sweep:\n  learning_rate: [0.1, 0.03, 0.01, 0.003, 0.001]\n  batch_size: [8, 16, 32, 64, 128]\n')).trials;
@@ -118,7 +128,10 @@ describe('shards', () => {
 
   it.each([1, 2, 3, 4, 7, 10, 13])('n = %i: the shards partition the plan, round robin, sizes within one', (n) => {
     const shards = Array.from({ length: n }, (_, i) => shardTrials(plan, { index: i + 1, count: n }));
-    const all = shards.flat().map((t) => t.index).sort((a, b) => a - b);
+    const all = shards
+      .flat()
+      .map((t) => t.index)
+      .sort((a, b) => a - b);
     expect(all).toEqual(plan.map((t) => t.index));
     shards.forEach((s, i) => {
       for (const t of s) expect(t.index % n).toBe(i);

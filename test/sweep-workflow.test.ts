@@ -12,15 +12,24 @@ import { planSweep } from '../src/sweep/plan.js';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const readYaml = (rel: string) => parse(fs.readFileSync(path.join(ROOT, rel), 'utf8'));
 
-interface Step { id?: string; uses?: string; run?: string; with?: Record<string, string> }
-interface Job { needs?: string; strategy?: { matrix: { shard: number[] } }; steps: Step[] }
+interface Step {
+  id?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, string>;
+}
+interface Job {
+  needs?: string;
+  strategy?: { matrix: { shard: number[] } };
+  steps: Step[];
+}
 
 describe('.github/workflows/finetune-sweep.yml', () => {
   const wf = readYaml('.github/workflows/finetune-sweep.yml') as { env: { SPEC: string }; jobs: { shard: Job; merge: Job } };
   const { shard, merge } = wf.jobs;
   const step = (job: Job, uses: string) => job.steps.find((s) => s.uses?.startsWith(uses)) as Step;
 
-  it('runs shards 1..n, each as i/n, and uploads each shard\'s trials file under its own name', () => {
+  it("runs shards 1..n, each as i/n, and uploads each shard's trials file under its own name", () => {
     const shards = shard.strategy?.matrix.shard ?? [];
     expect(shards).toEqual(Array.from({ length: shards.length }, (_, i) => i + 1));
     const action = step(shard, './');

@@ -21,8 +21,19 @@ afterEach(() => repo?.remove());
 const S = SPACE;
 // Pieces and scores chosen so that the best split is not the greedy longest match.
 const VOCAB: Array<[string, number]> = [
-  ['<unk>', 0], [`${S}free`, -1], [`${S}money`, -1], [`${S}win`, -1.5], [`${S}meet`, -2], ['ing', -1], [`${S}meeting`, -5],
-  [`${S}lunch`, -1], [`${S}notes`, -1], [S, -3], ['s', -2], [`${S}no`, -1.2], ['tes', -0.5],
+  ['<unk>', 0],
+  [`${S}free`, -1],
+  [`${S}money`, -1],
+  [`${S}win`, -1.5],
+  [`${S}meet`, -2],
+  ['ing', -1],
+  [`${S}meeting`, -5],
+  [`${S}lunch`, -1],
+  [`${S}notes`, -1],
+  [S, -3],
+  ['s', -2],
+  [`${S}no`, -1.2],
+  ['tes', -0.5],
 ];
 const id = (piece: string) => VOCAB.findIndex(([p]) => p === piece);
 
@@ -46,12 +57,24 @@ describe('encoder pieces', () => {
 
   it('NFKC and lower-casing apply first; max_tokens keeps the first pieces', () => {
     expect(encodePieces('ＦＲＥＥ', v, tok).ids).toEqual([id(`${S}free`)]);
-    expect(encodePieces('free money win', v, { lowercase: true, max_tokens: 2 })).toEqual({ ids: [id(`${S}free`), id(`${S}money`)], unknown: 0, dropped: 1 });
+    expect(encodePieces('free money win', v, { lowercase: true, max_tokens: 2 })).toEqual({
+      ids: [id(`${S}free`), id(`${S}money`)],
+      unknown: 0,
+      dropped: 1,
+    });
     expect(encodePieces('FREE', v, { lowercase: false, max_tokens: 8 }).unknown).toBe(4);
   });
 
   it('a vocabulary must be [piece, score] pairs', () => {
-    expect(() => parseVocab([['a', 1], ['b', 'x']], 'vocab.json')).toThrow('vocab.json: entry 1 is not a [piece, score] pair: ["b","x"]');
+    expect(() =>
+      parseVocab(
+        [
+          ['a', 1],
+          ['b', 'x'],
+        ],
+        'vocab.json',
+      ),
+    ).toThrow('vocab.json: entry 1 is not a [piece, score] pair: ["b","x"]');
     expect(() => parseVocab({}, 'vocab.json')).toThrow('vocab.json: expected a non-empty list of [piece, score] pairs');
   });
 });
@@ -67,7 +90,7 @@ const ENCODER: TinyEncoder = {
 };
 
 describe('loading a sentence encoder', () => {
-  it('encodes each text as the graph says: here the mean of its pieces\' rows', async () => {
+  it("encodes each text as the graph says: here the mean of its pieces' rows", async () => {
     await selectBackend('cpu', silentLogger, process.cwd());
     repo = makeTmpRepo();
     writeEncoder(repo.abs('enc'), ENCODER);
@@ -113,7 +136,9 @@ describe('loading a sentence encoder', () => {
       'model.base (enc/model.json): expected a graph with inputs "indices" and "values" and one output (the Universal Sentence Encoder lite signature), got inputs "tokens", "values" and 1 outputs',
     );
     // Weight files must stay inside the model's folder and match the manifest's sizes.
-    expect(await loadError((d) => writeEncoder(d, ENCODER, { weightPath: '../outside.bin' }))).toMatch(/model\.base \(enc\/model\.json\).*\.\./);
+    expect(await loadError((d) => writeEncoder(d, ENCODER, { weightPath: '../outside.bin' }))).toMatch(
+      /model\.base \(enc\/model\.json\).*\.\./,
+    );
     expect(
       await loadError((d) => {
         writeEncoder(d, ENCODER);
@@ -144,7 +169,11 @@ train:
   const spam = ['free money', 'win money', 'free win', 'money money free'];
   const ham = ['meeting notes', 'lunch meeting', 'notes from lunch', 'meeting at noon'];
   const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
-  const rows = (n: number, tail: string) => Array.from({ length: n }, (_, i) => [{ text: `${spam[i % 4]} ${tail}${i}`, label: 'spam' }, { text: `${ham[i % 4]} ${tail}${i}`, label: 'ham' }]).flat();
+  const rows = (n: number, tail: string) =>
+    Array.from({ length: n }, (_, i) => [
+      { text: `${spam[i % 4]} ${tail}${i}`, label: 'spam' },
+      { text: `${ham[i % 4]} ${tail}${i}`, label: 'ham' },
+    ]).flat();
 
   it('trains, reports the encoder and unknown pieces, and the bundle predicts raw strings', async () => {
     repo = makeTmpRepo();
@@ -161,7 +190,9 @@ train:
     try {
       const infos: string[] = [];
       expect(await runCli(['validate', '--spec', repo.abs('finetune.yml')], { ...silentLogger, info: (m) => void infos.push(m) })).toBe(0);
-      expect(infos).toContain(`parameters: ${VOCAB.length * 2 + 5} frozen (encoder), ${2 * 4 + 4 + 4 * 2 + 2} trainable (head 2 -> 4 -> 2)`);
+      expect(infos).toContain(
+        `parameters: ${VOCAB.length * 2 + 5} frozen (encoder), ${2 * 4 + 4 + 4 * 2 + 2} trainable (head 2 -> 4 -> 2)`,
+      );
       expect(await run()).toBe(0);
       const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
       expect(report.metrics.accuracy).toBe(1);
@@ -181,7 +212,11 @@ train:
       const predictor = await loadTextPredictor(path.join(out, 'model'), { root: repo.root });
       try {
         // The test set in its canonical order (ids d/test.jsonl#1 to #8: file order here).
-        const texts = fs.readFileSync(repo.abs('d/test.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).text as string);
+        const texts = fs
+          .readFileSync(repo.abs('d/test.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).text as string);
         expect((await predictor.predict(texts)).predicted).toEqual(report.predictions.y_pred);
         const { labels, predicted } = await predictor.predict(['FREE MONEY', 'lunch meeting notes']);
         expect(predicted.map((p) => labels[p])).toEqual(['spam', 'ham']);
@@ -191,7 +226,9 @@ train:
       expect(await runCli(['verify', path.join(out, 'model')], silentLogger)).toBe(0);
       // An encoder changed after training is refused by the bundle.
       fs.writeFileSync(repo.abs('enc/vocab.json'), JSON.stringify([...VOCAB, ['extra', -9]]));
-      await expect(loadTextPredictor(path.join(out, 'model'), { root: repo.root })).rejects.toThrow(/the sentence encoder enc\/model\.json has sha256 [0-9a-f]{64}, but the model was trained on sha256/);
+      await expect(loadTextPredictor(path.join(out, 'model'), { root: repo.root })).rejects.toThrow(
+        /the sentence encoder enc\/model\.json has sha256 [0-9a-f]{64}, but the model was trained on sha256/,
+      );
     } finally {
       if (prev === undefined) delete process.env.FINETUNE_CACHE_DIR;
       else process.env.FINETUNE_CACHE_DIR = prev;

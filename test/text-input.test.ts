@@ -41,13 +41,18 @@ async function rejected<T extends FinetuneError>(kind: new (...a: never[]) => T,
 }
 
 const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
-const rowsOf = (n: number, label: (i: number) => string) => Array.from({ length: n }, (_, i) => ({ text: `message number ${i} about ${label(i)}`, label: label(i) }));
+const rowsOf = (n: number, label: (i: number) => string) =>
+  Array.from({ length: n }, (_, i) => ({ text: `message number ${i} about ${label(i)}`, label: label(i) }));
 
 describe('text data: csv and jsonl', () => {
   it('reads jsonl with the default text and label fields, extra fields ignored', () => {
     repo = makeTmpRepo();
     repo.write('d/train.jsonl', jsonl(rowsOf(20, (i) => (i % 2 ? 'spam' : 'ham')).map((r, i) => ({ ...r, id: i }))));
-    const d = loadDataset(textSpec('  format: jsonl\n  train: d/train.jsonl\n  split: { validation: 0.2, test: 0.2 }\n'), repo.root, silentLogger);
+    const d = loadDataset(
+      textSpec('  format: jsonl\n  train: d/train.jsonl\n  split: { validation: 0.2, test: 0.2 }\n'),
+      repo.root,
+      silentLogger,
+    );
     expect(d.classes).toEqual(['ham', 'spam']);
     expect(d.train.length + d.validation.length + d.test.length).toBe(20);
     expect(d.test.map((e) => e.label).sort()).toEqual([0, 0, 1, 1]);
@@ -60,15 +65,26 @@ describe('text data: csv and jsonl', () => {
     const lines = ['body,kind', '"Win, now!\nReally",spam', 'lunch at noon,ham', 'meeting moved,ham', '"cheap ""pills""",spam'];
     repo.write('d/train.csv', lines.join('\n') + '\n');
     repo.write('d/test.csv', 'kind,body\nham,see you\nspam,free money\n');
-    const spec = textSpec('  format: csv\n  train: d/train.csv\n  test: d/test.csv\n  text: body\n  label: kind\n  split: { validation: 0 }\n');
+    const spec = textSpec(
+      '  format: csv\n  train: d/train.csv\n  test: d/test.csv\n  text: body\n  label: kind\n  split: { validation: 0 }\n',
+    );
     const d = loadDataset(spec, repo.root, silentLogger);
     expect(d.train.map((e) => e.text).sort()).toEqual(['Win, now!\nReally', 'cheap "pills"', 'lunch at noon', 'meeting moved'].sort());
-    expect(d.test.map((e) => [e.text, d.classes[e.label]])).toEqual([['see you', 'ham'], ['free money', 'spam']]);
+    expect(d.test.map((e) => [e.text, d.classes[e.label]])).toEqual([
+      ['see you', 'ham'],
+      ['free money', 'spam'],
+    ]);
   });
 
   it('an empty text names the file, line and field', () => {
     repo = makeTmpRepo();
-    repo.write('d/train.jsonl', jsonl([{ text: 'ok', label: 'a' }, { text: '   ', label: 'b' }]));
+    repo.write(
+      'd/train.jsonl',
+      jsonl([
+        { text: 'ok', label: 'a' },
+        { text: '   ', label: 'b' },
+      ]),
+    );
     const err = thrown(DataError, () => loadDataset(textSpec('  format: jsonl\n  train: d/train.jsonl\n'), repo.root, silentLogger));
     expect(err.message).toBe('data.train: d/train.jsonl line 2: empty text in field "text"');
   });
@@ -82,23 +98,35 @@ describe('text data: csv and jsonl', () => {
 
   it('a label outside data.classes names the file and line', () => {
     repo = makeTmpRepo();
-    repo.write('d/train.jsonl', jsonl([{ text: 'x', label: 'ham' }, { text: 'y', label: 'spam' }, { text: 'z', label: 'eggs' }]));
-    const err = thrown(DataError, () => loadDataset(textSpec('  format: jsonl\n  train: d/train.jsonl\n  classes: [ham, spam]\n'), repo.root, silentLogger));
+    repo.write(
+      'd/train.jsonl',
+      jsonl([
+        { text: 'x', label: 'ham' },
+        { text: 'y', label: 'spam' },
+        { text: 'z', label: 'eggs' },
+      ]),
+    );
+    const err = thrown(DataError, () =>
+      loadDataset(textSpec('  format: jsonl\n  train: d/train.jsonl\n  classes: [ham, spam]\n'), repo.root, silentLogger),
+    );
     expect(err.message).toBe('data.train: d/train.jsonl line 3: label "eggs" is not one of data.classes (ham, spam)');
   });
 
   it('bad jsonl lines: invalid JSON, not an object, a missing or non-string field', () => {
     repo = makeTmpRepo();
-    const load = (content: string) => thrown(DataError, () => {
-      repo.write('d/t.jsonl', content);
-      loadDataset(textSpec('  format: jsonl\n  train: d/t.jsonl\n'), repo.root, silentLogger);
-    }).message;
+    const load = (content: string) =>
+      thrown(DataError, () => {
+        repo.write('d/t.jsonl', content);
+        loadDataset(textSpec('  format: jsonl\n  train: d/t.jsonl\n'), repo.root, silentLogger);
+      }).message;
     expect(load('{"text":"a","label":"x"}\n{"text": "b", label: "y"}\n')).toMatch(/^data\.train: d\/t\.jsonl line 2: not valid JSON \(/);
     expect(load('{"text":"a","label":"x"}\n\n[1,2]\n')).toBe('data.train: d/t.jsonl line 3: expected a JSON object, got an array');
     expect(load('{"body":"a","label":"x"}\n')).toBe('data.train: d/t.jsonl line 1: no field "text" (data.text); fields: body, label');
     expect(load('{"text":42,"label":"x"}\n')).toBe('data.train: d/t.jsonl line 1: field "text" (data.text) must be a string, got 42');
     expect(load('{"text":"a"}\n')).toBe('data.train: d/t.jsonl line 1: no field "label" (data.label); fields: text');
-    expect(load('{"text":"a","label":null}\n')).toBe('data.train: d/t.jsonl line 1: field "label" (data.label) must be a string or a number, got null');
+    expect(load('{"text":"a","label":null}\n')).toBe(
+      'data.train: d/t.jsonl line 1: field "label" (data.label) must be a string or a number, got null',
+    );
   });
 
   it('a missing text column lists the columns there are; a missing file is named', () => {
@@ -141,11 +169,15 @@ describe('text spec keys', () => {
   });
 
   it('needs word vectors as model.base, from a package or a repo file, never a URL', () => {
-    expect(specErrorMessage(`${HEAD}data:\n  format: jsonl\n  train: d/t.jsonl\n`)).toContain('model.base: missing required key; expected word vectors for task "text-classification"');
+    expect(specErrorMessage(`${HEAD}data:\n  format: jsonl\n  train: d/t.jsonl\n`)).toContain(
+      'model.base: missing required key; expected word vectors for task "text-classification"',
+    );
     expect(specErrorMessage(`${HEAD}model:\n  base: https://example.com/v.txt\ndata:\n  format: jsonl\n  train: d/t.jsonl\n`)).toContain(
       'model.base: expected npm:<package> or a repo-relative file for task "text-classification" (no network at run time), got "https://example.com/v.txt" (finetune.yml line 5)',
     );
-    expect(specErrorMessage(`${HEAD}model:\n  base: npm:Bad Name\ndata:\n  format: jsonl\n  train: d/t.jsonl\n`)).toContain('model.base: expected npm:<package name>');
+    expect(specErrorMessage(`${HEAD}model:\n  base: npm:Bad Name\ndata:\n  format: jsonl\n  train: d/t.jsonl\n`)).toContain(
+      'model.base: expected npm:<package name>',
+    );
   });
 
   it('refuses image formats, a cut, unfreezing and augmentation for text', () => {
@@ -159,15 +191,21 @@ describe('text spec keys', () => {
   });
 
   it('refuses text keys and npm: bases for other tasks, and jsonl for images', () => {
-    const msg = specErrorMessage('version: 1\nname: t\ntask: image-classification\nmodel:\n  base: npm:x\n  text: { pooling: mean }\ndata:\n  format: jsonl\n  train: d\n  text: body\n');
-    expect(msg).toContain('model.base: expected a repo-relative path or https:// URL of a TF.js LayersModel or GraphModel (model.json) for task "image-classification"');
+    const msg = specErrorMessage(
+      'version: 1\nname: t\ntask: image-classification\nmodel:\n  base: npm:x\n  text: { pooling: mean }\ndata:\n  format: jsonl\n  train: d\n  text: body\n',
+    );
+    expect(msg).toContain(
+      'model.base: expected a repo-relative path or https:// URL of a TF.js LayersModel or GraphModel (model.json) for task "image-classification"',
+    );
     expect(msg).toContain('model.text: expected no text for task "image-classification"');
     expect(msg).toContain('data.text: expected no text for task "image-classification"');
     expect(msg).toContain('data.format: expected "image-folder" or "idx" for task "image-classification", got "jsonl"');
   });
 
   it('checks the tokenizer settings', () => {
-    const msg = specErrorMessage(`${HEAD}model:\n  base: v.txt\n  text: { max_tokens: 0, pooling: sum, lowercase: yes }\ndata:\n  format: jsonl\n  train: d/t.jsonl\n`);
+    const msg = specErrorMessage(
+      `${HEAD}model:\n  base: v.txt\n  text: { max_tokens: 0, pooling: sum, lowercase: yes }\ndata:\n  format: jsonl\n  train: d/t.jsonl\n`,
+    );
     expect(msg).toContain('model.text.max_tokens: expected an integer from 1 to 100000, got 0');
     expect(msg).toContain('model.text.pooling: expected one of "mean", "mean-max", got "sum"');
     expect(msg).toContain('model.text.lowercase: expected true or false, got "yes"');
@@ -207,10 +245,12 @@ describe('word vectors', () => {
     expect(src.file).toBe(repo.abs('node_modules/tiny-vectors/vec.txt'));
     expect(src.sha256).toMatch(/^[0-9a-f]{64}$/);
     const err = await rejected(ModelError, () => resolveWordVectors('npm:not-installed-vectors', repo.root));
-    expect(err.message).toContain('model.base (npm:not-installed-vectors): npm package "not-installed-vectors" is not installed where the repository root');
+    expect(err.message).toContain(
+      'model.base (npm:not-installed-vectors): npm package "not-installed-vectors" is not installed where the repository root',
+    );
   });
 
-  it('caches the parsed table by the file\'s sha256 and reads it back to the same bits', async () => {
+  it("caches the parsed table by the file's sha256 and reads it back to the same bits", async () => {
     repo = makeTmpRepo();
     repo.write('v/glove.txt', GLOVE);
     const cache = repo.abs('cache');
@@ -239,8 +279,12 @@ describe('word vectors', () => {
     expect(parse('c.txt', '\n\n')).toBe('model.base (c.txt): holds no word vectors');
     expect(parse('d.json', '{"dimensions": 2, "words": ["a"]')).toMatch(/^model\.base \(d\.json\): not valid JSON/);
     expect(parse('e.json', '{"words": []}')).toContain('expected the wink-embeddings layout');
-    expect(parse('f.json', '{"dimensions": 2, "words": ["a"], "vectors": {"a": [1]}}')).toBe('model.base (f.json): words[0] ("a") has no vector of 2 numbers');
-    expect(parse('g.json', '{"dimensions": 1, "words": ["a"], "vectors": {"a": ["1"]}}')).toBe('model.base (g.json): the vector of "a" has "1" at position 0');
+    expect(parse('f.json', '{"dimensions": 2, "words": ["a"], "vectors": {"a": [1]}}')).toBe(
+      'model.base (f.json): words[0] ("a") has no vector of 2 numbers',
+    );
+    expect(parse('g.json', '{"dimensions": 1, "words": ["a"], "vectors": {"a": ["1"]}}')).toBe(
+      'model.base (g.json): the vector of "a" has "1" at position 0',
+    );
     expect(parse('h.json', '{"format": "graph-model", "modelTopology": {"node": []}, "weightsManifest": []}')).toBe(
       'model.base (h.json): this is a TF.js model.json, not word vectors; a sentence encoder is given as <folder>/model.json with vocab.json beside it',
     );
@@ -250,8 +294,18 @@ describe('word vectors', () => {
 });
 
 describe('finetune run / validate on a small text repository (exit codes)', () => {
-  const WORDS: Record<string, number[]> = { free: [1, 0], money: [1, 0.5], win: [0.8, 0.2], meeting: [0, 1], lunch: [-0.2, 1], notes: [0.1, 0.9] };
-  const vectorsTxt = Object.entries(WORDS).map(([w, v]) => `${w} ${v.join(' ')}`).join('\n') + '\n';
+  const WORDS: Record<string, number[]> = {
+    free: [1, 0],
+    money: [1, 0.5],
+    win: [0.8, 0.2],
+    meeting: [0, 1],
+    lunch: [-0.2, 1],
+    notes: [0.1, 0.9],
+  };
+  const vectorsTxt =
+    Object.entries(WORDS)
+      .map(([w, v]) => `${w} ${v.join(' ')}`)
+      .join('\n') + '\n';
   const spam = ['free money', 'win money now', 'free win', 'money money free'];
   const ham = ['meeting notes', 'lunch meeting', 'notes from lunch', 'meeting at noon'];
   const SPEC = `version: 1
@@ -276,7 +330,11 @@ train:
     const r = makeTmpRepo();
     r.write('.git/HEAD', 'ref: refs/heads/main\n');
     r.write('vectors/tiny.txt', vectorsTxt);
-    const rows = (n: number) => Array.from({ length: n }, (_, i) => [{ text: `${spam[i % 4]} ${i}`, label: 'spam' }, { text: `${ham[i % 4]} ${i}`, label: 'ham' }]).flat();
+    const rows = (n: number) =>
+      Array.from({ length: n }, (_, i) => [
+        { text: `${spam[i % 4]} ${i}`, label: 'spam' },
+        { text: `${ham[i % 4]} ${i}`, label: 'ham' },
+      ]).flat();
     r.write('d/train.jsonl', jsonl(rows(16)));
     r.write('d/test.jsonl', jsonl(rows(4).map((x) => ({ ...x, text: `${x.text} again` }))));
     r.write('finetune.yml', SPEC);
@@ -294,7 +352,13 @@ train:
     // Test texts are "<two or three known words> <n> again": the number and "again" have no vector.
     const known = [...spam, ...ham].slice(0, 8).map((t) => t.split(' ').filter((w) => w in WORDS).length);
     const tokens = [...spam.slice(0, 4), ...ham.slice(0, 4)].reduce((sum, t) => sum + t.split(' ').length + 2, 0);
-    expect(report.text.counts.test).toEqual({ texts: 8, tokens, oov_tokens: tokens - known.reduce((a, b) => a + b, 0), truncated_texts: 0, texts_without_known_words: 0 });
+    expect(report.text.counts.test).toEqual({
+      texts: 8,
+      tokens,
+      oov_tokens: tokens - known.reduce((a, b) => a + b, 0),
+      truncated_texts: 0,
+      texts_without_known_words: 0,
+    });
     expect(report.text.oov_rate.test).toBeCloseTo(report.text.counts.test.oov_tokens / tokens, 12);
     expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toContain('| test | 8 |');
     const predictor = await loadTextPredictor(path.join(out, 'model'), { root: repo.root });
@@ -315,7 +379,10 @@ train:
     const run = async (spec: string) => {
       repo.write('bad.yml', spec);
       errors.length = 0;
-      const code = await runCli(['run', '--spec', repo.abs('bad.yml'), '--backend', 'cpu', '--out', repo.abs('bad-out'), '--no-cache'], recording);
+      const code = await runCli(
+        ['run', '--spec', repo.abs('bad.yml'), '--backend', 'cpu', '--out', repo.abs('bad-out'), '--no-cache'],
+        recording,
+      );
       return { code, said: errors.join('\n') };
     };
     repo.write('vectors/broken.txt', 'free 1 0\nmoney 1\n');
@@ -325,7 +392,13 @@ train:
     r = await run(SPEC.replace('vectors/tiny.txt', 'npm:no-such-vectors-package'));
     expect(r.code).toBe(2);
     expect(r.said).toContain('npm package "no-such-vectors-package" is not installed');
-    repo.write('d/bad.jsonl', jsonl([{ text: 'free money', label: 'spam' }, { text: '', label: 'ham' }]));
+    repo.write(
+      'd/bad.jsonl',
+      jsonl([
+        { text: 'free money', label: 'spam' },
+        { text: '', label: 'ham' },
+      ]),
+    );
     r = await run(SPEC.replace('train: d/train.jsonl', 'train: d/bad.jsonl'));
     expect(r.code).toBe(2);
     expect(r.said).toContain('data.train: d/bad.jsonl line 2: empty text in field "text"');

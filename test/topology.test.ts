@@ -7,7 +7,16 @@ import { selectBackend } from '../src/backend/select.js';
 import { silentLogger } from '../src/util/log.js';
 import { readModelSource, type ModelSource } from '../src/model/source.js';
 import { buildBackbone } from '../src/model/backbone.js';
-import { assertResizable, cutTopology, defaultCut, inputShape, layerNames, modelConfigOf, withInputSize, type Topology } from '../src/model/topology.js';
+import {
+  assertResizable,
+  cutTopology,
+  defaultCut,
+  inputShape,
+  layerNames,
+  modelConfigOf,
+  withInputSize,
+  type Topology,
+} from '../src/model/topology.js';
 import { denseSequential, EXAMPLE_MODEL_DIR, modelError, pooledFunctional, saveModel } from './helpers/models.js';
 
 let mobilenet: ModelSource;
@@ -16,13 +25,19 @@ beforeAll(async () => {
   mobilenet = await readModelSource('mobilenet_v2/model.json', path.join(EXAMPLE_MODEL_DIR, 'model.json'));
 });
 
-
 /** A ModelSource for a model built in this process. */
 async function sourceOf(model: tf.LayersModel): Promise<ModelSource> {
   const saved = await saveModel(model);
   const manifest = saved.modelJson.weightsManifest as Array<{ weights: ModelSource['weightSpecs'] }>;
   const w = saved.weights;
-  return { location: 'tiny/model.json', modelTopology: saved.modelJson.modelTopology, weightSpecs: manifest[0].weights, weightData: w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) as ArrayBuffer, sha256: 'x', format: 'layers-model' };
+  return {
+    location: 'tiny/model.json',
+    modelTopology: saved.modelJson.modelTopology,
+    weightSpecs: manifest[0].weights,
+    weightData: w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) as ArrayBuffer,
+    sha256: 'x',
+    format: 'layers-model',
+  };
 }
 
 describe('the example MobileNetV2', () => {
@@ -56,7 +71,9 @@ describe('the example MobileNetV2', () => {
 
   it('a cut naming no layer lists close names', async () => {
     const err = await modelError(() => buildBackbone(mobilenet, { cut: 'block_13_expand_rel', channels: 3 }));
-    expect(err.message).toMatch(/^model\.cut: no layer named "block_13_expand_rel" in the base model \(162 layers\); close names: block_13_expand_relu, /);
+    expect(err.message).toMatch(
+      /^model\.cut: no layer named "block_13_expand_rel" in the base model \(162 layers\); close names: block_13_expand_relu, /,
+    );
   });
 
   it('keeps only the layers the cut depends on', () => {
@@ -94,12 +111,17 @@ describe('small models', () => {
   });
 
   it('broken topologies', async () => {
-    await expect(modelError(() => modelConfigOf({ node: [] }))).resolves.toHaveProperty('message', "model.base: model.json's modelTopology has no layers; a Keras/TF.js LayersModel is needed");
+    await expect(modelError(() => modelConfigOf({ node: [] }))).resolves.toHaveProperty(
+      'message',
+      "model.base: model.json's modelTopology has no layers; a Keras/TF.js LayersModel is needed",
+    );
     const noName = { class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: {} }] } };
     expect((await modelError(() => modelConfigOf(noName))).message).toContain('layers[0] has no config.name');
     const one = modelConfigOf({ class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { name: 'd' } }] } });
     expect((await modelError(() => defaultCut(one))).message).toContain('model.cut: the base model has fewer than two layers');
-    expect((await modelError(() => inputShape(one))).message).toContain('must declare an image input [batch, height, width, channels], got none');
+    expect((await modelError(() => inputShape(one))).message).toContain(
+      'must declare an image input [batch, height, width, channels], got none',
+    );
   });
 
   it('Keras 3 input layers (batch_shape) are read and resized', () => {

@@ -53,11 +53,19 @@ describe('learning curves chart', () => {
 describe('report.md', () => {
   it('places the curves under Training', () => {
     const r = {
-      name: 'demo', verdict: 'pass', status: 'complete', metrics: { accuracy: 0.9, f1_macro: 0.9 },
+      name: 'demo',
+      verdict: 'pass',
+      status: 'complete',
+      metrics: { accuracy: 0.9, f1_macro: 0.9 },
       per_class: [{ label: 'a', precision: 1, recall: 1, f1: 1, support: 1 }],
-      confusion_matrix: { labels: ['a'], matrix: [[1]] }, baseline: { source: 'none' }, gate: { verdict: 'pass', checks: [] },
-      history, best_epoch: 3, data: { train: 10, validation: 2, test: 3, classes: ['a'], skipped_files: [] },
-      fingerprint: { backend: 'cpu', seed: 1, test_set_sha256: 'x'.repeat(64), base_model_sha256: 'y'.repeat(64) }, timing: { total_s: 1 },
+      confusion_matrix: { labels: ['a'], matrix: [[1]] },
+      baseline: { source: 'none' },
+      gate: { verdict: 'pass', checks: [] },
+      history,
+      best_epoch: 3,
+      data: { train: 10, validation: 2, test: 3, classes: ['a'], skipped_files: [] },
+      fingerprint: { backend: 'cpu', seed: 1, test_set_sha256: 'x'.repeat(64), base_model_sha256: 'y'.repeat(64) },
+      timing: { total_s: 1 },
     } as unknown as Report;
     const md = renderReportMarkdown(r);
     expect(md.indexOf('## Training')).toBeLessThan(md.indexOf('```mermaid'));

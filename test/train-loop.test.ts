@@ -27,20 +27,32 @@ const options = (t: Record<string, unknown>, extra: Partial<TrainOptions> = {}):
 
 describe('divergence', () => {
   it('stops with a TrainingError (exit 3) that suggests a lower rate when the loss is no longer finite', async () => {
-    const opts = options({ optimizer: 'sgd', learning_rate: 10, epochs: 30, early_stopping: false, schedule: { type: 'constant' } }, { head: { hidden: [128], dropout: 0 }, seed: 1 });
+    const opts = options(
+      { optimizer: 'sgd', learning_rate: 10, epochs: 30, early_stopping: false, schedule: { type: 'constant' } },
+      { head: { hidden: [128], dropout: 0 }, seed: 1 },
+    );
     const err = await trainHead(data.train, data.val, opts).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(TrainingError);
     expect((err as TrainingError).exitCode).toBe(3);
-    expect((err as Error).message).toMatch(/^training diverged: (the loss became (NaN|Infinity)|the weights overflowed) at epoch \d+, step \d+ \(learning rate 10\.0\); try a lower train\.learning_rate \(now 10, e\.g\. 1\)/);
+    expect((err as Error).message).toMatch(
+      /^training diverged: (the loss became (NaN|Infinity)|the weights overflowed) at epoch \d+, step \d+ \(learning rate 10\.0\); try a lower train\.learning_rate \(now 10, e\.g\. 1\)/,
+    );
   });
 });
 
 describe('determinism', () => {
   it('gives bit-identical weights and history for the same seed, with every randomised feature on', async () => {
-    const t = { optimizer: 'adamw', epochs: 4, clip_norm: 1, label_smoothing: 0.1, class_weights: 'balanced', schedule: { warmup_epochs: 0.5 } };
+    const t = {
+      optimizer: 'adamw',
+      epochs: 4,
+      clip_norm: 1,
+      label_smoothing: 0.1,
+      class_weights: 'balanced',
+      schedule: { warmup_epochs: 0.5 },
+    };
     const run = async (seed: number) => {
       const r = await trainHead(data.train, data.val, options(t, { seed, head: { hidden: [16], dropout: 0.3 } }));
       const weights = (await snapshotVariables(headVariables(r.head))).map((a) => Buffer.from(a.buffer).toString('hex'));
@@ -62,10 +74,13 @@ describe('progress and history', () => {
     const now = () => (clock += 250);
     const r = await trainHead(data.train, data.val, options({ epochs: 3, early_stopping: false }, { log, now }));
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^epoch 1\/3: loss \d\.\d{4} val_loss \d\.\d{4} val_accuracy \d\.\d{4} val_f1_macro \d\.\d{4} lr \S+ \(\d+\.\d s, ETA \d+ s\) \*$/);
+    expect(lines[0]).toMatch(
+      /^epoch 1\/3: loss \d\.\d{4} val_loss \d\.\d{4} val_accuracy \d\.\d{4} val_f1_macro \d\.\d{4} lr \S+ \(\d+\.\d s, ETA \d+ s\) \*$/,
+    );
     expect(lines[2]).toMatch(/^epoch 3\/3: .*ETA 0 s\)/);
     expect(r.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
-    for (const h of r.history) expect(Object.keys(h)).toEqual(expect.arrayContaining(['loss', 'val_loss', 'val_accuracy', 'val_f1_macro', 'lr']));
+    for (const h of r.history)
+      expect(Object.keys(h)).toEqual(expect.arrayContaining(['loss', 'val_loss', 'val_accuracy', 'val_f1_macro', 'lr']));
   });
 
   it('records the rate of each epoch: the default cosine schedule rises over the warmup, then falls', async () => {
@@ -76,7 +91,12 @@ describe('progress and history', () => {
   });
 
   it('restores the best epoch when early stopping ends training', async () => {
-    const opts = options({ epochs: 40, learning_rate: 0.05, schedule: { type: 'constant' }, early_stopping: { monitor: 'val_loss', patience: 2 } });
+    const opts = options({
+      epochs: 40,
+      learning_rate: 0.05,
+      schedule: { type: 'constant' },
+      early_stopping: { monitor: 'val_loss', patience: 2 },
+    });
     const r = await trainHead(data.train, data.val, opts);
     expect(r.stopped).toBe('early_stopping');
     const best = r.history.reduce((a, h) => (h.val_loss < a.val_loss - 0.001 ? h : a));
@@ -92,6 +112,8 @@ describe('settings checked before training (exit 2)', () => {
   });
 
   it('rejects class weights for a label the data does not have', async () => {
-    await expect(trainHead(data.train, data.val, options({ class_weights: { c9: 2 } }))).rejects.toThrow('train.class_weights.c9: unknown label');
+    await expect(trainHead(data.train, data.val, options({ class_weights: { c9: 2 } }))).rejects.toThrow(
+      'train.class_weights.c9: unknown label',
+    );
   });
 });

@@ -80,7 +80,13 @@ describe('class weights', () => {
     const data = clusters({ perClass: [380, 20], valPerClass: 200, dim: 4, separation: 1.5, seed: 11 });
     const recallOfRare = async (class_weights?: 'balanced') => {
       const spec = SpecSchema.shape.train.parse({ epochs: 15, learning_rate: 0.01, early_stopping: false, class_weights });
-      const r = await trainHead(data.train, data.val, { train: spec, head: { hidden: [], dropout: 0 }, labels: data.labels, seed: 5, log: silentLogger });
+      const r = await trainHead(data.train, data.val, {
+        train: spec,
+        head: { hidden: [], dropout: 0 },
+        labels: data.labels,
+        seed: 5,
+        log: silentLogger,
+      });
       return (await evaluateHead(r.head, data.val.x, data.val.y, data.labels)).perClass[1].recall;
     };
     const plain = await recallOfRare();

@@ -44,34 +44,55 @@ const expectClose = (actual: number[], expected: number[]) => actual.forEach((a,
 describe('first steps match the update rules computed by hand', () => {
   it('adam moves each weight by lr * g / (|g| + eps) on its first step', () => {
     const [w1] = run(cfg('adam'), 0.1, 1);
-    expectClose(w1, W0.map((w, i) => w - (0.1 * G[i]) / (Math.abs(G[i]) + ADAM.epsilon)));
+    expectClose(
+      w1,
+      W0.map((w, i) => w - (0.1 * G[i]) / (Math.abs(G[i]) + ADAM.epsilon)),
+    );
   });
 
   it('adam keeps that step size on the second step with the same gradient (bias correction)', () => {
     const [, w2] = run(cfg('adam'), 0.1, 2);
-    expectClose(w2, W0.map((w, i) => w - (2 * 0.1 * G[i]) / (Math.abs(G[i]) + ADAM.epsilon)));
+    expectClose(
+      w2,
+      W0.map((w, i) => w - (2 * 0.1 * G[i]) / (Math.abs(G[i]) + ADAM.epsilon)),
+    );
   });
 
   it('sgd with momentum steps lr * g, then lr * (1 + momentum) * g', () => {
     const [w1, w2] = run(cfg('sgd'), 0.1, 2);
-    expectClose(w1, W0.map((w, i) => w - 0.1 * G[i]));
-    expectClose(w2, W0.map((w, i) => w - 0.1 * G[i] - 0.1 * 1.9 * G[i]));
+    expectClose(
+      w1,
+      W0.map((w, i) => w - 0.1 * G[i]),
+    );
+    expectClose(
+      w2,
+      W0.map((w, i) => w - 0.1 * G[i] - 0.1 * 1.9 * G[i]),
+    );
   });
 
   it('nesterov sgd looks ahead: its first step is lr * (1 + momentum) * g', () => {
     const [w1] = run(cfg('sgd', { nesterov: true }), 0.1, 1);
-    expectClose(w1, W0.map((w, i) => w - 0.1 * 1.9 * G[i]));
+    expectClose(
+      w1,
+      W0.map((w, i) => w - 0.1 * 1.9 * G[i]),
+    );
   });
 
   it('sgd without momentum is plain gradient descent', () => {
     const [, w2] = run(cfg('sgd', { momentum: 0 }), 0.1, 2);
-    expectClose(w2, W0.map((w, i) => w - 0.2 * G[i]));
+    expectClose(
+      w2,
+      W0.map((w, i) => w - 0.2 * G[i]),
+    );
   });
 
   it('rmsprop divides by the root of the running mean square', () => {
     const [w1] = run(cfg('rmsprop'), 0.01, 1);
     const ms = (g: number) => (1 - RMSPROP.rho) * g * g;
-    expectClose(w1, W0.map((w, i) => w - (0.01 * G[i]) / (Math.sqrt(ms(G[i])) + RMSPROP.epsilon)));
+    expectClose(
+      w1,
+      W0.map((w, i) => w - (0.01 * G[i]) / (Math.sqrt(ms(G[i])) + RMSPROP.epsilon)),
+    );
   });
 
   it('takes the rate given to each step, so a schedule needs no new optimizer', () => {
@@ -86,7 +107,10 @@ describe('first steps match the update rules computed by hand', () => {
 describe('decoupled weight decay', () => {
   it('adamw shrinks kernels by lr * weight_decay even where the gradient is zero', () => {
     const [w1] = run(cfg('adamw', { weight_decay: 0.01 }), 0.1, 1, [0, 0, 0, 0]);
-    expectClose(w1, W0.map((w) => w * (1 - 0.1 * 0.01)));
+    expectClose(
+      w1,
+      W0.map((w) => w * (1 - 0.1 * 0.01)),
+    );
   });
 
   it('adam without weight decay leaves weights with zero gradient alone', () => {
@@ -126,7 +150,13 @@ describe('every optimizer trains a head on a separable problem', () => {
   const rates = { adam: 0.01, adamw: 0.01, sgd: 0.05, rmsprop: 0.01 } as const;
   for (const [optimizer, learning_rate] of Object.entries(rates)) {
     it(`${optimizer} lowers the loss and separates the classes`, async () => {
-      const spec = SpecSchema.shape.train.parse({ optimizer, learning_rate, epochs: 8, early_stopping: false, schedule: { type: 'constant' } });
+      const spec = SpecSchema.shape.train.parse({
+        optimizer,
+        learning_rate,
+        epochs: 8,
+        early_stopping: false,
+        schedule: { type: 'constant' },
+      });
       const r = await trainHead(train, val, { train: spec, head: { hidden: [16], dropout: 0 }, labels, seed: 7, log: silentLogger });
       const first = r.history[0];
       const last = r.history[r.history.length - 1];

@@ -14,7 +14,9 @@ const schedule = (s: Record<string, unknown>): ScheduleSettings =>
 
 /** The rate at every step of `epochs` epochs of `spe` steps. */
 const rates = (s: ScheduleSettings, epochs: number, spe: number, scale = 1) =>
-  Array.from({ length: epochs * spe }, (_, g) => learningRateAt(0.1, s, { epoch: Math.floor(g / spe), step: g % spe, stepsPerEpoch: spe, epochs }, scale));
+  Array.from({ length: epochs * spe }, (_, g) =>
+    learningRateAt(0.1, s, { epoch: Math.floor(g / spe), step: g % spe, stepsPerEpoch: spe, epochs }, scale),
+  );
 
 describe('learning rate per epoch and step', () => {
   it('constant keeps the base rate', () => {

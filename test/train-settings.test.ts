@@ -14,7 +14,14 @@ const errorOf = (train: string): string => specErrorMessage(`${HEAD}train:\n${tr
 describe('defaults of the train keys', () => {
   it('trains with adam, no weight decay, no clipping and a cosine schedule with one warmup epoch', () => {
     const s = settings('  epochs: 20\n');
-    expect(s).toMatchObject({ optimizer: 'adam', learning_rate: 0.001, weight_decay: 0, momentum: 0.9, nesterov: false, label_smoothing: 0 });
+    expect(s).toMatchObject({
+      optimizer: 'adam',
+      learning_rate: 0.001,
+      weight_decay: 0,
+      momentum: 0.9,
+      nesterov: false,
+      label_smoothing: 0,
+    });
     expect(s.clip_norm).toBeUndefined();
     expect(s.class_weights).toBeUndefined();
     expect(s.schedule).toMatchObject({ type: 'cosine', warmup_epochs: 1, min_lr: 0 });
@@ -28,11 +35,18 @@ describe('defaults of the train keys', () => {
   it('fills each schedule type with its own defaults', () => {
     expect(settings('  schedule: { type: step }\n').schedule).toMatchObject({ warmup_epochs: 0, step_size: 10, gamma: 0.1 });
     expect(settings('  schedule: { type: exponential }\n').schedule).toMatchObject({ warmup_epochs: 0, gamma: 0.9 });
-    expect(settings('  schedule: { type: plateau }\n').schedule).toMatchObject({ patience: 2, factor: 0.2, min_lr: 0, monitor: 'val_loss' });
+    expect(settings('  schedule: { type: plateau }\n').schedule).toMatchObject({
+      patience: 2,
+      factor: 0.2,
+      min_lr: 0,
+      monitor: 'val_loss',
+    });
   });
 
   it('reads sgd momentum, clipping, class weights and label smoothing as written', () => {
-    const s = settings('  optimizer: sgd\n  momentum: 0.5\n  nesterov: true\n  clip_norm: 1\n  class_weights: { shirt: 2 }\n  label_smoothing: 0.1\n');
+    const s = settings(
+      '  optimizer: sgd\n  momentum: 0.5\n  nesterov: true\n  clip_norm: 1\n  class_weights: { shirt: 2 }\n  label_smoothing: 0.1\n',
+    );
     expect(s).toMatchObject({ momentum: 0.5, nesterov: true, clip_norm: 1, class_weights: { shirt: 2 }, label_smoothing: 0.1 });
     expect(settings('  class_weights: balanced\n').class_weights).toBe('balanced');
   });
@@ -40,7 +54,9 @@ describe('defaults of the train keys', () => {
 
 describe('train keys that cannot apply are spec errors (exit 2)', () => {
   it('names momentum set for an optimizer other than sgd', () => {
-    expect(errorOf('  momentum: 0.8\n')).toBe('train.momentum: expected no momentum for optimizer "adam" (it applies to "sgd") (finetune.yml line 10)');
+    expect(errorOf('  momentum: 0.8\n')).toBe(
+      'train.momentum: expected no momentum for optimizer "adam" (it applies to "sgd") (finetune.yml line 10)',
+    );
   });
 
   it('names a schedule key the schedule type does not read', () => {
@@ -50,7 +66,9 @@ describe('train keys that cannot apply are spec errors (exit 2)', () => {
   });
 
   it('refuses a schedule floor at or above the learning rate', () => {
-    expect(errorOf('  learning_rate: 0.01\n  schedule: { min_lr: 0.01 }\n')).toMatch(/^train\.schedule\.min_lr: expected a number below learning_rate \(0\.01\), got 0\.01/);
+    expect(errorOf('  learning_rate: 0.01\n  schedule: { min_lr: 0.01 }\n')).toMatch(
+      /^train\.schedule\.min_lr: expected a number below learning_rate \(0\.01\), got 0\.01/,
+    );
   });
 
   it('refuses out-of-range values', () => {
@@ -60,7 +78,9 @@ describe('train keys that cannot apply are spec errors (exit 2)', () => {
   });
 
   it('explains class_weights that are neither balanced nor a mapping of weights', () => {
-    expect(errorOf('  class_weights: equal\n')).toMatch(/^train\.class_weights: expected "balanced" or a mapping \{ <label>: weight \}, got "equal"/);
+    expect(errorOf('  class_weights: equal\n')).toMatch(
+      /^train\.class_weights: expected "balanced" or a mapping \{ <label>: weight \}, got "equal"/,
+    );
     expect(errorOf('  class_weights: { shirt: -1 }\n')).toMatch(/^train\.class_weights\.shirt: expected a number >= 0, got -1/);
   });
 

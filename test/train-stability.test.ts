@@ -40,7 +40,13 @@ describe('default training is stable across seeds', () => {
     const labels = Array.from({ length: 10 }, (_, i) => String(i));
     const accuracy: number[] = [];
     for (const seed of SEEDS) {
-      const r = await trainHead(feats.train, feats.validation, { train: spec.train, head: spec.model.head, labels, seed, log: silentLogger });
+      const r = await trainHead(feats.train, feats.validation, {
+        train: spec.train,
+        head: spec.model.head,
+        labels,
+        seed,
+        log: silentLogger,
+      });
       accuracy.push((await evaluateHead(r.head, feats.test.x, feats.test.y, labels)).metrics.accuracy);
       disposeHead(r.head);
     }

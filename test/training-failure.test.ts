@@ -60,7 +60,9 @@ describe('finetune run with a diverging spec', () => {
 
 describe('failureOf', () => {
   it('names out of memory, budget and a cancel from the errors that stand for them; a bug is none', async () => {
-    const oom = await guardMemory('training', 'lower train.batch_size', () => Promise.reject(new RangeError('Array buffer allocation failed'))).catch((e: unknown) => e);
+    const oom = await guardMemory('training', 'lower train.batch_size', () =>
+      Promise.reject(new RangeError('Array buffer allocation failed')),
+    ).catch((e: unknown) => e);
     expect(failureOf(oom)).toMatchObject({ failure: 'out_of_memory', history: [] });
     expect(failureOf(new TrainingError('train.max_minutes (1) was reached', { failure: 'budget' }))?.failure).toBe('budget');
     expect(failureOf(new TrainingError('cancelled', { failure: 'interrupted' }))?.failure).toBe('interrupted');
@@ -71,8 +73,21 @@ describe('failureOf', () => {
   });
 
   it('a budget failure reads as such, with no epoch', () => {
-    const r = buildFailureReport({ name: 'n', specSha256: 's', seed: 1, base: 'none' }, { failure: 'budget', message: 'train.max_minutes (1) was reached before the first epoch finished', history: [], backend: 'wasm', seconds: 60 });
-    expect(r).toMatchObject({ status: 'budget', verdict: 'fail', error: { message: 'train.max_minutes (1) was reached before the first epoch finished' } });
+    const r = buildFailureReport(
+      { name: 'n', specSha256: 's', seed: 1, base: 'none' },
+      {
+        failure: 'budget',
+        message: 'train.max_minutes (1) was reached before the first epoch finished',
+        history: [],
+        backend: 'wasm',
+        seconds: 60,
+      },
+    );
+    expect(r).toMatchObject({
+      status: 'budget',
+      verdict: 'fail',
+      error: { message: 'train.max_minutes (1) was reached before the first epoch finished' },
+    });
     expect(renderReportMarkdown(r)).toMatch(/\(budget\)[\s\S]*_No epoch finished\._/);
   });
 });

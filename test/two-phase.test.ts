@@ -18,10 +18,20 @@ import { defaultSpec, makeTinyRepo } from './helpers/tiny-repo.js';
 
 const TWO_PHASE = defaultSpec()
   .replace('cut: block_13_expand_relu', "cut: block_13_expand_relu\n  trainable: ['block_12_*', 'block_13_*']")
-  .replace('early_stopping: { patience: 3 }', 'early_stopping: false\n  learning_rate: 0.003\n  finetune: { epochs: 3, learning_rate: 0.001 }');
+  .replace(
+    'early_stopping: { patience: 3 }',
+    'early_stopping: false\n  learning_rate: 0.003\n  finetune: { epochs: 3, learning_rate: 0.001 }',
+  );
 
 function options(repo: string, out: string, extra: Partial<RunOptions> = {}): RunOptions {
-  return { specPath: path.join(repo, 'finetune.yml'), outDir: path.join(repo, out), backend: 'wasm', cacheDir: path.join(repo, '.cache'), log: silentLogger, ...extra };
+  return {
+    specPath: path.join(repo, 'finetune.yml'),
+    outDir: path.join(repo, out),
+    backend: 'wasm',
+    cacheDir: path.join(repo, '.cache'),
+    log: silentLogger,
+    ...extra,
+  };
 }
 
 describe('two-phase fine-tuning (model.trainable + train.finetune)', () => {
@@ -44,7 +54,9 @@ describe('two-phase fine-tuning (model.trainable + train.finetune)', () => {
     expect(r.finetune?.kept).toBe('phase_two');
     expect(r.best_epoch).toBe(9);
     const md = fs.readFileSync(path.join(repo, 'out-a/report.md'), 'utf8');
-    expect(md).toMatch(/Phase two \(epochs 7-9\): \d+ base layers unfrozen \(block_12_expand \.\. block_13_expand_BN\) above the frozen part up to `block_11_add`, learning rate 0\.001, batch 32; kept/);
+    expect(md).toMatch(
+      /Phase two \(epochs 7-9\): \d+ base layers unfrozen \(block_12_expand \.\. block_13_expand_BN\) above the frozen part up to `block_11_add`, learning rate 0\.001, batch 32; kept/,
+    );
 
     const b = await runPipeline(options(repo, 'out-b'));
     expect(b.report.metrics).toEqual(r.metrics);
@@ -72,7 +84,11 @@ describe('two-phase fine-tuning (model.trainable + train.finetune)', () => {
     const { spec } = loadSpec(path.join(repo, 'finetune.yml'), { root: repo });
     const data = loadDataset(spec, repo, silentLogger);
     const rescored = await rescoreBaselineModel({
-      bundleDir: path.join(repo, 'out-a/model'), shownAs: 'out-a/model', classes: data.classes, test: data.test, testSetSha256: testSetFingerprint(data.test, data.classes).sha256,
+      bundleDir: path.join(repo, 'out-a/model'),
+      shownAs: 'out-a/model',
+      classes: data.classes,
+      test: data.test,
+      testSetSha256: testSetFingerprint(data.test, data.classes).sha256,
     });
     const agree = (rescored.model?.predictions?.y_pred ?? []).filter((p, i) => p === r.predictions.y_pred[i]).length;
     expect(agree / r.predictions.y_pred.length).toBeGreaterThanOrEqual(0.99);
@@ -121,7 +137,10 @@ describe('two-phase fine-tuning (model.trainable + train.finetune)', () => {
     const cacheDir = path.join(repo, '.cache');
     const shards = [1, 2].map((i) => path.join(repo, `shard-${i}`));
     for (const [i, out] of shards.entries()) {
-      const code = await runCli(['sweep', '--spec', path.join(repo, 'finetune.yml'), '--shard', `${i + 1}/2`, '--out', out, '--backend', 'wasm', '--no-cache'], silentLogger);
+      const code = await runCli(
+        ['sweep', '--spec', path.join(repo, 'finetune.yml'), '--shard', `${i + 1}/2`, '--out', out, '--backend', 'wasm', '--no-cache'],
+        silentLogger,
+      );
       expect(code).toBe(0);
     }
     const merged = await runPipeline(options(repo, 'out-merged', { trials: shards, cacheDir }));

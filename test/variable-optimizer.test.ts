@@ -15,11 +15,17 @@ const SHAPES = [[3, 3, 8, 1], [1, 1, 8, 24], [24], [24, 10], [3, 3, 5, 1], [10]]
 
 const tensorOf = (shape: number[], seed: number) => {
   const rng = createRng(seed);
-  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng() * 2 - 1), shape);
+  return tf.tensor(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng() * 2 - 1),
+    shape,
+  );
 };
 
 /** The weights after each of `steps` updates with seeded gradients and a changing rate. */
-async function trajectory(make: (vars: tf.Variable[]) => ReturnType<typeof createOptimizer>, steps: number): Promise<{ weights: number[][][]; state: Awaited<ReturnType<ReturnType<typeof createOptimizer>['getState']>> }> {
+async function trajectory(
+  make: (vars: tf.Variable[]) => ReturnType<typeof createOptimizer>,
+  steps: number,
+): Promise<{ weights: number[][][]; state: Awaited<ReturnType<ReturnType<typeof createOptimizer>['getState']>> }> {
   const vars = SHAPES.map((s, i) => tf.variable(tensorOf(s, i + 1)));
   const opt = make(vars);
   const weights: number[][][] = [];
@@ -52,7 +58,8 @@ describe.each(['cpu', 'wasm'] as const)('Adam on our kernels, %s backend', (back
 });
 
 it('SGD and RMSprop stay tensor ops', () => {
-  for (const optimizer of ['sgd', 'rmsprop'] as const) expect(runsOnKernels({ optimizer, weight_decay: 0, momentum: 0.9, nesterov: false })).toBe(false);
+  for (const optimizer of ['sgd', 'rmsprop'] as const)
+    expect(runsOnKernels({ optimizer, weight_decay: 0, momentum: 0.9, nesterov: false })).toBe(false);
 });
 
 describe.each(['cpu', 'wasm'] as const)('Adam on our kernels, %s backend, from a checkpoint', (backend) => {
@@ -107,7 +114,12 @@ function hostTrajectory(cfg: OptimizerConfig, steps: number): number[][][] {
   const kernels = createKernels([...sizes, ...sizes]);
   const weights = SHAPES.map((s, i) => Float32Array.from(tensorOf(s, i + 1).dataSync()));
   const slots = kernels.arrays.slice(0, sizes.length).map((a) => [a]);
-  const host = createHostOptimizer(cfg, kernels, slots, SHAPES.map((s) => s.length > 1));
+  const host = createHostOptimizer(
+    cfg,
+    kernels,
+    slots,
+    SHAPES.map((s) => s.length > 1),
+  );
   const out: number[][][] = [];
   for (let t = 0; t < steps; t++) {
     const grads = SHAPES.map((s, i) => Float32Array.from(tensorOf(s, 100 * t + i).dataSync()));
@@ -124,13 +136,16 @@ describe.each(['cpu', 'wasm'] as const)('SGD and RMSprop on arrays (float32 per 
     ['sgd', 0.9, 0.01, true],
     ['rmsprop', 0, 0, false],
     ['rmsprop', 0, 0.01, false],
-  ] as const)('%s (momentum %s, weight decay %s, nesterov %s) gives the tensor optimizer to the bit for 5 steps', async (optimizer, momentum, weight_decay, nesterov) => {
-    await selectBackend(backend, silentLogger);
-    const cfg: OptimizerConfig = { optimizer, weight_decay, momentum, nesterov };
-    const tensor = await trajectory((vars) => createOptimizer(cfg, vars), 5);
-    const host = hostTrajectory(cfg, 5);
-    expect(host).toEqual(tensor.weights);
-    // The weights moved: the comparison is not between two copies of the start.
-    expect(host[4][0]).not.toEqual(host[0][0]);
-  });
+  ] as const)(
+    '%s (momentum %s, weight decay %s, nesterov %s) gives the tensor optimizer to the bit for 5 steps',
+    async (optimizer, momentum, weight_decay, nesterov) => {
+      await selectBackend(backend, silentLogger);
+      const cfg: OptimizerConfig = { optimizer, weight_decay, momentum, nesterov };
+      const tensor = await trajectory((vars) => createOptimizer(cfg, vars), 5);
+      const host = hostTrajectory(cfg, 5);
+      expect(host).toEqual(tensor.weights);
+      // The weights moved: the comparison is not between two copies of the start.
+      expect(host[4][0]).not.toEqual(host[0][0]);
+    },
+  );
 });

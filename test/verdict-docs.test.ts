@@ -21,7 +21,9 @@ const pct = (x: number) => (x >= 0.995 ? '>99%' : `${Math.round(x * 100)}%`);
 /** The rows of the table in docs/verdict.md, as it must read. */
 function powerRows(): string[] {
   return SIZES.map((n) => {
-    const cells = [paired(0.03, n), paired(0.1, n), binomial(0.85, n)].map((se) => (detectableChange(MAX_DROP, noise(se), CONFIDENCE) as number).toFixed(3));
+    const cells = [paired(0.03, n), paired(0.1, n), binomial(0.85, n)].map((se) =>
+      (detectableChange(MAX_DROP, noise(se), CONFIDENCE) as number).toFixed(3),
+    );
     // An unchanged rerun passes when its point drop is within max_drop: Phi(max_drop / se).
     const passes = [paired(0.03, n), paired(0.1, n)].map((se) => pct(normalCdf(MAX_DROP / se)));
     return `| ${n.toLocaleString('en-US')} | ${cells.join(' | ')} | ${passes.join(' | ')} |`;
@@ -29,7 +31,7 @@ function powerRows(): string[] {
 }
 
 describe('docs/verdict.md', () => {
-  it('its power table is what the gate\'s formula gives', () => {
+  it("its power table is what the gate's formula gives", () => {
     const doc = fs.readFileSync('docs/verdict.md', 'utf8');
     const rows = powerRows();
     console.log(rows.join('\n'));

@@ -38,7 +38,11 @@ function idxSlice(file: string, from: number, n: number, relabel?: (label: numbe
   return zlib.gzipSync(Buffer.concat([header, body]));
 }
 
-const specText = (seed: number, labels: string, gate = '  metrics:\n    accuracy: { max_drop: 0.01 }\n    f1_macro: { max_drop: 0.01 }') => `version: 1
+const specText = (
+  seed: number,
+  labels: string,
+  gate = '  metrics:\n    accuracy: { max_drop: 0.01 }\n    f1_macro: { max_drop: 0.01 }',
+) => `version: 1
 name: verdict-e2e
 task: image-classification
 seed: ${seed}
@@ -81,7 +85,10 @@ beforeAll(async () => {
   write('train-images.gz', idxSlice(src('train-images-idx3-ubyte.gz'), 0, TRAIN));
   write('train-labels.gz', idxSlice(src('train-labels-idx1-ubyte.gz'), 0, TRAIN));
   const rng = createRng(99);
-  write('buggy-labels.gz', idxSlice(src('train-labels-idx1-ubyte.gz'), 0, TRAIN, (y) => (y === COAT && rng() < BUG_SHARE ? PULLOVER : y)));
+  write(
+    'buggy-labels.gz',
+    idxSlice(src('train-labels-idx1-ubyte.gz'), 0, TRAIN, (y) => (y === COAT && rng() < BUG_SHARE ? PULLOVER : y)),
+  );
   write('test-images.gz', idxSlice(src('train-images-idx3-ubyte.gz'), 5000 - TEST, TEST));
   write('test-labels.gz', idxSlice(src('train-labels-idx1-ubyte.gz'), 5000 - TEST, TEST));
   fs.cpSync(path.join(EXAMPLE_DIR, 'models/mobilenet_v2'), path.join(repo, 'models/base'), { recursive: true });
@@ -93,7 +100,9 @@ beforeAll(async () => {
 /** The gate of the spec above on every candidate against every other baseline run. */
 function verdicts(candidates: Report[], baselines: Report[]): Verdict[] {
   const config = gateConfigOf(parseSpec(specText(1, 'train-labels.gz'), 'finetune.yml'));
-  return candidates.flatMap((c) => baselines.filter((b) => b !== c).map((b) => evaluateGate(config, evaluatedFromReport(c), evaluatedFromReport(b)).verdict));
+  return candidates.flatMap((c) =>
+    baselines.filter((b) => b !== c).map((b) => evaluateGate(config, evaluatedFromReport(c), evaluatedFromReport(b)).verdict),
+  );
 }
 
 const share = (list: Verdict[], v: Verdict) => list.filter((x) => x === v).length / list.length;
@@ -107,8 +116,10 @@ describe('the verdict on a real task (2,000 test examples, max_drop 0.01, confid
     const list = verdicts(clean, clean);
     const accs = clean.map((r) => r.metrics.accuracy);
     const sd = Math.sqrt(accs.reduce((a, x) => a + (x - mean(accs)) ** 2, 0) / (accs.length - 1));
-    console.log(`unchanged: ${list.length} pairs, pass ${share(list, 'pass').toFixed(3)}, inconclusive ${share(list, 'inconclusive').toFixed(3)}, ` +
-      `fail ${share(list, 'fail').toFixed(3)}; accuracy over ${CLEAN_SEEDS} seeds mean ${mean(accs).toFixed(4)}, sd ${sd.toFixed(4)}`);
+    console.log(
+      `unchanged: ${list.length} pairs, pass ${share(list, 'pass').toFixed(3)}, inconclusive ${share(list, 'inconclusive').toFixed(3)}, ` +
+        `fail ${share(list, 'fail').toFixed(3)}; accuracy over ${CLEAN_SEEDS} seeds mean ${mean(accs).toFixed(4)}, sd ${sd.toFixed(4)}`,
+    );
     expect(list).toHaveLength(CLEAN_SEEDS * (CLEAN_SEEDS - 1));
     expect(share(list, 'pass')).toBeGreaterThanOrEqual(0.85);
     expect(share(list, 'fail')).toBeLessThanOrEqual(0.05);
@@ -117,7 +128,9 @@ describe('the verdict on a real task (2,000 test examples, max_drop 0.01, confid
   it('a label bug in one class (a drop of about 3x max_drop) fails at least 95% of the time', () => {
     const drop = mean(buggy.map((b) => mean(clean.map((c) => c.metrics.accuracy - b.metrics.accuracy))));
     const list = verdicts(buggy, clean);
-    console.log(`label bug: mean accuracy drop ${drop.toFixed(4)}; ${list.length} pairs, fail ${share(list, 'fail').toFixed(3)}, inconclusive ${share(list, 'inconclusive').toFixed(3)}`);
+    console.log(
+      `label bug: mean accuracy drop ${drop.toFixed(4)}; ${list.length} pairs, fail ${share(list, 'fail').toFixed(3)}, inconclusive ${share(list, 'inconclusive').toFixed(3)}`,
+    );
     expect(drop).toBeGreaterThanOrEqual(2.5 * MAX_DROP);
     expect(drop).toBeLessThanOrEqual(4.5 * MAX_DROP);
     expect(share(list, 'fail')).toBeGreaterThanOrEqual(0.95);
@@ -125,10 +138,13 @@ describe('the verdict on a real task (2,000 test examples, max_drop 0.01, confid
 
   it('through the pipeline: the buggy run against a clean baseline file fails with exit code 1 and says so first', async () => {
     fs.copyFileSync(path.join(repo, 'clean-1/report.json'), path.join(repo, 'baseline.json'));
-    const gate = '  metrics:\n    accuracy: { max_drop: 0.01 }\n    f1_macro: { max_drop: 0.01 }\n  baseline: { from: file, path: baseline.json }';
+    const gate =
+      '  metrics:\n    accuracy: { max_drop: 0.01 }\n    f1_macro: { max_drop: 0.01 }\n  baseline: { from: file, path: baseline.json }';
     const { report, exitCode } = await run(101, 'buggy-labels.gz', 'buggy-gated', gate);
     expect(exitCode).toBe(1);
     expect(exitCodeFor(report.gate, 'pass')).toBe(1);
-    expect(fs.readFileSync(path.join(repo, 'buggy-gated/report.md'), 'utf8').split('\n')[0]).toMatch(/^# ❌ FAIL: (accuracy|f1_macro) dropped 0\.0\d{3} vs baseline 0\.\d{4} \(max_drop 0\.01\), significant at 95%( \(\+1 more failing\))?$/);
+    expect(fs.readFileSync(path.join(repo, 'buggy-gated/report.md'), 'utf8').split('\n')[0]).toMatch(
+      /^# ❌ FAIL: (accuracy|f1_macro) dropped 0\.0\d{3} vs baseline 0\.\d{4} \(max_drop 0\.01\), significant at 95%( \(\+1 more failing\))?$/,
+    );
   }, 120_000);
 });

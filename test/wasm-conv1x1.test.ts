@@ -59,22 +59,32 @@ describe('wasm FusedConv2D, 1x1', () => {
     [[16, 3, 3, 160], 960, true],
     [[3, 10, 10, 64], 100, false],
     [[5, 9, 9, 33], 129, true],
-  ] as Array<[[number, number, number, number], number, boolean]>)('x %j to %i channels (bias %s): our kernel and XNNPACK give the same bits', (xShape, outChannels, withBias) => {
-    const inChannels = xShape[3];
-    const x = tf.tensor4d(values(xShape.reduce((p, q) => p * q), 1, 8), xShape);
-    const filter = tf.tensor4d(values(inChannels * outChannels, 2), [1, 1, inChannels, outChannels]);
-    const bias = withBias ? tf.tensor1d(values(outChannels, 3, 4)) : undefined;
-    const before = calls();
-    const inference = conv(x, filter, bias);
-    expect(calls()).toBe(before);
-    const ours = convTaped(x, filter, bias);
-    expect(calls()).toBe(before + 1);
-    const stock = convTaped(x, filter, bias);
-    expect(calls()).toBe(before + 1);
-    expect(Array.from(inference)).toEqual(Array.from(stock));
-    expect(Array.from(ours)).toEqual(Array.from(stock));
-    tf.dispose([x, filter, ...(bias ? [bias] : [])]);
-  });
+  ] as Array<[[number, number, number, number], number, boolean]>)(
+    'x %j to %i channels (bias %s): our kernel and XNNPACK give the same bits',
+    (xShape, outChannels, withBias) => {
+      const inChannels = xShape[3];
+      const x = tf.tensor4d(
+        values(
+          xShape.reduce((p, q) => p * q),
+          1,
+          8,
+        ),
+        xShape,
+      );
+      const filter = tf.tensor4d(values(inChannels * outChannels, 2), [1, 1, inChannels, outChannels]);
+      const bias = withBias ? tf.tensor1d(values(outChannels, 3, 4)) : undefined;
+      const before = calls();
+      const inference = conv(x, filter, bias);
+      expect(calls()).toBe(before);
+      const ours = convTaped(x, filter, bias);
+      expect(calls()).toBe(before + 1);
+      const stock = convTaped(x, filter, bias);
+      expect(calls()).toBe(before + 1);
+      expect(Array.from(inference)).toEqual(Array.from(stock));
+      expect(Array.from(ours)).toEqual(Array.from(stock));
+      tf.dispose([x, filter, ...(bias ? [bias] : [])]);
+    },
+  );
 
   it('strided, padded or small convolutions stay with XNNPACK, in training too', () => {
     const x = tf.tensor4d(values(2 * 8 * 8 * 64, 4), [2, 8, 8, 64]);
@@ -102,8 +112,11 @@ describe('wasm FusedConv2D, 1x1', () => {
     const grads = () =>
       tf.tidy(() => {
         const [x, w, b] = [tf.tensor4d(xs, [4, 6, 6, 48]), tf.tensor4d(ws, [1, 1, 48, 200]), tf.tensor1d(bs)];
-        const f = (xx: tf.Tensor4D, ww: tf.Tensor4D, bb: tf.Tensor1D) => tf.fused.conv2d({ x: xx, filter: ww, bias: bb, strides: 1, pad: 'valid', activation: 'relu6' }).square().sum();
-        return tf.grads(f as (...args: tf.Tensor[]) => tf.Tensor)([x, w, b]).map((g) => Array.from(g.dataSync()));
+        const f = (xx: tf.Tensor4D, ww: tf.Tensor4D, bb: tf.Tensor1D) =>
+          tf.fused.conv2d({ x: xx, filter: ww, bias: bb, strides: 1, pad: 'valid', activation: 'relu6' }).square().sum();
+        return tf
+          .grads(f as (...args: tf.Tensor[]) => tf.Tensor)([x, w, b])
+          .map((g) => Array.from(g.dataSync()));
       });
     const before = calls();
     const onWasm = grads();

@@ -23,19 +23,88 @@ interface Case {
 
 const CASES: Case[] = [
   { name: 'depthwise 3x3 stride 1 same', x: [4, 12, 12, 32], filter: [3, 3, 32, 1], strides: 1, pad: 'same', depthwise: true },
-  { name: 'depthwise 3x3 stride 2 same, even input (asymmetric pad)', x: [4, 12, 12, 24], filter: [3, 3, 24, 1], strides: 2, pad: 'same', depthwise: true },
-  { name: 'depthwise 3x3 stride 2 same, odd non-square input', x: [3, 13, 11, 8], filter: [3, 3, 8, 1], strides: 2, pad: 'same', depthwise: true },
-  { name: 'depthwise 3x3 stride 2 valid after ZeroPadding', x: [2, 12, 12, 16], filter: [3, 3, 16, 1], strides: 2, pad: 'valid', depthwise: true, zeroPad: [[0, 1], [0, 1]] },
+  {
+    name: 'depthwise 3x3 stride 2 same, even input (asymmetric pad)',
+    x: [4, 12, 12, 24],
+    filter: [3, 3, 24, 1],
+    strides: 2,
+    pad: 'same',
+    depthwise: true,
+  },
+  {
+    name: 'depthwise 3x3 stride 2 same, odd non-square input',
+    x: [3, 13, 11, 8],
+    filter: [3, 3, 8, 1],
+    strides: 2,
+    pad: 'same',
+    depthwise: true,
+  },
+  {
+    name: 'depthwise 3x3 stride 2 valid after ZeroPadding',
+    x: [2, 12, 12, 16],
+    filter: [3, 3, 16, 1],
+    strides: 2,
+    pad: 'valid',
+    depthwise: true,
+    zeroPad: [
+      [0, 1],
+      [0, 1],
+    ],
+  },
   { name: 'depthwise 3x3 stride 1 valid, multiplier 2', x: [2, 9, 9, 6], filter: [3, 3, 6, 2], strides: 1, pad: 'valid', depthwise: true },
-  { name: 'depthwise 5x5 stride 2 explicit pad', x: [2, 11, 10, 4], filter: [5, 5, 4, 1], strides: 2, pad: [[0, 0], [1, 3], [2, 0], [0, 0]], depthwise: true },
+  {
+    name: 'depthwise 5x5 stride 2 explicit pad',
+    x: [2, 11, 10, 4],
+    filter: [5, 5, 4, 1],
+    strides: 2,
+    pad: [
+      [0, 0],
+      [1, 3],
+      [2, 0],
+      [0, 0],
+    ],
+    depthwise: true,
+  },
   { name: 'conv 1x1 expand', x: [4, 6, 6, 24], filter: [1, 1, 24, 144], strides: 1, pad: 'same' },
   { name: 'conv 1x1 project', x: [4, 6, 6, 144], filter: [1, 1, 144, 24], strides: 1, pad: 'valid' },
   { name: 'conv 1x1 stride 2', x: [2, 7, 8, 16], filter: [1, 1, 16, 8], strides: 2, pad: 'same' },
-  { name: 'conv 3x3 stride 2 valid after ZeroPadding (stem)', x: [4, 32, 32, 3], filter: [3, 3, 3, 16], strides: 2, pad: 'valid', zeroPad: [[0, 1], [0, 1]] },
+  {
+    name: 'conv 3x3 stride 2 valid after ZeroPadding (stem)',
+    x: [4, 32, 32, 3],
+    filter: [3, 3, 3, 16],
+    strides: 2,
+    pad: 'valid',
+    zeroPad: [
+      [0, 1],
+      [0, 1],
+    ],
+  },
   { name: 'conv 3x3 stride 1 same', x: [2, 10, 10, 8], filter: [3, 3, 8, 12], strides: 1, pad: 'same' },
   { name: 'conv 3x3 stride 2 same, odd non-square input', x: [2, 9, 12, 5], filter: [3, 3, 5, 7], strides: 2, pad: 'same' },
-  { name: 'conv 3x3 stride 2 explicit pad', x: [2, 9, 9, 4], filter: [3, 3, 4, 6], strides: 2, pad: [[0, 0], [2, 0], [1, 1], [0, 0]] },
-  { name: 'conv 3x3 pad wider than the filter', x: [2, 6, 6, 3], filter: [3, 3, 3, 4], strides: 1, pad: [[0, 0], [3, 0], [0, 4], [0, 0]] },
+  {
+    name: 'conv 3x3 stride 2 explicit pad',
+    x: [2, 9, 9, 4],
+    filter: [3, 3, 4, 6],
+    strides: 2,
+    pad: [
+      [0, 0],
+      [2, 0],
+      [1, 1],
+      [0, 0],
+    ],
+  },
+  {
+    name: 'conv 3x3 pad wider than the filter',
+    x: [2, 6, 6, 3],
+    filter: [3, 3, 3, 4],
+    strides: 1,
+    pad: [
+      [0, 0],
+      [3, 0],
+      [0, 4],
+      [0, 0],
+    ],
+  },
 ];
 
 /** A deterministic stream of uniform numbers in [-1, 1) (a 32-bit LCG). */
@@ -54,7 +123,9 @@ async function gradients(c: Case, xv: Float32Array, fv: Float32Array): Promise<F
   const filter = tf.tensor4d(fv, c.filter);
   const loss = (a: tf.Tensor, w: tf.Tensor): tf.Scalar => {
     const input = (c.zeroPad ? tf.pad(a, [[0, 0], ...c.zeroPad, [0, 0]]) : a) as tf.Tensor4D;
-    const y = c.depthwise ? tf.depthwiseConv2d(input, w as tf.Tensor4D, c.strides, c.pad) : tf.conv2d(input, w as tf.Tensor4D, c.strides, c.pad);
+    const y = c.depthwise
+      ? tf.depthwiseConv2d(input, w as tf.Tensor4D, c.strides, c.pad)
+      : tf.conv2d(input, w as tf.Tensor4D, c.strides, c.pad);
     return tf.mul(tf.sum(tf.square(y)), 0.5);
   };
   const grads = tf.grads(loss)([x, filter]);
@@ -87,7 +158,7 @@ beforeAll(async () => {
 });
 
 describe('wasm convolution gradients', () => {
-  it.each(CASES)('$name: dx and dW equal the cpu backend\'s', async (c) => {
+  it.each(CASES)("$name: dx and dW equal the cpu backend's", async (c) => {
     const random = seeded(c.x.reduce((a, b) => a * b) + c.filter[3]);
     const xv = random(tf.util.sizeFromShape(c.x));
     const fv = random(tf.util.sizeFromShape(c.filter));
@@ -98,28 +169,31 @@ describe('wasm convolution gradients', () => {
 
   // A layer in training runs its fused depthwise convolution (with a bias, as BatchNorm folded in
   // gives it) through our kernel on wasm: the values and gradients of the cpu backend.
-  it.each(CASES.filter((c) => c.depthwise && c.filter[3] === 1))('$name, fused with a bias under a gradient tape: y, dx, dW and db equal the cpu backend\'s', async (c) => {
-    const random = seeded(c.x.reduce((a, b) => a * b) + 3);
-    const [xv, fv, bv] = [random(tf.util.sizeFromShape(c.x)), random(tf.util.sizeFromShape(c.filter)), random(c.filter[2])];
-    const run = async (): Promise<Float32Array[]> => {
-      const [x, filter, bias] = [tf.tensor4d(xv, c.x), tf.tensor4d(fv, c.filter), tf.tensor1d(bv)];
-      const forward = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor => {
-        const input = (c.zeroPad ? tf.pad(a, [[0, 0], ...c.zeroPad, [0, 0]]) : a) as tf.Tensor4D;
-        return tf.fused.depthwiseConv2d({ x: input, filter: w as tf.Tensor4D, strides: c.strides, pad: c.pad as 'valid', bias: b });
+  it.each(CASES.filter((c) => c.depthwise && c.filter[3] === 1))(
+    "$name, fused with a bias under a gradient tape: y, dx, dW and db equal the cpu backend's",
+    async (c) => {
+      const random = seeded(c.x.reduce((a, b) => a * b) + 3);
+      const [xv, fv, bv] = [random(tf.util.sizeFromShape(c.x)), random(tf.util.sizeFromShape(c.filter)), random(c.filter[2])];
+      const run = async (): Promise<Float32Array[]> => {
+        const [x, filter, bias] = [tf.tensor4d(xv, c.x), tf.tensor4d(fv, c.filter), tf.tensor1d(bv)];
+        const forward = (a: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+          const input = (c.zeroPad ? tf.pad(a, [[0, 0], ...c.zeroPad, [0, 0]]) : a) as tf.Tensor4D;
+          return tf.fused.depthwiseConv2d({ x: input, filter: w as tf.Tensor4D, strides: c.strides, pad: c.pad as 'valid', bias: b });
+        };
+        let y: Float32Array = new Float32Array();
+        const grads = tf.grads((a: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => {
+          const out = forward(a, w, b);
+          y = out.dataSync().slice() as Float32Array;
+          return tf.mul(tf.sum(tf.square(out)), 0.5);
+        })([x, filter, bias]);
+        const values = await Promise.all(grads.map((g) => g.data() as Promise<Float32Array>));
+        tf.dispose([x, filter, bias, ...grads]);
+        return [y, ...values];
       };
-      let y: Float32Array = new Float32Array();
-      const grads = tf.grads((a: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => {
-        const out = forward(a, w, b);
-        y = out.dataSync().slice() as Float32Array;
-        return tf.mul(tf.sum(tf.square(out)), 0.5);
-      })([x, filter, bias]);
-      const values = await Promise.all(grads.map((g) => g.data() as Promise<Float32Array>));
-      tf.dispose([x, filter, bias, ...grads]);
-      return [y, ...values];
-    };
-    const { cpu, wasm } = await onBoth(run);
-    ['y', 'dx', 'dW', 'db'].forEach((name, i) => expect(relativeError(wasm[i], cpu[i]), name).toBeLessThan(1e-4));
-  });
+      const { cpu, wasm } = await onBoth(run);
+      ['y', 'dx', 'dW', 'db'].forEach((name, i) => expect(relativeError(wasm[i], cpu[i]), name).toBeLessThan(1e-4));
+    },
+  );
 
   it('computes the filter gradient of an NCHW convolution', async () => {
     const random = seeded(7);
@@ -139,19 +213,27 @@ describe('wasm convolution gradients', () => {
   it('is the adjoint of a dilated depthwise convolution (cpu ignores dilation in its gradients)', async () => {
     await tf.setBackend('wasm');
     const random = seeded(11);
-    const [x, w, dy] = [tf.tensor4d(random(2 * 10 * 10 * 3), [2, 10, 10, 3]), tf.tensor4d(random(3 * 3 * 3 * 2), [3, 3, 3, 2]), tf.tensor4d(random(2 * 10 * 10 * 6), [2, 10, 10, 6])];
+    const [x, w, dy] = [
+      tf.tensor4d(random(2 * 10 * 10 * 3), [2, 10, 10, 3]),
+      tf.tensor4d(random(3 * 3 * 3 * 2), [3, 3, 3, 2]),
+      tf.tensor4d(random(2 * 10 * 10 * 6), [2, 10, 10, 6]),
+    ];
     const attrs = { strides: 1, dilations: 2, pad: 'same' };
-    const dx = tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter: w }, { ...attrs, inputShape: x.shape }) as tf.Tensor;
+    const dx = tf
+      .engine()
+      .runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter: w }, { ...attrs, inputShape: x.shape }) as tf.Tensor;
     const dw = tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x, dy }, { ...attrs, filterShape: w.shape }) as tf.Tensor;
     const y = tf.depthwiseConv2d(x, w, 1, 'same', 'NHWC', 2);
     // <conv(x, w), dy> = <x, dx> = <w, dW>
-    const [ydy, xdx, wdw] = await Promise.all([tf.sum(tf.mul(y, dy)), tf.sum(tf.mul(x, dx)), tf.sum(tf.mul(w, dw))].map(async (t) => (await t.data())[0]));
+    const [ydy, xdx, wdw] = await Promise.all(
+      [tf.sum(tf.mul(y, dy)), tf.sum(tf.mul(x, dx)), tf.sum(tf.mul(w, dw))].map(async (t) => (await t.data())[0]),
+    );
     expect(xdx).toBeCloseTo(ydy, 3);
     expect(wdw).toBeCloseTo(ydy, 3);
     tf.dispose([x, w, dy, dx, dw, y]);
   });
 
-  it('tiles by broadcasting, and hands other tilings to wasm\'s own kernel', async () => {
+  it("tiles by broadcasting, and hands other tilings to wasm's own kernel", async () => {
     const random = seeded(5);
     const cases: Array<[number[], number[], 'float32' | 'int32']> = [
       [[1, 1, 1, 6], [2, 3, 4, 1], 'float32'],
@@ -185,7 +267,7 @@ describe('wasm convolution gradients', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('trains a conv net (conv2d, depthwise, batch norm, relu6) with Adam to the cpu backend\'s losses', async () => {
+  it("trains a conv net (conv2d, depthwise, batch norm, relu6) with Adam to the cpu backend's losses", async () => {
     const steps = 10;
     const { cpu, wasm } = await onBoth(() => trainLosses(convNet, steps));
     expect(cpu[steps - 1]).toBeLessThan(cpu[0]);
@@ -201,7 +283,7 @@ describe('wasm matrix products with a transposed operand', () => {
     { a: [3, 9, 5], b: [3, 9, 4], ta: true, tb: false },
     { a: [2, 6, 7], b: [2, 5, 7], ta: false, tb: true },
   ];
-  it.each(CASES_MM)('a $a (transposed $ta) x b $b (transposed $tb) equals the cpu backend\'s product', async (c) => {
+  it.each(CASES_MM)("a $a (transposed $ta) x b $b (transposed $tb) equals the cpu backend's product", async (c) => {
     const random = seeded(c.a.reduce((x, y) => x * y) + c.b.reduce((x, y) => x * y));
     const [av, bv] = [random(tf.util.sizeFromShape(c.a)), random(tf.util.sizeFromShape(c.b))];
     const run = async (): Promise<Float32Array> => {
@@ -227,7 +309,7 @@ describe('wasm matrix products with a transposed operand', () => {
 });
 
 describe('wasm ClipByValue gradient (Keras ReLU6)', () => {
-  it('equals the cpu backend\'s stock gradient exactly, boundaries included', async () => {
+  it("equals the cpu backend's stock gradient exactly, boundaries included", async () => {
     const random = seeded(5);
     const values = Float32Array.from(random(600), (v) => v * 8 - 1);
     values.set([0, 6, -0, 6.000001, -1e-7, 5.999999], 0);
@@ -253,7 +335,11 @@ describe('wasm ClipByValue gradient (Keras ReLU6)', () => {
     const xs = [-1, 0, -0, 3, 6, 6.5, NaN, Infinity, -Infinity, 2, 7, 1];
     const dys = [-2, -3, 4, -5, 6, -7, 8, 9, 10, -Infinity, 1, NaN];
     const [x, dy] = [tf.tensor1d(xs), tf.tensor1d(dys)];
-    const got = Array.from(await tf.grad((t: tf.Tensor) => tf.clipByValue(t, 0, 6))(x, dy).data());
+    const got = Array.from(
+      await tf
+        .grad((t: tf.Tensor) => tf.clipByValue(t, 0, 6))(x, dy)
+        .data(),
+    );
     const ops = tf.tidy(() => tf.mul(dy, tf.mul(tf.sub(1, tf.step(tf.sub(0, x))), tf.sub(1, tf.step(tf.sub(x, 6))))));
     const want = Array.from(await ops.data());
     expect(got.map((v, i) => Object.is(v, want[i]))).toEqual(xs.map(() => true));

@@ -30,7 +30,8 @@ function inOrder(a: Float32Array, b: Float32Array, m: number, k: number, n: numb
   for (let i = 0; i < m; i++)
     for (let j = 0; j < n; j++) {
       let sum = 0;
-      for (let p = 0; p < k; p++) sum = Math.fround(sum + Math.fround((ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j])));
+      for (let p = 0; p < k; p++)
+        sum = Math.fround(sum + Math.fround((ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j])));
       c[i * n + j] = sum;
     }
   return c;
@@ -83,13 +84,16 @@ describe('wasm BatchMatMul', () => {
     ] as Array<[number, number, number, number, boolean]>) {
       const a = values(batch * mm * kk, 3);
       const b = values(batch * kk * nn, 4);
-      const got = tf.tidy(() => tf.matMul(tf.tensor3d(a, ta ? [batch, kk, mm] : [batch, mm, kk]), tf.tensor3d(b, [batch, kk, nn]), ta, false));
+      const got = tf.tidy(() =>
+        tf.matMul(tf.tensor3d(a, ta ? [batch, kk, mm] : [batch, mm, kk]), tf.tensor3d(b, [batch, kk, nn]), ta, false),
+      );
       const out = got.dataSync();
       for (let z = 0; z < batch; z++)
         for (let i = 0; i < mm; i++)
           for (let j = 0; j < nn; j++) {
             let sum = 0;
-            for (let p = 0; p < kk; p++) sum += (ta ? a[z * mm * kk + p * mm + i] : a[z * mm * kk + i * kk + p]) * b[z * kk * nn + p * nn + j];
+            for (let p = 0; p < kk; p++)
+              sum += (ta ? a[z * mm * kk + p * mm + i] : a[z * mm * kk + i * kk + p]) * b[z * kk * nn + p * nn + j];
             expect(Math.abs(out[z * mm * nn + i * nn + j] - sum)).toBeLessThan(1e-5);
           }
       got.dispose();
@@ -106,7 +110,9 @@ describe('wasm BatchMatMul', () => {
     const again = batches.map((x) => tf.tidy(() => tf.matMul(tf.tensor2d(x, [m, k]), weights)));
     expect(calls.length).toBe(before + 1);
     expect(Array.from(again[0].dataSync())).toEqual(Array.from(first.dataSync()));
-    expect(Array.from(again[1].dataSync())).toEqual(Array.from(inOrder(batches[1], weights.dataSync() as Float32Array, m, k, n, false, false)));
+    expect(Array.from(again[1].dataSync())).toEqual(
+      Array.from(inOrder(batches[1], weights.dataSync() as Float32Array, m, k, n, false, false)),
+    );
     tf.dispose([weights, first, ...again]);
   });
 });

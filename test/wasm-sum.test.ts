@@ -18,15 +18,36 @@ const values = (n: number, seed: number) => {
 
 describe('wasm Sum over axes that are not innermost', () => {
   it.each([
-    [[16, 3, 3, 960], [0, 1, 2]],
+    [
+      [16, 3, 3, 960],
+      [0, 1, 2],
+    ],
     [[7, 5, 11], [0]],
-    [[7, 5, 11], [1, 0]],
-    [[4, 6, 5, 3], [0, 1]],
+    [
+      [7, 5, 11],
+      [1, 0],
+    ],
+    [
+      [4, 6, 5, 3],
+      [0, 1],
+    ],
     [[9, 16, 61], [1]],
-    [[3, 4, 5, 6, 7], [1, 2]],
-    [[1, 1, 160, 30], [0, 1, 2]],
+    [
+      [3, 4, 5, 6, 7],
+      [1, 2],
+    ],
+    [
+      [1, 1, 160, 30],
+      [0, 1, 2],
+    ],
   ] as Array<[number[], number[]]>)('%j over axes %j: the same bits as summing a transposed copy along its last axis', (shape, axes) => {
-    const x = tf.tensor(values(shape.reduce((p, q) => p * q), shape.length), shape);
+    const x = tf.tensor(
+      values(
+        shape.reduce((p, q) => p * q),
+        shape.length,
+      ),
+      shape,
+    );
     const got = tf.sum(x, axes);
     const sorted = [...axes].sort();
     const keptAxes = shape.map((_, i) => i).filter((i) => !sorted.includes(i));
@@ -43,11 +64,23 @@ describe('wasm Sum over axes that are not innermost', () => {
   });
 
   it.each([
-    [[16, 3, 3, 96], [0, 1, 2]],
-    [[16, 3, 3, 1280], [1, 2]],
+    [
+      [16, 3, 3, 96],
+      [0, 1, 2],
+    ],
+    [
+      [16, 3, 3, 1280],
+      [1, 2],
+    ],
     [[7, 13, 5], [0]],
   ] as Array<[number[], number[]]>)('the mean of %j over axes %j has the bits of the stock mean of a transposed copy', (shape, axes) => {
-    const x = tf.tensor(values(shape.reduce((p, q) => p * q), 5), shape);
+    const x = tf.tensor(
+      values(
+        shape.reduce((p, q) => p * q),
+        5,
+      ),
+      shape,
+    );
     const keptAxes = shape.map((_, i) => i).filter((i) => !axes.includes(i));
     const kept = keptAxes.map((i) => shape[i]);
     const got = tf.mean(x, axes);

@@ -26,7 +26,15 @@ const pathRefusal = (p: unknown): string => {
 
 describe('weight paths', () => {
   it('accepts the plain relative paths converters write, including a colon or ".." inside a name', () => {
-    for (const p of ['group1-shard1of1.bin', 'weights/group1-shard1of2', 'a/b:c.bin', 'a..b.bin', '..w.bin', 'dir/../w.bin', 'my weights.bin']) {
+    for (const p of [
+      'group1-shard1of1.bin',
+      'weights/group1-shard1of2',
+      'a/b:c.bin',
+      'a..b.bin',
+      '..w.bin',
+      'dir/../w.bin',
+      'my weights.bin',
+    ]) {
       expect(() => checkWeightPath(p, 'paths[0]'), p).not.toThrow();
     }
   });
@@ -46,7 +54,9 @@ describe('weight paths', () => {
   });
 
   it('refuses a URL scheme only at the start', () => {
-    expect(pathRefusal('data:application/octet-stream;base64,AAAA')).toMatch(/^paths\[0\]: "data:.*" must be a path relative to the model's folder/);
+    expect(pathRefusal('data:application/octet-stream;base64,AAAA')).toMatch(
+      /^paths\[0\]: "data:.*" must be a path relative to the model's folder/,
+    );
     expect(pathRefusal('C:w.bin')).toMatch(/must be a path relative to the model's folder/);
   });
 });
@@ -104,12 +114,17 @@ describe('quantised weights', () => {
   });
 
   it('refuses a quantization that cannot hold the weight dtype', () => {
-    expect(refusal(quantised('int32', { dtype: 'float16' }))).toBe('model.json: weightsManifest[0].weights[0] ("q"): float16 quantization cannot hold int32 weights');
-    expect(refusal(quantised('bool', { dtype: 'uint8', min: 0, scale: 1 }))).toBe('model.json: weightsManifest[0].weights[0] ("q"): uint8 quantization cannot hold bool weights');
+    expect(refusal(quantised('int32', { dtype: 'float16' }))).toBe(
+      'model.json: weightsManifest[0].weights[0] ("q"): float16 quantization cannot hold int32 weights',
+    );
+    expect(refusal(quantised('bool', { dtype: 'uint8', min: 0, scale: 1 }))).toBe(
+      'model.json: weightsManifest[0].weights[0] ("q"): uint8 quantization cannot hold bool weights',
+    );
   });
 
   it('needs a numeric min and scale for uint8 and uint16', () => {
-    const message = (dtype: string) => `model.json: weightsManifest[0].weights[0] ("q"): ${dtype} quantization needs numeric "min" and "scale"`;
+    const message = (dtype: string) =>
+      `model.json: weightsManifest[0].weights[0] ("q"): ${dtype} quantization needs numeric "min" and "scale"`;
     expect(refusal(quantised('float32', { dtype: 'uint8', min: 0 }))).toBe(message('uint8'));
     expect(refusal(quantised('float32', { dtype: 'uint16', scale: 1 }))).toBe(message('uint16'));
     expect(refusal(quantised('float32', { dtype: 'uint8', min: 'x', scale: 1 }))).toBe(message('uint8'));

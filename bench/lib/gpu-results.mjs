@@ -5,8 +5,14 @@ const pct = (x) => (x === undefined ? '-' : `${(x * 100).toFixed(2)} %`);
 export function gpuMarkdown(runs) {
   if (!runs?.length) return '';
   const rows = runs.flatMap((run) => [
-    ...run.results.map((r) => `| ${run.date.slice(0, 16).replace('T', ' ')} | ${run.machine.commit ?? '-'} | ${r.device} | ${s(r.job_cold)} | ${s(r.job_warm)} | ${pct(r.job_cold.accuracy)} | ${s(r.two_phase)} | ${pct(r.two_phase.accuracy)} |`),
-    ...run.skipped.map((k) => `| ${run.date.slice(0, 16).replace('T', ' ')} | ${run.machine.commit ?? '-'} | ${k.backend}: not run (${k.why}) | - | - | - | - | - |`),
+    ...run.results.map(
+      (r) =>
+        `| ${run.date.slice(0, 16).replace('T', ' ')} | ${run.machine.commit ?? '-'} | ${r.device} | ${s(r.job_cold)} | ${s(r.job_warm)} | ${pct(r.job_cold.accuracy)} | ${s(r.two_phase)} | ${pct(r.two_phase.accuracy)} |`,
+    ),
+    ...run.skipped.map(
+      (k) =>
+        `| ${run.date.slice(0, 16).replace('T', ' ')} | ${run.machine.commit ?? '-'} | ${k.backend}: not run (${k.why}) | - | - | - | - | - |`,
+    ),
   ]);
   const last = runs[runs.length - 1];
   return [

@@ -21,9 +21,15 @@ export function headStepBenchmark({ root, work, python, steps = 300, rounds = 3 
     const torchLoad = loadAverage();
     const res = run(python, [path.join(root, 'bench/head_step.py'), String(steps), '1'], { OMP_NUM_THREADS: '2' });
     pytorch.push({ ...JSON.parse(res.stdout.trim().split('\n').at(-1)), load_average_before: torchLoad });
-    console.log(`head step, round ${r + 1}: ours as arrays ${ours[r].arrays_ms[0]} ms, as TF.js ops ${ours[r].tensors_ms[0]} ms, PyTorch ${pytorch[r].rounds_ms[0]} ms`);
+    console.log(
+      `head step, round ${r + 1}: ours as arrays ${ours[r].arrays_ms[0]} ms, as TF.js ops ${ours[r].tensors_ms[0]} ms, PyTorch ${pytorch[r].rounds_ms[0]} ms`,
+    );
   }
-  const [arrays, tensors, torch] = [median(ours.map((o) => o.arrays_ms[0])), median(ours.map((o) => o.tensors_ms[0])), median(pytorch.map((p) => p.rounds_ms[0]))];
+  const [arrays, tensors, torch] = [
+    median(ours.map((o) => o.arrays_ms[0])),
+    median(ours.map((o) => o.tensors_ms[0])),
+    median(pytorch.map((p) => p.rounds_ms[0])),
+  ];
   const record = {
     date: new Date().toISOString(),
     machine: startMachine,
@@ -32,14 +38,21 @@ export function headStepBenchmark({ root, work, python, steps = 300, rounds = 3 
     rounds,
     ms_per_step: { ours_arrays: arrays, ours_tensors: tensors, pytorch: torch },
     ratios: { arrays_to_pytorch: +(arrays / torch).toFixed(2), arrays_to_tensors: +(arrays / tensors).toFixed(2) },
-    rounds_ms: { ours_arrays: ours.map((o) => o.arrays_ms[0]), ours_tensors: ours.map((o) => o.tensors_ms[0]), pytorch: pytorch.map((p) => p.rounds_ms[0]) },
+    rounds_ms: {
+      ours_arrays: ours.map((o) => o.arrays_ms[0]),
+      ours_tensors: ours.map((o) => o.tensors_ms[0]),
+      pytorch: pytorch.map((p) => p.rounds_ms[0]),
+    },
     load_average_before: { ours: ours.map((o) => o.load_average_before), pytorch: pytorch.map((p) => p.load_average_before) },
     losses: ours[0].losses,
     threads: { ours: 1, pytorch: pytorch[0].threads },
     torch: pytorch[0].torch,
   };
   updateResults(path.join(root, 'bench'), (data) => {
-    data.head_step ??= { what: 'one training step of the head alone: ours as arrays and as TF.js ops (wasm), PyTorch (2 threads)', runs: [] };
+    data.head_step ??= {
+      what: 'one training step of the head alone: ours as arrays and as TF.js ops (wasm), PyTorch (2 threads)',
+      runs: [],
+    };
     data.head_step.runs.push(record);
   });
   return record;
@@ -58,7 +71,10 @@ export function headStepMarkdown(section) {
   const h = r.head;
   const m = r.ms_per_step;
   const loads = (ls) => ls.map((l) => l[0].toFixed(2)).join(', ');
-  const lines = section.runs.map((x) => `| ${x.date.slice(0, 16).replace('T', ' ')} | ${x.ms_per_step.ours_arrays} ms | ${x.ms_per_step.ours_tensors} ms | ${x.ms_per_step.pytorch} ms | ${x.ratios.arrays_to_pytorch} | ${x.ratios.arrays_to_tensors} |`);
+  const lines = section.runs.map(
+    (x) =>
+      `| ${x.date.slice(0, 16).replace('T', ' ')} | ${x.ms_per_step.ours_arrays} ms | ${x.ms_per_step.ours_tensors} ms | ${x.ms_per_step.pytorch} ms | ${x.ratios.arrays_to_pytorch} | ${x.ratios.arrays_to_tensors} |`,
+  );
   return `
 ## Head training step
 

@@ -43,7 +43,9 @@ export async function profileKernels(tf, backend, run) {
     s.calls += 1;
     s.self_ms += self;
     s.total_ms += total;
-    const key = Object.values(params.inputs).map((t) => (t ? `[${t.shape.join(',')}]` : '-')).join(' ');
+    const key = Object.values(params.inputs)
+      .map((t) => (t ? `[${t.shape.join(',')}]` : '-'))
+      .join(' ');
     s.shapes.set(key, (s.shapes.get(key) ?? 0) + self);
     stats.set(kernel, s);
   }
@@ -59,7 +61,10 @@ export function summariseKernels(rows, steps, n = 12) {
       calls_per_step: r.calls / steps,
       self_ms_per_step: +(r.self_ms / steps).toFixed(2),
       total_ms_per_step: +(r.total_ms / steps).toFixed(2),
-      slowest_inputs: [...r.shapes.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([shapes, ms]) => `${shapes}: ${(ms / steps).toFixed(1)} ms`),
+      slowest_inputs: [...r.shapes.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map(([shapes, ms]) => `${shapes}: ${(ms / steps).toFixed(1)} ms`),
     })),
   };
 }

@@ -24,7 +24,15 @@ function commit() {
   const git = (...args) => spawnSync('git', args, { encoding: 'utf8' });
   const head = git('rev-parse', '--short=10', 'HEAD');
   if (head.status !== 0) return undefined;
-  const changed = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results.json', ':!bench/RESULTS.md').stdout.trim();
+  const changed = git(
+    'status',
+    '--porcelain',
+    '--untracked-files=no',
+    '--',
+    '.',
+    ':!bench/results.json',
+    ':!bench/RESULTS.md',
+  ).stdout.trim();
   return head.stdout.trim() + (changed ? '+changes' : '');
 }
 
@@ -39,7 +47,11 @@ export function timed(label, logDir, cmd, args, env = {}) {
   console.log(`${label}: ${path.basename(cmd)} ${args.map((a) => path.basename(a)).join(' ')}`);
   const load = loadAverage();
   const started = process.hrtime.bigint();
-  const res = spawnSync('/usr/bin/time', ['-v', cmd, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
+  const res = spawnSync('/usr/bin/time', ['-v', cmd, ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    maxBuffer: 256 * 2 ** 20,
+  });
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   fs.writeFileSync(log, `${res.stdout}\n--- stderr ---\n${res.stderr}`);
   const rss = timeField(res.stderr, 'Maximum resident set size \\(kbytes\\)');

@@ -26,7 +26,10 @@ export function updateResults(dir, change) {
   change(data);
   fs.writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
   const job = data.runs.length ? markdown(data.runs[data.runs.length - 1]) + history(data.runs) : '# Benchmark results\n';
-  fs.writeFileSync(path.join(dir, 'RESULTS.md'), job + headStepMarkdown(data.head_step) + stepMarkdown(data.partial_finetune_step) + gpuMarkdown(data.gpu_runs));
+  fs.writeFileSync(
+    path.join(dir, 'RESULTS.md'),
+    job + headStepMarkdown(data.head_step) + stepMarkdown(data.partial_finetune_step) + gpuMarkdown(data.gpu_runs),
+  );
   console.log(`wrote ${file} and RESULTS.md`);
 }
 
@@ -48,7 +51,11 @@ function verdicts(run) {
     cold_ratio: { target: `<= ${TARGETS.cold_ratio}`, value: cold, met: cold <= TARGETS.cold_ratio },
     accuracy_gap_points: { target: `<= ${TARGETS.accuracy_points}`, value: +gap.toFixed(2), met: gap <= TARGETS.accuracy_points },
     warm_ratio: { target: `<= ${TARGETS.warm_ratio}`, value: warm, met: warm <= TARGETS.warm_ratio },
-    cold_peak_rss_mib: { target: `<= ${TARGETS.peak_rss_mib}`, value: run.ours_cold.peak_rss_mib, met: run.ours_cold.peak_rss_mib <= TARGETS.peak_rss_mib },
+    cold_peak_rss_mib: {
+      target: `<= ${TARGETS.peak_rss_mib}`,
+      value: run.ours_cold.peak_rss_mib,
+      met: run.ours_cold.peak_rss_mib <= TARGETS.peak_rss_mib,
+    },
   };
 }
 
@@ -62,7 +69,10 @@ function markdown(r) {
     ['ours, cold (empty feature cache)', r.ours_cold, r.ratios.cold_ours_over_pytorch.toFixed(2)],
     ['ours, warm re-run (cached features)', r.ours_warm, r.ratios.warm_ours_over_pytorch_cold.toFixed(2)],
   ];
-  const table = rows.map(([name, m, ratio]) => `| ${name} | ${s(m.wall_s)} | ${ratio} | ${s(m.features_s)} | ${s(m.train_s)} | ${pct(m.accuracy)} | ${mib(m.peak_rss_mib)} | ${s(m.cpu_s)} | ${m.load_average_before[0].toFixed(2)} |`);
+  const table = rows.map(
+    ([name, m, ratio]) =>
+      `| ${name} | ${s(m.wall_s)} | ${ratio} | ${s(m.features_s)} | ${s(m.train_s)} | ${pct(m.accuracy)} | ${mib(m.peak_rss_mib)} | ${s(m.cpu_s)} | ${m.load_average_before[0].toFixed(2)} |`,
+  );
   const targets = Object.entries(r.targets).map(([k, t]) => `| ${k} | ${t.target} | ${t.value} | ${t.met ? 'met' : 'NOT met'} |`);
   const m = r.machine;
   return `# Benchmark results
@@ -86,7 +96,10 @@ ${targets.join('\n')}
 
 /** Every run so far: how much the times move between runs on a shared machine. */
 function history(runs) {
-  const lines = runs.map((r) => `| ${r.date.slice(0, 16).replace('T', ' ')} | ${s(r.pytorch.wall_s)} | ${s(r.ours_cold.wall_s)} | ${r.ratios.cold_ours_over_pytorch.toFixed(2)} | ${s(r.ours_warm.wall_s)} | ${r.ratios.warm_ours_over_pytorch_cold.toFixed(2)} | ${r.ratios.cold_cpu_time_ours_over_pytorch?.toFixed(2) ?? '-'} |`);
+  const lines = runs.map(
+    (r) =>
+      `| ${r.date.slice(0, 16).replace('T', ' ')} | ${s(r.pytorch.wall_s)} | ${s(r.ours_cold.wall_s)} | ${r.ratios.cold_ours_over_pytorch.toFixed(2)} | ${s(r.ours_warm.wall_s)} | ${r.ratios.warm_ours_over_pytorch_cold.toFixed(2)} | ${r.ratios.cold_cpu_time_ours_over_pytorch?.toFixed(2) ?? '-'} |`,
+  );
   return `
 ## All runs
 

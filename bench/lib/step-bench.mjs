@@ -34,8 +34,11 @@ export function stepBenchmark({ root, work, python, stateDict, steps = STEP.step
       m.ours.push(ours(root, work, dir, bn, steps, `step-ours-${bn}-${round + 1}`));
       m.pytorch.push(pytorch(root, work, python, stateDict, dir, bn, steps, `step-pytorch-${bn}-${round + 1}`));
       const [o, p] = [m.ours.at(-1), m.pytorch.at(-1)];
-      console.log(`step, BatchNorm ${bn}, round ${round + 1}: ours ${o.ms_per_step} ms, PyTorch ${p.ms_per_step} ms (load ${o.load_average_before[0]} / ${p.load_average_before[0]})`);
-      if (!(p.split_max_abs_diff <= SPLIT_TOLERANCE)) throw new Error(`the PyTorch frozen part differs from ours at the split by ${p.split_max_abs_diff}`);
+      console.log(
+        `step, BatchNorm ${bn}, round ${round + 1}: ours ${o.ms_per_step} ms, PyTorch ${p.ms_per_step} ms (load ${o.load_average_before[0]} / ${p.load_average_before[0]})`,
+      );
+      if (!(p.split_max_abs_diff <= SPLIT_TOLERANCE))
+        throw new Error(`the PyTorch frozen part differs from ours at the split by ${p.split_max_abs_diff}`);
     }
   }
   const record = { date: new Date().toISOString(), machine: startMachine, step: { ...STEP, steps, rounds }, modes: {} };
@@ -45,9 +48,18 @@ export function stepBenchmark({ root, work, python, stateDict, steps = STEP.step
   }
   const first = modes[STEP.modes[0]];
   // Our products in training run on FINETUNE_WORKERS threads (default: one per core, at most 4).
-  record.threads = { ours: Number(process.env.FINETUNE_WORKERS) || Math.min(os.availableParallelism(), 4), pytorch: first.pytorch[0].threads };
+  record.threads = {
+    ours: Number(process.env.FINETUNE_WORKERS) || Math.min(os.availableParallelism(), 4),
+    pytorch: first.pytorch[0].threads,
+  };
   record.trainable_params = { ours: first.ours[0].params, pytorch: first.pytorch[0].params };
-  record.input = { shape: first.ours[0].input, split: first.ours[0].split, torch_modules: first.pytorch[0].modules, torch: first.pytorch[0].torch, layout: LAYOUT };
+  record.input = {
+    shape: first.ours[0].input,
+    split: first.ours[0].split,
+    torch_modules: first.pytorch[0].modules,
+    torch: first.pytorch[0].torch,
+    layout: LAYOUT,
+  };
   updateResults(path.join(root, 'bench'), (data) => {
     data.partial_finetune_step ??= { target: `ours (wasm) ms per step <= ${STEP_TARGET}x PyTorch's`, runs: [] };
     data.partial_finetune_step.runs.push(record);
@@ -87,13 +99,39 @@ function summary(m, profile) {
     },
     split_max_abs_diff: Math.max(...m.pytorch.map((r) => r.split_max_abs_diff)),
     split_max_activation: m.pytorch[0].split_max_activation,
-    profile: { ms_per_step: profile.ms_per_step, load_average_before: profile.load_average_before, ...profile.kernel_totals, kernels: profile.kernels },
+    profile: {
+      ms_per_step: profile.ms_per_step,
+      load_average_before: profile.load_average_before,
+      ...profile.kernel_totals,
+      kernels: profile.kernels,
+    },
   };
 }
 
 function ours(root, work, dir, bn, steps, label, extra = []) {
   const json = path.join(dir, `${label}.json`);
-  const args = ['bench/finetune-step.mjs', '--backends', 'wasm', '--from', STEP.from, '--to', STEP.to, '--size', String(STEP.size), '--batch', String(STEP.batch), '--bn', bn, '--steps', String(steps), '--dump', dir, '--json', json, ...extra];
+  const args = [
+    'bench/finetune-step.mjs',
+    '--backends',
+    'wasm',
+    '--from',
+    STEP.from,
+    '--to',
+    STEP.to,
+    '--size',
+    String(STEP.size),
+    '--batch',
+    String(STEP.batch),
+    '--bn',
+    bn,
+    '--steps',
+    String(steps),
+    '--dump',
+    dir,
+    '--json',
+    json,
+    ...extra,
+  ];
   const load = loadAverage();
   run(work, label, process.execPath, args, { cwd: root });
   const { results } = JSON.parse(fs.readFileSync(json, 'utf8'));
@@ -102,7 +140,9 @@ function ours(root, work, dir, bn, steps, label, extra = []) {
 
 function pytorch(root, work, python, stateDict, dir, bn, steps, label) {
   const load = loadAverage();
-  const out = run(work, label, python, [path.join(root, 'bench', 'finetune_step.py'), stateDict, dir, bn, String(steps), LAYOUT], { env: { ...process.env, OMP_NUM_THREADS: '2' } });
+  const out = run(work, label, python, [path.join(root, 'bench', 'finetune_step.py'), stateDict, dir, bn, String(steps), LAYOUT], {
+    env: { ...process.env, OMP_NUM_THREADS: '2' },
+  });
   const lines = out.trim().split('\n');
   return { ...JSON.parse(lines[lines.length - 1]), load_average_before: load };
 }

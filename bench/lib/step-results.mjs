@@ -11,13 +11,19 @@ export function stepMarkdown(section) {
   const s = r.step;
   const modes = Object.entries(r.modes);
   const bnName = { batch: 'batch statistics (training mode)', inference: 'moving averages (inference mode)' };
-  const timing = modes.map(([bn, m]) =>
-    `| ${bnName[bn] ?? bn} | ${ms(m.ours_ms)} | ${ms(m.pytorch_ms)} | ${m.ratio.toFixed(2)} | ${m.target.met ? 'met' : 'NOT met'} | ${m.ours.rounds_ms.map((x) => x.toFixed(0)).join(' / ')} | ${m.pytorch.rounds_ms.map((x) => x.toFixed(1)).join(' / ')} | ${ms(m.ours.forward_ms)} / ${ms(m.ours.backward_ms)} / ${ms(m.ours.update_ms)} | ${ms(m.pytorch.forward_ms)} / ${ms(m.pytorch.backward_ms)} / ${ms(m.pytorch.update_ms)} | ${load(m.ours.load_average_before)} / ${load(m.pytorch.load_average_before)} |`);
-  const losses = modes.map(([bn, m]) =>
-    `| ${bn} | ${m.loss.ours[0].toFixed(6)} / ${m.loss.pytorch[0].toFixed(6)} | ${m.loss.ours[1].toFixed(6)} / ${m.loss.pytorch[1].toFixed(6)} | ${sci(m.loss.abs_diff_before)} | ${sci(m.loss.abs_diff_after_one_step)} | ${sci(m.loss.max_abs_diff_all_steps)} (${m.loss.steps_compared} steps) |`);
+  const timing = modes.map(
+    ([bn, m]) =>
+      `| ${bnName[bn] ?? bn} | ${ms(m.ours_ms)} | ${ms(m.pytorch_ms)} | ${m.ratio.toFixed(2)} | ${m.target.met ? 'met' : 'NOT met'} | ${m.ours.rounds_ms.map((x) => x.toFixed(0)).join(' / ')} | ${m.pytorch.rounds_ms.map((x) => x.toFixed(1)).join(' / ')} | ${ms(m.ours.forward_ms)} / ${ms(m.ours.backward_ms)} / ${ms(m.ours.update_ms)} | ${ms(m.pytorch.forward_ms)} / ${ms(m.pytorch.backward_ms)} / ${ms(m.pytorch.update_ms)} | ${load(m.ours.load_average_before)} / ${load(m.pytorch.load_average_before)} |`,
+  );
+  const losses = modes.map(
+    ([bn, m]) =>
+      `| ${bn} | ${m.loss.ours[0].toFixed(6)} / ${m.loss.pytorch[0].toFixed(6)} | ${m.loss.ours[1].toFixed(6)} / ${m.loss.pytorch[1].toFixed(6)} | ${sci(m.loss.abs_diff_before)} | ${sci(m.loss.abs_diff_after_one_step)} | ${sci(m.loss.max_abs_diff_all_steps)} (${m.loss.steps_compared} steps) |`,
+  );
   const profiles = modes.map(([bn, m]) => {
     const p = m.profile;
-    const rows = p.kernels.map((k) => `| ${k.kernel} | ${k.self_ms_per_step.toFixed(1)} | ${k.calls_per_step} | ${k.slowest_inputs.join('; ')} |`);
+    const rows = p.kernels.map(
+      (k) => `| ${k.kernel} | ${k.self_ms_per_step.toFixed(1)} | ${k.calls_per_step} | ${k.slowest_inputs.join('; ')} |`,
+    );
     return `Ours, BatchNorm ${bn}: a profiled run (${p.ms_per_step.toFixed(0)} ms/step with the timers, load ${p.load_average_before[0].toFixed(2)}) spent ${p.kernel_ms_per_step.toFixed(0)} ms/step inside ${p.kernel_calls_per_step} kernel calls; the rest is the engine and the gradient tape in JavaScript.
 
 | kernel | self ms/step | calls/step | slowest inputs (ms/step) |
@@ -27,7 +33,9 @@ ${rows.join('\n')}
   });
   const wanted = Number(section.target.match(/<= (\S+)x/)?.[1] ?? 2);
   const verdict = modes.every(([, m]) => m.target.met) ? 'met' : modes.some(([, m]) => m.target.met) ? 'met in part' : 'NOT met';
-  const needed = modes.map(([bn, m]) => `${bn} ${m.ratio.toFixed(2)}x, <= ${wanted}x means <= ${ms(m.pytorch_ms * wanted)} against our ${ms(m.ours_ms)}`);
+  const needed = modes.map(
+    ([bn, m]) => `${bn} ${m.ratio.toFixed(2)}x, <= ${wanted}x means <= ${ms(m.pytorch_ms * wanted)} against our ${ms(m.ours_ms)}`,
+  );
   const history = section.runs.map((h) => {
     const cells = Object.entries(h.modes).map(([bn, m]) => `${bn}: ${ms(m.ours_ms)} / ${ms(m.pytorch_ms)} = ${m.ratio.toFixed(2)}`);
     return `| ${h.date.slice(0, 16).replace('T', ' ')} | ${cells.join('; ')} | ${h.machine.load_average[0].toFixed(2)} |`;

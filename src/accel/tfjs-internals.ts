@@ -81,7 +81,12 @@ function makeHeapKernels(heap: WasmHeap): HeapKernels | undefined {
 }
 
 /** A new float32 tensor of `shape` on the wasm `backend`, which `fill` writes from views of it and of `inputs`. */
-export function computeOnHeap(backend: unknown, shape: number[], inputs: tf.TensorInfo[], fill: (out: Float32Array, ...inputs: Float32Array[]) => void): tf.TensorInfo {
+export function computeOnHeap(
+  backend: unknown,
+  shape: number[],
+  inputs: tf.TensorInfo[],
+  fill: (out: Float32Array, ...inputs: Float32Array[]) => void,
+): tf.TensorInfo {
   const heap = backend as WasmHeap;
   registerBackendHeap(heap);
   const out = heap.makeOutput(shape, 'float32');

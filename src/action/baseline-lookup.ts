@@ -24,10 +24,18 @@ export function artifactLookup(inputs: ActionInputs): ArtifactLookup {
     try {
       branch ||= await defaultBranch(octokit, owner, repo);
     } catch (err) {
-      return { found: false, reason: `cannot tell the default branch of ${owner}/${repo} (${(err as Error).message}): set gate.baseline.branch` };
+      return {
+        found: false,
+        reason: `cannot tell the default branch of ${owner}/${repo} (${(err as Error).message}): set gate.baseline.branch`,
+      };
     }
     const res = await findBaselineArtifact({
-      octokit, owner, repo, token, workflow, branch,
+      octokit,
+      owner,
+      repo,
+      token,
+      workflow,
+      branch,
       specName: b.specName,
       downloadDir: fs.mkdtempSync(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'finetune-baseline-')),
       excludeRunId: github.context.runId,

@@ -70,14 +70,22 @@ export function readInputs(get: (name: string) => string): ActionInputs {
   const mode = value('mode');
   if (mode !== 'run' && mode !== 'gate') throw new ConfigError(`input mode: expected run or gate, got "${mode}"`);
   const candidate = value('candidate') || undefined;
-  if (mode === 'gate' && !candidate) throw new ConfigError('input candidate: mode "gate" needs the candidate report.json, or the folder the report artifacts were downloaded to');
+  if (mode === 'gate' && !candidate)
+    throw new ConfigError(
+      'input candidate: mode "gate" needs the candidate report.json, or the folder the report artifacts were downloaded to',
+    );
   const check = value('check');
   if (!['auto', 'true', 'false'].includes(check)) throw new ConfigError(`input check: expected auto, true or false, got "${check}"`);
   const publishFrom = value('publishFrom');
-  if (publishFrom !== 'artifact' && publishFrom !== 'train') throw new ConfigError(`input publish-from: expected artifact or train, got "${publishFrom}"`);
+  if (publishFrom !== 'artifact' && publishFrom !== 'train')
+    throw new ConfigError(`input publish-from: expected artifact or train, got "${publishFrom}"`);
   const shard = value('shard') || undefined;
-  const trials = value('trials').split(/[\n,]/).map((t) => t.trim()).filter(Boolean);
-  if (shard && (trials.length > 0 || mode === 'gate')) throw new ConfigError('input shard: runs one shard of a sweep; it cannot be combined with trials or mode "gate"');
+  const trials = value('trials')
+    .split(/[\n,]/)
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (shard && (trials.length > 0 || mode === 'gate'))
+    throw new ConfigError('input shard: runs one shard of a sweep; it cannot be combined with trials or mode "gate"');
   return {
     mode,
     candidate,

@@ -39,7 +39,8 @@ export async function run(opts: { script?: string } = {}): Promise<void> {
     await core.summary.addRaw(renderReportMarkdown(result.report)).write();
     await publishResults(inputs, result);
     if (isTrainingFailure(result.report)) core.setFailed(crashFailureMessage(result.report));
-    else if (result.report.status === 'interrupted') core.setFailed('the run was cancelled: the report and outputs hold the best epoch reached');
+    else if (result.report.status === 'interrupted')
+      core.setFailed('the run was cancelled: the report and outputs hold the best epoch reached');
     else if (result.exitCode !== EXIT.PASS) core.setFailed(`gate failed: ${failedChecks(result)}`);
     process.exitCode = result.exitCode;
   } catch (err) {
@@ -50,7 +51,15 @@ export async function run(opts: { script?: string } = {}): Promise<void> {
 /** The feature cache is restored before and saved after the training process, whatever its outcome. */
 async function trainAndGate(inputs: ActionInputs, script: string | undefined): Promise<RunResult> {
   const plan = planRun(inputs.spec, actionWorkspace());
-  const features = plan && (await restoreFeatureCache({ cacheDir: defaultCacheDir(), name: plan.name, scope: plan.featureScope, log: actionsLogger, prune: featureCachePruner(inputs) }));
+  const features =
+    plan &&
+    (await restoreFeatureCache({
+      cacheDir: defaultCacheDir(),
+      name: plan.name,
+      scope: plan.featureScope,
+      log: actionsLogger,
+      prune: featureCachePruner(inputs),
+    }));
   try {
     return await trainForAction(inputs, { script, plan, log: actionsLogger });
   } finally {
@@ -71,12 +80,19 @@ function featureCachePruner(inputs: ActionInputs): PruneAfterSave | undefined {
 /** Gate-only: the candidate report of another run against this checkout's spec and baseline. */
 async function gateOnly(inputs: ActionInputs): Promise<RunResult> {
   const { report, exitCode } = await gateReports({
-    candidate: inputs.candidate as string, baseline: inputs.baseline, spec: inputs.spec, log: actionsLogger,
-    findArtifact: artifactLookup(inputs), backend: parseBackendChoice(inputs.backend), workspace: actionWorkspace(),
+    candidate: inputs.candidate as string,
+    baseline: inputs.baseline,
+    spec: inputs.spec,
+    log: actionsLogger,
+    findArtifact: artifactLookup(inputs),
+    backend: parseBackendChoice(inputs.backend),
+    workspace: actionWorkspace(),
   });
   const head = headSha(github.context);
   if (report.run && head && report.run.head_sha !== head) {
-    core.warning(`the candidate report was made for commit ${report.run.head_sha.slice(0, 7)} (run ${report.run.id}), not ${head.slice(0, 7)}: the check goes on ${head.slice(0, 7)}`);
+    core.warning(
+      `the candidate report was made for commit ${report.run.head_sha.slice(0, 7)} (run ${report.run.id}), not ${head.slice(0, 7)}: the check goes on ${head.slice(0, 7)}`,
+    );
   }
   const outDir = path.resolve(DEFAULT_OUTPUT_DIR, 'gate');
   return { report, exitCode, outDir, retentionDays: DEFAULT_RETENTION_DAYS, ...writeReports(outDir, report) };
@@ -115,7 +131,9 @@ function failWith(err: unknown): void {
     process.exitCode = err.exitCode;
     return;
   }
-  core.setFailed(`internal error (a bug in finetune-action, please report it): ${e?.message ?? String(err)}; re-run with debug logging for the stack trace`);
+  core.setFailed(
+    `internal error (a bug in finetune-action, please report it): ${e?.message ?? String(err)}; re-run with debug logging for the stack trace`,
+  );
   process.exitCode = EXIT.TRAINING_FAILED;
 }
 

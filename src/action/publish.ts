@@ -24,7 +24,8 @@ export async function publishResults(inputs: ActionInputs, result: RunResult): P
   if (inputs.uploadArtifacts && inputs.mode === 'run') await uploadArtifacts(result);
   if (inputs.comment) await commentOnPullRequest(token, result);
   if (postsCheck(inputs)) await postCheck(token, inputs.checkName, result);
-  if (inputs.mode === 'run' && (inputs.publish === 'true' || (inputs.publish === 'auto' && releaseTag(github.context)))) await attachTrainedModel(token, result);
+  if (inputs.mode === 'run' && (inputs.publish === 'true' || (inputs.publish === 'auto' && releaseTag(github.context))))
+    await attachTrainedModel(token, result);
 }
 
 async function uploadArtifacts(result: RunResult): Promise<void> {
@@ -75,7 +76,8 @@ async function commentOnPullRequest(token: string | undefined, result: RunResult
     const pr = await findPullRequest({ octokit, owner, repo, ctx });
     if (!pr.found) {
       // Under workflow_run a PR was expected: say why there is no comment.
-      if (ctx.payload.workflow_run?.event?.startsWith('pull_request')) core.warning(`PR comment skipped: ${pr.reason}; the report is in the job summary`);
+      if (ctx.payload.workflow_run?.event?.startsWith('pull_request'))
+        core.warning(`PR comment skipped: ${pr.reason}; the report is in the job summary`);
       return;
     }
     const sha = headSha(ctx) ?? '';
@@ -86,7 +88,12 @@ async function commentOnPullRequest(token: string | undefined, result: RunResult
       issueNumber: pr.number,
       body: renderCommentBody(result.report),
       marker: result.report.name,
-      historyEntry: { sha: sha.slice(0, 7), verdict: result.report.verdict, summary: historySummary(result.report), ...historyPoint(result.report) },
+      historyEntry: {
+        sha: sha.slice(0, 7),
+        verdict: result.report.verdict,
+        summary: historySummary(result.report),
+        ...historyPoint(result.report),
+      },
     });
     if (res.posted) core.info(`PR comment ${res.action} on #${pr.number}${pr.how === 'event' ? '' : ` (found by ${pr.how})`}: ${res.url}`);
     else core.warning(res.reason);
@@ -104,7 +111,9 @@ async function postCheck(token: string | undefined, name: string, result: RunRes
   const ctx = github.context;
   const sha = headSha(ctx);
   if (!token || !sha) {
-    core.warning(`check "${name}" not posted: ${token ? 'no head commit in the event' : 'no github-token (it needs checks: write or statuses: write)'}; the verdict stands`);
+    core.warning(
+      `check "${name}" not posted: ${token ? 'no head commit in the event' : 'no github-token (it needs checks: write or statuses: write)'}; the verdict stands`,
+    );
     return;
   }
   const { owner, repo } = ctx.repo;
@@ -128,7 +137,9 @@ async function attachTrainedModel(token: string | undefined, result: RunResult):
     return;
   }
   if (result.exitCode !== EXIT.PASS || result.report.status !== 'complete') {
-    core.warning(`publish: the gate did not pass (verdict ${result.report.verdict}, status ${result.report.status}); the model is not attached to release ${tag}`);
+    core.warning(
+      `publish: the gate did not pass (verdict ${result.report.verdict}, status ${result.report.status}); the model is not attached to release ${tag}`,
+    );
     return;
   }
   const run = result.report.run;
@@ -162,7 +173,10 @@ export async function attachBundle(token: string | undefined, b: BundleToAttach)
   const digest = await packBundle(b.modelDir, tarball);
   // The card inside the bundle is covered by sha256sums.txt and stays as gated; the attached copy says where it came from.
   const card = path.join(work, 'model-card.md');
-  fs.writeFileSync(card, `${fs.readFileSync(path.join(b.modelDir, 'model-card.md'), 'utf8').trimEnd()}\n\n## Release ${b.tag}\n\n${b.releaseNote}\n`);
+  fs.writeFileSync(
+    card,
+    `${fs.readFileSync(path.join(b.modelDir, 'model-card.md'), 'utf8').trimEnd()}\n\n## Release ${b.tag}\n\n${b.releaseNote}\n`,
+  );
   const rel = await publishRelease({
     octokit: github.getOctokit(token),
     owner,

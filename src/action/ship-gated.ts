@@ -17,20 +17,34 @@ import { attachBundle } from './publish.js';
 
 /** A release event that ships an earlier run's model rather than one trained here. */
 export function shipsGatedModel(inputs: ActionInputs): boolean {
-  return inputs.mode === 'run' && inputs.publishFrom === 'artifact' && inputs.publish !== 'false' && releaseTag(github.context) !== undefined && !inputs.shard;
+  return (
+    inputs.mode === 'run' &&
+    inputs.publishFrom === 'artifact' &&
+    inputs.publish !== 'false' &&
+    releaseTag(github.context) !== undefined &&
+    !inputs.shard
+  );
 }
 
 export async function shipGatedModel(inputs: ActionInputs): Promise<void> {
   const tag = releaseTag(github.context) as string;
   const token = inputs.githubToken ?? process.env.GITHUB_TOKEN;
-  if (!token) throw new ConfigError('publish-from artifact: a github-token (actions: read, contents: write) is needed to find the gated model and attach it');
+  if (!token)
+    throw new ConfigError(
+      'publish-from artifact: a github-token (actions: read, contents: write) is needed to find the gated model and attach it',
+    );
   const root = findRepoRoot(path.dirname(path.resolve(inputs.spec)));
   const { spec } = loadSpec(inputs.spec, { root });
   const { owner, repo } = github.context.repo;
   const sha = github.context.sha;
   core.info(`release ${tag}: looking for the gated model of ${spec.name} for commit ${sha.slice(0, 7)} (publish-from: artifact)`);
   const gated = await fetchGatedModel({
-    octokit: github.getOctokit(token), owner, repo, token, sha, specName: spec.name,
+    octokit: github.getOctokit(token),
+    owner,
+    repo,
+    token,
+    sha,
+    specName: spec.name,
     downloadDir: fs.mkdtempSync(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'finetune-gated-')),
     excludeRunId: github.context.runId,
   });
@@ -45,7 +59,10 @@ export async function shipGatedModel(inputs: ActionInputs): Promise<void> {
   const from = `workflow run ${gated.runUrl} (attempt ${gated.attempt}, artifact ${gated.modelArtifact}) for commit \`${sha}\``;
   await core.summary.addRaw(`> Shipped to release ${tag}: the model gated by ${from}.\n\n${renderReportMarkdown(r)}`).write();
   await attachBundle(token, {
-    tag, name: spec.name, modelDir: gated.modelDir, reportPath: gated.reportPath,
+    tag,
+    name: spec.name,
+    modelDir: gated.modelDir,
+    reportPath: gated.reportPath,
     workDir: path.dirname(gated.modelDir),
     releaseNote: `Produced and gated by ${from}; its sha256sums.txt was verified and its gate verdict was ${r.verdict} before it was attached. The bundle is that run's artifact, byte for byte.`,
   });

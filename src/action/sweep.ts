@@ -14,9 +14,30 @@ import { actionWorkspace } from './workspace.js';
 export async function sweepShardStep(inputs: ActionInputs): Promise<void> {
   const shard = parseShard(inputs.shard as string);
   const interrupt = onInterrupt(actionsLogger);
-  const { file, trials } = await runSweepShard({ specPath: inputs.spec, shard, backend: parseBackendChoice(inputs.backend), requireGpu: inputs.requireGpu, log: actionsLogger, signal: interrupt.signal, workspace: actionWorkspace() }).finally(interrupt.dispose);
+  const { file, trials } = await runSweepShard({
+    specPath: inputs.spec,
+    shard,
+    backend: parseBackendChoice(inputs.backend),
+    requireGpu: inputs.requireGpu,
+    log: actionsLogger,
+    signal: interrupt.signal,
+    workspace: actionWorkspace(),
+  }).finally(interrupt.dispose);
   core.setOutput(OUTPUTS.trialsPath, file);
   const rows = trials.trials;
-  const table = rows.length > 0 ? sweepTable({ metric: trials.metric, mode: trials.mode, method: trials.method, trials: rows, best: bestTrial(rows, trials.metric, trials.mode).index }) : '_No trials in this shard._';
-  await core.summary.addRaw(`# finetune sweep: ${trials.name}, shard ${shard.index}/${shard.count}\n\n${table}\n\nThe merge job ranks every shard's trials and gates the best.\n`).write();
+  const table =
+    rows.length > 0
+      ? sweepTable({
+          metric: trials.metric,
+          mode: trials.mode,
+          method: trials.method,
+          trials: rows,
+          best: bestTrial(rows, trials.metric, trials.mode).index,
+        })
+      : '_No trials in this shard._';
+  await core.summary
+    .addRaw(
+      `# finetune sweep: ${trials.name}, shard ${shard.index}/${shard.count}\n\n${table}\n\nThe merge job ranks every shard's trials and gates the best.\n`,
+    )
+    .write();
 }

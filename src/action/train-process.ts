@@ -9,9 +9,7 @@ import type { ActionInputs } from './io.js';
 import { TRAIN_CHILD_ENV, encodeInputs, fromWireError, type ChildMessage } from './train-protocol.js';
 
 export type ChildOutcome =
-  | { kind: 'result'; result: RunResult }
-  | { kind: 'error'; error: Error }
-  | ({ kind: 'crashed'; backend?: string } & ChildEnd);
+  { kind: 'result'; result: RunResult } | { kind: 'error'; error: Error } | ({ kind: 'crashed'; backend?: string } & ChildEnd);
 
 export interface TrainProcessOptions {
   script: string;
@@ -21,7 +19,11 @@ export interface TrainProcessOptions {
 }
 
 export async function trainInChildProcess(opts: TrainProcessOptions): Promise<ChildOutcome> {
-  const { reply: answer, backend, ...end } = await startTrainingProcess<Exclude<ChildMessage, { type: 'backend' }>>({
+  const {
+    reply: answer,
+    backend,
+    ...end
+  } = await startTrainingProcess<Exclude<ChildMessage, { type: 'backend' }>>({
     script: opts.script,
     argv: [],
     marker: { name: TRAIN_CHILD_ENV, value: encodeInputs(opts.inputs) },

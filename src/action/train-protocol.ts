@@ -26,10 +26,7 @@ export interface WireError {
   location?: ErrorLocation;
 }
 
-export type ChildMessage =
-  | { type: 'backend'; name: string }
-  | { type: 'result'; result: RunResult }
-  | { type: 'error'; error: WireError };
+export type ChildMessage = { type: 'backend'; name: string } | { type: 'result'; result: RunResult } | { type: 'error'; error: WireError };
 
 export function toWireError(err: unknown): WireError {
   if (!(err instanceof Error)) return { name: 'Error', message: String(err) };

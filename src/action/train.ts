@@ -29,8 +29,17 @@ export async function trainForAction(inputs: ActionInputs, opts: TrainStepOption
   if (outcome.kind === 'result') return outcome.result;
   if (outcome.kind === 'error') throw outcome.error;
   const run = runProvenance(github.context, process.env);
-  const report = { ...buildCrashReport(opts.plan, { ...outcome, backend: outcome.backend ?? inputs.backend, seconds: (Date.now() - started) / 1000 }), ...(run ? { run } : {}) };
+  const report = {
+    ...buildCrashReport(opts.plan, { ...outcome, backend: outcome.backend ?? inputs.backend, seconds: (Date.now() - started) / 1000 }),
+    ...(run ? { run } : {}),
+  };
   // No plan: the spec did not load here either; its folder is the best guess at the repository root.
   const outDir = opts.plan?.outDir ?? path.join(path.dirname(path.resolve(inputs.spec)), DEFAULT_OUTPUT_DIR);
-  return { report, exitCode: EXIT.TRAINING_FAILED, outDir, retentionDays: opts.plan?.retentionDays ?? DEFAULT_RETENTION_DAYS, ...writeReports(outDir, report) };
+  return {
+    report,
+    exitCode: EXIT.TRAINING_FAILED,
+    outDir,
+    retentionDays: opts.plan?.retentionDays ?? DEFAULT_RETENTION_DAYS,
+    ...writeReports(outDir, report),
+  };
 }

@@ -48,10 +48,11 @@ export const CUDA_REMEDY =
   `run the job in the container image tensorflow/tensorflow:2.9.1-gpu (with --gpus all), or install CUDA 11.2 and cuDNN 8.1 ` +
   `so that ${CUDA_RUNTIME} and ${CUDNN} are on LD_LIBRARY_PATH or in ldconfig's cache (CUDA 12 alone is not enough)`;
 export const VULKAN_REMEDY =
-  'install the Vulkan loader (Debian/Ubuntu: libvulkan1) and NVIDIA\'s Vulkan ICD (nvidia_icd.json with libGLX_nvidia.so.0, ' +
+  "install the Vulkan loader (Debian/Ubuntu: libvulkan1) and NVIDIA's Vulkan ICD (nvidia_icd.json with libGLX_nvidia.so.0, " +
   'shipped with the driver; needs libglvnd0); in a container set NVIDIA_DRIVER_CAPABILITIES to include graphics ' +
   '(e.g. compute,utility,graphics or all)';
-export const TFJS_NODE_GPU_INSTALL = 'npm install @tensorflow/tfjs-node-gpu@4.22.0 in the workspace (in GitHub Actions it is installed on demand into the tool cache)';
+export const TFJS_NODE_GPU_INSTALL =
+  'npm install @tensorflow/tfjs-node-gpu@4.22.0 in the workspace (in GitHub Actions it is installed on demand into the tool cache)';
 export const DAWN_INSTALL = 'npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0 in the workspace';
 export const GPU_DOCS = 'docs/gpu.md';
 
@@ -70,15 +71,30 @@ export function planAuto(f: GpuFacts): AutoPlan {
 }
 
 function cudaBlocker(f: GpuFacts): Blocker | undefined {
-  if (!f.nvidia) return { reason: 'no NVIDIA GPU is visible (no /dev/nvidia0, no /proc/driver/nvidia/version)', remedy: 'tensorflow-gpu needs an NVIDIA GPU and its driver' };
+  if (!f.nvidia)
+    return {
+      reason: 'no NVIDIA GPU is visible (no /dev/nvidia0, no /proc/driver/nvidia/version)',
+      remedy: 'tensorflow-gpu needs an NVIDIA GPU and its driver',
+    };
   const hidden = f.cudaVisibleDevices?.trim();
-  if (hidden === '' || hidden === '-1') return { reason: `CUDA_VISIBLE_DEVICES="${f.cudaVisibleDevices}" hides every GPU`, remedy: 'unset CUDA_VISIBLE_DEVICES or name a GPU (e.g. 0)' };
+  if (hidden === '' || hidden === '-1')
+    return {
+      reason: `CUDA_VISIBLE_DEVICES="${f.cudaVisibleDevices}" hides every GPU`,
+      remedy: 'unset CUDA_VISIBLE_DEVICES or name a GPU (e.g. 0)',
+    };
   const missing = [f.libs.cudart ? '' : CUDA_RUNTIME, f.libs.cudnn ? '' : CUDNN].filter(Boolean);
   if (missing.length > 0) {
     const cuda12 = f.libs.cudart12 && !f.libs.cudart ? ` (found ${f.libs.cudart12}: CUDA 12, which libtensorflow 2.9 cannot use)` : '';
-    return { reason: `${missing.join(' and ')} (CUDA 11.2 / cuDNN 8.1) not found on the loader's search path${cuda12}`, remedy: CUDA_REMEDY };
+    return {
+      reason: `${missing.join(' and ')} (CUDA 11.2 / cuDNN 8.1) not found on the loader's search path${cuda12}`,
+      remedy: CUDA_REMEDY,
+    };
   }
-  if (f.tfjsNodeGpu === 'absent') return { reason: '@tensorflow/tfjs-node-gpu is not installed and is only installed on demand in GitHub Actions', remedy: TFJS_NODE_GPU_INSTALL };
+  if (f.tfjsNodeGpu === 'absent')
+    return {
+      reason: '@tensorflow/tfjs-node-gpu is not installed and is only installed on demand in GitHub Actions',
+      remedy: TFJS_NODE_GPU_INSTALL,
+    };
   return undefined;
 }
 
@@ -104,7 +120,8 @@ function vulkanSetupGap(f: GpuFacts): string {
   if (!f.libs.vulkan) gaps.push(`the Vulkan loader ${VULKAN_LOADER} is missing`);
   if (f.nvidia && !f.vulkanIcds.some((i) => /nvidia/i.test(i))) gaps.push('no NVIDIA Vulkan ICD (nvidia_icd.json) is installed');
   const caps = f.container.nvidiaCapabilities;
-  if (f.nvidia && f.container.inside && caps !== undefined && !/\b(graphics|all)\b/.test(caps)) gaps.push(`NVIDIA_DRIVER_CAPABILITIES="${caps}" lacks graphics`);
+  if (f.nvidia && f.container.inside && caps !== undefined && !/\b(graphics|all)\b/.test(caps))
+    gaps.push(`NVIDIA_DRIVER_CAPABILITIES="${caps}" lacks graphics`);
   return gaps.length > 0 ? `: ${gaps.join('; ')}` : '';
 }
 
@@ -128,7 +145,8 @@ export function gpuOutcome(f: GpuFacts, blocked: Partial<Record<GpuPath, Blocker
   }
   return {
     action: 'warn',
-    message: `backend auto: ${seen ?? 'the GPU'} is not used, training continues on the CPU. ${paths.join(' ')} ` +
+    message:
+      `backend auto: ${seen ?? 'the GPU'} is not used, training continues on the CPU. ${paths.join(' ')} ` +
       `Set require-gpu: true (CLI --require-gpu) to stop instead. See ${GPU_DOCS}.`,
   };
 }
@@ -150,13 +168,17 @@ export function describeAuto(f: GpuFacts): AutoChoice {
   for (const p of ['tensorflow-gpu', 'webgpu'] as const) {
     const b = plan.blocked[p];
     if (b) why.push({ backend: p, verdict: `not usable: ${b.reason}` });
-    else why.push({ backend: p, verdict: p === pick ? `usable: ${usableBecause(p, f)}` : `usable, tried if ${pick} fails: ${usableBecause(p, f)}` });
+    else
+      why.push({
+        backend: p,
+        verdict: p === pick ? `usable: ${usableBecause(p, f)}` : `usable, tried if ${pick} fails: ${usableBecause(p, f)}`,
+      });
   }
   if (plan.cpu === 'tensorflow') {
     const from = f.tfjsNode ? '@tensorflow/tfjs-node is installed' : 'libtensorflow of tfjs-node-gpu runs on the CPU too';
     why.push({ backend: 'tensorflow', verdict: `${pick === 'tensorflow' ? 'used' : 'the CPU fallback'}: ${from}` });
-  }
-  else why.push({ backend: 'tensorflow', verdict: 'not used: @tensorflow/tfjs-node is not installed (auto never downloads it for the CPU)' });
+  } else
+    why.push({ backend: 'tensorflow', verdict: 'not used: @tensorflow/tfjs-node is not installed (auto never downloads it for the CPU)' });
   why.push({ backend: 'wasm', verdict: pick === 'wasm' ? 'used: always available' : 'the last resort' });
   const outcome = plan.gpu.length === 0 ? gpuOutcome(f, plan.blocked, false) : { action: 'none' as const };
   return { pick, why, ...(outcome.action === 'warn' ? { warning: outcome.message } : {}) };

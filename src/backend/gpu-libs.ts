@@ -17,8 +17,15 @@ export const VULKAN_LOADER = 'libvulkan.so.1';
  * itself (the toolkit does not always register with ldconfig).
  */
 export const STANDARD_LIB_DIRS = [
-  '/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib64', '/usr/lib64', '/lib', '/usr/lib',
-  '/usr/local/cuda/lib64', '/usr/local/cuda-11.2/lib64', '/usr/local/nvidia/lib64',
+  '/lib/x86_64-linux-gnu',
+  '/usr/lib/x86_64-linux-gnu',
+  '/lib64',
+  '/usr/lib64',
+  '/lib',
+  '/usr/lib',
+  '/usr/local/cuda/lib64',
+  '/usr/local/cuda-11.2/lib64',
+  '/usr/local/nvidia/lib64',
 ];
 
 /**

@@ -28,7 +28,10 @@ export function gpuPreflightProblem(r: TfDeviceReport): string | undefined {
 }
 
 /** What a tfjs-node backend instance says about its device; tolerant of versions that lack a field. */
-export function readTfDeviceReport(backend: unknown, env: { nvidiaDevice: boolean; cudaVisibleDevices: string | undefined }): TfDeviceReport {
+export function readTfDeviceReport(
+  backend: unknown,
+  env: { nvidiaDevice: boolean; cudaVisibleDevices: string | undefined },
+): TfDeviceReport {
   const b = (backend ?? {}) as { isUsingGpuDevice?: unknown; isGPUPackage?: unknown; binding?: { isUsingGpuDevice?: unknown } };
   let usingGpu: boolean | undefined;
   if (typeof b.isUsingGpuDevice === 'boolean') usingGpu = b.isUsingGpuDevice;

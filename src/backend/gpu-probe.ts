@@ -7,7 +7,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AdapterKind, GpuFacts } from './auto-plan.js';
 import {
-  CUDA_12_RUNTIME, CUDA_RUNTIME, CUDNN, STANDARD_LIB_DIRS, VULKAN_LOADER, findLibrary, ldLibraryPathDirs, parseLdconfig,
+  CUDA_12_RUNTIME,
+  CUDA_RUNTIME,
+  CUDNN,
+  STANDARD_LIB_DIRS,
+  VULKAN_LOADER,
+  findLibrary,
+  ldLibraryPathDirs,
+  parseLdconfig,
 } from './gpu-libs.js';
 import { canInstallOnDemand } from './native-install.js';
 import { findInToolCache } from './native-locate.js';
@@ -35,9 +42,10 @@ export async function probeGpu(opts: ProbeOptions): Promise<Probe> {
   const env = opts.env ?? process.env;
   const nvidia = nvidiaGpu();
   const otherGpu = hasOtherGpu();
-  const vulkan = opts.vulkan === 'always' || nvidia !== undefined || otherGpu
-    ? await probeVulkan(opts.workspace, opts.vulkan === 'always')
-    : { adapter: { kind: 'not-probed' as const }, adapters: [] };
+  const vulkan =
+    opts.vulkan === 'always' || nvidia !== undefined || otherGpu
+      ? await probeVulkan(opts.workspace, opts.vulkan === 'always')
+      : { adapter: { kind: 'not-probed' as const }, adapters: [] };
   const facts: GpuFacts = {
     nvidia,
     otherGpu,
@@ -79,8 +87,18 @@ function readLdconfig(): string {
 /** ICD manifest names: from VK_ICD_FILENAMES / VK_DRIVER_FILES when set (the loader then reads only those), else the standard folders. */
 export function vulkanIcds(env: NodeJS.ProcessEnv): string[] {
   const listed = env.VK_DRIVER_FILES || env.VK_ICD_FILENAMES;
-  if (listed) return listed.split(':').filter(Boolean).filter((f) => fs.existsSync(f)).map((f) => path.basename(f));
-  const dirs = ['/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/usr/share/vulkan/icd.d', path.join(os.homedir(), '.local/share/vulkan/icd.d')];
+  if (listed)
+    return listed
+      .split(':')
+      .filter(Boolean)
+      .filter((f) => fs.existsSync(f))
+      .map((f) => path.basename(f));
+  const dirs = [
+    '/etc/vulkan/icd.d',
+    '/usr/local/share/vulkan/icd.d',
+    '/usr/share/vulkan/icd.d',
+    path.join(os.homedir(), '.local/share/vulkan/icd.d'),
+  ];
   const names = new Set<string>();
   for (const dir of dirs) {
     try {
@@ -114,7 +132,11 @@ async function probeVulkan(workspace: string, all: boolean): Promise<{ adapter: 
 type NativePkg = '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu';
 
 /** The package's entry and where it came from, as initNative would find it without installing. */
-export function findNative(pkg: NativePkg, workspace: string, env: NodeJS.ProcessEnv): { entry: string; from: 'workspace' | 'tool cache' } | undefined {
+export function findNative(
+  pkg: NativePkg,
+  workspace: string,
+  env: NodeJS.ProcessEnv,
+): { entry: string; from: 'workspace' | 'tool cache' } | undefined {
   const local = resolveOptional(pkg, workspace);
   if (local) return { entry: local, from: 'workspace' };
   const cached = canInstallOnDemand(env) ? findInToolCache(pkg) : undefined;

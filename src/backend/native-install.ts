@@ -25,7 +25,18 @@ export function installManifest(pkg: NativePackage, version: string = NATIVE_VER
  * turns them off: without its install script tfjs-node has no libtensorflow.
  */
 export function npmInstallArgs(dir: string, source: string): string[] {
-  return ['install', '--prefix', dir, '--no-audit', '--no-fund', '--no-package-lock', '--no-bin-links', '--ignore-scripts=false', '--loglevel=error', source];
+  return [
+    'install',
+    '--prefix',
+    dir,
+    '--no-audit',
+    '--no-fund',
+    '--no-package-lock',
+    '--no-bin-links',
+    '--ignore-scripts=false',
+    '--loglevel=error',
+    source,
+  ];
 }
 
 export function registrySource(pkg: NativePackage, version: string = NATIVE_VERSION): string {
@@ -42,6 +53,6 @@ export function notInstalledMessage(pkg: NativePackage, workspace: string, versi
   return (
     `${pkg} is not installed in ${workspace}: run "npm install ${pkg}@${version}" there ` +
     '(its install script downloads libtensorflow, about 100 MB), or use backend wasm. ' +
-    'In GitHub Actions it is installed on demand into the runner\'s tool cache.'
+    "In GitHub Actions it is installed on demand into the runner's tool cache."
   );
 }

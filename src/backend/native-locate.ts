@@ -8,7 +8,14 @@ import type { Logger } from '../util/log.js';
 import { BackendError, NotInstalledError } from './types.js';
 import { resolveOptional } from './resolve.js';
 import {
-  NATIVE_VERSION, canInstallOnDemand, installManifest, notInstalledMessage, npmInstallArgs, registrySource, toolName, type NativePackage,
+  NATIVE_VERSION,
+  canInstallOnDemand,
+  installManifest,
+  notInstalledMessage,
+  npmInstallArgs,
+  registrySource,
+  toolName,
+  type NativePackage,
 } from './native-install.js';
 
 /** Runs a command, returning its exit code (the runner's exec by default). */
@@ -66,7 +73,10 @@ export function findInToolCache(pkg: NativePackage): string | undefined {
  * npm installs into a fresh folder under RUNNER_TEMP; cacheDir then copies it into the tool cache
  * and marks it complete, so a job cancelled mid-install never leaves a half copy that find() returns.
  */
-export async function installIntoToolCache(pkg: NativePackage, opts: Pick<LocateOptions, 'log' | 'source' | 'run' | 'env'>): Promise<string> {
+export async function installIntoToolCache(
+  pkg: NativePackage,
+  opts: Pick<LocateOptions, 'log' | 'source' | 'run' | 'env'>,
+): Promise<string> {
   const env = opts.env ?? process.env;
   const tc = toolCache;
   if (!tc) throw new NotInstalledError(notInstalledMessage(pkg, process.cwd()));
@@ -78,7 +88,9 @@ export async function installIntoToolCache(pkg: NativePackage, opts: Pick<Locate
     const run = opts.run ?? tc.run;
     const code = await run('npm', npmInstallArgs(staging, source));
     if (code !== 0) {
-      throw new BackendError(`installing ${source} failed (npm exited with ${code}; its log is above). Install it in the workspace yourself, or use backend wasm`);
+      throw new BackendError(
+        `installing ${source} failed (npm exited with ${code}; its log is above). Install it in the workspace yourself, or use backend wasm`,
+      );
     }
     return await tc.cacheDir(staging, toolName(pkg), NATIVE_VERSION);
   } finally {

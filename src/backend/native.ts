@@ -36,19 +36,36 @@ export async function initNative(requested: BackendChoice, name: NativeName, wor
   const gpu = name === 'tensorflow-gpu' ? (nvidiaGpu() ?? 'NVIDIA GPU') : undefined;
   const device = gpu ? `gpu (CUDA, ${gpu})` : cpuDevice();
   const hardware = gpu ? `${gpu} (CUDA)` : `CPU (${cpuName()})`;
-  return { requested, name, tfBackend: 'tensorflow', device, versions: { ...tfVersions(), [pkg]: packageVersion(entry, pkg) }, hardware, onGpu: gpu !== undefined };
+  return {
+    requested,
+    name,
+    tfBackend: 'tensorflow',
+    device,
+    versions: { ...tfVersions(), [pkg]: packageVersion(entry, pkg) },
+    hardware,
+    onGpu: gpu !== undefined,
+  };
 }
 
 async function useLoadedNative(requested: BackendChoice): Promise<BackendInfo> {
   if (!(await tf.setBackend('tensorflow'))) throw new BackendError('the tensorflow backend failed to initialise');
-  return { requested, name: 'tensorflow', tfBackend: 'tensorflow', device: cpuDevice(), versions: tfVersions(), hardware: `CPU (${cpuName()})`, onGpu: false };
+  return {
+    requested,
+    name: 'tensorflow',
+    tfBackend: 'tensorflow',
+    device: cpuDevice(),
+    versions: tfVersions(),
+    hardware: `CPU (${cpuName()})`,
+    onGpu: false,
+  };
 }
 
 /** Fails fast when tfjs-node-gpu silently fell back to the CPU. */
 function assertOnGpu(): void {
   const report = readTfDeviceReport(tf.backend(), { nvidiaDevice: hasNvidiaGpu(), cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES });
   const problem = gpuPreflightProblem(report);
-  if (problem) throw new GpuPathError(`backend tensorflow-gpu would train on the CPU: ${problem}. To fix: ${GPU_REMEDY}`, problem, GPU_REMEDY);
+  if (problem)
+    throw new GpuPathError(`backend tensorflow-gpu would train on the CPU: ${problem}. To fix: ${GPU_REMEDY}`, problem, GPU_REMEDY);
 }
 
 function cpuDevice(): string {

@@ -6,7 +6,17 @@ import { findWasmDir } from './wasm-paths.js';
 import { registerWasmGradients } from './wasm-gradients.js';
 import { createAccel } from '../accel/create.js';
 import { activeAccel, useAccel } from '../accel/index.js';
-import { BACKEND_CHOICES, BackendError, GpuPathError, NotInstalledError, firstLine, trainedOn, tfVersions, type BackendChoice, type BackendInfo } from './types.js';
+import {
+  BACKEND_CHOICES,
+  BackendError,
+  GpuPathError,
+  NotInstalledError,
+  firstLine,
+  trainedOn,
+  tfVersions,
+  type BackendChoice,
+  type BackendInfo,
+} from './types.js';
 import { initNative } from './native.js';
 import { initWebGpu } from './webgpu.js';
 import { CUDA_REMEDY, GPU_DOCS, VULKAN_REMEDY, gpuOutcome, planAuto, type GpuFacts } from './auto-plan.js';
@@ -41,14 +51,21 @@ export interface SelectOptions {
   facts?: GpuFacts;
 }
 
-export async function selectBackend(choice: BackendChoice, log: Logger, workspace = process.cwd(), opts: SelectOptions = {}): Promise<BackendInfo> {
+export async function selectBackend(
+  choice: BackendChoice,
+  log: Logger,
+  workspace = process.cwd(),
+  opts: SelectOptions = {},
+): Promise<BackendInfo> {
   const requireGpu = opts.requireGpu ?? false;
   // The speed machinery (src/accel/), or none where FINETUNE_ACCEL=off: handed to train/ and model/.
   const accel = createAccel(log);
   useAccel(accel);
   const info = await initBackend(choice, log, workspace, { requireGpu, facts: opts.facts });
   if (requireGpu && !info.onGpu) {
-    throw new BackendError(`require-gpu: backend ${choice} trains on ${info.hardware}, not on a GPU; use backend auto, tensorflow-gpu or webgpu on a GPU runner (see ${GPU_DOCS})`);
+    throw new BackendError(
+      `require-gpu: backend ${choice} trains on ${info.hardware}, not on a GPU; use backend auto, tensorflow-gpu or webgpu on a GPU runner (see ${GPU_DOCS})`,
+    );
   }
   // Silences tfjs's "use tfjs-node" banner and debug warnings.
   tf.env().set('PROD', true);
@@ -57,7 +74,12 @@ export async function selectBackend(choice: BackendChoice, log: Logger, workspac
   return info;
 }
 
-async function initBackend(choice: BackendChoice, log: Logger, workspace: string, auto: { requireGpu: boolean; facts?: GpuFacts }): Promise<BackendInfo> {
+async function initBackend(
+  choice: BackendChoice,
+  log: Logger,
+  workspace: string,
+  auto: { requireGpu: boolean; facts?: GpuFacts },
+): Promise<BackendInfo> {
   switch (choice) {
     case 'wasm':
       return initWasm(choice);
@@ -93,9 +115,10 @@ async function initAuto(log: Logger, workspace: string, requireGpu: boolean, giv
     } catch (err) {
       // A package that is not installed is the usual case, not news; one that is there and failed is.
       if (!(err instanceof NotInstalledError)) logOnce(log, `backend auto: ${name} not used (${firstLine(err)})`);
-      blocked[name] = err instanceof GpuPathError
-        ? { reason: err.reason, remedy: err.remedy }
-        : { reason: firstLine(err), remedy: name === 'webgpu' ? VULKAN_REMEDY : CUDA_REMEDY };
+      blocked[name] =
+        err instanceof GpuPathError
+          ? { reason: err.reason, remedy: err.remedy }
+          : { reason: firstLine(err), remedy: name === 'webgpu' ? VULKAN_REMEDY : CUDA_REMEDY };
     }
   }
   const outcome = gpuOutcome(facts, blocked, requireGpu);
@@ -145,5 +168,13 @@ async function initWasm(requested: BackendChoice): Promise<BackendInfo> {
 async function initCpu(requested: BackendChoice): Promise<BackendInfo> {
   void cpuBackendClass;
   if (!(await tf.setBackend('cpu'))) throw new BackendError('the cpu backend failed to initialise');
-  return { requested, name: 'cpu', tfBackend: 'cpu', device: 'cpu (JavaScript)', versions: tfVersions(), hardware: `CPU (${cpuName()})`, onGpu: false };
+  return {
+    requested,
+    name: 'cpu',
+    tfBackend: 'cpu',
+    device: 'cpu (JavaScript)',
+    versions: tfVersions(),
+    hardware: `CPU (${cpuName()})`,
+    onGpu: false,
+  };
 }

@@ -40,9 +40,8 @@ export function depthwiseFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, info: ConvI
   const [n, oh, ow] = dy.shape;
   const extent = windowExtent(x, info);
   const xt = tf.transpose(extent, [1, 2, 0, 3]).as4D(1, extent.shape[1], extent.shape[2], n * channels);
-  const kernel = multiplier === 1
-    ? tf.transpose(dy, [1, 2, 0, 3])
-    : tf.transpose(dy.reshape([n, oh, ow, channels, multiplier]), [1, 2, 0, 3, 4]);
+  const kernel =
+    multiplier === 1 ? tf.transpose(dy, [1, 2, 0, 3]) : tf.transpose(dy.reshape([n, oh, ow, channels, multiplier]), [1, 2, 0, 3, 4]);
   // The forward op has a stride or a dilation, never both: here they trade places.
   const strides: [number, number] = [info.dilationHeight, info.dilationWidth];
   const dilations: [number, number] = [info.strideHeight, info.strideWidth];

@@ -29,7 +29,14 @@ export function transposedInput(dy: tf.Tensor4D, info: ConvInfo): tf.Tensor4D {
 function interleaveZeros(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
   if (sh === 1 && sw === 1) return dy;
   const [n, oh, ow, c] = dy.shape;
-  const spread = tf.pad(dy.reshape([n, oh, 1, ow, 1, c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+  const spread = tf.pad(dy.reshape([n, oh, 1, ow, 1, c]), [
+    [0, 0],
+    [0, 0],
+    [0, sh - 1],
+    [0, 0],
+    [0, sw - 1],
+    [0, 0],
+  ]);
   return spread.as4D(n, oh * sh, ow * sw, c);
 }
 
@@ -39,7 +46,12 @@ export function padOrCrop(x: tf.Tensor4D, rows: [number, number], cols: [number,
   const grow = (v: number): number => Math.max(v, 0);
   const cut = (v: number): number => Math.max(-v, 0);
   const padded = amounts.some((v) => v > 0)
-    ? tf.pad(x, [[0, 0], [grow(rows[0]), grow(rows[1])], [grow(cols[0]), grow(cols[1])], [0, 0]])
+    ? tf.pad(x, [
+        [0, 0],
+        [grow(rows[0]), grow(rows[1])],
+        [grow(cols[0]), grow(cols[1])],
+        [0, 0],
+      ])
     : x;
   if (!amounts.some((v) => v < 0)) return padded;
   const [n, h, w, c] = padded.shape;

@@ -10,8 +10,8 @@ const DAWN = 'webgpu';
 const TFJS_WEBGPU = '@tensorflow/tfjs-backend-webgpu';
 export const WEBGPU_INSTALL = `npm install ${DAWN}@0.6.2 ${TFJS_WEBGPU}@4.22.0`;
 export const VULKAN_INSTALL =
-  'a Vulkan driver and the loader libvulkan1: on an NVIDIA machine the driver\'s Vulkan ICD (libGLX_nvidia.so.0, which ' +
-  'needs libglvnd0; in a container NVIDIA_DRIVER_CAPABILITIES must include graphics); without a GPU, Mesa\'s lavapipe 25.x ' +
+  "a Vulkan driver and the loader libvulkan1: on an NVIDIA machine the driver's Vulkan ICD (libGLX_nvidia.so.0, which " +
+  "needs libglvnd0; in a container NVIDIA_DRIVER_CAPABILITIES must include graphics); without a GPU, Mesa's lavapipe 25.x " +
   '(Debian 12: apt-get install -t bookworm-backports mesa-vulkan-drivers; its own 22.3 is too old for Dawn)';
 
 /** The parts of WebGPU's adapter used here (its full types come with the optional package). */
@@ -54,8 +54,13 @@ export async function initWebGpu(requested: BackendChoice, workspace: string, op
   const used = dawn?.adapter ? describeAdapter(dawn.adapter) : adapter;
   const device = `${used.fallback ? 'cpu, software Vulkan' : 'gpu, Vulkan'} (${used.name})`;
   return {
-    requested, name: 'webgpu', tfBackend: 'webgpu', device, versions: { ...tfVersions(), ...dawn?.versions },
-    hardware: adapterHardware(used, nvidiaGpu()), onGpu: !used.fallback,
+    requested,
+    name: 'webgpu',
+    tfBackend: 'webgpu',
+    device,
+    versions: { ...tfVersions(), ...dawn?.versions },
+    hardware: adapterHardware(used, nvidiaGpu()),
+    onGpu: !used.fallback,
   };
 }
 
@@ -87,7 +92,9 @@ export function webgpuPackages(workspace: string): { dawn?: string; tfjs?: strin
  */
 export async function requestAdapters(workspace: string, all: boolean): Promise<AdapterSummary[]> {
   const gpu = await loadDawn(workspace);
-  const asks: GpuRequestOptions[] = all ? [{ powerPreference: 'high-performance' }, { powerPreference: 'low-power' }, { forceFallbackAdapter: true }] : [{ powerPreference: 'high-performance' }];
+  const asks: GpuRequestOptions[] = all
+    ? [{ powerPreference: 'high-performance' }, { powerPreference: 'low-power' }, { forceFallbackAdapter: true }]
+    : [{ powerPreference: 'high-performance' }];
   const found = new Map<string, AdapterSummary>();
   for (const ask of asks) {
     const adapter = await gpu.requestAdapter(ask);
@@ -136,7 +143,8 @@ function patchRequestAdapter(gpu: Gpu): void {
     if (!adapter) return adapter;
     const requestDevice = adapter.requestDevice.bind(adapter);
     const maxStorageBuffersPerShaderStage = adapter.limits.maxStorageBuffersPerShaderStage;
-    adapter.requestDevice = (desc = {}) => requestDevice({ ...desc, requiredLimits: { ...desc.requiredLimits, maxStorageBuffersPerShaderStage } });
+    adapter.requestDevice = (desc = {}) =>
+      requestDevice({ ...desc, requiredLimits: { ...desc.requiredLimits, maxStorageBuffersPerShaderStage } });
     if (dawn) dawn.adapter = adapter;
     return adapter;
   };

@@ -70,7 +70,9 @@ function findBackends(workspace: string, env: NodeJS.ProcessEnv): DoctorBackend[
   const core = { '@tensorflow/tfjs-core': tf.version_core };
   const wasmEntry = resolveOptional('@tensorflow/tfjs-backend-wasm', workspace);
   const wasm: DoctorBackend = {
-    name: 'wasm', installed: true, note: 'built in',
+    name: 'wasm',
+    installed: true,
+    note: 'built in',
     versions: wasmEntry ? { '@tensorflow/tfjs-backend-wasm': packageVersion(wasmEntry, '@tensorflow/tfjs-backend-wasm') } : core,
   };
   const cpu: DoctorBackend = { name: 'cpu', installed: true, versions: core, note: 'built in' };
@@ -96,11 +98,16 @@ function findBackends(workspace: string, env: NodeJS.ProcessEnv): DoctorBackend[
 /** The report as people read it. */
 export function renderDoctor(r: DoctorReport): string {
   const row = (label: string, value: string) => `  ${label.padEnd(20)} ${value}`;
-  const versions = (v: Record<string, string>) => Object.entries(v).map(([k, x]) => `${k} ${x}`).join(', ');
+  const versions = (v: Record<string, string>) =>
+    Object.entries(v)
+      .map(([k, x]) => `${k} ${x}`)
+      .join(', ');
   const adapters = r.devices.vulkan_adapters.map((a) => `${a.name} (${a.kind})`);
   const lines = [
     'backends',
-    ...r.backends.map((b) => row(b.name, `${b.installed ? 'installed' : 'missing  '}  ${[versions(b.versions), b.note].filter(Boolean).join('; ')}`)),
+    ...r.backends.map((b) =>
+      row(b.name, `${b.installed ? 'installed' : 'missing  '}  ${[versions(b.versions), b.note].filter(Boolean).join('; ')}`),
+    ),
     '',
     'devices',
     row('CPU', r.devices.cpu),
@@ -121,7 +128,10 @@ export function renderDoctor(r: DoctorReport): string {
   return lines.join('\n');
 }
 
-export async function doctorCommand(opts: { json: boolean; workspace?: string }, out: (text: string) => void = (t) => console.log(t)): Promise<number> {
+export async function doctorCommand(
+  opts: { json: boolean; workspace?: string },
+  out: (text: string) => void = (t) => console.log(t),
+): Promise<number> {
   const report = await doctorReport(opts.workspace ?? process.cwd());
   out(opts.json ? JSON.stringify(report, null, 2) : renderDoctor(report));
   return EXIT.PASS;

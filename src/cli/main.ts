@@ -20,13 +20,27 @@ import { VERSION } from '../defaults.js';
 export const OPTIONS = {
   spec: { type: 'string', default: DEFAULT_SPEC_FILE, help: `the spec file (default ${DEFAULT_SPEC_FILE})`, arg: 'FILE' },
   out: { type: 'string', help: "output folder (default: the spec's output.dir)", arg: 'DIR' },
-  backend: { type: 'string', default: 'auto', help: 'auto | tensorflow-gpu | webgpu | tensorflow | wasm | cpu (default auto)', arg: 'NAME' },
+  backend: {
+    type: 'string',
+    default: 'auto',
+    help: 'auto | tensorflow-gpu | webgpu | tensorflow | wasm | cpu (default auto)',
+    arg: 'NAME',
+  },
   baseline: { type: 'string', help: "a baseline report.json (overrides the spec's gate.baseline)", arg: 'FILE' },
-  candidate: { type: 'string', help: 'the report.json to gate, or a folder of report artifacts (the highest run attempt is gated)', arg: 'FILE|DIR' },
+  candidate: {
+    type: 'string',
+    help: 'the report.json to gate, or a folder of report artifacts (the highest run attempt is gated)',
+    arg: 'FILE|DIR',
+  },
   'no-cache': { type: 'boolean', default: false, help: 'do not read or write the feature cache' },
   resume: { type: 'boolean', default: false, help: 'continue from the checkpoint of a cancelled or budget-stopped run' },
   shard: { type: 'string', help: "run shard i of n of the spec's sweep (default 1/1)", arg: 'i/n' },
-  trials: { type: 'string', multiple: true, help: "merge the sweep shards' trials.json files or folders (repeat or comma-separate)", arg: 'PATH' },
+  trials: {
+    type: 'string',
+    multiple: true,
+    help: "merge the sweep shards' trials.json files or folders (repeat or comma-separate)",
+    arg: 'PATH',
+  },
   'require-gpu': { type: 'boolean', default: false, help: 'exit 2 instead of training on the CPU when no GPU path is usable' },
   json: { type: 'boolean', default: false, help: 'print machine-readable JSON' },
   'no-accel': { type: 'boolean', default: false, help: 'run on plain TF.js ops, without our own kernels (same as FINETUNE_ACCEL=off)' },
@@ -46,7 +60,13 @@ interface OptionDef {
   default?: string | boolean;
   multiple?: boolean;
 }
-type Values = { [K in OptionName]: (typeof OPTIONS)[K] extends { multiple: true } ? string[] | undefined : (typeof OPTIONS)[K] extends { type: 'boolean' } ? boolean : string };
+type Values = {
+  [K in OptionName]: (typeof OPTIONS)[K] extends { multiple: true }
+    ? string[] | undefined
+    : (typeof OPTIONS)[K] extends { type: 'boolean' }
+      ? boolean
+      : string;
+};
 
 export interface Command {
   name: string;
@@ -83,8 +103,11 @@ export const COMMANDS: Command[] = [
         log.info(`report: ${result.reportPath}`);
         return result.exitCode;
       }
-      if (result.report.status === 'interrupted') log.warn('the run was cancelled: the report is marked interrupted; `finetune run --resume` continues from the last complete epoch');
-      log.info(`\nverdict: ${result.report.verdict.toUpperCase()} (accuracy ${result.report.metrics.accuracy.toFixed(4)}, f1_macro ${result.report.metrics.f1_macro.toFixed(4)})`);
+      if (result.report.status === 'interrupted')
+        log.warn('the run was cancelled: the report is marked interrupted; `finetune run --resume` continues from the last complete epoch');
+      log.info(
+        `\nverdict: ${result.report.verdict.toUpperCase()} (accuracy ${result.report.metrics.accuracy.toFixed(4)}, f1_macro ${result.report.metrics.f1_macro.toFixed(4)})`,
+      );
       log.info(verdictHeadline(result.report));
       log.info(`report: ${result.reportPath}\nsummary: ${result.markdownPath}\nmodel: ${result.modelDir} (sha256 ${result.modelSha256})`);
       return result.exitCode;
@@ -95,7 +118,17 @@ export const COMMANDS: Command[] = [
     summary: "train one shard of the spec's sweep and write its trials.json (merge with run --trials)",
     options: ['spec', 'shard', 'out', 'backend', 'no-cache', 'require-gpu'],
     run: (values, _positionals, log) =>
-      sweepCommand({ spec: values.spec, shard: values.shard, out: values.out, backend: parseBackendChoice(values.backend), requireGpu: values['require-gpu'], noCache: values['no-cache'] }, log),
+      sweepCommand(
+        {
+          spec: values.spec,
+          shard: values.shard,
+          out: values.out,
+          backend: parseBackendChoice(values.backend),
+          requireGpu: values['require-gpu'],
+          noCache: values['no-cache'],
+        },
+        log,
+      ),
   },
   {
     name: 'validate',
@@ -109,7 +142,16 @@ export const COMMANDS: Command[] = [
     options: ['candidate', 'baseline', 'spec', 'out', 'backend'],
     run(values, _positionals, log) {
       if (!values.candidate) throw new ConfigError('finetune gate: --candidate report.json is required');
-      return gateCommand({ candidate: values.candidate, baseline: values.baseline, spec: values.spec, out: values.out, backend: parseBackendChoice(values.backend) }, log);
+      return gateCommand(
+        {
+          candidate: values.candidate,
+          baseline: values.baseline,
+          spec: values.spec,
+          out: values.out,
+          backend: parseBackendChoice(values.backend),
+        },
+        log,
+      );
     },
   },
   {
@@ -207,7 +249,8 @@ async function dispatch(argv: string[], log: Logger): Promise<number> {
     return EXIT.BAD_INPUT;
   }
   const command = findCommand(word);
-  if (!command) throw new ConfigError(`unknown command "${word}" (commands: ${COMMANDS.map((c) => c.name).join(', ')}; finetune --help lists them)`);
+  if (!command)
+    throw new ConfigError(`unknown command "${word}" (commands: ${COMMANDS.map((c) => c.name).join(', ')}; finetune --help lists them)`);
   const { values, positionals } = parseCliOptions(command, rest);
   if (values.help) {
     log.info(commandHelp(command));

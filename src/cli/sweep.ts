@@ -22,10 +22,21 @@ export interface SweepArgs {
 export async function sweepCommand(args: SweepArgs, log: Logger): Promise<number> {
   const shard = parseShard(args.shard ?? '1/1');
   const interrupt = onInterrupt(log);
-  const { file, trials } = await runSweepShard({ specPath: args.spec, shard, outDir: args.out, backend: args.backend, requireGpu: args.requireGpu, noCache: args.noCache, log, signal: interrupt.signal }).finally(interrupt.dispose);
+  const { file, trials } = await runSweepShard({
+    specPath: args.spec,
+    shard,
+    outDir: args.out,
+    backend: args.backend,
+    requireGpu: args.requireGpu,
+    noCache: args.noCache,
+    log,
+    signal: interrupt.signal,
+  }).finally(interrupt.dispose);
   if (trials.trials.length > 0) {
     const best = bestTrial(trials.trials, trials.metric, trials.mode);
-    log.info(`\n${sweepTable({ metric: trials.metric, mode: trials.mode, method: trials.method, trials: trials.trials, best: best.index })}`);
+    log.info(
+      `\n${sweepTable({ metric: trials.metric, mode: trials.mode, method: trials.method, trials: trials.trials, best: best.index })}`,
+    );
     log.info(`best of this shard: trial ${best.index} (the merge picks the best over all shards)`);
   }
   log.info(`trials: ${path.relative(process.cwd(), file) || file}\nmerge the shards with: finetune run --trials <folder or files>`);
@@ -34,6 +45,9 @@ export async function sweepCommand(args: SweepArgs, log: Logger): Promise<number
 
 /** `--trials a --trials b,c` -> [a, b, c]. */
 export function trialsArgs(values: string[] | undefined): string[] | undefined {
-  const list = (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const list = (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   return list.length > 0 ? list : undefined;
 }

@@ -52,7 +52,12 @@ export interface TrainingProcessOptions {
 /** Runs the command in the training process; its exit code, or 3 with a crash report if it died. */
 export async function runInTrainingProcess(opts: TrainingProcessOptions): Promise<number> {
   const started = Date.now();
-  const { backend: chosen, ...end } = await startTrainingProcess({ script: opts.script, argv: opts.argv, marker: { name: CLI_TRAINING_ENV, value: '1' }, env: opts.env });
+  const { backend: chosen, ...end } = await startTrainingProcess({
+    script: opts.script,
+    argv: opts.argv,
+    marker: { name: CLI_TRAINING_ENV, value: '1' },
+    env: opts.env,
+  });
   const backend = chosen ?? opts.backend;
   if (end.signal === null && end.code !== null && EXIT_CODES.has(end.code)) return end.code;
   if (opts.argv[0] === 'sweep') {

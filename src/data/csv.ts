@@ -22,20 +22,37 @@ export function parseCsv(text: string, where: string): CsvTable {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
-      else if (c === '"') quoted = false;
-      else { if (c === '\n') line++; field += c; }
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else {
+        if (c === '\n') line++;
+        field += c;
+      }
     } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') { record.push(field); field = ''; }
-    else if (c === '\n' || c === '\r') {
+    else if (c === ',') {
+      record.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
       record.push(field);
-      if (record.length > 1 || record[0] !== '') { records.push(record); lines.push(recordLine); }
-      record = []; field = ''; line++; recordLine = line;
+      if (record.length > 1 || record[0] !== '') {
+        records.push(record);
+        lines.push(recordLine);
+      }
+      record = [];
+      field = '';
+      line++;
+      recordLine = line;
     } else field += c;
   }
   if (quoted) throw new DataError(`${where}: unterminated quoted field starting on line ${recordLine}`);
-  if (field !== '' || record.length) { record.push(field); records.push(record); lines.push(recordLine); }
+  if (field !== '' || record.length) {
+    record.push(field);
+    records.push(record);
+    lines.push(recordLine);
+  }
   if (records.length < 2) throw new DataError(`${where}: needs a header row and at least one data row`);
   return { header: records[0].map((h) => h.trim()), rows: records.slice(1), lines: lines.slice(1) };
 }

@@ -65,7 +65,12 @@ function decodePng(bytes: Uint8Array): { data: Uint8Array; width: number; height
 }
 
 function decodeJpeg(bytes: Uint8Array): { data: Uint8Array; width: number; height: number } {
-  const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, tolerantDecoding: false });
+  const img = jpeg.decode(bytes, {
+    useTArray: true,
+    formatAsRGBA: true,
+    maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6,
+    tolerantDecoding: false,
+  });
   return { data: img.data, width: img.width, height: img.height };
 }
 

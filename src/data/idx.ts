@@ -13,7 +13,9 @@ interface IdxArray {
 export function parseIdx(bytes: Uint8Array, where: string): IdxArray {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length < 4 || buf[0] !== 0 || buf[1] !== 0) {
-    throw new DataError(`${where}: not an IDX file (bad magic number 0x${buf.subarray(0, 4).toString('hex')}; expected 0x0000 followed by type and rank)`);
+    throw new DataError(
+      `${where}: not an IDX file (bad magic number 0x${buf.subarray(0, 4).toString('hex')}; expected 0x0000 followed by type and rank)`,
+    );
   }
   if (buf[2] !== 0x08) throw new DataError(`${where}: only unsigned-byte IDX data is supported (type 0x${buf[2].toString(16)})`);
   const rank = buf[3];
@@ -23,7 +25,9 @@ export function parseIdx(bytes: Uint8Array, where: string): IdxArray {
   const size = dims.reduce((a, b) => a * b, 1);
   if (buf.length - header !== size) {
     const how = buf.length - header < size ? 'truncated: ' : '';
-    throw new DataError(`${where}: ${how}the header declares [${dims.join(', ')}] = ${size} bytes of data, the file holds ${buf.length - header}`);
+    throw new DataError(
+      `${where}: ${how}the header declares [${dims.join(', ')}] = ${size} bytes of data, the file holds ${buf.length - header}`,
+    );
   }
   return { dims, data: buf.subarray(header) };
 }
@@ -51,10 +55,17 @@ export function readIdxFile(file: string, where: string, display = file): IdxArr
  * Reads an images/labels pair into examples with ids "<displayPath>#<index>"; `displayPath` and
  * `labelsDisplay` are the repo-relative paths named in messages.
  */
-export function readIdxExamples(imagesFile: string, labelsFile: string, displayPath: string, where: string, labelsDisplay = labelsFile): Example[] {
+export function readIdxExamples(
+  imagesFile: string,
+  labelsFile: string,
+  displayPath: string,
+  where: string,
+  labelsDisplay = labelsFile,
+): Example[] {
   const images = readIdxFile(imagesFile, `${where}.images`, displayPath);
   const labels = readIdxFile(labelsFile, `${where}.labels`, labelsDisplay);
-  if (images.dims.length !== 3) throw new DataError(`${where}.images (${displayPath}): expected [n, rows, cols], got [${images.dims.join(', ')}]`);
+  if (images.dims.length !== 3)
+    throw new DataError(`${where}.images (${displayPath}): expected [n, rows, cols], got [${images.dims.join(', ')}]`);
   if (labels.dims.length !== 1) throw new DataError(`${where}.labels (${labelsDisplay}): expected [n], got [${labels.dims.join(', ')}]`);
   if (labels.dims[0] !== images.dims[0]) {
     throw new DataError(`${where}: ${displayPath} holds ${images.dims[0]} images but ${labelsDisplay} holds ${labels.dims[0]} labels`);

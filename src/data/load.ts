@@ -72,7 +72,9 @@ function readIdxSplits(spec: Spec, root: string, given: SplitName[]): RawSplits 
   }
   const classes = spec.data.classes ?? Array.from({ length: maxLabel + 1 }, (_, i) => String(i));
   if (maxLabel >= classes.length) {
-    throw new DataError(`data.classes: lists ${classes.length} names (labels 0..${classes.length - 1}) but the idx labels go up to ${maxLabel}`);
+    throw new DataError(
+      `data.classes: lists ${classes.length} names (labels 0..${classes.length - 1}) but the idx labels go up to ${maxLabel}`,
+    );
   }
   return { classes, examples, skipped: [] };
 }
@@ -101,7 +103,10 @@ function readFolderSplits(spec: Spec, root: string, given: SplitName[], log: Log
   const classes = spec.data.classes ?? found;
   const index = new Map(classes.map((c, i) => [c, i]));
   const unknown = found.filter((c) => !index.has(c));
-  if (unknown.length) throw new DataError(`data.classes: class folders ${unknown.map((c) => `"${c}"`).join(', ')} are not listed in data.classes (${classes.join(', ')})`);
+  if (unknown.length)
+    throw new DataError(
+      `data.classes: class folders ${unknown.map((c) => `"${c}"`).join(', ')} are not listed in data.classes (${classes.join(', ')})`,
+    );
   const examples: RawSplits['examples'] = {};
   const bad: Array<{ file: string; reason: string }> = [];
   let total = 0;
@@ -160,7 +165,8 @@ function checkDataset(d: Dataset, trainSource: string, log: Logger): void {
     throw new DataError(`data.test: labels ${list} never appear in the training data (${trainSource})`);
   }
   const absent = d.classes.filter((_, y) => !seen.has(y));
-  if (absent.length) throw new DataError(`data.train (${trainSource}): classes ${absent.map((c) => `"${c}"`).join(', ')} have no training examples`);
+  if (absent.length)
+    throw new DataError(`data.train (${trainSource}): classes ${absent.map((c) => `"${c}"`).join(', ')} have no training examples`);
   const tested = new Set(d.test.map((e) => e.label));
   const untested = d.classes.filter((_, y) => !tested.has(y));
   // Not fatal: the report shows these classes with support 0 (their scores count as 0 in macro averages).

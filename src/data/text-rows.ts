@@ -83,12 +83,15 @@ function jsonlRecords(content: string, displayPath: string, cols: TextColumns, w
     } catch (err) {
       throw new DataError(`${at}: not valid JSON (${(err as Error).message})`);
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DataError(`${at}: expected a JSON object, got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new DataError(`${at}: expected a JSON object, got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
     const obj = value as Record<string, unknown>;
     const text = obj[cols.text];
     const label = obj[cols.label];
-    if (text === undefined) throw new DataError(`${at}: no field "${cols.text}" (data.text); fields: ${Object.keys(obj).join(', ') || 'none'}`);
-    if (typeof text !== 'string') throw new DataError(`${at}: field "${cols.text}" (data.text) must be a string, got ${JSON.stringify(text)}`);
+    if (text === undefined)
+      throw new DataError(`${at}: no field "${cols.text}" (data.text); fields: ${Object.keys(obj).join(', ') || 'none'}`);
+    if (typeof text !== 'string')
+      throw new DataError(`${at}: field "${cols.text}" (data.text) must be a string, got ${JSON.stringify(text)}`);
     if (label === undefined) throw new DataError(`${at}: no field "${cols.label}" (data.label); fields: ${Object.keys(obj).join(', ')}`);
     if (typeof label !== 'string' && !(typeof label === 'number' && Number.isFinite(label))) {
       throw new DataError(`${at}: field "${cols.label}" (data.label) must be a string or a number, got ${JSON.stringify(label)}`);

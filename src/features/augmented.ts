@@ -56,7 +56,11 @@ export async function computeAugmentedViews(job: AugmentJob): Promise<AugmentedF
   job.log.info(describe(a, examples.length, viewExamples.length - cached));
   const { features, computed } = await extractFeatures(job.base, viewExamples, job.pre, cache, job.log, job.extract);
   const n = examples.length * features.dim;
-  const views = Array.from({ length: a.views }, (_, v) => ({ rows: examples.length, dim: features.dim, data: features.data.subarray(v * n, (v + 1) * n) }));
+  const views = Array.from({ length: a.views }, (_, v) => ({
+    rows: examples.length,
+    dim: features.dim,
+    data: features.data.subarray(v * n, (v + 1) * n),
+  }));
   return { views, computed };
 }
 
@@ -73,7 +77,12 @@ function viewExample(e: Example, view: number, job: AugmentJob): Example {
 }
 
 function describe(a: AugmentConfig, images: number, todo: number): string {
-  const on = [a.flip && 'flip', a.crop > 0 && `crop ${a.crop}`, a.brightness > 0 && `brightness ${a.brightness}`, a.contrast > 0 && `contrast ${a.contrast}`].filter(Boolean);
+  const on = [
+    a.flip && 'flip',
+    a.crop > 0 && `crop ${a.crop}`,
+    a.brightness > 0 && `brightness ${a.brightness}`,
+    a.contrast > 0 && `contrast ${a.contrast}`,
+  ].filter(Boolean);
   return (
     `augmentation on (${on.join(', ')}): ${a.views} seeded views of each of the ${images} training images; ` +
     `the plain per-image features are not reused for them, so they cost ${a.views} more base passes over the training set on a cold cache ` +

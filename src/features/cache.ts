@@ -25,7 +25,11 @@ export class FeatureCache {
   private readonly dir: string;
   private readonly rows = new Map<string, Float32Array>();
 
-  constructor(cacheDir: string, key: string, readonly dim: number) {
+  constructor(
+    cacheDir: string,
+    key: string,
+    readonly dim: number,
+  ) {
     this.dir = path.join(cacheDir, 'features', key);
     this.loadPacks();
   }

@@ -21,7 +21,9 @@ export interface FeatureMatrix {
  * What extraction needs of a base: its (frozen) model and the length of a pooled row, or, for a
  * GraphModel base, its own forward pass (on the calling thread: workers rebuild LayersModels only).
  */
-export type FeatureBase = Pick<Backbone, 'model' | 'featureDim'> | { featureDim: number; forward: (images: DecodedImage[], pre: Preprocess) => Promise<Float32Array> };
+export type FeatureBase =
+  | Pick<Backbone, 'model' | 'featureDim'>
+  | { featureDim: number; forward: (images: DecodedImage[], pre: Preprocess) => Promise<Float32Array> };
 
 export interface ExtractOptions {
   /** Worker threads (wasm only); default FINETUNE_WORKERS or one per core up to 4. */
@@ -58,23 +60,43 @@ export async function extractFeatures(
     }
   };
   // Finished rows reach the cache even when the run is cancelled, so a re-run starts from them.
-  const save = () => cache?.addPack(missing.flatMap((i, k) => (done[k] ? [[examples[i].sha256, data.slice(i * dim, (i + 1) * dim)] as [string, Float32Array]] : [])));
+  const save = () =>
+    cache?.addPack(
+      missing.flatMap((i, k) => (done[k] ? [[examples[i].sha256, data.slice(i * dim, (i + 1) * dim)] as [string, Float32Array]] : [])),
+    );
   try {
-    await computeRows(backbone, missing.map((i) => examples[i]), pre, log, opts, sink);
+    await computeRows(
+      backbone,
+      missing.map((i) => examples[i]),
+      pre,
+      log,
+      opts,
+      sink,
+    );
   } finally {
     save();
   }
   return { features: { rows: examples.length, dim, data }, computed: missing.length };
 }
 
-async function computeRows(backbone: FeatureBase, todo: Example[], pre: Preprocess, log: Logger, opts: ExtractOptions, sink: RowSink): Promise<void> {
+async function computeRows(
+  backbone: FeatureBase,
+  todo: Example[],
+  pre: Preprocess,
+  log: Logger,
+  opts: ExtractOptions,
+  sink: RowSink,
+): Promise<void> {
   const progress = progressReporter(todo.length, log);
   const script = opts.workerScript ?? bundleScript();
   const workers = workerCount(todo.length, opts);
   if (workers > 1 && script && 'model' in backbone) {
     let done = 0;
     const onRows = (n: number) => progress((done += n));
-    const ran = await extractInWorkers({ model: backbone.model, examples: todo, dim: backbone.featureDim, pre, workers, script, onRows, sink, signal: opts.signal }, log);
+    const ran = await extractInWorkers(
+      { model: backbone.model, examples: todo, dim: backbone.featureDim, pre, workers, script, onRows, sink, signal: opts.signal },
+      log,
+    );
     if (ran) return;
   }
   await computeHere(backbone, todo, pre, progress, sink, opts.signal);
@@ -86,7 +108,14 @@ function workerCount(todo: number, opts: ExtractOptions): number {
   return workersFor(Math.ceil(todo / BATCH), opts.workers ?? requestedWorkers());
 }
 
-async function computeHere(backbone: FeatureBase, todo: Example[], pre: Preprocess, progress: (done: number) => void, sink: RowSink, signal?: AbortSignal): Promise<void> {
+async function computeHere(
+  backbone: FeatureBase,
+  todo: Example[],
+  pre: Preprocess,
+  progress: (done: number) => void,
+  sink: RowSink,
+  signal?: AbortSignal,
+): Promise<void> {
   for (let start = 0; start < todo.length; start += BATCH) {
     throwIfCancelled(signal);
     const batch = todo.slice(start, start + BATCH);

@@ -27,7 +27,5 @@ function resizeOne(img: DecodedImage, p: Preprocess): tf.Tensor3D {
   }
   if (img.height === p.size[0] && img.width === p.size[1]) return t;
   // half-pixel centres: the convention of PIL, OpenCV and torchvision, so inputs match theirs.
-  return p.resize === 'bilinear'
-    ? tf.image.resizeBilinear(t, p.size, false, true)
-    : tf.image.resizeNearestNeighbor(t, p.size, false, true);
+  return p.resize === 'bilinear' ? tf.image.resizeBilinear(t, p.size, false, true) : tf.image.resizeNearestNeighbor(t, p.size, false, true);
 }

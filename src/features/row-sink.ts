@@ -7,5 +7,6 @@ export type RowSink = (start: number, rows: Float32Array) => void;
 
 /** Thrown between batches once `signal` is aborted (a cancelled job): exit 3, status interrupted. */
 export function throwIfCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new TrainingError('the run was cancelled during feature extraction: no model to evaluate', { failure: 'interrupted' });
+  if (signal?.aborted)
+    throw new TrainingError('the run was cancelled during feature extraction: no model to evaluate', { failure: 'interrupted' });
 }

@@ -21,4 +21,5 @@ export interface BatchRequest {
   images: WireImage[];
 }
 
-export type WorkerReply = { type: 'ready' } | { type: 'rows'; id: number; rows: Float32Array } | { type: 'error'; id?: number; message: string };
+export type WorkerReply =
+  { type: 'ready' } | { type: 'rows'; id: number; rows: Float32Array } | { type: 'error'; id?: number; message: string };

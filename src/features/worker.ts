@@ -51,7 +51,11 @@ function decodeWire(img: WireImage): DecodedImage {
 async function loadModel(init: WorkerInit): Promise<tf.LayersModel> {
   const { weights } = init;
   const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
-  const handler = tf.io.fromMemory({ modelTopology: init.modelTopology as object, weightSpecs: init.weightSpecs as tf.io.WeightsManifestEntry[], weightData });
+  const handler = tf.io.fromMemory({
+    modelTopology: init.modelTopology as object,
+    weightSpecs: init.weightSpecs as tf.io.WeightsManifestEntry[],
+    weightData,
+  });
   return tf.loadLayersModel(handler);
 }
 

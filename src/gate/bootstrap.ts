@@ -62,7 +62,10 @@ function fillConfusion(conf: Int32Array, cells: Int32Array, counts: Int32Array):
 export function bootstrapMeans(sets: readonly ResampleSet[], samples: number, rng: Rng): Float64Array[] {
   const n = sets[0].n;
   if (sets.some((s) => s.n !== n)) throw new Error('paired resampling needs test sets of the same size');
-  const groups = groupExamples(sets.flatMap((s) => s.codes), n);
+  const groups = groupExamples(
+    sets.flatMap((s) => s.codes),
+    n,
+  );
   const counts = new Int32Array(groups.cells[0].length);
   const drawn = new Int32Array(n);
   const confs = sets.map((s) => s.codes.map(() => new Int32Array(s.k * s.k)));

@@ -57,14 +57,18 @@ export function tolerancesOf(rule: GateMetricRule): Tolerance[] {
 function absoluteParts(value: number, rule: GateMetricRule): Part[] {
   const parts: Part[] = [];
   if (rule.min !== undefined) {
-    parts.push(value >= rule.min
-      ? { status: 'pass', reason: `meets min ${rule.min}` }
-      : { status: 'fail', reason: `below min ${rule.min} by ${f(rule.min - value)}` });
+    parts.push(
+      value >= rule.min
+        ? { status: 'pass', reason: `meets min ${rule.min}` }
+        : { status: 'fail', reason: `below min ${rule.min} by ${f(rule.min - value)}` },
+    );
   }
   if (rule.max !== undefined) {
-    parts.push(value <= rule.max
-      ? { status: 'pass', reason: `within max ${rule.max}` }
-      : { status: 'fail', reason: `above max ${rule.max} by ${f(value - rule.max)}` });
+    parts.push(
+      value <= rule.max
+        ? { status: 'pass', reason: `within max ${rule.max}` }
+        : { status: 'fail', reason: `above max ${rule.max} by ${f(value - rule.max)}` },
+    );
   }
   return parts;
 }
@@ -145,8 +149,10 @@ function neededText(needed: Needed, noise: MetricNoise): string {
 function mcnemarText(noise: MetricNoise): string {
   const m = noise.mcnemar;
   if (!m) return '';
-  return `; McNemar exact test: ${m.baselineOnly} examples right only in the baseline, ${m.candidateOnly} only in the candidate, ` +
-    `one-sided p = ${m.p.toPrecision(2)}`;
+  return (
+    `; McNemar exact test: ${m.baselineOnly} examples right only in the baseline, ${m.candidateOnly} only in the candidate, ` +
+    `one-sided p = ${m.p.toPrecision(2)}`
+  );
 }
 
 function noiseText(noise: MetricNoise, q: number): string {
@@ -154,7 +160,8 @@ function noiseText(noise: MetricNoise, q: number): string {
   const parts = [noise.testVariance !== undefined ? `test set ${f(Math.sqrt(noise.testVariance))}` : ''];
   const seeds = noise.seed.terms.reduce((a, t) => a + t.variance, 0);
   if (noise.seed.terms.length > 0) parts.push(`seeds ${f(Math.sqrt(seeds))}`);
-  const quantile = noise.df === Infinity ? `normal quantile ${q.toFixed(3)}` : `Student t quantile ${q.toFixed(3)} on ${noise.df.toFixed(1)} df`;
+  const quantile =
+    noise.df === Infinity ? `normal quantile ${q.toFixed(3)}` : `Student t quantile ${q.toFixed(3)} on ${noise.df.toFixed(1)} df`;
   return `se ${f(se)} (${parts.filter(Boolean).join(', ')}), ${quantile}`;
 }
 
@@ -191,18 +198,24 @@ function relativePart(delta: number, tol: Tolerance, noise: MetricNoise, confide
   if (status === 'fail') {
     reason = `${change} beyond ${tol.key} ${tol.limit}, significant at ${level}`;
   } else if (status === 'pass') {
-    reason = mode === 'strict' ? `whole ${level} interval within ${tol.key} ${tol.limit}`
-      : worse > 0 ? `${change} within ${tol.key} ${tol.limit}` : `no ${nounOf(tol)} against the baseline`;
+    reason =
+      mode === 'strict'
+        ? `whole ${level} interval within ${tol.key} ${tol.limit}`
+        : worse > 0
+          ? `${change} within ${tol.key} ${tol.limit}`
+          : `no ${nounOf(tol)} against the baseline`;
   } else if (guarded) {
     reason = `${change} beyond ${tol.key} ${tol.limit}, but McNemar's exact test finds too few changed examples to call it significant`;
   } else {
     const gap = Math.abs(worse - tol.limit);
     const decide = gap > 0 ? neededText(neededToDecide(gap, q, noise), noise) : `no amount of data decides a change sitting on ${tol.key}`;
-    reason = worse > tol.limit
-      ? `${change} beyond ${tol.key} ${tol.limit}, not significant at ${level}; ${decide}`
-      : `${level} interval reaches beyond ${tol.key} ${tol.limit} (${change}; strict mode needs all of it within); ${decide}`;
+    reason =
+      worse > tol.limit
+        ? `${change} beyond ${tol.key} ${tol.limit}, not significant at ${level}; ${decide}`
+        : `${level} interval reaches beyond ${tol.key} ${tol.limit} (${change}; strict mode needs all of it within); ${decide}`;
   }
-  const detail = `${tol.key}: delta ${signed(delta)}, ${level} interval [${signed(delta - h)}, ${signed(delta + h)}]; ` +
+  const detail =
+    `${tol.key}: delta ${signed(delta)}, ${level} interval [${signed(delta - h)}, ${signed(delta + h)}]; ` +
     `${noiseText(noise, q)}${mcnemarText(noise)}`;
   return { status, reason, ci: [delta - h, delta + h], detail };
 }
@@ -224,7 +237,10 @@ export interface CheckInput {
 // The deciding fact first: the parts with the worst status, in rule order.
 function sentence(parts: readonly Part[]): string {
   const worst = worstStatus(parts.map((p) => p.status));
-  const text = parts.filter((p) => p.status === worst).map((p) => p.reason).join('; ');
+  const text = parts
+    .filter((p) => p.status === worst)
+    .map((p) => p.reason)
+    .join('; ');
   return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
 }
 
@@ -262,7 +278,10 @@ export function buildCheck(input: CheckInput): GateCheck {
       parts.push(part);
     }
   } else if (tolerances.length > 0) {
-    parts.push({ status: 'pass', reason: `no baseline ${metric} to compare with, so ${tolerances.map((t) => t.key).join(' and ')} ${tolerances.length > 1 ? 'do' : 'does'} not apply` });
+    parts.push({
+      status: 'pass',
+      reason: `no baseline ${metric} to compare with, so ${tolerances.map((t) => t.key).join(' and ')} ${tolerances.length > 1 ? 'do' : 'does'} not apply`,
+    });
   }
   const status = worstStatus(parts.map((p) => p.status));
   const reason = parts.length > 0 ? sentence(parts) : 'No threshold set.';

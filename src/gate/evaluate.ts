@@ -47,7 +47,10 @@ function detectableDrops(config: GateConfig, noise: NoiseModel): Record<string, 
 }
 
 /** Both test-set fingerprints when they are known and differ: the baseline's numbers are then about other examples. */
-export function testSetChange(candidate: EvaluatedModel, baseline: EvaluatedModel | undefined): { baseline: string; candidate: string } | undefined {
+export function testSetChange(
+  candidate: EvaluatedModel,
+  baseline: EvaluatedModel | undefined,
+): { baseline: string; candidate: string } | undefined {
   const [b, c] = [baseline?.test_set_sha256, candidate.test_set_sha256];
   return b && c && b !== c ? { baseline: b, candidate: c } : undefined;
 }
@@ -56,8 +59,10 @@ const short = (sha: string): string => sha.slice(0, 12);
 
 /** The reason a tolerance check gives when the test set changed: both fingerprints and the remedy. */
 export function testSetChangedReason(change: { baseline: string; candidate: string }): string {
-  return `not compared: the baseline was scored on another test set (sha256 ${short(change.baseline)}, this run ${short(change.candidate)}); ` +
-    'set gate.baseline.from: model to re-score the baseline model on this test set, or update the baseline file in this pull request';
+  return (
+    `not compared: the baseline was scored on another test set (sha256 ${short(change.baseline)}, this run ${short(change.candidate)}); ` +
+    'set gate.baseline.from: model to re-score the baseline model on this test set, or update the baseline file in this pull request'
+  );
 }
 
 /**
@@ -73,10 +78,19 @@ export function evaluateGate(config: GateConfig, candidate: EvaluatedModel, base
   const compared = changed ? [] : comparedMetrics(config, baseline);
   const noise = baseline && compared.length > 0 ? estimateNoise(config, candidate, baseline, compared) : undefined;
   const notComparable = changed ? testSetChangedReason(changed) : undefined;
-  const checks = Object.entries(config.metrics).map(([metric, rule]) => buildCheck({
-    metric, rule, candidate, baseline, noise: noise?.perMetric[metric], confidence: config.confidence, mode, notComparable,
-    runs: { candidate: repeatValues(candidate, metric).length, baseline: baseline ? repeatValues(baseline, metric).length : 0 },
-  }));
+  const checks = Object.entries(config.metrics).map(([metric, rule]) =>
+    buildCheck({
+      metric,
+      rule,
+      candidate,
+      baseline,
+      noise: noise?.perMetric[metric],
+      confidence: config.confidence,
+      mode,
+      notComparable,
+      runs: { candidate: repeatValues(candidate, metric).length, baseline: baseline ? repeatValues(baseline, metric).length : 0 },
+    }),
+  );
   const verdict = worstStatus(checks.map((c) => c.status));
   const detectable = noise ? detectableDrops(config, noise) : undefined;
   const result: GateResult = {

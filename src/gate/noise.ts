@@ -78,16 +78,26 @@ function comparisonOf(c: ResampleSet | undefined, b: ResampleSet | undefined, pa
 
 const pct = (x: number): string => `${Number((x * 100).toFixed(2))}%`;
 
-function comparisonText(comparison: Comparison, c: ResampleSet | undefined, b: ResampleSet | undefined, samples: number, metrics: readonly string[]): string {
+function comparisonText(
+  comparison: Comparison,
+  c: ResampleSet | undefined,
+  b: ResampleSet | undefined,
+  samples: number,
+  metrics: readonly string[],
+): string {
   switch (comparison) {
     case 'paired':
-      return `paired bootstrap over ${c?.n} test examples of the same test set (${samples} resamples)` +
-        (metrics.includes('accuracy') ? ', McNemar exact test for accuracy' : '');
+      return (
+        `paired bootstrap over ${c?.n} test examples of the same test set (${samples} resamples)` +
+        (metrics.includes('accuracy') ? ', McNemar exact test for accuracy' : '')
+      );
     case 'unpaired':
       return `unpaired bootstrap of ${c?.n} candidate and ${b?.n} baseline test examples (not known to be the same test set, ${samples} resamples each)`;
     case 'candidate-only':
-      return `normal approximation from the candidate's ${c?.n} test examples, as the baseline has no per-example results ` +
-        '(binomial variance for accuracy, twice the candidate\'s bootstrap variance for other metrics)';
+      return (
+        `normal approximation from the candidate's ${c?.n} test examples, as the baseline has no per-example results ` +
+        "(binomial variance for accuracy, twice the candidate's bootstrap variance for other metrics)"
+      );
     default:
       return 'no per-example test results: test-set noise not measured';
   }
@@ -98,7 +108,10 @@ function spreadText(label: string, s: Spread): string {
 }
 
 function seedNotes(metric: string, cand: number[], base: number[], seed: SeedNoise): string[] {
-  const parts = [cand.length > 1 ? spreadText('candidate', spreadOf(cand)) : '', base.length > 1 ? spreadText('baseline', spreadOf(base)) : ''];
+  const parts = [
+    cand.length > 1 ? spreadText('candidate', spreadOf(cand)) : '',
+    base.length > 1 ? spreadText('baseline', spreadOf(base)) : '',
+  ];
   const notes = parts.some(Boolean) ? [`${metric} across seeds: ${parts.filter(Boolean).join('; ')}.`] : [];
   if (seed.borrowedFrom) {
     const other = seed.borrowedFrom === 'candidate' ? 'baseline' : 'candidate';
@@ -112,8 +125,15 @@ export function candidateSpreadNotes(candidate: EvaluatedModel, metrics: readonl
   return metrics.flatMap((metric) => seedNotes(metric, repeatValues(candidate, metric), [], { terms: [] }));
 }
 
-function testSetVariances(config: GateConfig, comparison: Comparison, c: ResampleSet | undefined, b: ResampleSet | undefined,
-  candidate: EvaluatedModel, baseline: EvaluatedModel, metrics: readonly string[]): Variances {
+function testSetVariances(
+  config: GateConfig,
+  comparison: Comparison,
+  c: ResampleSet | undefined,
+  b: ResampleSet | undefined,
+  candidate: EvaluatedModel,
+  baseline: EvaluatedModel,
+  metrics: readonly string[],
+): Variances {
   if (!c || !metrics.some(isResamplable)) return new Map();
   const variances = bootstrapVariances(comparison, c, b, config.bootstrap_samples ?? DEFAULT_BOOTSTRAP_SAMPLES, config.seed);
   const binomial = comparison === 'candidate-only' ? binomialAccuracyVariance(candidate, baseline, c.n) : undefined;
@@ -122,7 +142,12 @@ function testSetVariances(config: GateConfig, comparison: Comparison, c: Resampl
 }
 
 /** Noise of candidate - baseline for each metric compared with the baseline. */
-export function estimateNoise(config: GateConfig, candidate: EvaluatedModel, baseline: EvaluatedModel, metrics: readonly string[]): NoiseModel {
+export function estimateNoise(
+  config: GateConfig,
+  candidate: EvaluatedModel,
+  baseline: EvaluatedModel,
+  metrics: readonly string[],
+): NoiseModel {
   const c = toResampleSet(candidate, 'candidate');
   const b = toResampleSet(baseline, 'baseline');
   const pairing = pairingOf(candidate, baseline);
@@ -154,8 +179,15 @@ export function estimateNoise(config: GateConfig, candidate: EvaluatedModel, bas
   };
 }
 
-function methodText(comparison: Comparison, c: ResampleSet | undefined, b: ResampleSet | undefined, samples: number,
-  metrics: readonly string[], perMetric: Record<string, MetricNoise>, confidence: number): string {
+function methodText(
+  comparison: Comparison,
+  c: ResampleSet | undefined,
+  b: ResampleSet | undefined,
+  samples: number,
+  metrics: readonly string[],
+  perMetric: Record<string, MetricNoise>,
+  confidence: number,
+): string {
   const parts = [comparisonText(comparison, c, b, samples, metrics)];
   if (Object.values(perMetric).some((m) => m.seed.terms.length > 0)) {
     parts.push('plus the between-seed variance of the repeats (Student t, Welch-Satterthwaite degrees of freedom)');
@@ -169,6 +201,8 @@ function methodText(comparison: Comparison, c: ResampleSet | undefined, b: Resam
 function trainingNoiseNote(perMetric: Record<string, MetricNoise>): string[] {
   const all = Object.values(perMetric);
   if (all.length === 0 || all.some((m) => m.seed.terms.length > 0)) return [];
-  return ['Training noise is not measured (one seed per model): a retrained head can move by more than these intervals; ' +
-    'set gate.repeats (e.g. 5) to include it.'];
+  return [
+    'Training noise is not measured (one seed per model): a retrained head can move by more than these intervals; ' +
+      'set gate.repeats (e.g. 5) to include it.',
+  ];
 }

@@ -11,9 +11,7 @@ export function repeatValues(model: EvaluatedModel, metric: string): number[] {
   if (fromMetrics.length > 0) return fromMetrics;
   const p = model.predictions;
   if (!p?.repeats || p.repeats.length < 2 || !isResamplable(metric)) return [];
-  return p.repeats
-    .filter((r) => r.length === p.y_true.length)
-    .map((r) => metricsOf(p.y_true, r, model.labels.length)[metric]);
+  return p.repeats.filter((r) => r.length === p.y_true.length).map((r) => metricsOf(p.y_true, r, model.labels.length)[metric]);
 }
 
 export interface Spread {
@@ -67,7 +65,10 @@ export function seedNoise(candidate: readonly number[], baseline: readonly numbe
   if (kc >= 2 && kb >= 2) {
     const [sc, sb] = [sampleVariance(candidate), sampleVariance(baseline)];
     return {
-      terms: [{ variance: sc / kc, df: kc - 1 }, { variance: sb / kb, df: kb - 1 }],
+      terms: [
+        { variance: sc / kc, df: kc - 1 },
+        { variance: sb / kb, df: kb - 1 },
+      ],
       candidate: { perRun: sc, runs: kc },
       baseline: { perRun: sb, runs: kb },
     };

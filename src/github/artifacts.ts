@@ -143,7 +143,8 @@ export async function collectUploadFiles(root: string, only?: string[]): Promise
     if (stat.isSymbolicLink()) throw new GitHubError(`refusing to upload a symlink: ${file}`, 'unsafe-path');
     if (!stat.isFile()) throw new GitHubError(`refusing to upload a non-regular file: ${file}`, 'unsafe-path');
     const real = await realpath(file);
-    if (!real.startsWith(realRoot + path.sep)) throw new GitHubError(`refusing to upload ${file}: it resolves outside ${absRoot}`, 'unsafe-path');
+    if (!real.startsWith(realRoot + path.sep))
+      throw new GitHubError(`refusing to upload ${file}: it resolves outside ${absRoot}`, 'unsafe-path');
     files.push(file);
   }
   return { root: absRoot, files };
@@ -152,6 +153,7 @@ export async function collectUploadFiles(root: string, only?: string[]): Promise
 async function listedFiles(root: string): Promise<string[]> {
   const listing = await listBundle(root);
   const refused = [...listing.symlinks, ...listing.others];
-  if (refused.length > 0) throw new GitHubError(`refusing to upload symlinks or special files from ${root}: ${refused.join(', ')}`, 'unsafe-path');
+  if (refused.length > 0)
+    throw new GitHubError(`refusing to upload symlinks or special files from ${root}: ${refused.join(', ')}`, 'unsafe-path');
   return listing.files;
 }

@@ -97,9 +97,7 @@ function isBaseRun(run: Run, opts: ArtifactBaselineOptions): boolean {
 }
 
 function newestReport(artifacts: Artifact[], prefix: string): Artifact | undefined {
-  return artifacts
-    .filter((a) => !a.expired && a.name.startsWith(prefix))
-    .sort((a, b) => time(b.created_at) - time(a.created_at))[0];
+  return artifacts.filter((a) => !a.expired && a.name.startsWith(prefix)).sort((a, b) => time(b.created_at) - time(a.created_at))[0];
 }
 
 function time(iso: string | null | undefined): number {
@@ -159,7 +157,8 @@ export async function downloadRunArtifact(
     const kind = downloadFailure(err);
     throw new GitHubError(`downloading ${d.what} failed: ${downloadHint(kind)}${errorMessage(err)}`, kind, err);
   }
-  if (res.digestMismatch) throw new GitHubError(`downloading ${d.what} failed: its content does not match the digest ${expectedHash}`, 'other');
+  if (res.digestMismatch)
+    throw new GitHubError(`downloading ${d.what} failed: its content does not match the digest ${expectedHash}`, 'other');
 }
 
 function downloadFailure(err: unknown): GitHubFailure {

@@ -26,34 +26,49 @@ export interface PostCheckOptions {
 }
 
 export type PostCheckResult =
-  | { posted: true; kind: 'check-run' | 'status'; id: number; url: string; note?: string }
-  | { posted: false; reason: string };
+  { posted: true; kind: 'check-run' | 'status'; id: number; url: string; note?: string } | { posted: false; reason: string };
 
 export async function postGateCheck(o: PostCheckOptions): Promise<PostCheckResult> {
   const { octokit, owner, repo, sha, name, content } = o;
   let refused: string;
   try {
     const { data } = await octokit.rest.checks.create({
-      owner, repo, name, head_sha: sha, status: 'completed', conclusion: content.conclusion,
+      owner,
+      repo,
+      name,
+      head_sha: sha,
+      status: 'completed',
+      conclusion: content.conclusion,
       ...(o.detailsUrl ? { details_url: o.detailsUrl } : {}),
       output: { title: content.title, summary: content.summary },
     });
     return { posted: true, kind: 'check-run', id: data.id, url: data.html_url ?? '' };
   } catch (err) {
-    if (httpStatus(err) !== 403) return { posted: false, reason: `creating check run "${name}" on ${sha.slice(0, 7)} failed: ${errorMessage(err)}` };
+    if (httpStatus(err) !== 403)
+      return { posted: false, reason: `creating check run "${name}" on ${sha.slice(0, 7)} failed: ${errorMessage(err)}` };
     refused = errorMessage(err);
   }
   try {
     const { data } = await octokit.rest.repos.createCommitStatus({
-      owner, repo, sha, context: name,
+      owner,
+      repo,
+      sha,
+      context: name,
       // A status has no neutral: an inconclusive gate that lets the change through is a success.
       state: content.conclusion === 'failure' ? 'failure' : 'success',
       description: shorten(content.title, STATUS_DESCRIPTION_LIMIT),
       ...(o.detailsUrl ? { target_url: o.detailsUrl } : {}),
     });
-    return { posted: true, kind: 'status', id: data.id, url: data.url, note: `the check run was refused (checks: write missing: ${refused}); posted a commit status instead` };
+    return {
+      posted: true,
+      kind: 'status',
+      id: data.id,
+      url: data.url,
+      note: `the check run was refused (checks: write missing: ${refused}); posted a commit status instead`,
+    };
   } catch (err) {
-    if (httpStatus(err) === 403) return { posted: false, reason: `${NO_CHECK_PERMISSION}; no check "${name}" on ${sha.slice(0, 7)} (${errorMessage(err)})` };
+    if (httpStatus(err) === 403)
+      return { posted: false, reason: `${NO_CHECK_PERMISSION}; no check "${name}" on ${sha.slice(0, 7)} (${errorMessage(err)})` };
     return { posted: false, reason: `creating commit status "${name}" on ${sha.slice(0, 7)} failed: ${errorMessage(err)}` };
   }
 }

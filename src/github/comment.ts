@@ -36,8 +36,7 @@ export interface UpsertCommentOptions {
 }
 
 export type UpsertCommentResult =
-  | { posted: true; action: 'created' | 'updated'; commentId: number; url: string }
-  | { posted: false; reason: string };
+  { posted: true; action: 'created' | 'updated'; commentId: number; url: string } | { posted: false; reason: string };
 
 export function commentMarker(name: string): string {
   return `<!-- finetune-action:${name} -->`;
@@ -93,7 +92,9 @@ export function parseHistory(body: string): HistoryEntry[] {
 
 // Only a plain metric name and a finite number are kept: both end up inside a Mermaid chart.
 function point(metric: unknown, value: unknown): Pick<HistoryEntry, 'metric' | 'value'> {
-  return typeof metric === 'string' && /^[a-z0-9_]{1,40}$/.test(metric) && typeof value === 'number' && Number.isFinite(value) ? { metric, value } : {};
+  return typeof metric === 'string' && /^[a-z0-9_]{1,40}$/.test(metric) && typeof value === 'number' && Number.isFinite(value)
+    ? { metric, value }
+    : {};
 }
 
 function isEntry(x: unknown): x is HistoryEntry {
@@ -104,7 +105,12 @@ function isEntry(x: unknown): x is HistoryEntry {
 /** Appends this push; a re-run of the same commit replaces its entry instead of repeating it. */
 export function mergeHistory(previous: HistoryEntry[], entry?: HistoryEntry): HistoryEntry[] {
   if (!entry) return previous.slice(-HISTORY_KEPT);
-  const clean = { sha: entry.sha.slice(0, 40), verdict: entry.verdict.slice(0, 40), summary: entry.summary.slice(0, 200), ...point(entry.metric, entry.value) };
+  const clean = {
+    sha: entry.sha.slice(0, 40),
+    verdict: entry.verdict.slice(0, 40),
+    summary: entry.summary.slice(0, 200),
+    ...point(entry.metric, entry.value),
+  };
   const rest = previous.filter((e) => e.sha !== clean.sha);
   return [...rest, clean].slice(-HISTORY_KEPT);
 }
@@ -121,7 +127,9 @@ function renderHistory(history: HistoryEntry[]): string {
     .slice(-HISTORY_SHOWN)
     .reverse()
     .map((e) => `| \`${cell(e.sha.slice(0, 7)).replace(/`/g, '')}\` | ${cell(e.verdict)} | ${cell(e.summary)} |`);
-  return ['**Recent pushes**', '', '| commit | verdict | summary |', '| --- | --- | --- |', ...rows, '', ...historyChart(history), ''].join('\n');
+  return ['**Recent pushes**', '', '| commit | verdict | summary |', '| --- | --- | --- |', ...rows, '', ...historyChart(history), ''].join(
+    '\n',
+  );
 }
 
 /** A Mermaid line of the latest push's metric across the pushes that recorded it, oldest first. */
@@ -143,7 +151,11 @@ export function historyChart(history: HistoryEntry[]): string[] {
 }
 
 function cell(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/\|/g, '\\|')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 }
 
 // Escaped so the JSON can never close the HTML comment that carries it.

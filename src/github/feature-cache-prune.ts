@@ -27,20 +27,37 @@ export interface PruneOptions {
 export async function pruneFeatureCaches(o: PruneOptions): Promise<number> {
   const { octokit, owner, repo } = o;
   try {
-    const caches = await octokit.paginate(octokit.rest.actions.getActionsCacheList, { owner, repo, key: o.prefix, ref: o.ref, per_page: 100 });
+    const caches = await octokit.paginate(octokit.rest.actions.getActionsCacheList, {
+      owner,
+      repo,
+      key: o.prefix,
+      ref: o.ref,
+      per_page: 100,
+    });
     const stale = caches.filter(
-      (c) => c.key !== undefined && c.key !== o.keep && c.key.startsWith(o.prefix) && c.ref === o.ref && c.created_at !== undefined && Date.parse(c.created_at) < o.savedAt.getTime(),
+      (c) =>
+        c.key !== undefined &&
+        c.key !== o.keep &&
+        c.key.startsWith(o.prefix) &&
+        c.ref === o.ref &&
+        c.created_at !== undefined &&
+        Date.parse(c.created_at) < o.savedAt.getTime(),
     );
     let deleted = 0;
     for (const c of stale) {
       await octokit.rest.actions.deleteActionsCacheById({ owner, repo, cache_id: c.id as number });
       deleted++;
     }
-    if (deleted > 0) o.log.info(`feature cache: deleted ${deleted} superseded ${deleted === 1 ? 'entry' : 'entries'} of ${o.ref} (${stale.map((c) => c.key).join(', ')})`);
+    if (deleted > 0)
+      o.log.info(
+        `feature cache: deleted ${deleted} superseded ${deleted === 1 ? 'entry' : 'entries'} of ${o.ref} (${stale.map((c) => c.key).join(', ')})`,
+      );
     return deleted;
   } catch (err) {
     if (httpStatus(err) === 403) {
-      o.log.info('feature cache: superseded entries were not deleted: the token may not write Actions caches (give the job `permissions: actions: write`)');
+      o.log.info(
+        'feature cache: superseded entries were not deleted: the token may not write Actions caches (give the job `permissions: actions: write`)',
+      );
     } else {
       o.log.warn(`feature cache: deleting superseded entries failed; they expire on their own (${errorMessage(err)})`);
     }

@@ -48,7 +48,12 @@ export function listPacks(featuresDir: string): string[] {
   return fs
     .readdirSync(featuresDir, { withFileTypes: true })
     .filter((d) => d.isDirectory())
-    .flatMap((d) => fs.readdirSync(path.join(featuresDir, d.name)).filter((n) => /^pack-[0-9a-f]+\.bin$/.test(n)).map((n) => `${d.name}/${n}`));
+    .flatMap((d) =>
+      fs
+        .readdirSync(path.join(featuresDir, d.name))
+        .filter((n) => /^pack-[0-9a-f]+\.bin$/.test(n))
+        .map((n) => `${d.name}/${n}`),
+    );
 }
 
 export type SaveOutcome = 'saved' | 'unchanged' | 'failed';
@@ -79,7 +84,12 @@ export async function restoreFeatureCache(opts: FeatureCacheOptions): Promise<Fe
   if (!client.isFeatureAvailable()) return undefined;
   const featuresDir = path.join(opts.cacheDir, 'features');
   const paths = [featuresDir];
-  const prefix = featureCacheKeyPrefix({ platform: opts.platform ?? process.platform, arch: opts.arch ?? process.arch, name: opts.name, scope: opts.scope });
+  const prefix = featureCacheKeyPrefix({
+    platform: opts.platform ?? process.platform,
+    arch: opts.arch ?? process.arch,
+    name: opts.name,
+    scope: opts.scope,
+  });
   let restoredKey: string | undefined;
   try {
     restoredKey = await client.restoreCache(paths, prefix, [prefix]);

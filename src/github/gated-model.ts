@@ -47,7 +47,12 @@ export interface GatedModel {
 
 type Run = Awaited<ReturnType<Octokit['rest']['actions']['listWorkflowRunsForRepo']>>['data']['workflow_runs'][number];
 type Artifact = Awaited<ReturnType<Octokit['rest']['actions']['listWorkflowRunArtifacts']>>['data']['artifacts'][number];
-interface Pair { run: Run; model: Artifact; report: Artifact; attempt: number }
+interface Pair {
+  run: Run;
+  model: Artifact;
+  report: Artifact;
+  attempt: number;
+}
 
 export async function fetchGatedModel(o: GatedModelOptions): Promise<GatedModel> {
   const pair = await findPair(o);
@@ -55,19 +60,44 @@ export async function fetchGatedModel(o: GatedModelOptions): Promise<GatedModel>
   await mkdir(o.downloadDir, { recursive: true });
   const modelDir = await mkdtemp(path.join(o.downloadDir, 'model-'));
   const reportDir = await mkdtemp(path.join(o.downloadDir, 'report-'));
-  await downloadRunArtifact(o, { runId: pair.run.id, artifact: pair.model, dir: modelDir, what: `model artifact "${pair.model.name}" of ${what}` });
-  await downloadRunArtifact(o, { runId: pair.run.id, artifact: pair.report, dir: reportDir, what: `report artifact "${pair.report.name}" of ${what}` });
+  await downloadRunArtifact(o, {
+    runId: pair.run.id,
+    artifact: pair.model,
+    dir: modelDir,
+    what: `model artifact "${pair.model.name}" of ${what}`,
+  });
+  await downloadRunArtifact(o, {
+    runId: pair.run.id,
+    artifact: pair.report,
+    dir: reportDir,
+    what: `report artifact "${pair.report.name}" of ${what}`,
+  });
   const check = await verifyBundle(modelDir);
   if (!check.ok) {
-    throw new ReleaseRefused(`the model of ${what} does not match its sha256sums.txt (${check.problems.slice(0, 5).join('; ')}): not attached; re-run that workflow for commit ${o.sha.slice(0, 7)}`);
+    throw new ReleaseRefused(
+      `the model of ${what} does not match its sha256sums.txt (${check.problems.slice(0, 5).join('; ')}): not attached; re-run that workflow for commit ${o.sha.slice(0, 7)}`,
+    );
   }
   const reportPath = path.join(reportDir, 'report.json');
   const report = await readReport(reportPath, what);
   if (report.verdict !== 'pass') {
-    const failed = report.gate.checks.filter((c) => c.status !== 'pass').map((c) => `${c.metric} ${c.status}`).join(', ');
-    throw new ReleaseRefused(`the model of ${what} did not pass its gate (verdict ${report.verdict}${failed ? `: ${failed}` : ''}): a release ships only a model whose gate passed; nothing attached`);
+    const failed = report.gate.checks
+      .filter((c) => c.status !== 'pass')
+      .map((c) => `${c.metric} ${c.status}`)
+      .join(', ');
+    throw new ReleaseRefused(
+      `the model of ${what} did not pass its gate (verdict ${report.verdict}${failed ? `: ${failed}` : ''}): a release ships only a model whose gate passed; nothing attached`,
+    );
   }
-  return { modelDir, reportPath, report, runId: pair.run.id, runUrl: pair.run.html_url, attempt: pair.attempt, modelArtifact: pair.model.name };
+  return {
+    modelDir,
+    reportPath,
+    report,
+    runId: pair.run.id,
+    runUrl: pair.run.html_url,
+    attempt: pair.attempt,
+    modelArtifact: pair.model.name,
+  };
 }
 
 /** The newest run for the commit holding this spec's model and report of one attempt (the highest). */
@@ -77,15 +107,25 @@ async function findPair(o: GatedModelOptions): Promise<Pair> {
   const prefix = { model: sample.model.slice(0, -'j-1'.length), report: sample.report.slice(0, -'j-1'.length) };
   let runs: Run[];
   try {
-    const { data } = await octokit.rest.actions.listWorkflowRunsForRepo({ owner, repo, head_sha: o.sha, status: 'completed', per_page: 100 });
+    const { data } = await octokit.rest.actions.listWorkflowRunsForRepo({
+      owner,
+      repo,
+      head_sha: o.sha,
+      status: 'completed',
+      per_page: 100,
+    });
     runs = data.workflow_runs
       .filter((r) => r.id !== o.excludeRunId && !r.event.startsWith('pull_request') && sameRepo(r, owner, repo))
       .sort((a, b) => time(b.created_at) - time(a.created_at))
       .slice(0, MAX_RUNS);
   } catch (err) {
     const status = httpStatus(err);
-    const hint = status === 401 || status === 403 ? ' (the token lacks actions: read; add it to the job\'s permissions)' : '';
-    throw new GitHubError(`listing the workflow runs of commit ${o.sha.slice(0, 7)} failed${hint}: ${errorMessage(err)}`, status === 403 ? 'permission' : 'unavailable', err);
+    const hint = status === 401 || status === 403 ? " (the token lacks actions: read; add it to the job's permissions)" : '';
+    throw new GitHubError(
+      `listing the workflow runs of commit ${o.sha.slice(0, 7)} failed${hint}: ${errorMessage(err)}`,
+      status === 403 ? 'permission' : 'unavailable',
+      err,
+    );
   }
   for (const run of runs) {
     const artifacts = await octokit.paginate(octokit.rest.actions.listWorkflowRunArtifacts, { owner, repo, run_id: run.id, per_page: 100 });
@@ -113,8 +153,13 @@ function latestAttempt(run: Run, artifacts: Artifact[], prefix: { model: string;
   }
   pairs.sort((a, b) => b.attempt - a.attempt);
   if (pairs.length > 1 && pairs[0].attempt === pairs[1].attempt) {
-    const names = pairs.filter((p) => p.attempt === pairs[0].attempt).map((p) => p.model.name).join(', ');
-    throw new ReleaseRefused(`run ${run.html_url} holds models of this spec from several jobs (${names}): which one was gated cannot be told; let one job upload artifacts (upload-artifacts: 'false' on the others)`);
+    const names = pairs
+      .filter((p) => p.attempt === pairs[0].attempt)
+      .map((p) => p.model.name)
+      .join(', ');
+    throw new ReleaseRefused(
+      `run ${run.html_url} holds models of this spec from several jobs (${names}): which one was gated cannot be told; let one job upload artifacts (upload-artifacts: 'false' on the others)`,
+    );
   }
   return pairs[0];
 }

@@ -6,9 +6,7 @@
 import type { Octokit } from './comment.js';
 import { errorMessage, pullRequestNumber, type EventContext } from './context.js';
 
-export type PullRequestLookup =
-  | { found: true; number: number; how: 'event' | 'commit' | 'head-branch' }
-  | { found: false; reason: string };
+export type PullRequestLookup = { found: true; number: number; how: 'event' | 'commit' | 'head-branch' } | { found: false; reason: string };
 
 export interface FindPullRequestOptions {
   octokit: Octokit;
@@ -22,16 +20,28 @@ export async function findPullRequest(o: FindPullRequestOptions): Promise<PullRe
   if (direct !== undefined) return { found: true, number: direct, how: 'event' };
   const run = o.ctx.payload.workflow_run;
   if (!run) return { found: false, reason: `a ${o.ctx.eventName} event is not about a pull request` };
-  if (run.event && !run.event.startsWith('pull_request')) return { found: false, reason: `the triggering run was a ${run.event} event, not a pull request` };
+  if (run.event && !run.event.startsWith('pull_request'))
+    return { found: false, reason: `the triggering run was a ${run.event} event, not a pull request` };
   const sha = run.head_sha;
   if (!sha) return { found: false, reason: 'the triggering run names no head commit' };
   try {
-    const byCommit = await o.octokit.rest.repos.listPullRequestsAssociatedWithCommit({ owner: o.owner, repo: o.repo, commit_sha: sha, per_page: 100 });
+    const byCommit = await o.octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+      owner: o.owner,
+      repo: o.repo,
+      commit_sha: sha,
+      per_page: 100,
+    });
     const hit = pickOpen(byCommit.data, sha);
     if (hit) return { found: true, number: hit, how: 'commit' };
     const forkOwner = run.head_repository?.owner?.login;
     if (forkOwner && run.head_branch) {
-      const byHead = await o.octokit.rest.pulls.list({ owner: o.owner, repo: o.repo, state: 'open', head: `${forkOwner}:${run.head_branch}`, per_page: 100 });
+      const byHead = await o.octokit.rest.pulls.list({
+        owner: o.owner,
+        repo: o.repo,
+        state: 'open',
+        head: `${forkOwner}:${run.head_branch}`,
+        per_page: 100,
+      });
       const head = pickOpen(byHead.data, sha);
       if (head) return { found: true, number: head, how: 'head-branch' };
     }

@@ -125,7 +125,8 @@ export function tarHeader(name: string, size: number): Buffer {
     const cut = name.lastIndexOf('/', 155);
     prefix = Buffer.from(name.slice(0, cut), 'utf8');
     base = Buffer.from(name.slice(cut + 1), 'utf8');
-    if (cut <= 0 || prefix.length > 155 || base.length > 100) throw new GitHubError(`path too long for a tar archive: ${name}`, 'unsafe-path');
+    if (cut <= 0 || prefix.length > 155 || base.length > 100)
+      throw new GitHubError(`path too long for a tar archive: ${name}`, 'unsafe-path');
   }
   base.copy(h, 0);
   const octal = (n: number, width: number) => n.toString(8).padStart(width - 1, '0') + '\0';

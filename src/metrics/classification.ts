@@ -2,7 +2,13 @@
 // numbers in reports and merge gates match what data scientists compute offline.
 // Pure: no I/O, no tensors; callers pass plain class-index arrays.
 
-export interface PerClassMetrics { label: string; precision: number; recall: number; f1: number; support: number }
+export interface PerClassMetrics {
+  label: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
 
 export interface AverageMetrics {
   accuracy: number;
@@ -16,9 +22,16 @@ export interface AverageMetrics {
 }
 
 /** Rows are true classes, columns predicted classes. */
-export interface ConfusionMatrix { labels: string[]; matrix: number[][] }
+export interface ConfusionMatrix {
+  labels: string[];
+  matrix: number[][];
+}
 
-export interface ClassificationResult { metrics: AverageMetrics; perClass: PerClassMetrics[]; confusion: ConfusionMatrix }
+export interface ClassificationResult {
+  metrics: AverageMetrics;
+  perClass: PerClassMetrics[];
+  confusion: ConfusionMatrix;
+}
 
 // Keras clips probabilities to [epsilon, 1 - epsilon] before taking the log.
 const PROB_EPSILON = 1e-7;
@@ -50,12 +63,23 @@ function checkPair(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, numClasse
 
 /** The averaged metrics, in the order metricsFromConfusion writes them. */
 export const AVERAGE_METRICS = [
-  'accuracy', 'precision_macro', 'recall_macro', 'f1_macro',
-  'precision_weighted', 'recall_weighted', 'f1_weighted', 'f1_micro',
+  'accuracy',
+  'precision_macro',
+  'recall_macro',
+  'f1_macro',
+  'precision_weighted',
+  'recall_weighted',
+  'f1_weighted',
+  'f1_micro',
 ] as const satisfies ReadonlyArray<keyof AverageMetrics>;
 
 /** Per-class values, written by metricsFromConfusion when asked. */
-export interface PerClassArrays { precision: Float64Array; recall: Float64Array; f1: Float64Array; support: Float64Array }
+export interface PerClassArrays {
+  precision: Float64Array;
+  recall: Float64Array;
+  f1: Float64Array;
+  support: Float64Array;
+}
 
 // f1 with sklearn's zero_division=0: an undefined ratio counts as 0, not NaN.
 const f1 = (p: number, r: number): number => (p + r === 0 ? 0 : (2 * p * r) / (p + r));
@@ -69,10 +93,17 @@ const f1 = (p: number, r: number): number => (p + r === 0 ? 0 : (2 * p * r) / (p
  * class has support.
  */
 export function metricsFromConfusion(conf: ArrayLike<number>, k: number, out: Float64Array, perClass?: PerClassArrays): Float64Array {
-  let total = 0, correct = 0;
-  let pMacro = 0, rMacro = 0, fMacro = 0, pWeighted = 0, rWeighted = 0, fWeighted = 0;
+  let total = 0,
+    correct = 0;
+  let pMacro = 0,
+    rMacro = 0,
+    fMacro = 0,
+    pWeighted = 0,
+    rWeighted = 0,
+    fWeighted = 0;
   for (let c = 0; c < k; c++) {
-    let support = 0, predicted = 0;
+    let support = 0,
+      predicted = 0;
     for (let j = 0; j < k; j++) {
       support += conf[c * k + j];
       predicted += conf[j * k + c];
@@ -83,10 +114,17 @@ export function metricsFromConfusion(conf: ArrayLike<number>, k: number, out: Fl
     const f = f1(precision, recall);
     total += support;
     correct += tp;
-    pMacro += precision; rMacro += recall; fMacro += f;
-    pWeighted += precision * support; rWeighted += recall * support; fWeighted += f * support;
+    pMacro += precision;
+    rMacro += recall;
+    fMacro += f;
+    pWeighted += precision * support;
+    rWeighted += recall * support;
+    fWeighted += f * support;
     if (perClass) {
-      perClass.precision[c] = precision; perClass.recall[c] = recall; perClass.f1[c] = f; perClass.support[c] = support;
+      perClass.precision[c] = precision;
+      perClass.recall[c] = recall;
+      perClass.f1[c] = f;
+      perClass.support[c] = support;
     }
   }
   const accuracy = total === 0 ? 0 : correct / total;
@@ -109,18 +147,25 @@ export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<numbe
   return matrix;
 }
 
-export function classificationMetrics(
-  yTrue: ArrayLike<number>,
-  yPred: ArrayLike<number>,
-  labels: readonly string[],
-): ClassificationResult {
+export function classificationMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, labels: readonly string[]): ClassificationResult {
   const k = labels.length;
   if (k === 0) throw new Error('labels must name at least one class');
   const matrix = confusionMatrix(yTrue, yPred, k);
-  const per: PerClassArrays = { precision: new Float64Array(k), recall: new Float64Array(k), f1: new Float64Array(k), support: new Float64Array(k) };
+  const per: PerClassArrays = {
+    precision: new Float64Array(k),
+    recall: new Float64Array(k),
+    f1: new Float64Array(k),
+    support: new Float64Array(k),
+  };
   const values = metricsFromConfusion(matrix.flat(), k, new Float64Array(AVERAGE_METRICS.length), per);
   const metrics = Object.fromEntries(AVERAGE_METRICS.map((m, i) => [m, values[i]])) as unknown as AverageMetrics;
-  const perClass = labels.map((label, c) => ({ label, precision: per.precision[c], recall: per.recall[c], f1: per.f1[c], support: per.support[c] }));
+  const perClass = labels.map((label, c) => ({
+    label,
+    precision: per.precision[c],
+    recall: per.recall[c],
+    f1: per.f1[c],
+    support: per.support[c],
+  }));
   return { metrics, perClass, confusion: { labels: [...labels], matrix } };
 }
 

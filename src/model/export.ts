@@ -17,7 +17,11 @@ export function buildFullModel(head: Head, backbone?: Backbone): tf.LayersModel 
   const dense: tf.layers.Layer[] = [];
   head.layers.forEach((layer, i) => {
     const last = i === head.layers.length - 1;
-    const d = tf.layers.dense({ units: layer.bias.shape[0], activation: last ? 'softmax' : 'relu', name: last ? 'finetune_output' : `finetune_dense_${i}` });
+    const d = tf.layers.dense({
+      units: layer.bias.shape[0],
+      activation: last ? 'softmax' : 'relu',
+      name: last ? 'finetune_output' : `finetune_dense_${i}`,
+    });
     h = d.apply(h) as tf.SymbolicTensor;
     dense.push(d);
   });

@@ -37,13 +37,21 @@ export function cutNodeName(cut: string): string {
   return cut.replace(/:0$/, '');
 }
 
-export async function buildGraphBackbone(source: ModelSource, opts: { cut?: string; size?: [number, number]; channels: number }): Promise<GraphBackbone> {
+export async function buildGraphBackbone(
+  source: ModelSource,
+  opts: { cut?: string; size?: [number, number]; channels: number },
+): Promise<GraphBackbone> {
   const where = `model.base (${source.location})`;
   let graph: tf.GraphModel;
   try {
-    graph = await tf.loadGraphModel(tf.io.fromMemory({
-      modelTopology: source.modelTopology as object, weightSpecs: source.weightSpecs, weightData: source.weightData, signature: source.signature as object | undefined,
-    }));
+    graph = await tf.loadGraphModel(
+      tf.io.fromMemory({
+        modelTopology: source.modelTopology as object,
+        weightSpecs: source.weightSpecs,
+        weightData: source.weightData,
+        signature: source.signature as object | undefined,
+      }),
+    );
   } catch (err) {
     throw new ModelError(`${where}: the graph could not be loaded: ${(err as Error).message}`);
   }
@@ -55,25 +63,42 @@ export async function buildGraphBackbone(source: ModelSource, opts: { cut?: stri
   }
 }
 
-async function describeGraph(graph: tf.GraphModel, source: ModelSource, opts: { cut?: string; size?: [number, number]; channels: number }, where: string): Promise<GraphBackbone> {
+async function describeGraph(
+  graph: tf.GraphModel,
+  source: ModelSource,
+  opts: { cut?: string; size?: [number, number]; channels: number },
+  where: string,
+): Promise<GraphBackbone> {
   if (graph.inputs.length !== 1) {
-    throw new ModelError(`${where}: an image base takes one input, this graph takes ${graph.inputs.length} (${graph.inputs.map((i) => `"${i.name}"`).join(', ')})`);
+    throw new ModelError(
+      `${where}: an image base takes one input, this graph takes ${graph.inputs.length} (${graph.inputs.map((i) => `"${i.name}"`).join(', ')})`,
+    );
   }
   const own = graph.inputs[0].shape ?? [];
-  if (own.length !== 4) throw new ModelError(`${where}: the graph's input "${graph.inputs[0].name}" must be an image batch [n, height, width, channels], got shape [${own.join(', ')}]`);
+  if (own.length !== 4)
+    throw new ModelError(
+      `${where}: the graph's input "${graph.inputs[0].name}" must be an image batch [n, height, width, channels], got shape [${own.join(', ')}]`,
+    );
   const known = (d: number | undefined) => (d !== undefined && d > 0 ? d : undefined);
-  if (known(own[3]) !== undefined && own[3] !== opts.channels) throw new ModelError(`model.input.channels: the base takes ${own[3]} channels, the spec says ${opts.channels}`);
+  if (known(own[3]) !== undefined && own[3] !== opts.channels)
+    throw new ModelError(`model.input.channels: the base takes ${own[3]} channels, the spec says ${opts.channels}`);
   const size: [number, number] = opts.size ?? [known(own[1]) ?? 224, known(own[2]) ?? 224];
-  for (const [i, axis] of [[1, 'height'], [2, 'width']] as const) {
+  for (const [i, axis] of [
+    [1, 'height'],
+    [2, 'width'],
+  ] as const) {
     const d = known(own[i]);
-    if (d !== undefined && d !== size[i - 1]) throw new ModelError(`model.input.size: the graph's input has a fixed ${axis} of ${d}, the spec asks for ${size[i - 1]}`);
+    if (d !== undefined && d !== size[i - 1])
+      throw new ModelError(`model.input.size: the graph's input has a fixed ${axis} of ${d}, the spec asks for ${size[i - 1]}`);
   }
   const nodes = graphNodes(source);
   const cut = opts.cut !== undefined ? cutNodeName(opts.cut) : cutNodeName(graph.outputs[0]?.name ?? nodes.at(-1)?.name ?? '');
   if (!nodes.some((n) => n.name === cut && !NOT_A_CUT.has(n.op))) {
     const names = candidateNodes(source).map((n) => n.name);
     const shown = names.length > 8 ? [...names.slice(-8), `... ${names.length - 8} more`] : names;
-    throw new ConfigError(`model.cut: no node "${opts.cut ?? cut}" in the graph that computes from the image (nodes, last first: ${shown.reverse().join(', ')}; \`finetune validate\` lists them with shapes)`);
+    throw new ConfigError(
+      `model.cut: no node "${opts.cut ?? cut}" in the graph that computes from the image (nodes, last first: ${shown.reverse().join(', ')}; \`finetune validate\` lists them with shapes)`,
+    );
   }
   const inputShape: [number, number, number] = [size[0], size[1], opts.channels];
   const probe = await runNodes(graph, [cut], inputShape).catch((err: unknown) => {
@@ -81,7 +106,9 @@ async function describeGraph(graph: tf.GraphModel, source: ModelSource, opts: { 
   });
   const outputShape = probe[0];
   if (outputShape.length !== 1 && outputShape.length !== 3) {
-    throw new ModelError(`model.cut: node "${cut}" gives [${outputShape.join(', ')}] per image; a cut must give a feature vector or a [height, width, channels] map`);
+    throw new ModelError(
+      `model.cut: node "${cut}" gives [${outputShape.join(', ')}] per image; a cut must give a feature vector or a [height, width, channels] map`,
+    );
   }
   const featureDim = outputShape[outputShape.length - 1];
   const params = source.weightSpecs.reduce((sum, w) => (w.dtype === 'float32' ? sum + w.shape.reduce((a, b) => a * b, 1) : sum), 0);
@@ -138,11 +165,21 @@ export async function graphCutCandidates(backbone: GraphBackbone, source: ModelS
   try {
     let list: Array<tf.Tensor | undefined>;
     try {
-      list = await runGraph(backbone.graph, x, nodes.map((n) => n.name));
+      list = await runGraph(
+        backbone.graph,
+        x,
+        nodes.map((n) => n.name),
+      );
     } catch {
       // Some node cannot be fetched as an output (inside a control-flow frame): one node at a time.
       list = [];
-      for (const n of nodes) list.push(await runGraph(backbone.graph, x, [n.name]).then((t) => t[0], () => undefined));
+      for (const n of nodes)
+        list.push(
+          await runGraph(backbone.graph, x, [n.name]).then(
+            (t) => t[0],
+            () => undefined,
+          ),
+        );
     }
     const found = nodes.flatMap((n, i) => {
       const t = list[i];

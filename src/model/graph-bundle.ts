@@ -29,7 +29,14 @@ export interface GraphBaseRef {
 }
 
 export function graphBaseRef(b: GraphBackbone, source: ModelSource): GraphBaseRef {
-  return { format: 'graph-model', model: `${GRAPH_DIR}/model.json`, cut: b.cut, sha256: source.sha256, pooling: b.outputShape.length === 3 ? 'global average' : 'none', features: b.featureDim };
+  return {
+    format: 'graph-model',
+    model: `${GRAPH_DIR}/model.json`,
+    cut: b.cut,
+    sha256: source.sha256,
+    pooling: b.outputShape.length === 3 ? 'global average' : 'none',
+    features: b.featureDim,
+  };
 }
 
 /** The graph's files for the bundle, relative to it. */
@@ -69,19 +76,33 @@ export async function loadGraphBundle(bundleDir: string): Promise<GraphBundlePre
   const pre = readJson(path.join(bundleDir, 'preprocess.json'), bundleDir) as Partial<Preprocess> & { base?: Partial<GraphBaseRef> };
   const ref = pre.base;
   if (ref?.format !== 'graph-model' || typeof ref.model !== 'string' || typeof ref.cut !== 'string' || !Array.isArray(pre.size)) {
-    throw new ModelError(`${bundleDir}: preprocess.json does not describe a GraphModel image base (base.format, base.model, base.cut, size)`);
+    throw new ModelError(
+      `${bundleDir}: preprocess.json does not describe a GraphModel image base (base.format, base.model, base.cut, size)`,
+    );
   }
-  const image: Preprocess = { size: pre.size as [number, number], channels: pre.channels ?? 3, scale: pre.scale ?? [-1, 1], resize: pre.resize ?? 'bilinear' };
+  const image: Preprocess = {
+    size: pre.size as [number, number],
+    channels: pre.channels ?? 3,
+    scale: pre.scale ?? [-1, 1],
+    resize: pre.resize ?? 'bilinear',
+  };
   const labels = readJson(path.join(bundleDir, 'labels.json'), bundleDir) as string[];
   const graphJson = path.join(bundleDir, ref.model);
   const source = await readModelSource(ref.model, graphJson, { graph: true });
   const base = await buildGraphBackbone(source, { cut: ref.cut, size: image.size, channels: image.channels });
   const headSource = await readModelSource('model.json', path.join(bundleDir, 'model.json'));
-  const head = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: headSource.modelTopology as object, weightSpecs: headSource.weightSpecs, weightData: headSource.weightData }));
+  const head = await tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: headSource.modelTopology as object,
+      weightSpecs: headSource.weightSpecs,
+      weightData: headSource.weightData,
+    }),
+  );
   return {
     async predict(images) {
       const x = new Float32Array(images.length * base.featureDim);
-      for (let start = 0; start < images.length; start += BATCH) x.set(await forwardGraph(base, images.slice(start, start + BATCH), image), start * base.featureDim);
+      for (let start = 0; start < images.length; start += BATCH)
+        x.set(await forwardGraph(base, images.slice(start, start + BATCH), image), start * base.featureDim);
       const out = tf.tidy(() => head.predict(tf.tensor2d(x, [images.length, base.featureDim])) as tf.Tensor);
       const probs = (await out.data()) as Float32Array;
       out.dispose();

@@ -95,11 +95,22 @@ export function compile(model: tf.LayersModel, opts: CompileOptions = {}): Infer
       names.forEach((n) => skip.add(n));
       const absorbed = absorbedPad.get(layer.name);
       const inputGradient = ins.some((i) => trainedBelow.has(i));
-      steps.push(foldedConv(layer, bn, activation ?? 'linear', names, absorbed ? [absorbed.input] : ins, { pad: absorbed?.pad, trainable: opts.trainable, inputGradient }));
+      steps.push(
+        foldedConv(layer, bn, activation ?? 'linear', names, absorbed ? [absorbed.input] : ins, {
+          pad: absorbed?.pad,
+          trainable: opts.trainable,
+          inputGradient,
+        }),
+      );
       folded++;
       continue;
     }
-    steps.push({ names: [layer.name], inputs: ins, run: (t) => layer.apply(t.length === 1 ? t[0] : t, { training: false }) as tf.Tensor, owned: [] });
+    steps.push({
+      names: [layer.name],
+      inputs: ins,
+      run: (t) => layer.apply(t.length === 1 ? t[0] : t, { training: false }) as tf.Tensor,
+      owned: [],
+    });
   }
   const inputName = layers.find((l) => (inbound.get(l.name) ?? []).length === 0)?.name as string;
   return {
@@ -145,7 +156,11 @@ function reluActivation(l: Layer): Activation | undefined {
 }
 
 /** W' = W * s, b' = (b - mean) * s + beta, with s = gamma / sqrt(var + eps), per output channel. */
-function foldWeights(depthwise: boolean, eps: number, w: { kernel: tf.Tensor; bias?: tf.Tensor; gamma?: tf.Tensor; beta?: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor }): [tf.Tensor, tf.Tensor] {
+function foldWeights(
+  depthwise: boolean,
+  eps: number,
+  w: { kernel: tf.Tensor; bias?: tf.Tensor; gamma?: tf.Tensor; beta?: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor },
+): [tf.Tensor, tf.Tensor] {
   let s = tf.rsqrt(w.variance.add(eps));
   if (w.gamma) s = s.mul(w.gamma);
   const filter = depthwise ? w.kernel.mul(s.reshape([w.kernel.shape[2] as number, w.kernel.shape[3] as number])) : w.kernel.mul(s);
@@ -154,7 +169,14 @@ function foldWeights(depthwise: boolean, eps: number, w: { kernel: tf.Tensor; bi
   return [filter, shift];
 }
 
-function foldedConv(conv: Layer, bn: Layer, activation: Activation, names: string[], inputs: string[], o: { pad?: Padding; trainable?: boolean; inputGradient?: boolean }): Step {
+function foldedConv(
+  conv: Layer,
+  bn: Layer,
+  activation: Activation,
+  names: string[],
+  inputs: string[],
+  o: { pad?: Padding; trainable?: boolean; inputGradient?: boolean },
+): Step {
   const depthwise = conv.getClassName() === 'DepthwiseConv2D';
   const c = conv.getConfig() as Record<string, unknown>;
   const b = bn.getConfig() as Record<string, unknown>;
@@ -165,14 +187,25 @@ function foldedConv(conv: Layer, bn: Layer, activation: Activation, names: strin
   const [meanVar, varianceVar] = [bn.weights[k], bn.weights[k + 1]];
   const current = () =>
     foldWeights(depthwise, b.epsilon as number, {
-      kernel: kernelVar.read(), bias: biasVar?.read(), gamma: gammaVar?.read(), beta: betaVar?.read(), mean: meanVar.read(), variance: varianceVar.read(),
+      kernel: kernelVar.read(),
+      bias: biasVar?.read(),
+      gamma: gammaVar?.read(),
+      beta: betaVar?.read(),
+      mean: meanVar.read(),
+      variance: varianceVar.read(),
     });
   const frozen = o.trainable ? undefined : tf.tidy(() => current().map((t) => tf.keep(t)) as [tf.Tensor, tf.Tensor]);
   const strides = c.strides as [number, number];
   const dilations = c.dilationRate as [number, number];
   const pad = o.pad ?? (c.padding as 'valid' | 'same');
   const read = () => ({
-    kernel: kernelVar.read(), bias: biasVar?.read(), gamma: gammaVar?.read(), beta: betaVar?.read(), mean: meanVar.read(), variance: varianceVar.read(), epsilon: b.epsilon as number,
+    kernel: kernelVar.read(),
+    bias: biasVar?.read(),
+    gamma: gammaVar?.read(),
+    beta: betaVar?.read(),
+    mean: meanVar.read(),
+    variance: varianceVar.read(),
+    epsilon: b.epsilon as number,
   });
   // With acceleration, a folded convolution that trains has a gradient of its own (accel/fold/).
   const ops = o.trainable ? activeAccel().folded : undefined;
@@ -181,7 +214,12 @@ function foldedConv(conv: Layer, bn: Layer, activation: Activation, names: strin
   }
   if (ops && depthwise && c.depthMultiplier === 1 && (trains(conv) || trains(bn))) {
     const geometry = { strides, pad: pad as DepthwiseGeometry['pad'], dilations };
-    return { names, inputs, run: ([x]) => ops.depthwise(x as tf.Tensor4D, read(), activation, o.inputGradient ?? true, geometry), owned: [] };
+    return {
+      names,
+      inputs,
+      run: ([x]) => ops.depthwise(x as tf.Tensor4D, read(), activation, o.inputGradient ?? true, geometry),
+      owned: [],
+    };
   }
   // TF.js differentiates a fused convolution only with a linear or relu activation: ReLU6 follows it.
   const fused: Activation = o.trainable && activation === 'relu6' ? 'linear' : activation;
@@ -189,7 +227,15 @@ function foldedConv(conv: Layer, bn: Layer, activation: Activation, names: strin
     const [filter, bias] = frozen ?? current();
     const y = depthwise
       ? // The op's type leaves explicit padding out; its kernels take it (checked against predict in tests).
-        tf.fused.depthwiseConv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides, pad: pad as 'valid', dilations, bias, activation: fused })
+        tf.fused.depthwiseConv2d({
+          x: x as tf.Tensor4D,
+          filter: filter as tf.Tensor4D,
+          strides,
+          pad: pad as 'valid',
+          dilations,
+          bias,
+          activation: fused,
+        })
       : tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides, pad, dilations, bias, activation: fused });
     return fused === activation ? y : tf.clipByValue(y, 0, 6);
   };
@@ -202,5 +248,10 @@ function zeroPadding(l: Layer): Padding | undefined {
   const c = l.getConfig();
   if ((c.dataFormat ?? 'channelsLast') !== 'channelsLast') return undefined;
   const [[top, bottom], [left, right]] = c.padding as [[number, number], [number, number]];
-  return [[0, 0], [top, bottom], [left, right], [0, 0]];
+  return [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
 }

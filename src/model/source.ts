@@ -48,7 +48,8 @@ export async function readModelSource(location: string, localPath?: string, opts
   const where = `model.base (${location})`;
   const read: Reader = localPath ? localReader(localPath, where) : remoteReader(location, where, fetchTimeout(opts));
   const jsonBytes = await read.modelJson(MAX_MODEL_JSON_BYTES);
-  if (!jsonBytes) throw new ModelError(`${where}: model.json is larger than ${MAX_MODEL_JSON_BYTES / 1024 / 1024} MiB; it should hold the topology only`);
+  if (!jsonBytes)
+    throw new ModelError(`${where}: model.json is larger than ${MAX_MODEL_JSON_BYTES / 1024 / 1024} MiB; it should hold the topology only`);
   const modelJson = parseModelJson(jsonBytes, where, opts.graph ?? false);
   const { groups, specs } = validateManifest(modelJson.weightsManifest, where);
   const chunks: Uint8Array[] = [];
@@ -56,7 +57,15 @@ export async function readModelSource(location: string, localPath?: string, opts
   const data = Buffer.concat(chunks);
   const hash = sha256(Buffer.concat([Buffer.from(jsonBytes), data]));
   const weightData = data.buffer.slice(data.byteOffset, data.byteOffset + data.length) as ArrayBuffer;
-  return { location, modelTopology: modelJson.topology, weightSpecs: specs, weightData, sha256: hash, format: modelJson.format, signature: modelJson.signature };
+  return {
+    location,
+    modelTopology: modelJson.topology,
+    weightSpecs: specs,
+    weightData,
+    sha256: hash,
+    format: modelJson.format,
+    signature: modelJson.signature,
+  };
 }
 
 /** A group's weights are laid end to end across its files: their sizes must add up exactly. */
@@ -97,13 +106,15 @@ function parseModelJson(bytes: Uint8Array, where: string, graph: boolean | 'allo
   const topo = json.modelTopology as Record<string, unknown> | undefined;
   const isGraph = json.format === 'graph-model' || (topo && typeof topo === 'object' && 'node' in topo);
   if (graph === true || (graph === 'allow' && isGraph)) {
-    if (!isGraph || !topo || !Array.isArray(topo.node)) throw new ModelError(`${where}: expected a TF.js GraphModel model.json (format "graph-model", modelTopology.node)`);
+    if (!isGraph || !topo || !Array.isArray(topo.node))
+      throw new ModelError(`${where}: expected a TF.js GraphModel model.json (format "graph-model", modelTopology.node)`);
     return { topology: topo, weightsManifest: json.weightsManifest, format: 'graph-model', signature: json.signature ?? undefined };
   }
   if (isGraph) {
     throw new ModelError(`${where}: this is a TF.js GraphModel (inference only); fine-tuning needs a LayersModel (format "layers-model")`);
   }
-  if (!topo || typeof topo !== 'object') throw new ModelError(`${where}: no "modelTopology" object; is this a TF.js LayersModel model.json?`);
+  if (!topo || typeof topo !== 'object')
+    throw new ModelError(`${where}: no "modelTopology" object; is this a TF.js LayersModel model.json?`);
   if (json.weightsManifest === undefined) throw new ModelError(`${where}: no "weightsManifest"`);
   return { topology: topo, weightsManifest: json.weightsManifest, format: 'layers-model' };
 }
@@ -174,7 +185,7 @@ async function fetchCapped(url: string, what: string, maxBytes: number, timeoutM
   const signal = AbortSignal.timeout(timeoutMs);
   const fail = (err: unknown) => {
     const e = err as Error;
-    const why = signal.aborted ? `timed out after ${timeoutMs / 1000} s` : (e.cause as Error | undefined)?.message ?? e.message;
+    const why = signal.aborted ? `timed out after ${timeoutMs / 1000} s` : ((e.cause as Error | undefined)?.message ?? e.message);
     return new ModelError(`${what}: could not download ${url}: ${why}`, { cause: err });
   };
   let res: Response;

@@ -102,7 +102,10 @@ export function splitBase(backbone: Backbone, trainable: number | string[]): Spl
 function buildUpper(model: tf.LayersModel, s: number, splitShape: number[], splitDim: number): tf.LayersModel {
   const input = tf.input({ shape: [splitDim], name: 'finetune_split_input' });
   const outputs = new Map<string, tf.SymbolicTensor>();
-  outputs.set(model.layers[s].name, tf.layers.reshape({ targetShape: splitShape, name: 'finetune_split_reshape' }).apply(input) as tf.SymbolicTensor);
+  outputs.set(
+    model.layers[s].name,
+    tf.layers.reshape({ targetShape: splitShape, name: 'finetune_split_reshape' }).apply(input) as tf.SymbolicTensor,
+  );
   const above = model.layers.slice(s + 1);
   // Inbound layers are read for all before any is re-applied (re-applying adds nodes).
   const inbound = above.map((l) => inboundNames(l, model));
@@ -120,7 +123,8 @@ function sample(names: string[]): string {
 }
 
 /** model.trainable asks for phase two: a count above 0 or a list of names. */
-export const unfreezesBase = (trainable: number | string[]): boolean => (typeof trainable === 'number' ? trainable > 0 : trainable.length > 0);
+export const unfreezesBase = (trainable: number | string[]): boolean =>
+  typeof trainable === 'number' ? trainable > 0 : trainable.length > 0;
 
 const POOL_BATCH = 128;
 
@@ -141,6 +145,9 @@ export async function pooledFeatures(part: tf.LayersModel, x: FeatureMatrix): Pr
   if (x.rows === 0) dim = (part.outputs[0].shape[part.outputs[0].shape.length - 1] as number) ?? 0;
   const data = new Float32Array(x.rows * dim);
   let offset = 0;
-  for (const c of chunks) { data.set(c, offset); offset += c.length; }
+  for (const c of chunks) {
+    data.set(c, offset);
+    offset += c.length;
+  }
   return { rows: x.rows, dim, data };
 }

@@ -22,7 +22,7 @@ export function modelConfigOf(modelTopology: unknown): Topology {
   const t = modelTopology as Json | undefined;
   const cfg = (t?.model_config ?? t) as Topology | undefined;
   if (!cfg || typeof cfg !== 'object' || !cfg.config || !Array.isArray(cfg.config.layers)) {
-    throw new ModelError('model.base: model.json\'s modelTopology has no layers; a Keras/TF.js LayersModel is needed');
+    throw new ModelError("model.base: model.json's modelTopology has no layers; a Keras/TF.js LayersModel is needed");
   }
   // Every later step looks layers up by name: a layer without one is a broken model.json.
   cfg.config.layers.forEach((l, i) => {
@@ -98,7 +98,9 @@ export function inputShape(topology: Topology): Array<number | null> {
   const first = topology.config.layers[0];
   const shape = first?.config.batch_input_shape ?? first?.config.batch_shape;
   if (!Array.isArray(shape) || shape.length !== 4) {
-    throw new ModelError(`model.base: the base model's first layer must declare an image input [batch, height, width, channels], got ${JSON.stringify(shape) ?? 'none'}`);
+    throw new ModelError(
+      `model.base: the base model's first layer must declare an image input [batch, height, width, channels], got ${JSON.stringify(shape) ?? 'none'}`,
+    );
   }
   return shape.slice(1);
 }
@@ -112,7 +114,8 @@ export function withInputSize(topology: Topology, size: [number, number], channe
 }
 
 /** Layers whose weights and output rank do not depend on the input's height and width. */
-const SIZE_AGNOSTIC = /^(InputLayer|Conv2D|DepthwiseConv2D|SeparableConv2D|Conv2DTranspose|BatchNormalization|ReLU|LeakyReLU|ELU|Activation|Add|Subtract|Multiply|Average|Maximum|Minimum|Concatenate|ZeroPadding2D|Cropping2D|UpSampling2D|MaxPooling2D|AveragePooling2D|Dropout|SpatialDropout2D|Rescaling)$/;
+const SIZE_AGNOSTIC =
+  /^(InputLayer|Conv2D|DepthwiseConv2D|SeparableConv2D|Conv2DTranspose|BatchNormalization|ReLU|LeakyReLU|ELU|Activation|Add|Subtract|Multiply|Average|Maximum|Minimum|Concatenate|ZeroPadding2D|Cropping2D|UpSampling2D|MaxPooling2D|AveragePooling2D|Dropout|SpatialDropout2D|Rescaling)$/;
 /** Their output no longer has height and width: whatever follows them sees a fixed size. */
 const GLOBAL_POOL = /^Global(Average|Max)Pooling2D$/;
 
@@ -132,7 +135,10 @@ export function assertResizable(topology: Topology): void {
     if (!SIZE_AGNOSTIC.test(l.class_name)) bad.push(l);
   });
   if (bad.length) {
-    const named = bad.slice(0, 5).map((l) => `"${l.config.name}" (${l.class_name})`).join(', ');
+    const named = bad
+      .slice(0, 5)
+      .map((l) => `"${l.config.name}" (${l.class_name})`)
+      .join(', ');
     const more = bad.length > 5 ? ` and ${bad.length - 5} more` : '';
     throw new ModelError(
       `model.input.size: the base can only be rebuilt for another size when it is convolutional up to the cut; layers ${named}${more} depend on the input size (use the base's own size, or cut before them)`,

@@ -79,7 +79,9 @@ function checkWeightSpec(spec: unknown, at: string): WeightSpec {
     throw new ModelError(`${where}: shape must be a list of non-negative integers, got ${JSON.stringify(w.shape) ?? 'nothing'}`);
   }
   if (!known(DTYPE_BYTES, w.dtype)) {
-    throw new ModelError(`${where}: unsupported dtype ${JSON.stringify(w.dtype) ?? 'undefined'} (supported: ${Object.keys(DTYPE_BYTES).join(', ')})`);
+    throw new ModelError(
+      `${where}: unsupported dtype ${JSON.stringify(w.dtype) ?? 'undefined'} (supported: ${Object.keys(DTYPE_BYTES).join(', ')})`,
+    );
   }
   const out: WeightSpec = { name: w.name, shape: shape as number[], dtype: w.dtype };
   if (w.quantization !== undefined && w.quantization !== null) out.quantization = checkQuantization(w.quantization, w.dtype, where);
@@ -90,7 +92,9 @@ function checkQuantization(q: unknown, dtype: string, where: string): NonNullabl
   // Never null here; a number or a string has no "dtype".
   const quant = q as NonNullable<WeightSpec['quantization']>;
   if (!known(QUANT_BYTES, quant.dtype)) {
-    throw new ModelError(`${where}: unsupported quantization dtype ${JSON.stringify(quant.dtype) ?? 'undefined'} (supported: ${Object.keys(QUANT_BYTES).join(', ')})`);
+    throw new ModelError(
+      `${where}: unsupported quantization dtype ${JSON.stringify(quant.dtype) ?? 'undefined'} (supported: ${Object.keys(QUANT_BYTES).join(', ')})`,
+    );
   }
   const allowed = quant.dtype === 'float16' ? ['float32'] : ['float32', 'int32'];
   if (!allowed.includes(dtype)) throw new ModelError(`${where}: ${quant.dtype} quantization cannot hold ${dtype} weights`);

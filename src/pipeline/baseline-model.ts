@@ -34,9 +34,15 @@ export async function rescoreBaselineModel(input: RescoreInput): Promise<LoadedB
   if (!check.ok) throw new ModelError(`gate.baseline.path: bundle ${shownAs} does not verify: ${check.problems.slice(0, 5).join('; ')}`);
   const labels = readJson<string[]>(path.join(bundleDir, 'labels.json'), shownAs);
   if (labels.join('\n') !== input.classes.join('\n')) {
-    throw new ConfigError(`gate.baseline.path: the baseline model's labels (${labels.join(', ')}) differ from this run's classes (${input.classes.join(', ')})`);
+    throw new ConfigError(
+      `gate.baseline.path: the baseline model's labels (${labels.join(', ')}) differ from this run's classes (${input.classes.join(', ')})`,
+    );
   }
-  const probs = isTextBundle(bundleDir, shownAs) ? await textProbs(input) : isGraphBundle(bundleDir) ? await graphProbs(input) : await layersProbs(input, labels.length);
+  const probs = isTextBundle(bundleDir, shownAs)
+    ? await textProbs(input)
+    : isGraphBundle(bundleDir)
+      ? await graphProbs(input)
+      : await layersProbs(input, labels.length);
   const yTrue = Int32Array.from(input.test, (e) => e.label);
   const yPred = argmaxRows(probs, labels.length);
   const result = classificationMetrics(yTrue, yPred, labels);
@@ -53,10 +59,13 @@ function isTextBundle(dir: string, shownAs: string): boolean {
 
 /** A text bundle predicts on the raw test texts (tokenizer and word vectors as its preprocess.json says). */
 async function textProbs(input: RescoreInput): Promise<Float32Array> {
-  if (input.test.some((e) => e.text === undefined)) throw new ConfigError(`gate.baseline.path: ${input.shownAs} is a text model, but this run's test set is not text`);
-  const predictor = await loadTextPredictor(input.bundleDir, { root: input.root ?? process.cwd(), cacheDir: input.cacheDir }).catch((err: unknown) => {
-    throw err instanceof FinetuneError ? new ModelError(`gate.baseline.path: ${err.message}`) : err;
-  });
+  if (input.test.some((e) => e.text === undefined))
+    throw new ConfigError(`gate.baseline.path: ${input.shownAs} is a text model, but this run's test set is not text`);
+  const predictor = await loadTextPredictor(input.bundleDir, { root: input.root ?? process.cwd(), cacheDir: input.cacheDir }).catch(
+    (err: unknown) => {
+      throw err instanceof FinetuneError ? new ModelError(`gate.baseline.path: ${err.message}`) : err;
+    },
+  );
   try {
     return (await predictor.predict(input.test.map((e) => e.text as string))).probs;
   } finally {
@@ -66,7 +75,8 @@ async function textProbs(input: RescoreInput): Promise<Float32Array> {
 
 /** A GraphModel-base bundle: the graph to its cut node, then the head (src/model/graph-bundle.ts). */
 async function graphProbs(input: RescoreInput): Promise<Float32Array> {
-  if (input.test.some((e) => e.image === undefined)) throw new ConfigError(`gate.baseline.path: ${input.shownAs} is an image model, but this run's test set is not images`);
+  if (input.test.some((e) => e.image === undefined))
+    throw new ConfigError(`gate.baseline.path: ${input.shownAs} is an image model, but this run's test set is not images`);
   const predictor = await loadGraphBundle(input.bundleDir).catch((err: unknown) => {
     throw err instanceof FinetuneError ? new ModelError(`gate.baseline.path: ${err.message}`) : err;
   });
@@ -87,7 +97,9 @@ async function graphProbs(input: RescoreInput): Promise<Float32Array> {
 async function layersProbs(input: RescoreInput, k: number): Promise<Float32Array> {
   const { bundleDir, shownAs } = input;
   const source = await readModelSource(shownAs, path.join(bundleDir, 'model.json'));
-  const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: source.modelTopology as object, weightSpecs: source.weightSpecs, weightData: source.weightData }));
+  const model = await tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: source.modelTopology as object, weightSpecs: source.weightSpecs, weightData: source.weightData }),
+  );
   try {
     return await predictAll(model, input.test, readPreprocess(bundleDir, shownAs), k);
   } finally {
@@ -107,7 +119,11 @@ async function predictAll(model: tf.LayersModel, test: Example[], pre: Preproces
 }
 
 function toInput(batch: Example[], pre: Preprocess | undefined): tf.Tensor {
-  if (pre) return imagesToTensor(batch.map((e) => (e.image as NonNullable<Example['image']>)()), pre);
+  if (pre)
+    return imagesToTensor(
+      batch.map((e) => (e.image as NonNullable<Example['image']>)()),
+      pre,
+    );
   const dim = batch[0].values?.length ?? 0;
   const data = new Float32Array(batch.length * dim);
   batch.forEach((e, i) => data.set(e.values as Float32Array, i * dim));

@@ -22,7 +22,9 @@ export interface ArtifactQuery {
   workflow?: string;
 }
 
-export type ArtifactLookup = (q: ArtifactQuery) => Promise<{ found: true; reportPath: string; where: string } | { found: false; reason: string }>;
+export type ArtifactLookup = (
+  q: ArtifactQuery,
+) => Promise<{ found: true; reportPath: string; where: string } | { found: false; reason: string }>;
 
 export interface BaselineContext {
   spec: Spec;
@@ -55,7 +57,15 @@ export async function resolveBaseline(ctx: BaselineContext): Promise<ResolvedBas
     case 'file':
       return comparable(readBaselineFile(path.join(ctx.root, b.path as string), b.path as string), ctx);
     case 'model': {
-      const loaded = await rescoreBaselineModel({ bundleDir: path.join(ctx.root, b.path as string), shownAs: b.path as string, classes: ctx.classes, test: ctx.test, testSetSha256: ctx.testSetSha256, root: ctx.root, cacheDir: ctx.cacheDir });
+      const loaded = await rescoreBaselineModel({
+        bundleDir: path.join(ctx.root, b.path as string),
+        shownAs: b.path as string,
+        classes: ctx.classes,
+        test: ctx.test,
+        testSetSha256: ctx.testSetSha256,
+        root: ctx.root,
+        cacheDir: ctx.cacheDir,
+      });
       return { baseline: loaded, report: loaded.report };
     }
     case 'artifact':
@@ -66,7 +76,13 @@ export async function resolveBaseline(ctx: BaselineContext): Promise<ResolvedBas
 async function fromArtifact(ctx: BaselineContext): Promise<ResolvedBaseline> {
   const b = ctx.spec.gate.baseline;
   const query = { specName: ctx.spec.name, branch: b.branch, workflow: b.workflow };
-  const found = ctx.findArtifact ? await ctx.findArtifact(query) : { found: false as const, reason: 'gate.baseline.from "artifact" needs GitHub Actions (a token and a workflow run); outside it there is no earlier run to read' };
+  const found = ctx.findArtifact
+    ? await ctx.findArtifact(query)
+    : {
+        found: false as const,
+        reason:
+          'gate.baseline.from "artifact" needs GitHub Actions (a token and a workflow run); outside it there is no earlier run to read',
+      };
   if (found.found) {
     const loaded = readBaselineFile(found.reportPath, found.where);
     loaded.report.source = 'artifact';
@@ -76,7 +92,9 @@ async function fromArtifact(ctx: BaselineContext): Promise<ResolvedBaseline> {
   ctx.log.warn(`no baseline: ${found.reason}`);
   const reason = `No baseline: ${found.reason}.`;
   if (policy === 'fail') return { report: { source: 'artifact', ignored_reason: reason }, missing: reason };
-  return { report: { source: 'artifact', ignored_reason: `${reason} First run policy "absolute-only": only absolute thresholds were checked.` } };
+  return {
+    report: { source: 'artifact', ignored_reason: `${reason} First run policy "absolute-only": only absolute thresholds were checked.` },
+  };
 }
 
 /**
@@ -87,7 +105,8 @@ async function fromArtifact(ctx: BaselineContext): Promise<ResolvedBaseline> {
 export function comparable(loaded: LoadedBaseline, ctx: { testSetSha256: string; log: Logger }): ResolvedBaseline {
   const theirs = loaded.model?.test_set_sha256;
   if (theirs && theirs !== ctx.testSetSha256) {
-    const reason = `The baseline (${loaded.report.path}) was scored on a different test set (sha256 ${theirs.slice(0, 12)}, this run ${ctx.testSetSha256.slice(0, 12)}); ` +
+    const reason =
+      `The baseline (${loaded.report.path}) was scored on a different test set (sha256 ${theirs.slice(0, 12)}, this run ${ctx.testSetSha256.slice(0, 12)}); ` +
       'its numbers are not comparable, so the baseline checks are inconclusive. Set gate.baseline.from: model to re-score the baseline model on this test set, ' +
       'or update the baseline file in the same pull request, where the reviewer sees it.';
     ctx.log.warn(reason);

@@ -30,7 +30,8 @@ export interface BatchFallbackOptions {
  * batch sizes per trial, so it is not retried here.
  */
 export async function trainWithBatchFallback<T extends { trained: { best: { history: EpochRecord[] } } }>(
-  opts: BatchFallbackOptions, train: (spec: Spec) => Promise<T>,
+  opts: BatchFallbackOptions,
+  train: (spec: Spec) => Promise<T>,
 ): Promise<T> {
   const retries = GPU_BACKENDS.includes(opts.backend) && !opts.spec.sweep;
   const tried: number[] = [];
@@ -44,7 +45,9 @@ export async function trainWithBatchFallback<T extends { trained: { best: { hist
     } catch (err) {
       const next = retries && isOutOfMemory(err) ? nextBatchSize(batch, tried.length - 1) : undefined;
       if (next === undefined) throw tried.length > 1 ? withTriedSizes(err, tried) : err;
-      opts.log.warn(`out of GPU memory while training at train.batch_size ${batch} on ${opts.backend}; retrying with batch_size ${next} (recorded in the report's history)`);
+      opts.log.warn(
+        `out of GPU memory while training at train.batch_size ${batch} on ${opts.backend}; retrying with batch_size ${next} (recorded in the report's history)`,
+      );
       batch = next;
     }
   }

@@ -21,7 +21,10 @@ export function selectCandidate(input: string): CandidateChoice {
   if (!fs.existsSync(input)) throw new ConfigError(`candidate ${input} does not exist (the report artifact was not downloaded there?)`);
   if (!fs.statSync(input).isDirectory()) return { file: input, report: readReport(input) };
   const files = findReports(input, 0);
-  if (files.length === 0) throw new ConfigError(`candidate folder ${input} holds no report.json (download the triggering run's finetune-*-report-* artifacts there)`);
+  if (files.length === 0)
+    throw new ConfigError(
+      `candidate folder ${input} holds no report.json (download the triggering run's finetune-*-report-* artifacts there)`,
+    );
   const found = files.map((file) => {
     const report = readReport(file);
     return { file, report, attempt: attemptOf(file, report) };
@@ -30,20 +33,36 @@ export function selectCandidate(input: string): CandidateChoice {
   const runs = new Set(found.map((f) => f.report.run?.id ?? 'unknown'));
   if (runs.size > 1) {
     const list = found.map((f) => `${path.relative(input, f.file)} (run ${f.report.run?.id ?? 'unknown'})`).join(', ');
-    throw new ConfigError(`candidate folder ${input} holds reports of different workflow runs: ${list}; download the artifacts of one run only (run-id: the triggering run)`);
+    throw new ConfigError(
+      `candidate folder ${input} holds reports of different workflow runs: ${list}; download the artifacts of one run only (run-id: the triggering run)`,
+    );
   }
   const names = new Set(found.map((f) => f.report.name));
-  if (names.size > 1) throw new ConfigError(`candidate folder ${input} holds reports of several specs (${[...names].join(', ')}); give candidate the folder or report.json of one`);
+  if (names.size > 1)
+    throw new ConfigError(
+      `candidate folder ${input} holds reports of several specs (${[...names].join(', ')}); give candidate the folder or report.json of one`,
+    );
   const unknown = found.filter((f) => f.attempt === undefined);
   if (unknown.length > 0) {
-    throw new ConfigError(`candidate folder ${input} holds ${found.length} reports and cannot tell the run attempt of ${unknown.map((f) => path.relative(input, f.file)).join(', ')}: download each artifact into its own folder (no merge-multiple)`);
+    throw new ConfigError(
+      `candidate folder ${input} holds ${found.length} reports and cannot tell the run attempt of ${unknown.map((f) => path.relative(input, f.file)).join(', ')}: download each artifact into its own folder (no merge-multiple)`,
+    );
   }
   const sorted = [...found].sort((a, b) => (b.attempt as number) - (a.attempt as number));
   if (sorted[0].attempt === sorted[1].attempt) {
-    throw new ConfigError(`candidate folder ${input} holds two reports of attempt ${sorted[0].attempt}: ${sorted.slice(0, 2).map((f) => path.relative(input, f.file)).join(', ')}`);
+    throw new ConfigError(
+      `candidate folder ${input} holds two reports of attempt ${sorted[0].attempt}: ${sorted
+        .slice(0, 2)
+        .map((f) => path.relative(input, f.file))
+        .join(', ')}`,
+    );
   }
   const best = sorted[0];
-  return { file: best.file, report: best.report, note: `candidate: ${path.relative(input, best.file)}, attempt ${best.attempt} (the latest of ${found.length} attempts' reports)` };
+  return {
+    file: best.file,
+    report: best.report,
+    note: `candidate: ${path.relative(input, best.file)}, attempt ${best.attempt} (the latest of ${found.length} attempts' reports)`,
+  };
 }
 
 /** report.json files in the folder and its subfolders (download-artifact puts each artifact in one). */
@@ -71,6 +90,7 @@ export function readReport(file: string): Report {
   } catch (err) {
     throw new ConfigError(`candidate report ${file} is not a report.json (${(err as Error).message})`);
   }
-  if (!report || typeof report.metrics !== 'object' || report.metrics === null) throw new ConfigError(`candidate report ${file} is not a report.json (no "metrics" object)`);
+  if (!report || typeof report.metrics !== 'object' || report.metrics === null)
+    throw new ConfigError(`candidate report ${file} is not a report.json (no "metrics" object)`);
   return report;
 }

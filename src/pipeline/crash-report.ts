@@ -22,7 +22,7 @@ export function crashRemedy(f: Pick<CrashFacts, 'backend' | 'stderrTail' | 'canc
   const said = f.stderrTail.join('\n');
   if (f.cancelledBy) return `nothing: the job was cancelled (${f.cancelledBy}) and the training process stopped before writing a report`;
   if (/heap limit|JavaScript heap out of memory/i.test(said)) {
-    return 'the JavaScript heap ran out: lower model.input.size or the number of images, or raise the limit with NODE_OPTIONS=--max-old-space-size=<MB> in the step\'s env';
+    return "the JavaScript heap ran out: lower model.input.size or the number of images, or raise the limit with NODE_OPTIONS=--max-old-space-size=<MB> in the step's env";
   }
   switch (f.backend) {
     case 'tensorflow':

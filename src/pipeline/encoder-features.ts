@@ -13,21 +13,38 @@ import type { TextStage } from './text-features.js';
 
 const COUNTS = 3;
 
-export async function computeEncoderFeatures(spec: Spec, root: string, data: Dataset, opts: { cacheDir?: string; backend: string }, log: Logger): Promise<TextStage> {
+export async function computeEncoderFeatures(
+  spec: Spec,
+  root: string,
+  data: Dataset,
+  opts: { cacheDir?: string; backend: string },
+  log: Logger,
+): Promise<TextStage> {
   const { lowercase, max_tokens } = textSettings(spec);
   const settings = { lowercase, max_tokens };
   const location = spec.model.base as string;
   const encoder = await loadSentenceEncoder(location, root);
   try {
-    log.info(`sentence encoder: ${location}, ${encoder.vocab.size} pieces -> ${encoder.dim} features (sha256 ${encoder.sha256.slice(0, 12)})`);
+    log.info(
+      `sentence encoder: ${location}, ${encoder.vocab.size} pieces -> ${encoder.dim} features (sha256 ${encoder.sha256.slice(0, 12)})`,
+    );
     const dim = encoder.dim;
     // Graph outputs may differ in the last bits between backends: the backend is part of the key.
-    const key = featureKey({ baseSha256: encoder.sha256, cut: 'sentence-encoder', preprocess: { pieces: PIECES, ...settings }, backend: opts.backend });
+    const key = featureKey({
+      baseSha256: encoder.sha256,
+      cut: 'sentence-encoder',
+      preprocess: { pieces: PIECES, ...settings },
+      backend: opts.backend,
+    });
     const cache = opts.cacheDir ? new FeatureCache(opts.cacheDir, key, dim + COUNTS) : undefined;
     const all = [...data.train, ...data.validation, ...data.test];
     const todo = [...new Map(all.filter((e) => !cache?.get(e.sha256)).map((e) => [e.sha256, e.text as string])).entries()];
     const counted: number[][] = [];
-    const encoded = await encoder.encode(todo.map(([, t]) => t), settings, (p) => counted.push([p.ids.length, p.ids.length - p.unknown, p.dropped]));
+    const encoded = await encoder.encode(
+      todo.map(([, t]) => t),
+      settings,
+      (p) => counted.push([p.ids.length, p.ids.length - p.unknown, p.dropped]),
+    );
     const fresh = new Map<string, Float32Array>(
       todo.map(([sha], i) => {
         const row = new Float32Array(dim + COUNTS);
@@ -47,7 +64,11 @@ export async function computeEncoderFeatures(spec: Spec, root: string, data: Dat
       return { x: { rows: examples.length, dim, data: x }, y: Int32Array.from(examples, (e) => e.label) };
     };
     const counts = { train: emptyCounts(), validation: emptyCounts(), test: emptyCounts() };
-    const rows = { train: split(data.train, counts.train), validation: split(data.validation, counts.validation), test: split(data.test, counts.test) };
+    const rows = {
+      train: split(data.train, counts.train),
+      validation: split(data.validation, counts.validation),
+      test: split(data.test, counts.test),
+    };
     const whole = emptyCounts();
     for (const c of Object.values(counts)) for (const k of Object.keys(whole) as Array<keyof TextCounts>) whole[k] += c[k];
     const report: TextReport = {
@@ -57,7 +78,9 @@ export async function computeEncoderFeatures(spec: Spec, root: string, data: Dat
       oov_rate: { train: oovRate(counts.train), validation: oovRate(counts.validation), test: oovRate(counts.test), all: oovRate(whole) },
       counts: { ...counts, all: whole },
     };
-    log.info(`text: ${todo.length} texts encoded, ${all.length - todo.length} from the cache; unknown characters ${(report.oov_rate.test * 100).toFixed(1)}% of the test pieces`);
+    log.info(
+      `text: ${todo.length} texts encoded, ${all.length - todo.length} from the cache; unknown characters ${(report.oov_rate.test * 100).toFixed(1)}% of the test pieces`,
+    );
     return {
       ...rows,
       base: { sha256: encoder.sha256, frozenParams: encoder.params },

@@ -49,7 +49,10 @@ export interface FeatureOptions {
   signal?: AbortSignal;
 }
 
-export async function loadBase(spec: Spec, root: string): Promise<{ source: ModelSource; backbone: Backbone | GraphBackbone; preprocess: Preprocess }> {
+export async function loadBase(
+  spec: Spec,
+  root: string,
+): Promise<{ source: ModelSource; backbone: Backbone | GraphBackbone; preprocess: Preprocess }> {
   const base = spec.model.base as string;
   const source = await readModelSource(base, isHttpsUrl(base) ? undefined : path.join(root, base), { graph: 'allow' });
   const input = spec.model.input;
@@ -61,7 +64,12 @@ export async function loadBase(spec: Spec, root: string): Promise<{ source: Mode
   }
   const opts = { cut: spec.model.cut, size: input.size, channels: input.channels };
   const backbone = source.format === 'graph-model' ? await buildGraphBackbone(source, opts) : await buildBackbone(source, opts);
-  const preprocess: Preprocess = { size: [backbone.inputShape[0], backbone.inputShape[1]], channels: input.channels, scale: input.scale, resize: input.resize };
+  const preprocess: Preprocess = {
+    size: [backbone.inputShape[0], backbone.inputShape[1]],
+    channels: input.channels,
+    scale: input.scale,
+    resize: input.resize,
+  };
   return { source, backbone, preprocess };
 }
 
@@ -72,10 +80,19 @@ export async function computeFeatures(spec: Spec, root: string, data: Dataset, o
   }
   if (spec.task === 'text-classification') {
     const text = await computeTextFeatures(spec, root, data, opts, log);
-    return { train: text.train, validation: text.validation, test: text.test, text, computed: text.computed, seconds: (Date.now() - started) / 1000 };
+    return {
+      train: text.train,
+      validation: text.validation,
+      test: text.test,
+      text,
+      computed: text.computed,
+      seconds: (Date.now() - started) / 1000,
+    };
   }
   const { source, backbone, preprocess } = await loadBase(spec, root);
-  log.info(`base model: ${spec.model.base}, cut at ${backbone.cut} -> ${backbone.outputShape.join('x')} (${backbone.featureDim} features per image)`);
+  log.info(
+    `base model: ${spec.model.base}, cut at ${backbone.cut} -> ${backbone.outputShape.join('x')} (${backbone.featureDim} features per image)`,
+  );
   const split = unfreezesBase(spec.model.trainable) && !isGraphBackbone(backbone) ? splitBase(backbone, spec.model.trainable) : undefined;
   // With unfrozen layers the cached rows are the frozen part's output at the split, not pooled features.
   const extractor: FeatureBase = isGraphBackbone(backbone)
@@ -83,15 +100,31 @@ export async function computeFeatures(spec: Spec, root: string, data: Dataset, o
     : split
       ? { model: split.lower, featureDim: split.splitDim }
       : backbone;
-  if (split) log.info(`model.trainable: ${split.trainableLayers.length} layers unfrozen; the frozen part up to ${split.split} runs once per image (${split.splitShape.join('x')} activations)`);
-  const key = featureKey({ baseSha256: source.sha256, cut: split ? `split:${split.split}` : backbone.cut, preprocess, backend: opts.backend });
+  if (split)
+    log.info(
+      `model.trainable: ${split.trainableLayers.length} layers unfrozen; the frozen part up to ${split.split} runs once per image (${split.splitShape.join('x')} activations)`,
+    );
+  const key = featureKey({
+    baseSha256: source.sha256,
+    cut: split ? `split:${split.split}` : backbone.cut,
+    preprocess,
+    backend: opts.backend,
+  });
   const cache = opts.cacheDir ? new FeatureCache(opts.cacheDir, key, extractor.featureDim) : undefined;
   const all = [...data.train, ...data.validation, ...data.test];
   const { features, computed } = await extractFeatures(extractor, all, preprocess, cache, log, { signal: opts.signal });
   const augment = spec.train.augment;
-  const aug = augment && (await computeAugmentedViews({
-    base: extractor, examples: data.train, pre: preprocess, augment, seed: spec.seed, cache: opts.cacheDir ? { dir: opts.cacheDir, featureKey: key } : undefined, log,
-  }));
+  const aug =
+    augment &&
+    (await computeAugmentedViews({
+      base: extractor,
+      examples: data.train,
+      pre: preprocess,
+      augment,
+      seed: spec.seed,
+      cache: opts.cacheDir ? { dir: opts.cacheDir, featureKey: key } : undefined,
+      log,
+    }));
   const [tr, va] = [data.train.length, data.validation.length];
   const rows = {
     train: slice(features, 0, tr, data.train),

@@ -5,7 +5,13 @@ import type { MetricValues, Report } from '../domain/types.js';
 import type { Spec } from '../spec/schema.js';
 
 export function gateConfigOf(spec: Spec): GateConfig {
-  return { metrics: spec.gate.metrics, confidence: spec.gate.confidence, mode: spec.gate.mode, on_inconclusive: spec.gate.on_inconclusive, seed: spec.seed };
+  return {
+    metrics: spec.gate.metrics,
+    confidence: spec.gate.confidence,
+    mode: spec.gate.mode,
+    on_inconclusive: spec.gate.on_inconclusive,
+    seed: spec.seed,
+  };
 }
 
 /** A report.json (possibly partial) as the gate sees it; `metrics` overrides the report's own. */

@@ -53,7 +53,10 @@ export async function gateReports(opts: GateOnlyOptions): Promise<GateOnlyResult
   const { spec } = loadSpec(opts.spec, { root });
   const testSetSha256 = candidate.fingerprint?.test_set_sha256 ?? 'unknown';
   const resolved = await baselineFor(spec, root, testSetSha256, opts);
-  const gate = withMissingBaseline(evaluateGate(gateConfigOf(spec), evaluatedFromReport(candidate), resolved.baseline?.model), resolved.missing);
+  const gate = withMissingBaseline(
+    evaluateGate(gateConfigOf(spec), evaluatedFromReport(candidate), resolved.baseline?.model),
+    resolved.missing,
+  );
   const report: Report = { ...candidate, verdict: gate.verdict, gate, baseline: resolved.report };
   return { report, exitCode: exitCodeFor(gate, spec.gate.on_inconclusive), candidateFile: choice.file };
 }
@@ -68,7 +71,14 @@ async function baselineFor(spec: Spec, root: string, testSetSha256: string, opts
     test = { classes: data.classes, examples: data.test, sha256: testSetFingerprint(data.test, data.classes).sha256 };
   }
   const resolved = await resolveBaseline({
-    spec, root, overridePath: opts.baseline, classes: test.classes, test: test.examples, testSetSha256: test.sha256, findArtifact: opts.findArtifact, log: opts.log,
+    spec,
+    root,
+    overridePath: opts.baseline,
+    classes: test.classes,
+    test: test.examples,
+    testSetSha256: test.sha256,
+    findArtifact: opts.findArtifact,
+    log: opts.log,
   });
   // The re-scored model is paired with the candidate only when both saw the same test set.
   return rescore && resolved.baseline ? comparable(resolved.baseline, { testSetSha256, log: opts.log }) : resolved;

@@ -24,6 +24,9 @@ export async function guardMemory<T>(stage: string, hint: string, run: () => Pro
     return await run();
   } catch (err) {
     if (!isOutOfMemory(err)) throw err;
-    throw new TrainingError(`out of memory during ${stage} (${(err as Error).message.split('\n')[0]}); ${hint}`, { cause: err, failure: 'out_of_memory' });
+    throw new TrainingError(`out of memory during ${stage} (${(err as Error).message.split('\n')[0]}); ${hint}`, {
+      cause: err,
+      failure: 'out_of_memory',
+    });
   }
 }

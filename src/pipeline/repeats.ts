@@ -31,7 +31,12 @@ export interface RepeatsResult {
 
 /** `checkpoint.dir` holds one checkpoint per repeat; a fresh run clears what an earlier one left there. */
 export async function trainRepeats(
-  spec: Spec, feats: FeatureStage, classes: string[], log: Logger, signal?: AbortSignal, checkpoint?: CheckpointOptions,
+  spec: Spec,
+  feats: FeatureStage,
+  classes: string[],
+  log: Logger,
+  signal?: AbortSignal,
+  checkpoint?: CheckpointOptions,
 ): Promise<RepeatsResult> {
   const train = trainSettings(spec, feats, log);
   if (checkpoint && !checkpoint.resume) removeCheckpoint(checkpoint.dir);
@@ -46,7 +51,14 @@ export async function trainRepeats(
     if (spec.gate.repeats > 1) log.info(`repeat ${r + 1}/${spec.gate.repeats} (seed ${seed})`);
     const ckpt = checkpoint && repeatCheckpoint(checkpoint, r);
     let result = await trainHead(feats.train, feats.validation, {
-      train, head: spec.model.head, labels: classes, seed, log, signal, checkpoint: ckpt, views: feats.trainViews,
+      train,
+      head: spec.model.head,
+      labels: classes,
+      seed,
+      log,
+      signal,
+      checkpoint: ckpt,
+      views: feats.trainViews,
     });
     let trainee = headTrainee(result.head);
     let testRows = feats.test.x;
@@ -54,8 +66,24 @@ export async function trainRepeats(
     if (ft && pretrained && !cutShort(result)) {
       restoreVariables(ft.split.variables, pretrained);
       const two = await trainTop(
-        { split: ft.split, head: result.head, phaseOne: result, train: ft.train, validation: ft.validation, spec: spec.train, earlyStopping: train.early_stopping },
-        { head: spec.model.head, labels: classes, seed, log, signal, checkpoint: ckpt && { dir: `${ckpt.dir}-phase-two`, resume: ckpt.resume }, views: ft.trainViews },
+        {
+          split: ft.split,
+          head: result.head,
+          phaseOne: result,
+          train: ft.train,
+          validation: ft.validation,
+          spec: spec.train,
+          earlyStopping: train.early_stopping,
+        },
+        {
+          head: spec.model.head,
+          labels: classes,
+          seed,
+          log,
+          signal,
+          checkpoint: ckpt && { dir: `${ckpt.dir}-phase-two`, resume: ckpt.resume },
+          views: ft.trainViews,
+        },
       );
       result = two.result;
       phaseTwo = two.summary;

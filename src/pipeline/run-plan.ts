@@ -29,7 +29,14 @@ export function planRun(specPath: string, workspace?: string): RunPlan | undefin
       retentionDays: spec.output.retention_days,
       base: spec.model.base ?? 'none',
       // model.text joins only when given, so image and tabular scopes stay as they were.
-      featureScope: sha256(JSON.stringify({ base: spec.model.base ?? null, cut: spec.model.cut ?? null, input: spec.model.input ?? null, ...(spec.model.text ? { text: spec.model.text } : {}) })).slice(0, 12),
+      featureScope: sha256(
+        JSON.stringify({
+          base: spec.model.base ?? null,
+          cut: spec.model.cut ?? null,
+          input: spec.model.input ?? null,
+          ...(spec.model.text ? { text: spec.model.text } : {}),
+        }),
+      ).slice(0, 12),
     };
   } catch {
     return undefined;

@@ -66,18 +66,31 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const { spec } = loaded;
   const backend = await selectBackend(opts.backend, log, root, { requireGpu: opts.requireGpu });
   const data = loadDataset(spec, root, log);
-  log.info(`data: ${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test examples, ${data.classes.length} classes`);
+  log.info(
+    `data: ${data.train.length} train, ${data.validation.length} validation, ${data.test.length} test examples, ${data.classes.length} classes`,
+  );
   const cacheDir = opts.noCache ? undefined : (opts.cacheDir ?? defaultCacheDir());
   const outDir = path.resolve(opts.outDir ?? path.join(root, spec.output.dir));
   let stages;
   try {
-    const feats = await guardMemory('feature extraction', 'lower model.input.size, or use a backend with more memory (tensorflow, webgpu)', () =>
-      computeFeatures(spec, root, data, { cacheDir, backend: backend.name, signal: opts.signal }, log),
+    const feats = await guardMemory(
+      'feature extraction',
+      'lower model.input.size, or use a backend with more memory (tensorflow, webgpu)',
+      () => computeFeatures(spec, root, data, { cacheDir, backend: backend.name, signal: opts.signal }, log),
     );
     trainingStarts();
     const { trained, sweep } = await guardMemory('training', 'lower train.batch_size or model.head.hidden', () =>
       trainWithBatchFallback({ spec, backend: backend.name, log }, (s) =>
-        trainBestHead({ spec: s, specSha256: loaded.sha256, data, feats, log, signal: opts.signal, checkpoint: { dir: checkpointDir(outDir), resume: opts.resume ?? false }, trials: opts.trials }),
+        trainBestHead({
+          spec: s,
+          specSha256: loaded.sha256,
+          data,
+          feats,
+          log,
+          signal: opts.signal,
+          checkpoint: { dir: checkpointDir(outDir), resume: opts.resume ?? false },
+          trials: opts.trials,
+        }),
       ),
     );
     stages = { feats, trained, sweep };
@@ -86,19 +99,38 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     const failed = failureOf(err);
     if (!failed) throw err;
     const id = { name: spec.name, specSha256: loaded.sha256, seed: spec.seed, base: spec.model.base ?? 'none' };
-    const report: Report = { ...buildFailureReport(id, { ...failed, backend: backend.name, seconds: (Date.now() - started) / 1000 }), ...provenance(opts) };
-    log.warn(`training failed (${failed.failure.replaceAll('_', ' ')}): the report records the error and the ${failed.history.length} epochs reached`);
+    const report: Report = {
+      ...buildFailureReport(id, { ...failed, backend: backend.name, seconds: (Date.now() - started) / 1000 }),
+      ...provenance(opts),
+    };
+    log.warn(
+      `training failed (${failed.failure.replaceAll('_', ' ')}): the report records the error and the ${failed.history.length} epochs reached`,
+    );
     return { report, exitCode: EXIT.TRAINING_FAILED, retentionDays: spec.output.retention_days, outDir, ...writeReports(outDir, report) };
   }
   const { feats, trained, sweep } = stages;
   const testPrint = testSetFingerprint(data.test, data.classes);
   const resolved = await resolveBaseline({
-    spec, root, overridePath: opts.baselinePath, classes: data.classes, test: data.test, testSetSha256: testPrint.sha256, findArtifact: opts.findArtifact, cacheDir, log,
+    spec,
+    root,
+    overridePath: opts.baselinePath,
+    classes: data.classes,
+    test: data.test,
+    testSetSha256: testPrint.sha256,
+    findArtifact: opts.findArtifact,
+    cacheDir,
+    log,
   });
   const gate = withMissingBaseline(
     evaluateGate(
       gateConfigOf(spec),
-      { metrics: trained.metrics, labels: data.classes, predictions: trained.predictions, test_set_sha256: testPrint.sha256, repeat_metrics: trained.repeatMetrics },
+      {
+        metrics: trained.metrics,
+        labels: data.classes,
+        predictions: trained.predictions,
+        test_set_sha256: testPrint.sha256,
+        repeat_metrics: trained.repeatMetrics,
+      },
       resolved.baseline?.model,
     ),
     resolved.missing,
@@ -127,13 +159,19 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
       versions: { 'finetune-action': VERSION, ...backend.versions },
     },
     timing: { total_s: 0, features_s: feats.seconds, train_s: trained.trainSeconds, eval_s: trained.evalSeconds },
-    data: { train: data.train.length, validation: data.validation.length, test: data.test.length, classes: data.classes, skipped_files: data.skipped },
+    data: {
+      train: data.train.length,
+      validation: data.validation.length,
+      test: data.test.length,
+      classes: data.classes,
+      skipped_files: data.skipped,
+    },
     model: {
       base: spec.model.base ?? 'none',
       cut: feats.backbone?.cut ?? 'none',
       feature_dim: feats.train.x.dim,
       trainable_params: trained.headParams + trained.baseTrainableParams,
-      frozen_params: (feats.backbone?.params ?? (feats.text?.base.frozenParams ?? 0)) - trained.baseTrainableParams,
+      frozen_params: (feats.backbone?.params ?? feats.text?.base.frozenParams ?? 0) - trained.baseTrainableParams,
     },
     ...(trained.phaseTwo ? { finetune: trained.phaseTwo } : {}),
     predictions: trained.predictions,
@@ -151,7 +189,11 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   // Reports first: a failure while writing the bundle must not lose the verdict.
   const written = writeReports(outDir, report);
   const image = feats.preprocess && { ...feats.preprocess, input_order: 'NHWC', grayscale_to_rgb: 'replicate', alpha: 'dropped' };
-  const preprocess = feats.text?.preprocess ?? (image ? { ...image, ...(graphBase && feats.source ? { base: graphBaseRef(graphBase, feats.source) } : {}) } : { features: 'raw csv columns', standardisation: 'folded into the first layer' });
+  const preprocess =
+    feats.text?.preprocess ??
+    (image
+      ? { ...image, ...(graphBase && feats.source ? { base: graphBaseRef(graphBase, feats.source) } : {}) }
+      : { features: 'raw csv columns', standardisation: 'folded into the first layer' });
   const files = graphBase && feats.source ? graphBaseFiles(feats.source) : undefined;
   const bundle = await writeBundle(outDir, report, { saved, labels: data.classes, preprocess, task: spec.task, files });
   graphBase?.graph.dispose();

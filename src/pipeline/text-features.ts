@@ -9,7 +9,16 @@ import { textSettings, type Spec } from '../spec/schema.js';
 import type { Logger } from '../util/log.js';
 import { FeatureCache, featureKey } from '../features/cache.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
-import { addText, analyseText, emptyCounts, featureDim, oovRate, poolRows, type TextCounts, type TextFeatureSettings } from '../text/features.js';
+import {
+  addText,
+  analyseText,
+  emptyCounts,
+  featureDim,
+  oovRate,
+  poolRows,
+  type TextCounts,
+  type TextFeatureSettings,
+} from '../text/features.js';
 import { loadWordVectors, resolveWordVectors, type WordVectors } from '../text/word-vectors.js';
 import { TOKENIZER, textPreprocess, type VectorsShape } from '../text/bundle.js';
 import type { LabelledFeatures } from '../train/loop.js';
@@ -32,19 +41,32 @@ export interface TextStage {
 /** Cached row = the features, then the text's words after max_tokens, known words, words dropped. */
 const COUNTS = 3;
 
-export async function computeTextFeatures(spec: Spec, root: string, data: Dataset, opts: { cacheDir?: string; backend: string }, log: Logger): Promise<TextStage> {
+export async function computeTextFeatures(
+  spec: Spec,
+  root: string,
+  data: Dataset,
+  opts: { cacheDir?: string; backend: string },
+  log: Logger,
+): Promise<TextStage> {
   if (isEncoderPath(spec.model.base as string)) return computeEncoderFeatures(spec, root, data, opts, log);
   const { cacheDir } = opts;
   const { field: _field, ...settings } = textSettings(spec);
   const started = Date.now();
   const source = await resolveWordVectors(spec.model.base as string, root);
-  const key = featureKey({ baseSha256: source.sha256, cut: `text:${settings.pooling}`, preprocess: { ...TOKENIZER, lowercase: settings.lowercase, max_tokens: settings.max_tokens }, backend: 'any' });
+  const key = featureKey({
+    baseSha256: source.sha256,
+    cut: `text:${settings.pooling}`,
+    preprocess: { ...TOKENIZER, lowercase: settings.lowercase, max_tokens: settings.max_tokens },
+    backend: 'any',
+  });
   const metaFile = cacheDir ? path.join(cacheDir, 'features', key, 'vectors.json') : undefined;
   let table: WordVectors | undefined;
   const load = (): WordVectors => {
     if (!table) {
       table = loadWordVectors(source, cacheDir);
-      log.info(`word vectors: ${spec.model.base}, ${table.words.length} words x ${table.dim} (sha256 ${source.sha256.slice(0, 12)}), loaded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      log.info(
+        `word vectors: ${spec.model.base}, ${table.words.length} words x ${table.dim} (sha256 ${source.sha256.slice(0, 12)}), loaded in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
     }
     return table;
   };
@@ -72,13 +94,19 @@ export async function computeTextFeatures(spec: Spec, root: string, data: Datase
     return { x: { rows: examples.length, dim, data: x }, y: Int32Array.from(examples, (e) => e.label) };
   };
   const counts = { train: emptyCounts(), validation: emptyCounts(), test: emptyCounts() };
-  const rows = { train: split(data.train, counts.train), validation: split(data.validation, counts.validation), test: split(data.test, counts.test) };
+  const rows = {
+    train: split(data.train, counts.train),
+    validation: split(data.validation, counts.validation),
+    test: split(data.test, counts.test),
+  };
   cache?.addPack([...fresh.entries()]);
   if (metaFile && !fs.existsSync(metaFile)) writeFileAtomic(metaFile, JSON.stringify({ dim: shape.dim, words: shape.words }) + '\n');
   const vectors: VectorsShape = { location: spec.model.base as string, sha256: source.sha256, ...shape };
   const report = textReport(vectors, settings, counts);
   const total = data.train.length + data.validation.length + data.test.length;
-  log.info(`text: out-of-vocabulary rate ${(report.oov_rate.train * 100).toFixed(1)}% (train), ${(report.oov_rate.test * 100).toFixed(1)}% (test); ${computed} texts pooled, ${total - computed} from the cache`);
+  log.info(
+    `text: out-of-vocabulary rate ${(report.oov_rate.train * 100).toFixed(1)}% (train), ${(report.oov_rate.test * 100).toFixed(1)}% (test); ${computed} texts pooled, ${total - computed} from the cache`,
+  );
   const base = { sha256: source.sha256, frozenParams: shape.words * shape.dim };
   return { ...rows, base, preprocess: textPreprocess(settings, vectors), report, computed };
 }
@@ -92,7 +120,9 @@ function readShape(file: string | undefined): { dim: number; words: number } | u
   if (!file) return undefined;
   try {
     const m = JSON.parse(fs.readFileSync(file, 'utf8')) as { dim?: unknown; words?: unknown };
-    return Number.isInteger(m.dim) && (m.dim as number) > 0 && Number.isInteger(m.words) ? { dim: m.dim as number, words: m.words as number } : undefined;
+    return Number.isInteger(m.dim) && (m.dim as number) > 0 && Number.isInteger(m.words)
+      ? { dim: m.dim as number, words: m.words as number }
+      : undefined;
   } catch {
     return undefined;
   }

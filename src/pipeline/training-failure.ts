@@ -74,7 +74,10 @@ export function modelessReport(id: RunIdentity | undefined, backend: string, sec
 
 export function buildFailureReport(id: RunIdentity | undefined, f: FailureFacts, now: Date = new Date()): Report {
   const report = modelessReport(id, f.backend, f.seconds, now);
-  const reached = f.history.length === 0 ? 'before a first epoch finished' : `after ${f.history.length} complete epoch${f.history.length === 1 ? '' : 's'}`;
+  const reached =
+    f.history.length === 0
+      ? 'before a first epoch finished'
+      : `after ${f.history.length} complete epoch${f.history.length === 1 ? '' : 's'}`;
   return {
     ...report,
     status: f.failure,

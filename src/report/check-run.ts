@@ -31,7 +31,8 @@ export function checkConclusion(r: Report, passed: boolean): CheckConclusion {
 /** Cuts at a line end below the limit and says so; the report artifact has it all. */
 export function truncateSummary(markdown: string, limit = CHECK_SUMMARY_LIMIT): string {
   if (markdown.length <= limit) return markdown;
-  const note = '\n\n_… cut here: the summary of a check run holds at most 65535 characters; the full report is in report.md of the report artifact._';
+  const note =
+    '\n\n_… cut here: the summary of a check run holds at most 65535 characters; the full report is in report.md of the report artifact._';
   const room = limit - note.length;
   const cut = markdown.lastIndexOf('\n', room);
   return markdown.slice(0, cut > room / 2 ? cut : room) + note;

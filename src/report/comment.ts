@@ -1,7 +1,20 @@
 // The PR comment: the verdict and gate first, details folded away.
 import type { Report } from '../domain/types.js';
 import {
-  baselineWarning, blockOf, classChangeChart, classF1Delta, confusionTable, gateDetails, gateTable, gpuFallbackNote, metricsTable, perClassTable, runLine, trainedWith, verdictLine, worstClass,
+  baselineWarning,
+  blockOf,
+  classChangeChart,
+  classF1Delta,
+  confusionTable,
+  gateDetails,
+  gateTable,
+  gpuFallbackNote,
+  metricsTable,
+  perClassTable,
+  runLine,
+  trainedWith,
+  verdictLine,
+  worstClass,
 } from './markdown.js';
 import { crashCause, crashSection, isTrainingFailure } from './crash.js';
 import { verdictHeadline } from './headline.js';
@@ -12,7 +25,8 @@ export function renderCommentBody(r: Report): string {
   if (isTrainingFailure(r)) return [`### ${verdictHeadline(r)}`, '', verdictLine(r), '', crashSection(r)].join('\n');
   const delta = classF1Delta(r);
   const worst = worstClass(r, delta);
-  const change = worst && delta(worst.label, worst.f1) !== undefined ? `, ${signedText(delta(worst.label, worst.f1) as number)} vs baseline` : '';
+  const change =
+    worst && delta(worst.label, worst.f1) !== undefined ? `, ${signedText(delta(worst.label, worst.f1) as number)} vs baseline` : '';
   const notes = r.gate.notes ?? [];
   return [
     `### ${verdictHeadline(r)}`,

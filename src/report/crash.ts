@@ -14,7 +14,8 @@ export function isTrainingFailure(r: Report): boolean {
 }
 
 export function crashVerdictLine(r: Report): string {
-  if (r.error && !r.crash) return `❌ **${r.verdict.toUpperCase()}** (${r.status.replaceAll('_', ' ')}): \`${r.name}\`: training failed; nothing was evaluated`;
+  if (r.error && !r.crash)
+    return `❌ **${r.verdict.toUpperCase()}** (${r.status.replaceAll('_', ' ')}): \`${r.name}\`: training failed; nothing was evaluated`;
   const c = r.crash;
   const how = c ? `${crashCause(c)} on backend ${c.backend}` : 'no details recorded';
   return `❌ **${r.verdict.toUpperCase()}** (crashed): \`${r.name}\`: the training process died (${how}); nothing was evaluated`;
@@ -24,12 +25,30 @@ export function crashVerdictLine(r: Report): string {
 export function crashSection(r: Report): string {
   const c = r.crash;
   if (!c) return r.error ? failureSection(r) : '';
-  const tail = c.stderr_tail.length ? ['', 'Last lines of its stderr:', '', '```', ...c.stderr_tail.map((l) => l.replaceAll('```', "'''")), '```'] : ['', '_It wrote nothing to stderr._'];
-  return ['## Crash', '', `The training process ended with ${crashCause(c)} on backend \`${c.backend}\`.`, '', `Remedy: ${c.remedy}`, ...tail].join('\n');
+  const tail = c.stderr_tail.length
+    ? ['', 'Last lines of its stderr:', '', '```', ...c.stderr_tail.map((l) => l.replaceAll('```', "'''")), '```']
+    : ['', '_It wrote nothing to stderr._'];
+  return [
+    '## Crash',
+    '',
+    `The training process ended with ${crashCause(c)} on backend \`${c.backend}\`.`,
+    '',
+    `Remedy: ${c.remedy}`,
+    ...tail,
+  ].join('\n');
 }
 
 export function renderCrashMarkdown(r: Report): string {
-  return [`# finetune: ${r.name}`, '', crashVerdictLine(r), '', crashSection(r), '', `<sub>backend ${r.fingerprint.backend} · seed ${r.fingerprint.seed} · ${r.timing.total_s.toFixed(1)} s</sub>`, ''].join('\n');
+  return [
+    `# finetune: ${r.name}`,
+    '',
+    crashVerdictLine(r),
+    '',
+    crashSection(r),
+    '',
+    `<sub>backend ${r.fingerprint.backend} · seed ${r.fingerprint.seed} · ${r.timing.total_s.toFixed(1)} s</sub>`,
+    '',
+  ].join('\n');
 }
 
 /** The error of a failed training and the epochs it finished, which show a loss running away. */

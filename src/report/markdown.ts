@@ -26,7 +26,12 @@ const withRuns = (v: number | undefined, runs: number | undefined): string => `$
 
 function thresholds(c: GateCheck): string {
   const keys = ['min', 'max', 'max_drop', 'max_rise'] as const;
-  return keys.filter((k) => c[k] !== undefined).map((k) => `${k} ${c[k]}`).join(', ') || '–';
+  return (
+    keys
+      .filter((k) => c[k] !== undefined)
+      .map((k) => `${k} ${c[k]}`)
+      .join(', ') || '–'
+  );
 }
 
 /** One row per gated metric: status, value, baseline, delta, the interval at the stated confidence, threshold, one-sentence reason. */
@@ -37,18 +42,26 @@ export function gateTable(r: Report): string {
     const ci = c.ci ? `[${signed(c.ci[0])}, ${signed(c.ci[1])}]` : '–';
     return `| ${c.metric} | ${ICON[c.status]} ${c.status} | ${withRuns(c.value, c.runs)} | ${withRuns(c.baseline, c.baseline_runs)} | ${signed(c.delta)} | ${ci} | ${thresholds(c)} | ${c.reason} |`;
   });
-  return [`| metric | status | value | baseline | delta | ${level} | threshold | reason |`, '|---|---|---|---|---|---|---|---|', ...rows].join('\n');
+  return [
+    `| metric | status | value | baseline | delta | ${level} | threshold | reason |`,
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 /** The statistics behind the gate table, folded away: the test used, each check's interval and its parts, McNemar's counts and p-value, power. */
 export function gateDetails(r: Report): string {
   const g = r.gate;
   const lines = [
-    g.mode ? `- Mode: \`${g.mode}\`${g.mode === 'strict' ? ' (a pass needs the whole interval within the tolerance)' : ' (a fail needs the whole interval beyond the tolerance)'}.` : '',
+    g.mode
+      ? `- Mode: \`${g.mode}\`${g.mode === 'strict' ? ' (a pass needs the whole interval within the tolerance)' : ' (a fail needs the whole interval beyond the tolerance)'}.`
+      : '',
     g.method ? `- Comparison: ${g.method}.` : '',
     ...g.checks.filter((c) => c.detail).map((c) => `- **${c.metric}** ${c.detail}.`),
     g.detectable_drop
-      ? `- Smallest change found with 80% power: ${Object.entries(g.detectable_drop).map(([m, d]) => `${m} ${d.toFixed(4)}`).join(', ')}.`
+      ? `- Smallest change found with 80% power: ${Object.entries(g.detectable_drop)
+          .map(([m, d]) => `${m} ${d.toFixed(4)}`)
+          .join(', ')}.`
       : '',
   ].filter(Boolean);
   if (lines.length === 0) return '';
@@ -63,14 +76,18 @@ export function baselineWarning(r: Report): string {
 export function metricsTable(r: Report): string {
   // A baseline from another test set has numbers about other examples: no deltas.
   const base = r.gate.test_set_changed ? {} : (r.baseline.metrics ?? {});
-  const rows = Object.entries(r.metrics).map(([k, v]) => `| ${k} | ${fmt(v)} | ${fmt(base[k])} | ${base[k] === undefined ? '–' : signed(v - base[k])} |`);
+  const rows = Object.entries(r.metrics).map(
+    ([k, v]) => `| ${k} | ${fmt(v)} | ${fmt(base[k])} | ${base[k] === undefined ? '–' : signed(v - base[k])} |`,
+  );
   return ['| metric | value | baseline | delta |', '|---|---|---|---|', ...rows].join('\n');
 }
 
 /** Mermaid bar chart of each class's F1 change against a comparable baseline (GitHub renders it in comments). */
 export function classChangeChart(r: Report): string {
   const delta = classF1Delta(r);
-  const rows = r.per_class.map((c) => [c.label, delta(c.label, c.f1)] as const).filter((x): x is readonly [string, number] => x[1] !== undefined);
+  const rows = r.per_class
+    .map((c) => [c.label, delta(c.label, c.f1)] as const)
+    .filter((x): x is readonly [string, number] => x[1] !== undefined);
   if (rows.length === 0) return '';
   const quote = (label: string) => `"${label.replace(/"/g, "'")}"`;
   return [
@@ -109,7 +126,10 @@ export function classF1Delta(r: Report): (label: string, f1: number) => number |
 }
 
 /** The class with the largest F1 drop against the baseline, else the lowest F1. */
-export function worstClass(r: Report, delta: (label: string, f1: number) => number | undefined = () => undefined): Report['per_class'][number] | undefined {
+export function worstClass(
+  r: Report,
+  delta: (label: string, f1: number) => number | undefined = () => undefined,
+): Report['per_class'][number] | undefined {
   const key = (c: Report['per_class'][number]) => delta(c.label, c.f1) ?? c.f1;
   return [...r.per_class].sort((a, b) => key(a) - key(b))[0];
 }
@@ -142,7 +162,10 @@ export function phaseTwoNote(r: Report): string {
 }
 
 /** Line colours of the curves; xychart draws no legend, so each title names them. */
-const CURVE_COLOURS: Array<[string, string]> = [['#1f77b4', 'blue'], ['#ff7f0e', 'orange']];
+const CURVE_COLOURS: Array<[string, string]> = [
+  ['#1f77b4', 'blue'],
+  ['#ff7f0e', 'orange'],
+];
 
 /**
  * Mermaid xycharts of the learning curves, which GitHub renders inline: the losses in one chart

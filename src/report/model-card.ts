@@ -12,7 +12,9 @@ export function renderModelCard(r: Report, task: string): string {
       ? `- **Base**: ${r.text.sentence_encoder ? `sentence encoder ${r.model.base}` : `word vectors ${r.model.base}, ${r.text.pooling} pooling`} (${r.model.frozen_params} frozen parameters); new head with ${r.model.trainable_params} trained parameters`
       : `- **Base model**: ${r.model.base}, cut at \`${r.model.cut}\` (${r.model.frozen_params} frozen parameters); new head with ${r.model.trainable_params} trained parameters`,
     ...(r.text
-      ? [`- **Text**: tokenizer and base reference in \`preprocess.json\` (${r.model.base}, sha256 \`${r.fingerprint.base_model_sha256}\`); out-of-vocabulary rate ${(r.text.oov_rate.test * 100).toFixed(1)}% of the test set's words`]
+      ? [
+          `- **Text**: tokenizer and base reference in \`preprocess.json\` (${r.model.base}, sha256 \`${r.fingerprint.base_model_sha256}\`); out-of-vocabulary rate ${(r.text.oov_rate.test * 100).toFixed(1)}% of the test set's words`,
+        ]
       : []),
     `- **Data**: ${r.data.train} training, ${r.data.validation} validation and ${r.data.test} test examples`,
     `- **Verdict of the gate**: ${r.verdict}`,
@@ -37,7 +39,9 @@ export function renderModelCard(r: Report, task: string): string {
     `- test set sha256: \`${f.test_set_sha256}\``,
     `- base model sha256: \`${f.base_model_sha256}\``,
     `- backend: ${f.backend}; seed: ${f.seed}`,
-    `- versions: ${Object.entries(f.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `- versions: ${Object.entries(f.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
     ...provenanceLines(r),
     '',
   ].join('\n');
@@ -48,5 +52,11 @@ export function provenanceLines(r: Report): string[] {
   const run = r.run;
   if (!run) return [];
   const where = run.url ? `[${run.id}](${run.url})` : String(run.id);
-  return ['', '## Provenance', '', `- produced by workflow run ${where}, attempt ${run.attempt}${run.workflow ? ` (${run.workflow}` + (run.event ? `, ${run.event})` : ')') : ''} of ${run.repository}`, `- commit: \`${run.head_sha}\``];
+  return [
+    '',
+    '## Provenance',
+    '',
+    `- produced by workflow run ${where}, attempt ${run.attempt}${run.workflow ? ` (${run.workflow}` + (run.event ? `, ${run.event})` : ')') : ''} of ${run.repository}`,
+    `- commit: \`${run.head_sha}\``,
+  ];
 }

@@ -86,7 +86,10 @@ function describeIssue(iss: Issue, prefix: KeyPath, input: unknown, schema: z.Zo
   if (!found) return [{ path, message: `missing required key; expected ${iss.message}` }];
   let message = `expected ${iss.message}, got ${showValue(value)}`;
   if (iss.code === 'invalid_value' && typeof value === 'string') {
-    message += didYouMeanSuffix(value, iss.values.filter((v): v is string => typeof v === 'string'));
+    message += didYouMeanSuffix(
+      value,
+      iss.values.filter((v): v is string => typeof v === 'string'),
+    );
   }
   return [{ path, message }];
 }
@@ -145,10 +148,13 @@ function unwrap(s: Walkable): Walkable[] {
 function childAt(s: Walkable, seg: PropertyKey): Walkable[] {
   const def = defOf(s);
   const child =
-    def.type === 'object' ? def.shape?.[String(seg)]
-    : def.type === 'array' ? def.element
-    : def.type === 'tuple' ? def.items?.[Number(seg)]
-    : undefined;
+    def.type === 'object'
+      ? def.shape?.[String(seg)]
+      : def.type === 'array'
+        ? def.element
+        : def.type === 'tuple'
+          ? def.items?.[Number(seg)]
+          : undefined;
   return child ? unwrap(child) : [];
 }
 

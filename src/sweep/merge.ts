@@ -24,10 +24,14 @@ export function mergeTrials(files: NamedTrialsFile[], expected: ExpectedSweep): 
   for (const f of files) checkAgainst(f, expected);
   for (const f of files.slice(1)) {
     if (f.data.fingerprint.backend !== first.data.fingerprint.backend) {
-      throw fail(`${f.file} ran on backend ${f.data.fingerprint.backend} but ${first.file} on ${first.data.fingerprint.backend}; trials are only comparable on one backend`);
+      throw fail(
+        `${f.file} ran on backend ${f.data.fingerprint.backend} but ${first.file} on ${first.data.fingerprint.backend}; trials are only comparable on one backend`,
+      );
     }
     if (f.data.shard.count !== first.data.shard.count) {
-      throw fail(`${f.file} is shard ${shardName(f)} but ${first.file} is shard ${shardName(first)}; every shard of one sweep has the same n`);
+      throw fail(
+        `${f.file} is shard ${shardName(f)} but ${first.file} is shard ${shardName(first)}; every shard of one sweep has the same n`,
+      );
     }
   }
   const byShard = new Map<number, string>();
@@ -52,14 +56,21 @@ function checkAgainst(f: NamedTrialsFile, expected: ExpectedSweep): void {
   const got = f.data.fingerprint;
   const want = expected.fingerprint;
   const differs = (what: string, a: unknown, b: unknown) => {
-    if (a !== b) throw fail(`${f.file} was written for a different ${what} (${String(a).slice(0, 12)}, this run has ${String(b).slice(0, 12)}); rerun the sweep shards from the same commit`);
+    if (a !== b)
+      throw fail(
+        `${f.file} was written for a different ${what} (${String(a).slice(0, 12)}, this run has ${String(b).slice(0, 12)}); rerun the sweep shards from the same commit`,
+      );
   };
   differs('spec file', got.spec_sha256, want.spec_sha256);
   differs('training and validation data', got.data_sha256, want.data_sha256);
   differs('base model', got.base_model_sha256, want.base_model_sha256);
   differs('seed', got.seed, want.seed);
   const plan = expected.plan;
-  const samePlan = f.data.method === plan.method && f.data.metric === plan.metric && f.data.mode === plan.mode && JSON.stringify(f.data.plan) === JSON.stringify(plan.trials);
+  const samePlan =
+    f.data.method === plan.method &&
+    f.data.metric === plan.metric &&
+    f.data.mode === plan.mode &&
+    JSON.stringify(f.data.plan) === JSON.stringify(plan.trials);
   if (!samePlan) throw fail(`${f.file} holds a different trial plan (method, metric or trials) than this spec gives`);
   const { index, count } = f.data.shard;
   if (!(count >= 1 && index >= 1 && index <= count)) throw fail(`${f.file} names an impossible shard ${index}/${count}`);

@@ -41,7 +41,10 @@ export function planSweep(spec: Spec): SweepPlan {
   const sizes = sweep.batch_size ?? [spec.train.batch_size];
   const grid: Array<Omit<Trial, 'index'>> = rates.flatMap((learning_rate) => sizes.map((batch_size) => ({ learning_rate, batch_size })));
   const n = Math.min(sweep.trials ?? grid.length, grid.length);
-  const picked = sweep.method === 'random' ? Array.from(permutation(grid.length, createRng(deriveSeed(spec.seed, 'sweep'))).subarray(0, n), (i) => grid[i]) : grid.slice(0, n);
+  const picked =
+    sweep.method === 'random'
+      ? Array.from(permutation(grid.length, createRng(deriveSeed(spec.seed, 'sweep'))).subarray(0, n), (i) => grid[i])
+      : grid.slice(0, n);
   const { metric, mode } = sweepMetric(spec);
   return { method: sweep.method, metric, mode, trials: picked.map((t, index) => ({ index, ...t })) };
 }

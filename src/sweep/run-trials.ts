@@ -35,18 +35,34 @@ export function trialTrainSettings(spec: Spec, trial: Pick<Trial, 'learning_rate
  */
 export async function runTrials(trials: Trial[], io: TrialInputs): Promise<SweepTrialRow[]> {
   if (io.validation.x.rows === 0) {
-    throw new ConfigError('sweep: trials are ranked on the validation set, which is empty; give data.validation or set data.split.validation above 0');
+    throw new ConfigError(
+      'sweep: trials are ranked on the validation set, which is empty; give data.validation or set data.split.validation above 0',
+    );
   }
   const rows: SweepTrialRow[] = [];
   for (const [i, trial] of trials.entries()) {
-    io.log.info(`sweep trial ${trial.index} (${i + 1} of ${trials.length} here): learning_rate ${trial.learning_rate}, batch_size ${trial.batch_size}`);
+    io.log.info(
+      `sweep trial ${trial.index} (${i + 1} of ${trials.length} here): learning_rate ${trial.learning_rate}, batch_size ${trial.batch_size}`,
+    );
     const result = await trainHead(io.train, io.validation, {
-      train: trialTrainSettings(io.spec, trial), head: io.spec.model.head, labels: io.classes, seed: io.spec.seed, log: io.log, signal: io.signal, views: io.views,
+      train: trialTrainSettings(io.spec, trial),
+      head: io.spec.model.head,
+      labels: io.classes,
+      seed: io.spec.seed,
+      log: io.log,
+      signal: io.signal,
+      views: io.views,
     });
     try {
       const ev = await evaluateHead(result.head, io.validation.x, io.validation.y, io.classes);
       const value = validationValue(io.metric, ev.loss, ev.metrics as unknown as Record<string, number>);
-      rows.push({ ...trial, [io.metric]: value, best_epoch: result.bestEpoch, seconds: result.seconds, ...(io.shard !== undefined ? { shard: io.shard } : {}) });
+      rows.push({
+        ...trial,
+        [io.metric]: value,
+        best_epoch: result.bestEpoch,
+        seconds: result.seconds,
+        ...(io.shard !== undefined ? { shard: io.shard } : {}),
+      });
       io.log.info(`sweep trial ${trial.index}: ${io.metric} ${value.toFixed(4)} at epoch ${result.bestEpoch}`);
     } finally {
       disposeHead(result.head);

@@ -36,25 +36,49 @@ export async function runSweepShard(opts: SweepShardOptions): Promise<{ file: st
   const root = findRepoRoot(path.dirname(path.resolve(opts.specPath)), opts.workspace);
   const loaded = loadSpec(opts.specPath, { root });
   const { spec } = loaded;
-  if (!spec.sweep) throw new ConfigError(`finetune sweep: ${path.relative(process.cwd(), loaded.specPath) || loaded.specPath} has no sweep section`);
+  if (!spec.sweep)
+    throw new ConfigError(`finetune sweep: ${path.relative(process.cwd(), loaded.specPath) || loaded.specPath} has no sweep section`);
   const plan = planSweep(spec);
   const mine = shardTrials(plan.trials, opts.shard);
-  log.info(`sweep: ${plan.trials.length} trials (${plan.method}, ranked on ${plan.metric}); shard ${opts.shard.index}/${opts.shard.count} runs ${mine.length}: ${mine.map((t) => t.index).join(', ') || 'none'}`);
+  log.info(
+    `sweep: ${plan.trials.length} trials (${plan.method}, ranked on ${plan.metric}); shard ${opts.shard.index}/${opts.shard.count} runs ${mine.length}: ${mine.map((t) => t.index).join(', ') || 'none'}`,
+  );
   const backend = await selectBackend(opts.backend, log, root, { requireGpu: opts.requireGpu });
   const data = loadDataset(spec, root, log);
   const cacheDir = opts.noCache ? undefined : (opts.cacheDir ?? defaultCacheDir());
-  const feats = await guardMemory('feature extraction', 'lower model.input.size, or use a backend with more memory (tensorflow, webgpu)', () =>
-    computeFeatures(spec, root, { ...data, test: [] }, { cacheDir, backend: backend.name, signal: opts.signal }, log),
+  const feats = await guardMemory(
+    'feature extraction',
+    'lower model.input.size, or use a backend with more memory (tensorflow, webgpu)',
+    () => computeFeatures(spec, root, { ...data, test: [] }, { cacheDir, backend: backend.name, signal: opts.signal }, log),
   );
   trainingStarts();
-  const rows = await guardMemory('training', 'lower the sweep\'s batch sizes or model.head.hidden', () =>
-    runTrials(mine, { spec, train: feats.train, validation: feats.validation, views: feats.trainViews, classes: data.classes, metric: plan.metric, log, signal: opts.signal, shard: opts.shard.index }),
+  const rows = await guardMemory('training', "lower the sweep's batch sizes or model.head.hidden", () =>
+    runTrials(mine, {
+      spec,
+      train: feats.train,
+      validation: feats.validation,
+      views: feats.trainViews,
+      classes: data.classes,
+      metric: plan.metric,
+      log,
+      signal: opts.signal,
+      shard: opts.shard.index,
+    }),
   );
   // A shard cut short writes nothing: the merge then names it as missing rather than ranking half of it.
-  if (opts.signal?.aborted) throw new TrainingError(`the sweep shard was cancelled after ${rows.length} of ${mine.length} trials; no trials file was written`, { failure: 'interrupted' });
+  if (opts.signal?.aborted)
+    throw new TrainingError(`the sweep shard was cancelled after ${rows.length} of ${mine.length} trials; no trials file was written`, {
+      failure: 'interrupted',
+    });
   const trials = trialsFile({
     name: spec.name,
-    fingerprint: { spec_sha256: loaded.sha256, data_sha256: sweepDataSha256(data), base_model_sha256: baseSha256(feats), backend: backend.name, seed: spec.seed },
+    fingerprint: {
+      spec_sha256: loaded.sha256,
+      data_sha256: sweepDataSha256(data),
+      base_model_sha256: baseSha256(feats),
+      backend: backend.name,
+      seed: spec.seed,
+    },
     method: plan.method,
     metric: plan.metric,
     mode: plan.mode,

@@ -37,7 +37,9 @@ export async function trainBestHead(io: BestHeadInputs): Promise<{ trained: Repe
   const plan = planSweep(spec);
   const rows = io.trials?.length ? mergedRows(io, plan) : await trialsHere(io, plan);
   const best = bestTrial(rows, plan.metric, plan.mode);
-  log.info(`sweep: best of ${rows.length} trials is ${best.index} (learning_rate ${best.learning_rate}, batch_size ${best.batch_size}, ${plan.metric} ${(best[plan.metric] as number).toFixed(4)}); training it`);
+  log.info(
+    `sweep: best of ${rows.length} trials is ${best.index} (learning_rate ${best.learning_rate}, batch_size ${best.batch_size}, ${plan.metric} ${(best[plan.metric] as number).toFixed(4)}); training it`,
+  );
   const tuned: Spec = { ...spec, train: trialTrainSettings(spec, best) };
   const trained = await trainRepeats(tuned, feats, data.classes, log, io.signal, io.checkpoint);
   return { trained, sweep: { metric: plan.metric, mode: plan.mode, method: plan.method, trials: rows, best: best.index } };
@@ -45,9 +47,19 @@ export async function trainBestHead(io: BestHeadInputs): Promise<{ trained: Repe
 
 async function trialsHere(io: BestHeadInputs, plan: SweepPlan): Promise<SweepTrialRow[]> {
   const rows = await runTrials(plan.trials, {
-    spec: io.spec, train: io.feats.train, validation: io.feats.validation, views: io.feats.trainViews, classes: io.data.classes, metric: plan.metric, log: io.log, signal: io.signal,
+    spec: io.spec,
+    train: io.feats.train,
+    validation: io.feats.validation,
+    views: io.feats.trainViews,
+    classes: io.data.classes,
+    metric: plan.metric,
+    log: io.log,
+    signal: io.signal,
   });
-  if (io.signal?.aborted) throw new TrainingError(`the sweep was cancelled after ${rows.length} of ${plan.trials.length} trials; nothing was gated`, { failure: 'interrupted' });
+  if (io.signal?.aborted)
+    throw new TrainingError(`the sweep was cancelled after ${rows.length} of ${plan.trials.length} trials; nothing was gated`, {
+      failure: 'interrupted',
+    });
   return rows;
 }
 

@@ -32,7 +32,13 @@ const FileSchema = z.object({
   kind: z.literal(KIND),
   schema_version: z.literal(1),
   name: z.string(),
-  fingerprint: z.object({ spec_sha256: z.string(), data_sha256: z.string(), base_model_sha256: z.string(), backend: z.string(), seed: z.number() }),
+  fingerprint: z.object({
+    spec_sha256: z.string(),
+    data_sha256: z.string(),
+    base_model_sha256: z.string(),
+    backend: z.string(),
+    seed: z.number(),
+  }),
   method: z.enum(['grid', 'random']),
   metric: z.string(),
   mode: z.enum(['max', 'min']),
@@ -67,7 +73,8 @@ export function findTrialsFiles(args: string[]): string[] {
       throw new ConfigError(`--trials: ${arg} does not exist`);
     }
     if (!stat.isDirectory()) return [abs];
-    const inside = fs.readdirSync(abs, { recursive: true, encoding: 'utf8' })
+    const inside = fs
+      .readdirSync(abs, { recursive: true, encoding: 'utf8' })
       .filter((rel) => path.basename(rel) === TRIALS_FILE)
       .sort()
       .map((rel) => path.join(abs, rel));

@@ -29,7 +29,10 @@ export interface TextPreprocess {
 /** How the pieces of a sentence encoder are found (src/text/pieces.ts). */
 export const PIECES = 'vocab.json pieces, highest total score; whitespace as U+2581';
 
-export function encoderPreprocess(s: PieceSettings, e: { location: string; sha256: string; vocabSize: number; dim: number }): Record<string, unknown> {
+export function encoderPreprocess(
+  s: PieceSettings,
+  e: { location: string; sha256: string; vocabSize: number; dim: number },
+): Record<string, unknown> {
   const p: TextPreprocess = {
     kind: 'text',
     tokenizer: { normalisation: TOKENIZER.normalisation, pieces: PIECES, lowercase: s.lowercase, max_tokens: s.max_tokens },
@@ -86,12 +89,17 @@ export async function loadTextPredictor(bundleDir: string, opts: TextPredictorOp
   const check = await verifyBundle(bundleDir);
   if (!check.ok) throw new ModelError(`${bundleDir}: bundle does not verify: ${check.problems.slice(0, 5).join('; ')}`);
   const pre = readJson(path.join(bundleDir, 'preprocess.json')) as Partial<TextPreprocess>;
-  if (pre.kind !== 'text' || !pre.tokenizer || !(pre.sentence_encoder || (pre.word_vectors && pre.pooling))) throw new ModelError(`${bundleDir}: preprocess.json does not describe a text model`);
+  if (pre.kind !== 'text' || !pre.tokenizer || !(pre.sentence_encoder || (pre.word_vectors && pre.pooling)))
+    throw new ModelError(`${bundleDir}: preprocess.json does not describe a text model`);
   const labels = readJson(path.join(bundleDir, 'labels.json')) as string[];
   const features = pre.sentence_encoder ? await encoderFeatures(bundleDir, pre, opts.root) : await vectorFeatures(bundleDir, pre, opts);
   const modelSource = await readModelSource(path.join(bundleDir, 'model.json'), path.join(bundleDir, 'model.json'));
   const model = await tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: modelSource.modelTopology as object, weightSpecs: modelSource.weightSpecs, weightData: modelSource.weightData }),
+    tf.io.fromMemory({
+      modelTopology: modelSource.modelTopology as object,
+      weightSpecs: modelSource.weightSpecs,
+      weightData: modelSource.weightData,
+    }),
   );
   return {
     async predict(texts) {
@@ -142,10 +150,15 @@ async function encoderFeatures(bundleDir: string, pre: Partial<TextPreprocess>, 
   const encoder = await loadSentenceEncoder(ref.source, root);
   if (encoder.sha256 !== ref.sha256) {
     encoder.dispose();
-    throw new ModelError(`${bundleDir}: the sentence encoder ${ref.source} has sha256 ${encoder.sha256}, but the model was trained on sha256 ${ref.sha256}`);
+    throw new ModelError(
+      `${bundleDir}: the sentence encoder ${ref.source} has sha256 ${encoder.sha256}, but the model was trained on sha256 ${ref.sha256}`,
+    );
   }
   const tok = pre.tokenizer as TextPreprocess['tokenizer'];
-  return { of: (texts) => encoder.encode(texts, { lowercase: tok.lowercase, max_tokens: tok.max_tokens }), dispose: () => encoder.dispose() };
+  return {
+    of: (texts) => encoder.encode(texts, { lowercase: tok.lowercase, max_tokens: tok.max_tokens }),
+    dispose: () => encoder.dispose(),
+  };
 }
 
 function readJson(file: string): unknown {

@@ -49,7 +49,9 @@ export async function loadSentenceEncoder(location: string, root: string): Promi
   const vocab = parseVocab(vocabJson, `${where}: vocab.json`);
   let model: tf.GraphModel;
   try {
-    model = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology: source.modelTopology as object, weightSpecs: source.weightSpecs, weightData: source.weightData }));
+    model = await tf.loadGraphModel(
+      tf.io.fromMemory({ modelTopology: source.modelTopology as object, weightSpecs: source.weightSpecs, weightData: source.weightData }),
+    );
   } catch (err) {
     throw new ModelError(`${where}: the graph could not be loaded: ${(err as Error).message}`);
   }
@@ -77,7 +79,8 @@ export async function loadSentenceEncoder(location: string, root: string): Promi
   const probe = await run([encodePieces('a', vocab, { lowercase: false, max_tokens: 8 })]);
   const dim = probe.shape[1] ?? 0;
   probe.dispose();
-  if (probe.shape.length !== 2 || dim < 1) throw new ModelError(`${where}: the output must be [texts, features], got shape [${probe.shape.join(', ')}]`);
+  if (probe.shape.length !== 2 || dim < 1)
+    throw new ModelError(`${where}: the output must be [texts, features], got shape [${probe.shape.join(', ')}]`);
   return {
     location,
     sha256: sha256(`${source.sha256}\n${sha256(vocabBytes)}`),

@@ -37,7 +37,9 @@ export async function resolveWordVectors(location: string, root: string): Promis
     try {
       file = createRequire(path.join(root, 'package.json')).resolve(name);
     } catch {
-      throw new ModelError(`${where}: npm package "${name}" is not installed where the repository root (${root}) can resolve it; add it with \`npm install ${name}\` and install dependencies before the run`);
+      throw new ModelError(
+        `${where}: npm package "${name}" is not installed where the repository root (${root}) can resolve it; add it with \`npm install ${name}\` and install dependencies before the run`,
+      );
     }
   } else {
     file = path.join(root, location);
@@ -89,10 +91,20 @@ function parseWinkJson(content: string, where: string): Table {
   }
   const j = json as { dimensions?: unknown; words?: unknown; vectors?: unknown; modelTopology?: unknown };
   if (typeof j === 'object' && j !== null && j.modelTopology !== undefined) {
-    throw new ModelError(`${where}: this is a TF.js model.json, not word vectors; a sentence encoder is given as <folder>/model.json with vocab.json beside it`);
+    throw new ModelError(
+      `${where}: this is a TF.js model.json, not word vectors; a sentence encoder is given as <folder>/model.json with vocab.json beside it`,
+    );
   }
   const layout = 'expected the wink-embeddings layout { dimensions, words: [...], vectors: { <word>: [numbers] } }';
-  if (typeof j !== 'object' || j === null || !Number.isInteger(j.dimensions) || (j.dimensions as number) < 1 || !Array.isArray(j.words) || typeof j.vectors !== 'object' || j.vectors === null) {
+  if (
+    typeof j !== 'object' ||
+    j === null ||
+    !Number.isInteger(j.dimensions) ||
+    (j.dimensions as number) < 1 ||
+    !Array.isArray(j.words) ||
+    typeof j.vectors !== 'object' ||
+    j.vectors === null
+  ) {
     throw new ModelError(`${where}: ${layout}`);
   }
   const dim = j.dimensions as number;
@@ -101,10 +113,12 @@ function parseWinkJson(content: string, where: string): Table {
   const vectors = new Float32Array(words.length * dim);
   words.forEach((w, i) => {
     const v = typeof w === 'string' && Object.hasOwn(byWord, w) ? byWord[w] : undefined;
-    if (!Array.isArray(v) || v.length < dim) throw new ModelError(`${where}: words[${i}] (${JSON.stringify(w)}) has no vector of ${dim} numbers`);
+    if (!Array.isArray(v) || v.length < dim)
+      throw new ModelError(`${where}: words[${i}] (${JSON.stringify(w)}) has no vector of ${dim} numbers`);
     for (let k = 0; k < dim; k++) {
       const x = v[k];
-      if (typeof x !== 'number' || !Number.isFinite(x)) throw new ModelError(`${where}: the vector of ${JSON.stringify(w)} has ${JSON.stringify(x)} at position ${k}`);
+      if (typeof x !== 'number' || !Number.isFinite(x))
+        throw new ModelError(`${where}: the vector of ${JSON.stringify(w)} has ${JSON.stringify(x)} at position ${k}`);
       vectors[i * dim + k] = x;
     }
   });
@@ -124,11 +138,14 @@ function parseTextVectors(content: string, where: string): Table {
     if (i === 0 && parts.length === 2 && /^\d+$/.test(parts[0]) && /^\d+$/.test(parts[1])) return;
     if (dim === 0) dim = parts.length - 1;
     if (dim < 1 || parts.length !== dim + 1) {
-      throw new ModelError(`${where}: line ${i + 1} has ${parts.length - 1} values, expected ${dim < 1 ? 'at least 1' : dim} ("word v1 ... vN")`);
+      throw new ModelError(
+        `${where}: line ${i + 1} has ${parts.length - 1} values, expected ${dim < 1 ? 'at least 1' : dim} ("word v1 ... vN")`,
+      );
     }
     for (let k = 1; k <= dim; k++) {
       const x = Number(parts[k]);
-      if (!Number.isFinite(x) || parts[k] === '') throw new ModelError(`${where}: line ${i + 1}: value ${k} is not a number: "${parts[k]}"`);
+      if (!Number.isFinite(x) || parts[k] === '')
+        throw new ModelError(`${where}: line ${i + 1}: value ${k} is not a number: "${parts[k]}"`);
       values.push(x);
     }
     words.push(parts[0]);
@@ -168,7 +185,13 @@ function readTable(file: string): Table | undefined {
     const wordsAt = at + len;
     const start = wordsAt + h.wordsBytes + ((4 - ((wordsAt + h.wordsBytes) % 4)) % 4);
     if (bytes.length !== start + h.count * h.dim * 4) return undefined;
-    const words = h.count === 0 ? [] : bytes.subarray(wordsAt, wordsAt + h.wordsBytes).toString().split('\n');
+    const words =
+      h.count === 0
+        ? []
+        : bytes
+            .subarray(wordsAt, wordsAt + h.wordsBytes)
+            .toString()
+            .split('\n');
     if (words.length !== h.count) return undefined;
     const vectors = new Float32Array(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + bytes.length));
     return { dim: h.dim, words, vectors };

@@ -39,7 +39,8 @@ export function fingerprintDiff(saved: TrainingFingerprint, now: TrainingFingerp
 }
 
 function flatten(prefix: string, value: unknown): TrainingFingerprint {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value === undefined ? {} : { [prefix]: JSON.stringify(value) };
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return value === undefined ? {} : { [prefix]: JSON.stringify(value) };
   return Object.assign({}, ...Object.entries(value).map(([k, v]) => flatten(`${prefix}.${k}`, v)));
 }
 

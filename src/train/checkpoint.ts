@@ -79,12 +79,17 @@ export function readCheckpoint(dir: string, fingerprint: TrainingFingerprint): T
 }
 
 function refuse(dir: string, diff: string[]): ConfigError {
-  return new ConfigError(`--resume: the checkpoint in ${dir} belongs to a different training run: ${diff.join('; ')}. Undo the change, or run without --resume to start over`);
+  return new ConfigError(
+    `--resume: the checkpoint in ${dir} belongs to a different training run: ${diff.join('; ')}. Undo the change, or run without --resume to start over`,
+  );
 }
 
 function splitFloats(buf: Buffer, lengths: number[], dir: string): Float32Array[] {
   const total = lengths.reduce((a, b) => a + b, 0);
-  if (buf.byteLength !== total * 4) throw new ConfigError(`--resume: ${path.join(dir, TENSORS)} holds ${buf.byteLength} bytes, expected ${total * 4}; run without --resume to start over`);
+  if (buf.byteLength !== total * 4)
+    throw new ConfigError(
+      `--resume: ${path.join(dir, TENSORS)} holds ${buf.byteLength} bytes, expected ${total * 4}; run without --resume to start over`,
+    );
   // A copy per array: Buffer's own memory may not be 4-byte aligned.
   let offset = 0;
   return lengths.map((n) => {

@@ -34,7 +34,11 @@ export const stepsPerEpoch = (rows: number, batch: number): number => Math.ceil(
  * Mean training loss of the epoch and the rate of its last step. `epoch` is 0-based. When asked to
  * stop midway it returns `stopped`; the caller discards the partial epoch.
  */
-export async function runEpoch(ctx: EpochContext, epoch: number, seed: number): Promise<{ loss: number; lr: number; stopped?: StopReason }> {
+export async function runEpoch(
+  ctx: EpochContext,
+  epoch: number,
+  seed: number,
+): Promise<{ loss: number; lr: number; stopped?: StopReason }> {
   const { x } = ctx.data;
   const s = ctx.settings;
   const order = permutation(x.rows, createRng(seed));

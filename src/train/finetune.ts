@@ -91,7 +91,14 @@ export async function trainTop(input: PhaseTwoInput, opts: FitOptions): Promise<
     'phase one weights': weightsDigest(before),
   };
   const firstEpoch = phaseOne.history.length + 1;
-  const run = await fitTrainee(trainee, input.train, input.validation, settings, { ...opts, firstEpoch, phase: 2, seedLabel: 'phase-two-epoch', hasFallback: true }, fingerprint);
+  const run = await fitTrainee(
+    trainee,
+    input.train,
+    input.validation,
+    settings,
+    { ...opts, firstEpoch, phase: 2, seedLabel: 'phase-two-epoch', hasFallback: true },
+    fingerprint,
+  );
   const improved = phaseTwoImproved(phaseOne, run.history, run.bestEpoch, settings);
   if (!improved) {
     restoreVariables(trainee.variables, before);

@@ -65,7 +65,15 @@ export async function trainHead(train: LabelledFeatures, val: LabelledFeatures, 
   const norm = featureStats(train.x.data, train.x.rows, train.x.dim);
   const shape: HeadShape = { inputDim: train.x.dim, hidden: opts.head.hidden, numClasses: opts.labels.length };
   const head = initHead(shape, norm, opts.seed);
-  const fingerprint = trainingFingerprint({ settings, shape, dropout: opts.head.dropout, labels: opts.labels, seed: opts.seed, train, val });
+  const fingerprint = trainingFingerprint({
+    settings,
+    shape,
+    dropout: opts.head.dropout,
+    labels: opts.labels,
+    seed: opts.seed,
+    train,
+    val,
+  });
   const run = await fitTrainee(headTrainee(head), train, val, settings, opts, fingerprint);
   return { head, ...run };
 }
@@ -76,7 +84,12 @@ export async function trainHead(train: LabelledFeatures, val: LabelledFeatures, 
  * the best epoch. `settings` are resolved; `opts.train` is not read here.
  */
 export async function fitTrainee(
-  trainee: Trainee, train: LabelledFeatures, val: LabelledFeatures, settings: TrainSettings, opts: FitOptions, fingerprint: TrainingFingerprint,
+  trainee: Trainee,
+  train: LabelledFeatures,
+  val: LabelledFeatures,
+  settings: TrainSettings,
+  opts: FitOptions,
+  fingerprint: TrainingFingerprint,
 ): Promise<Omit<TrainResult, 'head'>> {
   const now = opts.now ?? Date.now;
   const started = now();
@@ -99,7 +112,9 @@ export async function fitTrainee(
       const { loss, lr, stopped: cut } = await runEpoch(ctx, epoch - 1, deriveSeed(opts.seed, opts.seedLabel ?? 'epoch', epoch));
       if (cut) {
         if (progress.history.length === 0 && !opts.hasFallback) throw stoppedBeforeFirstEpoch(cut, settings.max_minutes);
-        opts.log.warn(`training stopped during epoch ${epoch} (${cut === 'interrupted' ? 'cancelled' : `train.max_minutes ${settings.max_minutes} reached`}); keeping the best of ${progress.history.length} complete epochs`);
+        opts.log.warn(
+          `training stopped during epoch ${epoch} (${cut === 'interrupted' ? 'cancelled' : `train.max_minutes ${settings.max_minutes} reached`}); keeping the best of ${progress.history.length} complete epochs`,
+        );
         stopped = cut;
         break;
       }
@@ -113,9 +128,15 @@ export async function fitTrainee(
       // Saved before the progress line, so a cancel prompted by that line finds it on disk.
       if (ckpt) await saveProgress(ctx, watch, ckpt, progress, elapsed());
       logEpoch(opts.log, record, firstEpoch + settings.epochs - 1, (now() - epochStart) / 1000, elapsed(), step.improved, firstEpoch);
-      if (step.stop) { stopped = 'early_stopping'; break; }
+      if (step.stop) {
+        stopped = 'early_stopping';
+        break;
+      }
       const after = stopReason();
-      if (after && epoch < settings.epochs) { stopped = after; break; }
+      if (after && epoch < settings.epochs) {
+        stopped = after;
+        break;
+      }
     }
   } catch (err) {
     recordHistoryReached(err, progress.history);
@@ -129,17 +150,28 @@ export async function fitTrainee(
 
 function viewRows(views: FeatureMatrix[], epoch: number, train: LabelledFeatures): FeatureMatrix {
   const x = views[(epoch - 1) % views.length];
-  if (x.rows !== train.x.rows || x.dim !== train.x.dim) throw new Error(`augmented view: ${x.rows}x${x.dim} features, expected ${train.x.rows}x${train.x.dim} like train`);
+  if (x.rows !== train.x.rows || x.dim !== train.x.dim)
+    throw new Error(`augmented view: ${x.rows}x${x.dim} features, expected ${train.x.rows}x${train.x.dim} like train`);
   return x;
 }
 
 function stoppedBeforeFirstEpoch(reason: StopReason, maxMinutes: number): TrainingError {
   return reason === 'interrupted'
     ? new TrainingError('training was cancelled before its first epoch finished: no model to evaluate', { failure: 'interrupted' })
-    : new TrainingError(`train.max_minutes (${maxMinutes}) was reached before the first epoch finished: raise it, or lower the data size or batch count`, { failure: 'budget' });
+    : new TrainingError(
+        `train.max_minutes (${maxMinutes}) was reached before the first epoch finished: raise it, or lower the data size or batch count`,
+        { failure: 'budget' },
+      );
 }
 
-async function epochRecord(trainee: Trainee, val: LabelledFeatures, labels: string[], epoch: number, loss: number, lr: number): Promise<EpochRecord> {
+async function epochRecord(
+  trainee: Trainee,
+  val: LabelledFeatures,
+  labels: string[],
+  epoch: number,
+  loss: number,
+  lr: number,
+): Promise<EpochRecord> {
   const record: EpochRecord = { epoch, loss, val_loss: NaN };
   if (val.x.rows > 0) {
     const ev = await evaluateTrainee(trainee, val.x, val.y, labels);

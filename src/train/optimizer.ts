@@ -57,10 +57,16 @@ export function createOptimizer(cfg: OptimizerConfig, vars: tf.Variable[]): Head
       );
     },
     // Reads go through data(): the WebGPU backend cannot read synchronously in Node.
-    getState: async () => ({ step: t, slots: await Promise.all(slots.flat().map(async (s) => ((await s.data()) as Float32Array).slice())) }),
+    getState: async () => ({
+      step: t,
+      slots: await Promise.all(slots.flat().map(async (s) => ((await s.data()) as Float32Array).slice())),
+    }),
     setState(state) {
       const flat = slots.flat();
-      assertStateFits(state, flat.map((s) => s.size));
+      assertStateFits(
+        state,
+        flat.map((s) => s.size),
+      );
       t = state.step;
       tf.tidy(() => flat.forEach((s, i) => s.assign(tf.tensor(state.slots[i], s.shape))));
     },

@@ -13,6 +13,14 @@ export function epochLine(r: EpochRecord, epochs: number, secs: number, elapsed:
   return `epoch ${r.epoch}/${epochs}: loss ${r.loss.toFixed(4)}${val}${lr} (${secs.toFixed(1)} s, ETA ${eta.toFixed(0)} s)${improved ? ' *' : ''}`;
 }
 
-export function logEpoch(log: Logger, r: EpochRecord, epochs: number, secs: number, elapsed: number, improved: boolean, firstEpoch = 1): void {
+export function logEpoch(
+  log: Logger,
+  r: EpochRecord,
+  epochs: number,
+  secs: number,
+  elapsed: number,
+  improved: boolean,
+  firstEpoch = 1,
+): void {
   log.progress(epochLine(r, epochs, secs, elapsed, improved, firstEpoch));
 }

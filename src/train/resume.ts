@@ -35,7 +35,13 @@ export async function startProgress(ctx: EpochContext, watch: Watchers, ckpt: Ch
   watch.restore(saved);
   ctx.plateauScale = watch.plateauScale();
   log.info(`resuming from the checkpoint in ${ckpt.dir}: ${saved.history.length} epochs done`);
-  return { history: saved.history, best: saved.best, nextEpoch: saved.nextEpoch, earlyStopped: saved.earlyStopped, priorSeconds: saved.seconds };
+  return {
+    history: saved.history,
+    best: saved.best,
+    nextEpoch: saved.nextEpoch,
+    earlyStopped: saved.earlyStopped,
+    priorSeconds: saved.seconds,
+  };
 }
 
 export async function saveProgress(ctx: EpochContext, watch: Watchers, ckpt: Checkpointing, p: Progress, seconds: number): Promise<void> {

@@ -20,7 +20,14 @@ export function learningRateAt(base: number, s: ScheduleSettings, clock: Schedul
   return warm * scheduledRate(base, s, clock, global, warmupSteps, plateauScale);
 }
 
-function scheduledRate(base: number, s: ScheduleSettings, clock: ScheduleClock, global: number, warmupSteps: number, plateauScale: number): number {
+function scheduledRate(
+  base: number,
+  s: ScheduleSettings,
+  clock: ScheduleClock,
+  global: number,
+  warmupSteps: number,
+  plateauScale: number,
+): number {
   switch (s.type) {
     case 'constant':
       return base;

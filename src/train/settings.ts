@@ -37,7 +37,8 @@ export function resolveTrainSettings(train: Spec['train']): TrainSettings {
   if (schedule?.monitor !== undefined) checkMonitor(schedule.monitor, 'train.schedule.monitor');
   return {
     ...rest,
-    weight_decay: train.weight_decay ?? (train.optimizer === 'adamw' ? TRAIN_DEFAULTS.weight_decay.adamw : TRAIN_DEFAULTS.weight_decay.other),
+    weight_decay:
+      train.weight_decay ?? (train.optimizer === 'adamw' ? TRAIN_DEFAULTS.weight_decay.adamw : TRAIN_DEFAULTS.weight_decay.other),
     momentum: train.momentum ?? TRAIN_DEFAULTS.momentum,
     nesterov: train.nesterov ?? TRAIN_DEFAULTS.nesterov,
     label_smoothing: train.label_smoothing ?? TRAIN_DEFAULTS.label_smoothing,
@@ -63,5 +64,7 @@ function resolveSchedule(s: NonNullable<Spec['train']['schedule']>): ScheduleSet
 /** An epoch record holds the training loss and the validation metrics; nothing else can be watched. */
 function checkMonitor(monitor: string, where: string): void {
   if (monitor === 'loss' || monitor.startsWith('val_')) return;
-  throw new ConfigError(`${where}: expected "loss" or a val_ metric (only the loss is computed on the training data each epoch), got "${monitor}"`);
+  throw new ConfigError(
+    `${where}: expected "loss" or a val_ metric (only the loss is computed on the training data each epoch), got "${monitor}"`,
+  );
 }

@@ -4,7 +4,10 @@ export class LineTail {
   private readonly done: string[] = [];
   private partial = '';
 
-  constructor(private readonly max: number, private readonly maxLineChars = 500) {}
+  constructor(
+    private readonly max: number,
+    private readonly maxLineChars = 500,
+  ) {}
 
   push(chunk: string): void {
     const parts = (this.partial + chunk).split(/\r?\n/);

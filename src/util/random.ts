@@ -80,7 +80,10 @@ export class Rng {
    */
   indices(out: Int32Array, n: number): Int32Array {
     const s = this.s;
-    let a = s[0] | 0, b = s[1] | 0, c = s[2] | 0, d = s[3] | 0;
+    let a = s[0] | 0,
+      b = s[1] | 0,
+      c = s[2] | 0,
+      d = s[3] | 0;
     const scale = n / 4294967296;
     for (let i = 0; i < out.length; i++) {
       const t = (((a + b) | 0) + d) | 0;
@@ -90,7 +93,10 @@ export class Rng {
       c = (((c << 21) | (c >>> 11)) + t) | 0;
       out[i] = ((t >>> 0) * scale) | 0;
     }
-    s[0] = a; s[1] = b; s[2] = c; s[3] = d;
+    s[0] = a;
+    s[1] = b;
+    s[2] = c;
+    s[3] = d;
     return out;
   }
 }

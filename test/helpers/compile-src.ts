@@ -7,7 +7,22 @@ import path from 'node:path';
 /** Compiles `src/<entry>.ts` into `dir`; returns the path of the compiled `<entry>.js`. */
 export function compileSrc(dir: string, entry: string): string {
   const tsc = path.resolve('node_modules/typescript/bin/tsc');
-  const flags = ['--noCheck', '--outDir', dir, '--rootDir', 'src', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node'];
+  const flags = [
+    '--noCheck',
+    '--outDir',
+    dir,
+    '--rootDir',
+    'src',
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--target',
+    'es2022',
+    '--skipLibCheck',
+    '--types',
+    'node',
+  ];
   execFileSync(process.execPath, [tsc, ...flags, `src/${entry}.ts`], { stdio: 'inherit' });
   // Name and version as the package's own, which the compiled code reads its version from.
   const { name, version, bin } = JSON.parse(fs.readFileSync('package.json', 'utf8')) as Record<string, unknown>;

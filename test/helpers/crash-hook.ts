@@ -13,6 +13,7 @@ const HOOK = pathToFileURL(HOOK_FILE).href;
 export function withCrashHook(env: Record<string, string | undefined>): Record<string, string | undefined> {
   if (!env.FINETUNE_TEST_CRASH) return env;
   // The hook is plain JavaScript (preloaded as is): it must listen to the event the pipeline emits.
-  if (!fs.readFileSync(HOOK_FILE, 'utf8').includes(`'${TRAINING_START_EVENT}'`)) throw new Error(`${HOOK_FILE} does not listen to ${TRAINING_START_EVENT}`);
+  if (!fs.readFileSync(HOOK_FILE, 'utf8').includes(`'${TRAINING_START_EVENT}'`))
+    throw new Error(`${HOOK_FILE} does not listen to ${TRAINING_START_EVENT}`);
   return { ...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --import ${HOOK}`.trim() };
 }

@@ -7,7 +7,10 @@ import { createRng } from '../../src/util/random.js';
 /** A tensor of `shape` drawn uniformly from [lo, hi). */
 export function uniform(shape: number[], seed: number, lo: number, hi: number): tf.Tensor {
   const rng = createRng(seed);
-  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => lo + (hi - lo) * rng()), shape);
+  return tf.tensor(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => lo + (hi - lo) * rng()),
+    shape,
+  );
 }
 
 /** Each gradient has the shape of the tape's, and every entry within 1e-5 of its largest entry. */

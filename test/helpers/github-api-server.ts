@@ -128,7 +128,12 @@ export interface GitHubApiServer {
   addAsset(releaseId: number, name: string, data: Buffer | string, contentType?: string): Asset;
   /** A completed run; each added run is newer than the ones before it unless `createdAt` says otherwise. */
   addWorkflowRun(run: Partial<WorkflowRun> & { workflow: string; branch: string }): WorkflowRun;
-  addRunArtifact(runId: number, name: string, zip: Buffer, opts?: Partial<Pick<RunArtifact, 'expired' | 'createdAt' | 'digest'>>): RunArtifact;
+  addRunArtifact(
+    runId: number,
+    name: string,
+    zip: Buffer,
+    opts?: Partial<Pick<RunArtifact, 'expired' | 'createdAt' | 'digest'>>,
+  ): RunArtifact;
   /** A cache entry; each added entry is newer than the ones before it unless `createdAt` says otherwise. */
   addCache(key: string, ref: string, opts?: Partial<Pick<CacheEntry, 'createdAt' | 'sizeInBytes'>>): CacheEntry;
   /** Answer `status` to every request whose "METHOD /path" matches, until `failWith(undefined)`. */
@@ -188,7 +193,15 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     },
     addWorkflowRun(run) {
       const id = nextId++;
-      const r: WorkflowRun = { id, conclusion: 'success', event: 'push', headSha: sha1(`commit-${id}`), headRepo: 'o/r', createdAt: stamp(id), ...run };
+      const r: WorkflowRun = {
+        id,
+        conclusion: 'success',
+        event: 'push',
+        headSha: sha1(`commit-${id}`),
+        headRepo: 'o/r',
+        createdAt: stamp(id),
+        ...run,
+      };
       api.runs.push(r);
       if (!api.workflows.includes(r.workflow)) api.workflows.push(r.workflow);
       return r;
@@ -263,7 +276,11 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
       const runs = api.runs
         .filter((r) => r.workflow === workflow && (!branch || r.branch === branch) && (!status || r.conclusion === status))
         .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
-      return page(req, runs.map((r) => runJson(r, repo)), 'workflow_runs');
+      return page(
+        req,
+        runs.map((r) => runJson(r, repo)),
+        'workflow_runs',
+      );
     }
     // The runs of every workflow; `status` is a status (completed) or a conclusion (success, failure).
     if ((m = key.match(/^GET \/repos\/([^/]+\/[^/]+)\/actions\/runs$/))) {
@@ -273,12 +290,20 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
       const runs = api.runs
         .filter((r) => (!headSha || r.headSha === headSha) && (!status || status === 'completed' || r.conclusion === status))
         .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
-      return page(req, runs.map((r) => runJson(r, repo)), 'workflow_runs');
+      return page(
+        req,
+        runs.map((r) => runJson(r, repo)),
+        'workflow_runs',
+      );
     }
     if ((m = key.match(/^GET \/repos\/([^/]+\/[^/]+)\/actions\/runs\/(\d+)\/artifacts$/))) {
       const [repo, runId] = [m[1], Number(m[2])];
       if (!api.runs.some((r) => r.id === runId)) return NOT_FOUND;
-      return page(req, api.runArtifacts.filter((a) => a.runId === runId).map((a) => runArtifactJson(a, repo)), 'artifacts');
+      return page(
+        req,
+        api.runArtifacts.filter((a) => a.runId === runId).map((a) => runArtifactJson(a, repo)),
+        'artifacts',
+      );
     }
     if ((m = key.match(/^GET \/repos\/[^/]+\/[^/]+\/actions\/artifacts\/(\d+)\/zip$/))) {
       const a = api.runArtifacts.find((x) => x.id === Number(m?.[1]));
@@ -294,7 +319,15 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
       const caches = api.caches
         .filter((c) => c.key.startsWith(prefix) && (!ref || c.ref === ref))
         .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))
-        .map((c) => ({ id: c.id, ref: c.ref, key: c.key, version: 'v', last_accessed_at: c.createdAt, created_at: c.createdAt, size_in_bytes: c.sizeInBytes }));
+        .map((c) => ({
+          id: c.id,
+          ref: c.ref,
+          key: c.key,
+          version: 'v',
+          last_accessed_at: c.createdAt,
+          created_at: c.createdAt,
+          size_in_bytes: c.sizeInBytes,
+        }));
       return page(req, caches, 'actions_caches');
     }
     if ((m = key.match(/^DELETE \/repos\/[^/]+\/[^/]+\/actions\/caches\/(\d+)$/))) {
@@ -334,9 +367,21 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     let m: RegExpMatchArray | null;
     if ((m = key.match(/^POST \/repos\/([^/]+\/[^/]+)\/check-runs$/))) {
       const b = JSON.parse(req.body.toString('utf8')) as Omit<CheckRun, 'id'>;
-      const invalid = !b.name || !b.head_sha || (b.status === 'completed' && !b.conclusion) || (b.output !== undefined && (!b.output.title || b.output.summary === undefined));
-      if (invalid) return { status: 422, body: { message: 'Invalid request.', errors: ['name, head_sha, conclusion (when completed) and output.title/summary are required'] } };
-      if ((b.output?.summary ?? '').length > 65535) return { status: 422, body: { message: 'Invalid request.', errors: ['Only 65535 characters are allowed; 65536 were supplied.'] } };
+      const invalid =
+        !b.name ||
+        !b.head_sha ||
+        (b.status === 'completed' && !b.conclusion) ||
+        (b.output !== undefined && (!b.output.title || b.output.summary === undefined));
+      if (invalid)
+        return {
+          status: 422,
+          body: {
+            message: 'Invalid request.',
+            errors: ['name, head_sha, conclusion (when completed) and output.title/summary are required'],
+          },
+        };
+      if ((b.output?.summary ?? '').length > 65535)
+        return { status: 422, body: { message: 'Invalid request.', errors: ['Only 65535 characters are allowed; 65536 were supplied.'] } };
       const run: CheckRun = { id: nextId++, ...b };
       api.checkRuns.push(run);
       return { status: 201, body: { ...run, html_url: `https://github.com/${m[1]}/runs/${run.id}` } };
@@ -350,7 +395,10 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     }
     if ((m = key.match(/^GET \/repos\/([^/]+\/[^/]+)\/commits\/([0-9a-f]{7,40})\/pulls$/))) {
       const sha = m[2];
-      return page(req, api.pulls.filter((p) => p.listedByCommit && p.headSha.startsWith(sha)).map((p) => pullJson(p, m?.[1] ?? '')));
+      return page(
+        req,
+        api.pulls.filter((p) => p.listedByCommit && p.headSha.startsWith(sha)).map((p) => pullJson(p, m?.[1] ?? '')),
+      );
     }
     if ((m = key.match(/^GET \/repos\/([^/]+)\/([^/]+)$/))) {
       return { status: 200, body: { full_name: `${m[1]}/${m[2]}`, default_branch: 'main', private: false } };
@@ -358,8 +406,13 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     if ((m = key.match(/^GET \/repos\/([^/]+\/[^/]+)\/pulls$/))) {
       const state = req.query.get('state') ?? 'open';
       const head = req.query.get('head');
-      const pulls = api.pulls.filter((p) => (state === 'all' || p.state === state) && (!head || `${p.headRepo.split('/')[0]}:${p.headRef}` === head));
-      return page(req, pulls.map((p) => pullJson(p, m?.[1] ?? '')));
+      const pulls = api.pulls.filter(
+        (p) => (state === 'all' || p.state === state) && (!head || `${p.headRepo.split('/')[0]}:${p.headRef}` === head),
+      );
+      return page(
+        req,
+        pulls.map((p) => pullJson(p, m?.[1] ?? '')),
+      );
     }
     return undefined;
   };
@@ -370,7 +423,14 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
       return { status: failure.status, body: { message: 'Resource not accessible by integration' } };
     }
     const denied = deniedPermission(key);
-    if (denied) return { status: 403, body: { message: 'Resource not accessible by integration', documentation_url: `https://docs.github.com/rest (needs ${denied}: write)` } };
+    if (denied)
+      return {
+        status: 403,
+        body: {
+          message: 'Resource not accessible by integration',
+          documentation_url: `https://docs.github.com/rest (needs ${denied}: write)`,
+        },
+      };
     const actions = actionsRoute(req, key);
     if (actions) return actions;
     const merge = mergeGateRoute(req, key);
@@ -393,7 +453,10 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
       const r = releases.find((x) => x.tag === decodeURIComponent(m?.[3] ?? ''));
       if (!r) return { status: 404, body: { message: 'Not Found' } };
       const uploadUrl = `${api.baseUrl}/repos/${m[1]}/${m[2]}/releases/${r.id}/assets{?name,label}`;
-      return { status: 200, body: { id: r.id, tag_name: r.tag, upload_url: uploadUrl, html_url: `https://github.com/o/r/releases/tag/${r.tag}` } };
+      return {
+        status: 200,
+        body: { id: r.id, tag_name: r.tag, upload_url: uploadUrl, html_url: `https://github.com/o/r/releases/tag/${r.tag}` },
+      };
     }
     if ((m = key.match(/^GET \/repos\/[^/]+\/[^/]+\/releases\/(\d+)\/assets$/))) {
       return page(req, api.assets.filter((a) => a.releaseId === Number(m?.[1])).map(assetJson));
@@ -408,7 +471,10 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
       const releaseId = Number(m[1]);
       const name = req.query.get('name') ?? '';
       if (api.assets.some((a) => a.releaseId === releaseId && a.name === name)) {
-        return { status: 422, body: { message: 'Validation Failed', errors: [{ resource: 'ReleaseAsset', code: 'already_exists', field: 'name' }] } };
+        return {
+          status: 422,
+          body: { message: 'Validation Failed', errors: [{ resource: 'ReleaseAsset', code: 'already_exists', field: 'name' }] },
+        };
       }
       const a = api.addAsset(releaseId, name, req.body, String(req.headers['content-type']));
       return { status: 201, body: assetJson(a) };
@@ -421,7 +487,13 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', api.baseUrl);
-      const rec = { method: req.method ?? '', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks) };
+      const rec = {
+        method: req.method ?? '',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      };
       api.requests.push(rec);
       const reply = route(rec);
       const headers = { 'content-type': 'application/json', ...reply.headers };

@@ -29,7 +29,12 @@ export function jpegBytes(w: number, h: number, data: Buffer, quality = 95): Buf
 
 /** A small solid-colour PNG: enough for tests that only need a valid image. */
 export function solidPng(r: number, g: number, b: number, size = 4): Buffer {
-  return pngBytes(size, size, rgba(size, size, () => [r, g, b, 255]), 'rgb');
+  return pngBytes(
+    size,
+    size,
+    rgba(size, size, () => [r, g, b, 255]),
+    'rgb',
+  );
 }
 
 function chunk(type: string, body: Buffer): Buffer {

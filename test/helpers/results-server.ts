@@ -1,11 +1,6 @@
 // A local stand-in for the Actions results service (the Twirp JSON API behind @actions/artifact),
 // handing out real Azurite SAS URLs so uploads go through real blob storage.
-import {
-  BlobSASPermissions,
-  BlobServiceClient,
-  generateBlobSASQueryParameters,
-  StorageSharedKeyCredential,
-} from '@azure/storage-blob';
+import { BlobSASPermissions, BlobServiceClient, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEVSTORE_ACCOUNT, DEVSTORE_KEY, type Azurite } from './azurite.js';
@@ -78,11 +73,21 @@ export async function startResultsServer(azurite: Azurite): Promise<ResultsServe
   const credential = new StorageSharedKeyCredential(DEVSTORE_ACCOUNT, DEVSTORE_KEY);
   const container = new BlobServiceClient(azurite.accountUrl, credential).getContainerClient(CONTAINER);
   await container.createIfNotExists();
-  const state = { calls: [] as TwirpCall[], artifacts: [] as StoredArtifact[], failures: [] as Array<{ status: number; msg: string }>, nextId: 4100 };
+  const state = {
+    calls: [] as TwirpCall[],
+    artifacts: [] as StoredArtifact[],
+    failures: [] as Array<{ status: number; msg: string }>,
+    nextId: 4100,
+  };
 
   const sas = (blob: string, permissions: string) => {
     const query = generateBlobSASQueryParameters(
-      { containerName: CONTAINER, blobName: blob, permissions: BlobSASPermissions.parse(permissions), expiresOn: new Date(Date.now() + 3600_000) },
+      {
+        containerName: CONTAINER,
+        blobName: blob,
+        permissions: BlobSASPermissions.parse(permissions),
+        expiresOn: new Date(Date.now() + 3600_000),
+      },
       credential,
     ).toString();
     return `${container.getBlockBlobClient(blob).url}?${query}`;
@@ -91,24 +96,46 @@ export async function startResultsServer(azurite: Azurite): Promise<ResultsServe
   const handlers: Record<string, (b: TwirpBody) => Promise<object>> = {
     CreateArtifact: async (b) => {
       if (b.version !== 7) throw new TwirpError(400, 'invalid_argument', `unsupported version ${b.version}`);
-      if (find(state.artifacts, b)) throw new TwirpError(409, 'already_exists', `an artifact with this name already exists on the workflow run`);
+      if (find(state.artifacts, b))
+        throw new TwirpError(409, 'already_exists', `an artifact with this name already exists on the workflow run`);
       const blob = `${b.workflow_run_backend_id}/${b.name}.zip`;
-      state.artifacts.push({ run: b.workflow_run_backend_id ?? '', job: b.workflow_job_run_backend_id ?? '', name: b.name ?? '', blob, createdAt: new Date(), expiresAt: b.expires_at });
+      state.artifacts.push({
+        run: b.workflow_run_backend_id ?? '',
+        job: b.workflow_job_run_backend_id ?? '',
+        name: b.name ?? '',
+        blob,
+        createdAt: new Date(),
+        expiresAt: b.expires_at,
+      });
       return { ok: true, signed_upload_url: sas(blob, 'cw') };
     },
     FinalizeArtifact: async (b) => {
       const art = mustFind(state.artifacts, b);
-      const props = await container.getBlockBlobClient(art.blob).getProperties().catch(() => undefined);
+      const props = await container
+        .getBlockBlobClient(art.blob)
+        .getProperties()
+        .catch(() => undefined);
       if (!props) throw new TwirpError(400, 'failed_precondition', 'no blob was uploaded');
-      if (String(props.contentLength) !== b.size) throw new TwirpError(400, 'invalid_argument', `size ${b.size} != blob ${props.contentLength}`);
+      if (String(props.contentLength) !== b.size)
+        throw new TwirpError(400, 'invalid_argument', `size ${b.size} != blob ${props.contentLength}`);
       Object.assign(art, { id: state.nextId++, size: b.size, hash: b.hash });
       return { ok: true, artifact_id: String(art.id) };
     },
     ListArtifacts: async (b) => ({
       artifacts: state.artifacts
         .filter((a) => a.id !== undefined && a.run === b.workflow_run_backend_id)
-        .filter((a) => (b.name_filter === undefined || a.name === b.name_filter) && (b.id_filter === undefined || String(a.id) === b.id_filter))
-        .map((a) => ({ workflow_run_backend_id: a.run, workflow_job_run_backend_id: a.job, database_id: String(a.id), name: a.name, size: a.size, created_at: a.createdAt.toISOString(), digest: a.hash })),
+        .filter(
+          (a) => (b.name_filter === undefined || a.name === b.name_filter) && (b.id_filter === undefined || String(a.id) === b.id_filter),
+        )
+        .map((a) => ({
+          workflow_run_backend_id: a.run,
+          workflow_job_run_backend_id: a.job,
+          database_id: String(a.id),
+          name: a.name,
+          size: a.size,
+          created_at: a.createdAt.toISOString(),
+          digest: a.hash,
+        })),
     }),
     GetSignedArtifactURL: async (b) => ({ signed_url: sas(mustFind(state.artifacts, b).blob, 'r') }),
     DeleteArtifact: async (b) => {

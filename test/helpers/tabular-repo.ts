@@ -41,7 +41,8 @@ ${o.gate ?? '  metrics:\n    accuracy: { min: 0.2 }'}
 }
 
 /** Spec that diverges: plain SGD at the highest rate the schema allows; the loss becomes NaN at epoch 8. */
-export const DIVERGING_TRAIN = '  epochs: 30\n  batch_size: 16\n  optimizer: sgd\n  learning_rate: 10\n  schedule: { type: constant }\n  early_stopping: false';
+export const DIVERGING_TRAIN =
+  '  epochs: 30\n  batch_size: 16\n  optimizer: sgd\n  learning_rate: 10\n  schedule: { type: constant }\n  early_stopping: false';
 
 export function makeTabularRepo(spec = tabularSpec()): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'finetune-tab-'));

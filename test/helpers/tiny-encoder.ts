@@ -18,7 +18,11 @@ const dims = (...sizes: number[]) => ({ dim: sizes.map((s) => ({ size: String(s)
 export function writeEncoder(dir: string, e: TinyEncoder, opts: { inputName?: string; weightPath?: string } = {}): void {
   const v = e.vocab.length;
   const d = e.embeddings[0].length;
-  const constNode = (name: string, dtype: string, shape: number[]) => ({ name, op: 'Const', attr: { dtype: { type: dtype }, value: { tensor: { dtype, tensorShape: dims(...shape) } } } });
+  const constNode = (name: string, dtype: string, shape: number[]) => ({
+    name,
+    op: 'Const',
+    attr: { dtype: { type: dtype }, value: { tensor: { dtype, tensorShape: dims(...shape) } } },
+  });
   const node = [
     { name: opts.inputName ?? 'indices', op: 'Placeholder', attr: { dtype: int32, shape: { shape: dims(-1, 2) } } },
     { name: 'values', op: 'Placeholder', attr: { dtype: int32, shape: { shape: dims(-1) } } },
@@ -28,7 +32,12 @@ export function writeEncoder(dir: string, e: TinyEncoder, opts: { inputName?: st
     constNode('flat', 'DT_INT32', [1]),
     { name: 'rows2d', op: 'Slice', input: [opts.inputName ?? 'indices', 'begin', 'size'], attr: { T: int32, Index: int32 } },
     { name: 'rows', op: 'Reshape', input: ['rows2d', 'flat'], attr: { T: int32 } },
-    { name: 'encoding', op: 'SparseSegmentMean', input: ['embeddings', 'values', 'rows'], attr: { T: { type: 'DT_FLOAT' }, Tidx: int32, Tsegmentids: int32 } },
+    {
+      name: 'encoding',
+      op: 'SparseSegmentMean',
+      input: ['embeddings', 'values', 'rows'],
+      attr: { T: { type: 'DT_FLOAT' }, Tidx: int32, Tsegmentids: int32 },
+    },
   ];
   const floats = Float32Array.from(e.embeddings.flat());
   const ints = Int32Array.from([0, 0, -1, 1, -1]);
@@ -41,7 +50,14 @@ export function writeEncoder(dir: string, e: TinyEncoder, opts: { inputName?: st
   ];
   fs.mkdirSync(dir, { recursive: true });
   const shard = opts.weightPath ?? 'group1-shard1of1.bin';
-  fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: { node, versions: { producer: 1 } }, weightsManifest: [{ paths: [shard], weights }] }));
+  fs.writeFileSync(
+    path.join(dir, 'model.json'),
+    JSON.stringify({
+      format: 'graph-model',
+      modelTopology: { node, versions: { producer: 1 } },
+      weightsManifest: [{ paths: [shard], weights }],
+    }),
+  );
   if (!shard.includes('..')) fs.writeFileSync(path.join(dir, shard), bytes);
   fs.writeFileSync(path.join(dir, 'vocab.json'), JSON.stringify(e.vocab));
 }

@@ -42,7 +42,12 @@ export function writeImageGraph(dir: string, opts: TinyGraphOptions = {}): void 
   const conv = (name: string, input: string, k: number, from: number, to: number) => [
     constNode(`${name}/filter`, [k, k, from, to], random(k * k * from * to, 1 / Math.sqrt(k * k * from))),
     constNode(`${name}/bias`, [to], random(to, 0.1)),
-    { name, op: 'Conv2D', input: [input, `${name}/filter`], attr: { T: f32, strides: ints(1, 2, 2, 1), padding: str('SAME'), data_format: str('NHWC'), dilations: ints(1, 1, 1, 1) } },
+    {
+      name,
+      op: 'Conv2D',
+      input: [input, `${name}/filter`],
+      attr: { T: f32, strides: ints(1, 2, 2, 1), padding: str('SAME'), data_format: str('NHWC'), dilations: ints(1, 1, 1, 1) },
+    },
     { name: `${name}/biasadd`, op: 'BiasAdd', input: [name, `${name}/bias`], attr: { T: f32, data_format: str('NHWC') } },
     { name: `${name}/relu`, op: 'Relu', input: [`${name}/biasadd`], attr: { T: f32 } },
   ];
@@ -53,13 +58,28 @@ export function writeImageGraph(dir: string, opts: TinyGraphOptions = {}): void 
     constNode('pool/axes', [2], [1, 2], 'int32'),
     { name: 'pool', op: 'Mean', input: ['conv2/relu', 'pool/axes'], attr: { T: f32, Tidx: { type: 'DT_INT32' }, keep_dims: { b: false } } },
     constNode('logits/kernel', [16, 10], random(160, 0.25)),
-    { name: 'logits', op: 'MatMul', input: ['pool', 'logits/kernel'], attr: { T: f32, transpose_a: { b: false }, transpose_b: { b: false } } },
+    {
+      name: 'logits',
+      op: 'MatMul',
+      input: ['pool', 'logits/kernel'],
+      attr: { T: f32, transpose_a: { b: false }, transpose_b: { b: false } },
+    },
   ];
-  const bytes = Buffer.concat(weights.map((w) => Buffer.from((w.dtype === 'float32' ? Float32Array.from(w.values) : Int32Array.from(w.values)).buffer)));
+  const bytes = Buffer.concat(
+    weights.map((w) => Buffer.from((w.dtype === 'float32' ? Float32Array.from(w.values) : Int32Array.from(w.values)).buffer)),
+  );
   const shard = opts.weightPath ?? 'group1-shard1of1.bin';
   const manifest = [{ paths: [shard], weights: weights.map(({ name, shape, dtype }) => ({ name, shape, dtype })) }];
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', generatedBy: '2.15.0', modelTopology: { node, versions: { producer: 1 } }, weightsManifest: manifest }));
+  fs.writeFileSync(
+    path.join(dir, 'model.json'),
+    JSON.stringify({
+      format: 'graph-model',
+      generatedBy: '2.15.0',
+      modelTopology: { node, versions: { producer: 1 } },
+      weightsManifest: manifest,
+    }),
+  );
   if (!shard.includes('..')) fs.writeFileSync(path.join(dir, shard), bytes);
 }
 

@@ -31,7 +31,13 @@ function seedWeights(model: tf.LayersModel, rnd: () => number): void {
 }
 
 function labels(n: number, classes: number, rnd: () => number): tf.Tensor {
-  return tf.oneHot(tf.tensor1d(Int32Array.from({ length: n }, () => Math.floor((rnd() + 0.5) * classes)), 'int32'), classes);
+  return tf.oneHot(
+    tf.tensor1d(
+      Int32Array.from({ length: n }, () => Math.floor((rnd() + 0.5) * classes)),
+      'int32',
+    ),
+    classes,
+  );
 }
 
 export function denseNet(): TinyNet {
@@ -65,7 +71,10 @@ export async function trainLosses(build: () => TinyNet, steps: number): Promise<
   const optimizer = tf.train.adam(0.01);
   const losses: number[] = [];
   for (let i = 0; i < steps; i++) {
-    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true);
+    const loss = optimizer.minimize(
+      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+      true,
+    );
     losses.push((await (loss as tf.Scalar).data())[0]);
     loss?.dispose();
   }

@@ -30,7 +30,10 @@ export async function workerFixture(prefix: string, images: number): Promise<Wor
   await selectBackend('wasm', silentLogger);
   const source = await readModelSource('model.json', 'examples/fashion-mnist/models/mobilenet_v2/model.json');
   const backbone = await buildBackbone(source, { cut: 'block_6_expand_relu', size: WORKER_PRE.size, channels: 3 });
-  const examples = readIdxExamples(`${DATA}/t10k-images-idx3-ubyte.gz`, `${DATA}/t10k-labels-idx1-ubyte.gz`, 'test', 'data.test').slice(0, images);
+  const examples = readIdxExamples(`${DATA}/t10k-images-idx3-ubyte.gz`, `${DATA}/t10k-labels-idx1-ubyte.gz`, 'test', 'data.test').slice(
+    0,
+    images,
+  );
   return { tmp, entry, backbone, examples };
 }
 

@@ -22,7 +22,14 @@ export interface FoldedConvolution {
    * From g, the gradient of the forward pass's output (also as g2, [rows x channels]): the folded
    * filter's gradient as [kernel size / channels x channels], and x's where `inputGradient`.
    */
-  backward(g: tf.Tensor, g2: tf.Tensor, x: tf.Tensor, kernel: tf.Tensor, filter: tf.Tensor, s: tf.Tensor): { dFilter: tf.Tensor; dx?: tf.Tensor };
+  backward(
+    g: tf.Tensor,
+    g2: tf.Tensor,
+    x: tf.Tensor,
+    kernel: tf.Tensor,
+    filter: tf.Tensor,
+    s: tf.Tensor,
+  ): { dFilter: tf.Tensor; dx?: tf.Tensor };
 }
 
 /**
@@ -31,7 +38,13 @@ export interface FoldedConvolution {
  * trained). With `inputGradient` false, x's gradient is zeros: for an x that depends on no
  * trainable weight.
  */
-export function foldedConvolution(x: tf.Tensor4D, w: FoldWeights, activation: FoldActivation, inputGradient: boolean, conv: FoldedConvolution): tf.Tensor4D {
+export function foldedConvolution(
+  x: tf.Tensor4D,
+  w: FoldWeights,
+  activation: FoldActivation,
+  inputGradient: boolean,
+  conv: FoldedConvolution,
+): tf.Tensor4D {
   const trained = [w.kernel, w.bias, w.gamma, w.beta];
   const present = trained.filter((t): t is tf.Tensor => t !== undefined);
   const op = tf.customGrad((...args: unknown[]) => {
@@ -88,7 +101,16 @@ function foldVectors(w: FoldWeights, bias?: tf.Tensor, gamma?: tf.Tensor, beta?:
   }
   const n = w.mean.size;
   const [r, s, centred, shift] = heap.tensors([[n], [n], [n], [n]], (...out) =>
-    heap.kernels.foldVectors(heap.offset(w.variance), heap.offset(gamma), heap.offset(w.mean), heap.offset(bias), heap.offset(beta), w.epsilon, ...(out as [number, number, number, number]), n),
+    heap.kernels.foldVectors(
+      heap.offset(w.variance),
+      heap.offset(gamma),
+      heap.offset(w.mean),
+      heap.offset(bias),
+      heap.offset(beta),
+      w.epsilon,
+      ...(out as [number, number, number, number]),
+      n,
+    ),
   );
   return { r, s, centred, shift };
 }

@@ -7,7 +7,13 @@ import type { DepthwiseGeometry } from '../index.js';
 import { type FoldActivation, foldedConvolution, type FoldWeights, registeredGradient, scaleColumns } from './fold-ops.js';
 
 /** The folded depthwise convolution of x, its kernel [height, width, channels, 1]: see foldedConvolution. */
-export function foldedDepthwise(x: tf.Tensor4D, w: FoldWeights, activation: FoldActivation, inputGradient: boolean, geometry: DepthwiseGeometry): tf.Tensor4D {
+export function foldedDepthwise(
+  x: tf.Tensor4D,
+  w: FoldWeights,
+  activation: FoldActivation,
+  inputGradient: boolean,
+  geometry: DepthwiseGeometry,
+): tf.Tensor4D {
   const { strides, pad, dilations } = geometry;
   const channels = w.kernel.shape[2] as number;
   return foldedConvolution(x, w, activation, inputGradient, {

@@ -56,7 +56,19 @@ export function allocateHeadSpace(widths: number[], maxRows: number, slotCount: 
   const a = kernels.arrays;
   const layers = plan.map(({ inDim, outDim, at, above }) => {
     const [kernel, bias, kernelGrad, biasGrad, input, z, dz] = at.map((i) => a[i]);
-    return { inDim, outDim, kernel, bias, kernelGrad, biasGrad, input, z, dz, kernelT: above && a[above[0]], inputGrad: above && a[above[1]] };
+    return {
+      inDim,
+      outDim,
+      kernel,
+      bias,
+      kernelGrad,
+      biasGrad,
+      input,
+      z,
+      dz,
+      kernelT: above && a[above[0]],
+      inputGrad: above && a[above[1]],
+    };
   });
   return { layers, kernels, slots: plan.flatMap((p) => p.slots.map((s) => s.map((i) => a[i]))) };
 }

@@ -27,7 +27,23 @@ export function createHeapAdam(cfg: OptimizerConfig, vars: tf.Variable[]): HeadO
         const decay = v.rank > 1 ? lr * cfg.weight_decay : 0;
         const [m, s] = slots[i];
         const [updated] = heap.tensors([v.shape], (out) =>
-          heap.kernels.adam(heap.offset(v), heap.offset(grads[i]), heap.offset(m), heap.offset(s), out, v.size, beta1, 1 - beta1, beta2, 1 - beta2, c1, c2, epsilon, lr, decay),
+          heap.kernels.adam(
+            heap.offset(v),
+            heap.offset(grads[i]),
+            heap.offset(m),
+            heap.offset(s),
+            out,
+            v.size,
+            beta1,
+            1 - beta1,
+            beta2,
+            1 - beta2,
+            c1,
+            c2,
+            epsilon,
+            lr,
+            decay,
+          ),
         );
         v.assign(updated);
         updated.dispose();
@@ -36,7 +52,10 @@ export function createHeapAdam(cfg: OptimizerConfig, vars: tf.Variable[]): HeadO
     getState: async () => ({ step: t, slots: slots.flat().map((s) => (s.dataSync() as Float32Array).slice()) }),
     setState(state) {
       const flat = slots.flat();
-      assertStateFits(state, flat.map((s) => s.size));
+      assertStateFits(
+        state,
+        flat.map((s) => s.size),
+      );
       t = state.step;
       flat.forEach((s, i) => heapView(backend, s).set(state.slots[i]));
     },

@@ -25,7 +25,10 @@ export function createHostOptimizer(cfg: OptimizerConfig, kernels: Kernels, slot
     getState: async () => ({ step: t, slots: slots.flat().map((s) => s.slice()) }),
     setState(state: OptimizerState) {
       const flat = slots.flat();
-      assertStateFits(state, flat.map((s) => s.length));
+      assertStateFits(
+        state,
+        flat.map((s) => s.length),
+      );
       t = state.step;
       flat.forEach((s, i) => s.set(state.slots[i]));
     },

@@ -16,7 +16,12 @@ export function hostHeadSteps(head: Head, { settings, dropout, classWeights }: S
   const space = allocateHeadSpace(widths, settings.batch_size, slotCount(settings));
   const weights = weightArrays(space);
   const grads = gradientArrays(space);
-  const optimizer = createHostOptimizer(settings, space.kernels, space.slots, variables.map((v) => v.rank > 1));
+  const optimizer = createHostOptimizer(
+    settings,
+    space.kernels,
+    space.slots,
+    variables.map((v) => v.rank > 1),
+  );
   const first = space.layers[0];
   return {
     optimizer,
@@ -26,7 +31,9 @@ export function hostHeadSteps(head: Head, { settings, dropout, classWeights }: S
     },
     async step({ x, y }, idx, lr, dropoutSeed) {
       const rows = idx.length;
-      const masks = space.layers.map((l, i) => (dropout > 0 ? dropoutMask(rows * l.inDim, dropout, dropoutSeedOf(dropoutSeed, i)) : undefined));
+      const masks = space.layers.map((l, i) =>
+        dropout > 0 ? dropoutMask(rows * l.inDim, dropout, dropoutSeedOf(dropoutSeed, i)) : undefined,
+      );
       standardisedRowsInto(first.input, x.data, x.dim, idx, head.mean, head.std, masks[0]);
       const labels = Int32Array.from(idx, (i) => y[i]);
       const loss = headGradients(space, rows, masks, { labels, smoothing: settings.label_smoothing, classWeights });
@@ -46,7 +53,13 @@ export function hostHeadSteps(head: Head, { settings, dropout, classWeights }: S
  * (x - mean) / std, then times the mask, each step rounded to float32 as the tensor ops round it.
  */
 function standardisedRowsInto(
-  out: Float32Array, data: Float32Array, dim: number, idx: Int32Array, mean: Float32Array, std: Float32Array, mask: Float32Array | undefined,
+  out: Float32Array,
+  data: Float32Array,
+  dim: number,
+  idx: Int32Array,
+  mean: Float32Array,
+  std: Float32Array,
+  mask: Float32Array | undefined,
 ): void {
   idx.forEach((r, i) => {
     const src = r * dim;

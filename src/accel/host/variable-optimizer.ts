@@ -34,7 +34,12 @@ function createCopyingOptimizer(cfg: OptimizerConfig, vars: tf.Variable[]): Head
   const grads = kernels.arrays.slice(vars.length, 2 * vars.length);
   const slots = vars.map((_, i) => kernels.arrays.slice(2 * vars.length + i * count, 2 * vars.length + (i + 1) * count));
   // Decoupled weight decay shrinks kernels only, as in the tensor optimizer.
-  const host = createHostOptimizer(cfg, kernels, slots, vars.map((v) => v.rank > 1));
+  const host = createHostOptimizer(
+    cfg,
+    kernels,
+    slots,
+    vars.map((v) => v.rank > 1),
+  );
   return {
     step(g, lr) {
       vars.forEach((v, i) => {

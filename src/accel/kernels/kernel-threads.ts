@@ -18,7 +18,17 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 
-export type GemmFunction = (a: number, aRow: number, aCol: number, b: number, c: number, m: number, k: number, n: number, bias: number) => void;
+export type GemmFunction = (
+  a: number,
+  aRow: number,
+  aCol: number,
+  b: number,
+  c: number,
+  m: number,
+  k: number,
+  n: number,
+  bias: number,
+) => void;
 
 const GENERATION = 0;
 const CLAIM = 1;
@@ -82,7 +92,12 @@ export class KernelThreads {
   private readonly online: Promise<void>;
 
   /** `threads` counts the calling one: 1 starts no helper. A helper that cannot start is done without. */
-  constructor(module: object, memory: object, private readonly gemm: GemmFunction, threads: number) {
+  constructor(
+    module: object,
+    memory: object,
+    private readonly gemm: GemmFunction,
+    threads: number,
+  ) {
     const count = Math.min(Math.max(threads - 1, 0), MAX_HELPERS);
     for (let h = 0; h < count; h++) {
       try {
@@ -113,7 +128,18 @@ export class KernelThreads {
    * another memory: another instance's gemm and its offsets), and the helpers theirs here; each
    * band a helper computed goes to `local.collect` (its first row and rows) as soon as it is done.
    */
-  run(a: number, aRow: number, aCol: number, b: number, c: number, m: number, k: number, n: number, bias: number, local?: LocalProduct): void {
+  run(
+    a: number,
+    aRow: number,
+    aCol: number,
+    b: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    bias: number,
+    local?: LocalProduct,
+  ): void {
     const bandsWanted = Math.min(this.threads * BANDS_PER_THREAD, (1 << BAND_BITS) - 1);
     const rows = Math.ceil(m / bandsWanted / BLOCK_ROWS) * BLOCK_ROWS;
     const bands = rows > 0 ? Math.ceil(m / rows) : 0;

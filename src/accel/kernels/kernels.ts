@@ -29,11 +29,39 @@ export interface KernelExports {
   /** out [cols x rows] = (x with column j times s[j]) transposed. */
   scaleColumnsTransposed(x: number, s: number, out: number, rows: number, cols: number): void;
   /** gamma, bias and beta: NO_BIAS (-1) where absent. */
-  foldVectors(variance: number, gamma: number, mean: number, bias: number, beta: number, eps: number, r: number, s: number, centred: number, shift: number, n: number): void;
+  foldVectors(
+    variance: number,
+    gamma: number,
+    mean: number,
+    bias: number,
+    beta: number,
+    eps: number,
+    r: number,
+    s: number,
+    centred: number,
+    shift: number,
+    n: number,
+  ): void;
   foldVectorGrad(dsFilter: number, dShift: number, centred: number, r: number, dGamma: number, n: number): void;
   foldGrad(dF: number, k: number, s: number, dK: number, ds: number, rows: number, cols: number): void;
   /** The new w goes to out: w itself, or n floats of their own. */
-  adam(w: number, g: number, m: number, s: number, out: number, n: number, b1: number, a1: number, b2: number, a2: number, c1: number, c2: number, eps: number, lr: number, decay: number): void;
+  adam(
+    w: number,
+    g: number,
+    m: number,
+    s: number,
+    out: number,
+    n: number,
+    b1: number,
+    a1: number,
+    b2: number,
+    a2: number,
+    c1: number,
+    c2: number,
+    eps: number,
+    lr: number,
+    decay: number,
+  ): void;
   columnSums(x: number, out: number, rows: number, columns: number): void;
   clipGrad(x: number, dy: number, g: number, n: number, min: number, max: number): void;
   depthwiseFilterGrad(x: number, dy: number, dw: number, ...geometry: DepthwiseArguments): void;
@@ -43,7 +71,22 @@ export interface KernelExports {
 }
 
 /** n h w c outH outW filterH filterW strideH strideW dilationH dilationW padTop padLeft. */
-export type DepthwiseArguments = [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+export type DepthwiseArguments = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
 
 export interface Instance extends KernelExports {
   memory: SharedMemory;
@@ -155,7 +198,23 @@ export function createKernels(lengths: number[]): Kernels {
       k.gemm(at(a), ...leftStrides(m, kk, transposeA), at(b), at(c), m, kk, n, NO_BIAS);
     },
     adam(w, g, m, s, { beta1, beta2, epsilon }, t, lr, decay) {
-      k.adam(at(w), at(g), at(m), at(s), at(w), Math.ceil(w.length / 4) * 4, beta1, 1 - beta1, beta2, 1 - beta2, 1 - beta1 ** t, 1 - beta2 ** t, epsilon, lr, decay);
+      k.adam(
+        at(w),
+        at(g),
+        at(m),
+        at(s),
+        at(w),
+        Math.ceil(w.length / 4) * 4,
+        beta1,
+        1 - beta1,
+        beta2,
+        1 - beta2,
+        1 - beta1 ** t,
+        1 - beta2 ** t,
+        epsilon,
+        lr,
+        decay,
+      );
     },
   };
 }

@@ -6,7 +6,24 @@
 import { isMainThread } from 'node:worker_threads';
 import { requestedWorkers } from '../../features/worker-plan.js';
 import { KernelThreads } from './kernel-threads.js';
-import { ALIGN, aligned, compiledModule, type DepthwiseArguments, heapBridge, type HeapBridge, heapInstance, type KernelExports, instantiate, leftStrides, NO_BIAS, PAGE, reserve, type HeapInstance, type Instance, type PlainMemory } from './kernels.js';
+import {
+  ALIGN,
+  aligned,
+  compiledModule,
+  type DepthwiseArguments,
+  heapBridge,
+  type HeapBridge,
+  heapInstance,
+  type KernelExports,
+  instantiate,
+  leftStrides,
+  NO_BIAS,
+  PAGE,
+  reserve,
+  type HeapInstance,
+  type Instance,
+  type PlainMemory,
+} from './kernels.js';
 
 const heaps: PlainMemory[] = [];
 
@@ -43,7 +60,15 @@ export interface ProductOptions {
  * views of a registered heap, else on those copies too. The result is the same for any number of
  * threads.
  */
-export function multiplyInto(c: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number, options: ProductOptions = {}): void {
+export function multiplyInto(
+  c: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  options: ProductOptions = {},
+): void {
   const { transposeA = false, bias } = options;
   const [aRow, aCol] = leftStrides(m, k, transposeA);
   const { instance, threads } = sharedKernels();
@@ -63,7 +88,14 @@ export function multiplyInto(c: Float32Array, a: Float32Array, b: Float32Array, 
     if (bridge) bridge.toHeap(cHeap + first * n * 4, from, count * 4);
     else c.set(new Float32Array(instance.memory.buffer, from, count), first * n);
   };
-  threads.run(aAt, aRow, aCol, bAt, cAt, m, k, n, bias ? biasAt : NO_BIAS, { gemm: heap.gemm, a: aHeap, b: bHeap, c: cHeap, bias: biasHeap, collect });
+  threads.run(aAt, aRow, aCol, bAt, cAt, m, k, n, bias ? biasAt : NO_BIAS, {
+    gemm: heap.gemm,
+    a: aHeap,
+    b: bHeap,
+    c: cHeap,
+    bias: biasHeap,
+    collect,
+  });
 }
 
 /**
@@ -100,8 +132,22 @@ export interface DepthwiseGeometry {
 }
 
 /** The kernels' geometry arguments of a depthwise convolution. */
-const depthwiseArguments = (g: DepthwiseGeometry): DepthwiseArguments =>
-  [g.batch, g.inHeight, g.inWidth, g.channels, g.outHeight, g.outWidth, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth, g.padTop, g.padLeft];
+const depthwiseArguments = (g: DepthwiseGeometry): DepthwiseArguments => [
+  g.batch,
+  g.inHeight,
+  g.inWidth,
+  g.channels,
+  g.outHeight,
+  g.outWidth,
+  g.filterHeight,
+  g.filterWidth,
+  g.strideHeight,
+  g.strideWidth,
+  g.dilationHeight,
+  g.dilationWidth,
+  g.padTop,
+  g.padLeft,
+];
 
 /**
  * dw [filterHeight, filterWidth, channels] of a depthwise convolution from its input x and output
@@ -113,7 +159,13 @@ export function depthwiseFilterGradInto(dw: Float32Array, x: Float32Array, dy: F
 }
 
 /** y = the depthwise convolution of x by filter f (+ bias), each output from its bias or zero, its taps in order. */
-export function depthwiseForwardInto(y: Float32Array, x: Float32Array, f: Float32Array, bias: Float32Array | undefined, g: DepthwiseGeometry): void {
+export function depthwiseForwardInto(
+  y: Float32Array,
+  x: Float32Array,
+  f: Float32Array,
+  bias: Float32Array | undefined,
+  g: DepthwiseGeometry,
+): void {
   singlePass(y, [x, f, bias], (k, yAt, xAt, fAt, biasAt) => k.depthwiseForward(xAt, fAt, biasAt, yAt, ...depthwiseArguments(g)));
 }
 
@@ -127,7 +179,11 @@ export function depthwiseInputGradInto(dx: Float32Array, dy: Float32Array, f: Fl
  * (NO_BIAS for an absent one): in place when all are views of a registered heap, else on copies
  * in the shared instance, from which `out` is then read.
  */
-function singlePass(out: Float32Array, inputs: Array<Float32Array | undefined>, run: (k: KernelExports, outAt: number, ...inputsAt: number[]) => void): void {
+function singlePass(
+  out: Float32Array,
+  inputs: Array<Float32Array | undefined>,
+  run: (k: KernelExports, outAt: number, ...inputsAt: number[]) => void,
+): void {
   const heap = heapHolding([out, ...inputs.filter((v): v is Float32Array => v !== undefined)]);
   if (heap) return run(heap, out.byteOffset, ...inputs.map((v) => (v ? v.byteOffset : NO_BIAS)));
   const [outAt, ...at] = stage([out.length, ...inputs.map((v) => v ?? 0)]);

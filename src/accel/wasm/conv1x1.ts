@@ -15,7 +15,6 @@ import { OWN_KERNEL_MIN_MACS, seenBefore } from './matmul.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 
-
 export function trainingConv2D(params: KernelParams, stock: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
   return ownKernelConv(params) ?? stock(params);
 }
@@ -24,10 +23,18 @@ function ownKernelConv({ inputs, attrs, backend }: KernelParams): tf.TensorInfo 
   const { x, filter, bias, preluActivationWeights } = inputs;
   const { strides, pad, dilations, dataFormat, dimRoundingMode, activation } = attrs as unknown as tf.FusedConv2DAttrs;
   if (!(x instanceof tf.Tensor) || !(filter instanceof tf.Tensor) || preluActivationWeights) return undefined;
-  if ((activation ?? 'linear') !== 'linear' || dataFormat !== 'NHWC' || x.dtype !== 'float32' || filter.dtype !== 'float32') return undefined;
+  if ((activation ?? 'linear') !== 'linear' || dataFormat !== 'NHWC' || x.dtype !== 'float32' || filter.dtype !== 'float32')
+    return undefined;
   if (x.rank !== 4 || filter.shape[0] !== 1 || filter.shape[1] !== 1) return undefined;
   if (bias && (!(bias instanceof tf.Tensor) || bias.rank !== 1 || bias.dtype !== 'float32')) return undefined;
-  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode);
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+  );
   const { padInfo } = info;
   const unit = info.strideHeight === 1 && info.strideWidth === 1 && info.dilationHeight === 1 && info.dilationWidth === 1;
   if (!unit || padInfo.top || padInfo.bottom || padInfo.left || padInfo.right) return undefined;
@@ -35,5 +42,7 @@ function ownKernelConv({ inputs, attrs, backend }: KernelParams): tf.TensorInfo 
   const [k, n] = [info.inChannels, info.outChannels];
   if (rows * k * n < OWN_KERNEL_MIN_MACS || !fitsMultiplyInto(rows * k + k * n + n + rows * n)) return undefined;
   if (!recordingGradients() || seenBefore(filter)) return undefined;
-  return computeOnHeap(backend, info.outShape, bias ? [x, filter, bias] : [x, filter], (y, xv, fv, bv) => multiplyInto(y, xv, fv, rows, k, n, { bias: bv }));
+  return computeOnHeap(backend, info.outShape, bias ? [x, filter, bias] : [x, filter], (y, xv, fv, bv) =>
+    multiplyInto(y, xv, fv, rows, k, n, { bias: bv }),
+  );
 }

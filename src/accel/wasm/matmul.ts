@@ -32,7 +32,13 @@ export function trainingMatMul(params: KernelParams, stock: tf.KernelFunc): tf.T
 }
 
 /** The product in our kernel, or undefined where it does not apply (a batch, a small product). */
-function ownKernelProduct(backend: unknown, a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.TensorInfo | undefined {
+function ownKernelProduct(
+  backend: unknown,
+  a: tf.Tensor,
+  b: tf.Tensor,
+  transposeA: boolean,
+  transposeB: boolean,
+): tf.TensorInfo | undefined {
   const single = (t: tf.Tensor) => t.dtype === 'float32' && (t.rank === 2 || (t.rank === 3 && t.shape[0] === 1));
   if (!single(a) || !single(b)) return undefined;
   const [ra, ca] = a.shape.slice(-2);
@@ -43,7 +49,9 @@ function ownKernelProduct(backend: unknown, a: tf.Tensor, b: tf.Tensor, transpos
   // The kernel reads its left operand transposed in place; a transposed right one is copied first.
   const right = transposeB ? tf.tidy(() => swapLastTwo(b)) : b;
   const batch = Math.max(a.rank, b.rank) - 2;
-  const out = computeOnHeap(backend, [...new Array<number>(batch).fill(1), m, n], [a, right], (c, av, bv) => multiplyInto(c, av, bv, m, k, n, { transposeA }));
+  const out = computeOnHeap(backend, [...new Array<number>(batch).fill(1), m, n], [a, right], (c, av, bv) =>
+    multiplyInto(c, av, bv, m, k, n, { transposeA }),
+  );
   if (right !== b) right.dispose();
   return out;
 }

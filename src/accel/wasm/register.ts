@@ -10,7 +10,12 @@ import { conv2dInputGrad } from '../../backend/wasm-grad-conv.js';
 import { tileByBroadcast } from './grad-tile.js';
 import { seenBefore, trainingMatMul } from './matmul.js';
 import { computeOnHeap, recordingGradients } from '../tfjs-internals.js';
-import { depthwiseFilterGradInto, depthwiseForwardInto, depthwiseInputGradInto, type DepthwiseGeometry } from '../kernels/shared-kernels.js';
+import {
+  depthwiseFilterGradInto,
+  depthwiseForwardInto,
+  depthwiseInputGradInto,
+  type DepthwiseGeometry,
+} from '../kernels/shared-kernels.js';
 import { trainingConv2D } from './conv1x1.js';
 import { columnMean, columnSum } from './sum.js';
 import { sharedIdentity } from './identity.js';
@@ -99,21 +104,47 @@ function depthwiseBackpropInput(params: KernelParams, stock: tf.KernelFunc): tf.
  * pack the filter first, for a packing it never reuses. Everything else stays with XNNPACK.
  */
 function trainingDepthwise(params: KernelParams, stock: tf.KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
-  const { x, filter, bias, preluActivationWeights } = params.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
+  const { x, filter, bias, preluActivationWeights } = params.inputs as {
+    x: tf.TensorInfo;
+    filter: tf.TensorInfo;
+    bias?: tf.TensorInfo;
+    preluActivationWeights?: tf.TensorInfo;
+  };
   const { strides, pad, dilations, dataFormat, dimRoundingMode, activation } = params.attrs as unknown as tf.FusedDepthwiseConv2DAttrs;
   const plain = (t: tf.TensorInfo | undefined) => t === undefined || (t instanceof tf.Tensor && t.dtype === 'float32');
-  if (!plain(x) || !plain(filter) || !plain(bias) || preluActivationWeights || (activation ?? 'linear') !== 'linear' || dataFormat !== 'NHWC') return stock(params);
-  if (!recordingGradients() || filter.shape[3] !== 1 || (bias && bias.shape.length !== 1) || seenBefore(filter as tf.Tensor)) return stock(params);
+  if (
+    !plain(x) ||
+    !plain(filter) ||
+    !plain(bias) ||
+    preluActivationWeights ||
+    (activation ?? 'linear') !== 'linear' ||
+    dataFormat !== 'NHWC'
+  )
+    return stock(params);
+  if (!recordingGradients() || filter.shape[3] !== 1 || (bias && bias.shape.length !== 1) || seenBefore(filter as tf.Tensor))
+    return stock(params);
   const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, strides, dilations, pad, dimRoundingMode, true);
-  return computeOnHeap(params.backend, info.outShape, bias ? [x, filter, bias] : [x, filter], (y, xv, fv, bv) => depthwiseForwardInto(y, xv, fv, bv, depthwiseGeometry(info)));
+  return computeOnHeap(params.backend, info.outShape, bias ? [x, filter, bias] : [x, filter], (y, xv, fv, bv) =>
+    depthwiseForwardInto(y, xv, fv, bv, depthwiseGeometry(info)),
+  );
 }
 
 /** Where a depthwise convolution's windows fall, as our kernels take it. */
 function depthwiseGeometry(info: tf.backend_util.Conv2DInfo): DepthwiseGeometry {
   return {
-    batch: info.batchSize, inHeight: info.inHeight, inWidth: info.inWidth, channels: info.inChannels,
-    outHeight: info.outHeight, outWidth: info.outWidth, filterHeight: info.filterHeight, filterWidth: info.filterWidth,
-    strideHeight: info.strideHeight, strideWidth: info.strideWidth, dilationHeight: info.dilationHeight, dilationWidth: info.dilationWidth,
-    padTop: info.padInfo.top, padLeft: info.padInfo.left,
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    channels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
   };
 }

@@ -1,17 +1,15 @@
 // Stage for text-classification on a sentence encoder (a TF.js GraphModel): texts -> one encoder
 // row each, cached per text with its piece counts (the out-of-vocabulary rate here is the share of
 // pieces that were unknown characters).
-import type { Dataset, Example } from '../data/types.js';
+import type { Dataset } from '../data/types.js';
 import { textSettings, type Spec } from '../spec/schema.js';
 import type { Logger } from '../util/log.js';
 import { FeatureCache, featureKey } from '../features/cache.js';
-import { addText, emptyCounts, oovRate, type TextCounts } from '../text/features.js';
 import { loadSentenceEncoder } from '../text/encoder.js';
 import { TOKENIZER, PIECES, encoderPreprocess } from '../text/bundle.js';
 import type { TextReport } from '../domain/types.js';
 import type { TextStage } from './text-features.js';
-
-const COUNTS = 3;
+import { TEXT_COUNTS, textRows } from './text-rows.js';
 
 export async function computeEncoderFeatures(
   spec: Spec,
@@ -36,7 +34,7 @@ export async function computeEncoderFeatures(
       preprocess: { pieces: PIECES, ...settings },
       backend: opts.backend,
     });
-    const cache = opts.cacheDir ? new FeatureCache(opts.cacheDir, key, dim + COUNTS) : undefined;
+    const cache = opts.cacheDir ? new FeatureCache(opts.cacheDir, key, dim + TEXT_COUNTS) : undefined;
     const all = [...data.train, ...data.validation, ...data.test];
     const todo = [...new Map(all.filter((e) => !cache?.get(e.sha256)).map((e) => [e.sha256, e.text as string])).entries()];
     const counted: number[][] = [];
@@ -47,42 +45,32 @@ export async function computeEncoderFeatures(
     );
     const fresh = new Map<string, Float32Array>(
       todo.map(([sha], i) => {
-        const row = new Float32Array(dim + COUNTS);
+        const row = new Float32Array(dim + TEXT_COUNTS);
         row.set(encoded.subarray(i * dim, (i + 1) * dim));
         row.set(counted[i], dim);
         return [sha, row];
       }),
     );
     cache?.addPack([...fresh.entries()]);
-    const split = (examples: Example[], counts: TextCounts) => {
-      const x = new Float32Array(examples.length * dim);
-      examples.forEach((e, i) => {
-        const row = (fresh.get(e.sha256) ?? cache?.get(e.sha256)) as Float32Array;
-        addText(counts, row[dim], row[dim + 1], row[dim + 2]);
-        x.set(row.subarray(0, dim), i * dim);
-      });
-      return { x: { rows: examples.length, dim, data: x }, y: Int32Array.from(examples, (e) => e.label) };
-    };
-    const counts = { train: emptyCounts(), validation: emptyCounts(), test: emptyCounts() };
-    const rows = {
-      train: split(data.train, counts.train),
-      validation: split(data.validation, counts.validation),
-      test: split(data.test, counts.test),
-    };
-    const whole = emptyCounts();
-    for (const c of Object.values(counts)) for (const k of Object.keys(whole) as Array<keyof TextCounts>) whole[k] += c[k];
+    const { train, validation, test, counts, oovRate } = textRows(
+      data,
+      dim,
+      (e) => (fresh.get(e.sha256) ?? cache?.get(e.sha256)) as Float32Array,
+    );
     const report: TextReport = {
       sentence_encoder: { source: location, sha256: encoder.sha256, vocab_size: encoder.vocab.size, dim },
       tokenizer: { normalisation: TOKENIZER.normalisation, word_pattern: PIECES, lowercase, max_tokens },
       pooling: 'encoder',
-      oov_rate: { train: oovRate(counts.train), validation: oovRate(counts.validation), test: oovRate(counts.test), all: oovRate(whole) },
-      counts: { ...counts, all: whole },
+      oov_rate: oovRate,
+      counts,
     };
     log.info(
       `text: ${todo.length} texts encoded, ${all.length - todo.length} from the cache; unknown characters ${(report.oov_rate.test * 100).toFixed(1)}% of the test pieces`,
     );
     return {
-      ...rows,
+      train,
+      validation,
+      test,
       base: { sha256: encoder.sha256, frozenParams: encoder.params },
       preprocess: encoderPreprocess(settings, { location, sha256: encoder.sha256, vocabSize: encoder.vocab.size, dim }),
       report,

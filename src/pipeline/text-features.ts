@@ -4,27 +4,19 @@
 // all cached only hashes the vectors file: it never parses or loads the table.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Dataset, Example } from '../data/types.js';
+import type { Dataset } from '../data/types.js';
 import { textSettings, type Spec } from '../spec/schema.js';
 import type { Logger } from '../util/log.js';
 import { FeatureCache, featureKey } from '../features/cache.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
-import {
-  addText,
-  analyseText,
-  emptyCounts,
-  featureDim,
-  oovRate,
-  poolRows,
-  type TextCounts,
-  type TextFeatureSettings,
-} from '../text/features.js';
+import { analyseText, featureDim, poolRows, type TextFeatureSettings } from '../text/features.js';
 import { loadWordVectors, resolveWordVectors, type WordVectors } from '../text/word-vectors.js';
 import { TOKENIZER, textPreprocess, type VectorsShape } from '../text/bundle.js';
 import type { LabelledFeatures } from '../train/loop.js';
 import type { TextReport } from '../domain/types.js';
 import { isEncoderPath } from '../text/encoder.js';
 import { computeEncoderFeatures } from './encoder-features.js';
+import { TEXT_COUNTS, textRows, type TextRows } from './text-rows.js';
 
 export interface TextStage {
   train: LabelledFeatures;
@@ -37,9 +29,6 @@ export interface TextStage {
   report: TextReport;
   computed: number;
 }
-
-/** Cached row = the features, then the text's words after max_tokens, known words, words dropped. */
-const COUNTS = 3;
 
 export async function computeTextFeatures(
   spec: Spec,
@@ -72,43 +61,40 @@ export async function computeTextFeatures(
   };
   const shape = readShape(metaFile) ?? shapeOf(load());
   const dim = featureDim(shape.dim, settings.pooling);
-  const cache = cacheDir ? new FeatureCache(cacheDir, key, dim + COUNTS) : undefined;
+  const cache = cacheDir ? new FeatureCache(cacheDir, key, dim + TEXT_COUNTS) : undefined;
   let computed = 0;
   const fresh = new Map<string, Float32Array>();
-  const split = (examples: Example[], counts: TextCounts): LabelledFeatures => {
-    const x = new Float32Array(examples.length * dim);
-    examples.forEach((e, i) => {
-      let row = cache?.get(e.sha256) ?? fresh.get(e.sha256);
-      if (!row) {
-        const v = load();
-        const a = analyseText(e.text as string, settings, v);
-        row = new Float32Array(dim + COUNTS);
-        row.set(poolRows(a.rows, v, settings.pooling));
-        row.set([a.tokens, a.rows.length, a.dropped], dim);
-        fresh.set(e.sha256, row);
-        computed++;
-      }
-      addText(counts, row[dim], row[dim + 1], row[dim + 2]);
-      x.set(row.subarray(0, dim), i * dim);
-    });
-    return { x: { rows: examples.length, dim, data: x }, y: Int32Array.from(examples, (e) => e.label) };
-  };
-  const counts = { train: emptyCounts(), validation: emptyCounts(), test: emptyCounts() };
-  const rows = {
-    train: split(data.train, counts.train),
-    validation: split(data.validation, counts.validation),
-    test: split(data.test, counts.test),
-  };
+  const rows = textRows(data, dim, (e) => {
+    let row = cache?.get(e.sha256) ?? fresh.get(e.sha256);
+    if (!row) {
+      const v = load();
+      const a = analyseText(e.text as string, settings, v);
+      row = new Float32Array(dim + TEXT_COUNTS);
+      row.set(poolRows(a.rows, v, settings.pooling));
+      row.set([a.tokens, a.rows.length, a.dropped], dim);
+      fresh.set(e.sha256, row);
+      computed++;
+    }
+    return row;
+  });
   cache?.addPack([...fresh.entries()]);
   if (metaFile && !fs.existsSync(metaFile)) writeFileAtomic(metaFile, JSON.stringify({ dim: shape.dim, words: shape.words }) + '\n');
   const vectors: VectorsShape = { location: spec.model.base as string, sha256: source.sha256, ...shape };
-  const report = textReport(vectors, settings, counts);
+  const report = textReport(vectors, settings, rows);
   const total = data.train.length + data.validation.length + data.test.length;
   log.info(
     `text: out-of-vocabulary rate ${(report.oov_rate.train * 100).toFixed(1)}% (train), ${(report.oov_rate.test * 100).toFixed(1)}% (test); ${computed} texts pooled, ${total - computed} from the cache`,
   );
   const base = { sha256: source.sha256, frozenParams: shape.words * shape.dim };
-  return { ...rows, base, preprocess: textPreprocess(settings, vectors), report, computed };
+  return {
+    train: rows.train,
+    validation: rows.validation,
+    test: rows.test,
+    base,
+    preprocess: textPreprocess(settings, vectors),
+    report,
+    computed,
+  };
 }
 
 function shapeOf(v: WordVectors): { dim: number; words: number } {
@@ -128,14 +114,12 @@ function readShape(file: string | undefined): { dim: number; words: number } | u
   }
 }
 
-function textReport(v: VectorsShape, s: TextFeatureSettings, counts: Record<'train' | 'validation' | 'test', TextCounts>): TextReport {
-  const all = emptyCounts();
-  for (const c of Object.values(counts)) for (const k of Object.keys(all) as Array<keyof TextCounts>) all[k] += c[k];
+function textReport(v: VectorsShape, s: TextFeatureSettings, rows: TextRows): TextReport {
   return {
     word_vectors: { source: v.location, sha256: v.sha256, words: v.words, dim: v.dim },
     tokenizer: { ...TOKENIZER, lowercase: s.lowercase, max_tokens: s.max_tokens },
     pooling: s.pooling,
-    oov_rate: { train: oovRate(counts.train), validation: oovRate(counts.validation), test: oovRate(counts.test), all: oovRate(all) },
-    counts: { ...counts, all },
+    oov_rate: rows.oovRate,
+    counts: rows.counts,
   };
 }

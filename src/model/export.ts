@@ -3,6 +3,7 @@
 import { tf } from '../backend/tf.js';
 import type { Backbone } from './backbone.js';
 import type { Head } from '../train/head.js';
+import type { ModelSource } from './source.js';
 
 export interface SavedModel {
   modelJson: Record<string, unknown>;
@@ -62,4 +63,11 @@ export async function serialiseModel(model: tf.LayersModel, weightsFile = 'weigh
   );
   if (!saved) throw new Error('model.save produced nothing');
   return saved;
+}
+
+/** A LayersModel from a model.json already read and checked by readModelSource (a bundle's model, a baseline's). */
+export function loadLayersModel(source: ModelSource): Promise<tf.LayersModel> {
+  return tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: source.modelTopology as object, weightSpecs: source.weightSpecs, weightData: source.weightData }),
+  );
 }

@@ -3,6 +3,7 @@
 // in one file in manifest order), model.json + weights.bin (the head: pooled features -> softmax),
 // and preprocess.json naming the cut node. sha256sums.txt covers every file, so `finetune verify`
 // checks the graph too.
+import { loadLayersModel } from './export.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { tf } from '../backend/tf.js';
@@ -91,13 +92,7 @@ export async function loadGraphBundle(bundleDir: string): Promise<GraphBundlePre
   const source = await readModelSource(ref.model, graphJson, { graph: true });
   const base = await buildGraphBackbone(source, { cut: ref.cut, size: image.size, channels: image.channels });
   const headSource = await readModelSource('model.json', path.join(bundleDir, 'model.json'));
-  const head = await tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: headSource.modelTopology as object,
-      weightSpecs: headSource.weightSpecs,
-      weightData: headSource.weightData,
-    }),
-  );
+  const head = await loadLayersModel(headSource);
   return {
     async predict(images) {
       const x = new Float32Array(images.length * base.featureDim);

@@ -1,5 +1,6 @@
 // gate.baseline.from: model — a baseline model bundle re-scored on this run's test set, so both
 // models are compared example by example (paired) on exactly the same data.
+import { loadLayersModel } from '../model/export.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { tf } from '../backend/tf.js';
@@ -97,9 +98,7 @@ async function graphProbs(input: RescoreInput): Promise<Float32Array> {
 async function layersProbs(input: RescoreInput, k: number): Promise<Float32Array> {
   const { bundleDir, shownAs } = input;
   const source = await readModelSource(shownAs, path.join(bundleDir, 'model.json'));
-  const model = await tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: source.modelTopology as object, weightSpecs: source.weightSpecs, weightData: source.weightData }),
-  );
+  const model = await loadLayersModel(source);
   try {
     return await predictAll(model, input.test, readPreprocess(bundleDir, shownAs), k);
   } finally {

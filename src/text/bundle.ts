@@ -1,6 +1,7 @@
 // A text model bundle predicts on raw strings: preprocess.json carries the tokenizer settings and a
 // reference to the word vectors (where they come from and their sha256); the model itself takes
 // the pooled feature vector (docs/text.md).
+import { loadLayersModel } from '../model/export.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { tf } from '../backend/tf.js';
@@ -94,13 +95,7 @@ export async function loadTextPredictor(bundleDir: string, opts: TextPredictorOp
   const labels = readJson(path.join(bundleDir, 'labels.json')) as string[];
   const features = pre.sentence_encoder ? await encoderFeatures(bundleDir, pre, opts.root) : await vectorFeatures(bundleDir, pre, opts);
   const modelSource = await readModelSource(path.join(bundleDir, 'model.json'), path.join(bundleDir, 'model.json'));
-  const model = await tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: modelSource.modelTopology as object,
-      weightSpecs: modelSource.weightSpecs,
-      weightData: modelSource.weightData,
-    }),
-  );
+  const model = await loadLayersModel(modelSource);
   return {
     async predict(texts) {
       const dim = pre.features as number;

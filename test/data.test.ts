@@ -13,6 +13,7 @@ import { classificationMetrics } from '../src/metrics/classification.js';
 import { silentLogger } from '../src/util/log.js';
 import type { Dataset } from '../src/data/types.js';
 import type { Spec } from '../src/spec/schema.js';
+import { parseSpec } from '../src/spec/load.js';
 import { jpegBytes, pngBytes, pngDeclaring, rgba, solidPng } from './helpers/images.js';
 import { idxBytes, makeTmpRepo, recordingLogger, specWith, type TmpRepo } from './helpers/tmp-repo.js';
 
@@ -456,5 +457,33 @@ describe('images of every kind in one folder', () => {
     const all = [...d.train, ...d.test];
     expect(all).toHaveLength(6);
     for (const e of all) expect(e.image?.().width).toBe(6);
+  });
+});
+
+describe('the carved split belongs to the data, not to the training seed', () => {
+  const ids = (d: Dataset) => ({
+    train: d.train.map((e) => e.id),
+    validation: d.validation.map((e) => e.id),
+    test: d.test.map((e) => e.id),
+  });
+  const withSeed = (seed: number, split = '') =>
+    parseSpec(
+      `version: 1\nname: t\ntask: image-classification\nseed: ${seed}\nmodel:\n  base: models/base/model.json\n` +
+        `data:\n  format: image-folder\n  train: data/train\n${split}`,
+      'finetune.yml',
+    );
+
+  it('another seed trains and tests on the same examples', () => {
+    repo = imageRepo({ 'train/a': 30, 'train/b': 30 });
+    const first = ids(load(withSeed(1)));
+    expect(ids(load(withSeed(2)))).toEqual(first);
+    expect(first.test).toHaveLength(12);
+    expect(first.validation).toHaveLength(6);
+  });
+
+  it('the default split seed is 42, the split of a spec that never set seed', () => {
+    repo = imageRepo({ 'train/a': 30, 'train/b': 30 });
+    expect(ids(load(withSeed(7)))).toEqual(ids(load(withSeed(7, '  split: { seed: 42 }\n'))));
+    expect(ids(load(withSeed(7, '  split: { seed: 43 }\n'))).test).not.toEqual(ids(load(withSeed(7))).test);
   });
 });

@@ -48,7 +48,7 @@ describe('parseSpec accepts valid specs', () => {
       data: {
         format: 'image-folder',
         train: 'data/train',
-        split: { validation: 0.1, test: 0.2, stratify: true },
+        split: { validation: 0.1, test: 0.2, stratify: true, seed: 42 },
         label: 'label',
         max_bad_fraction: 0.01,
       },
@@ -57,7 +57,7 @@ describe('parseSpec accepts valid specs', () => {
         batch_size: 32,
         optimizer: 'adam',
         learning_rate: 0.001,
-        early_stopping: { monitor: 'val_f1_macro', mode: 'auto', patience: 5, min_delta: 0.001 },
+        early_stopping: false,
         max_minutes: 30,
       },
       gate: {

@@ -134,14 +134,14 @@ function reportBadFiles(bad: Array<{ file: string; reason: string }>, total: num
 
 /** Carves the splits not given out of train, then checks what training and testing need. */
 function finishDataset(spec: Spec, classes: string[], ex: RawSplits['examples'], skipped: string[], log: Logger): Dataset {
-  const { validation: v, test: t, stratify } = spec.data.split;
+  const { validation: v, test: t, stratify, seed } = spec.data.split;
   let train = ex.train ?? [];
   let validation = ex.validation;
   let test = ex.test;
   // Test first: when a class is too small for both, the test set gets its example.
-  if (!test && !validation) [train, test, validation] = carve(train, [t, v], stratify, spec.seed);
-  else if (!validation) [train, validation] = carve(train, [v], stratify, spec.seed);
-  else if (!test) [train, test] = carve(train, [t], stratify, spec.seed);
+  if (!test && !validation) [train, test, validation] = carve(train, [t, v], stratify, seed);
+  else if (!validation) [train, validation] = carve(train, [v], stratify, seed);
+  else if (!test) [train, test] = carve(train, [t], stratify, seed);
   const dataset = { classes, train: byId(train), validation: byId(validation ?? []), test: byId(test ?? []), skipped };
   checkDataset(dataset, describeSource(spec.data.train), log);
   return dataset;

@@ -123,8 +123,11 @@ export const TrainSchema = strict({
   label_smoothing: num({ min: 0, lt: 1 }).optional().describe('Mixes this much of a uniform distribution into the targets; default 0.'),
   early_stopping: z
     .union([z.literal(false), EarlyStoppingSchema], { error: 'a mapping, or false to turn early stopping off' })
-    .prefault({})
-    .describe('Stops when the monitored metric stops improving and restores the best epoch; false: off.'),
+    // Off unless asked for: under the default cosine schedule the rate reaches zero at the last
+    // epoch, while a stop ends training at a high rate on an epoch that varies with the seed, and
+    // that seed noise makes a gate's verdict less reliable (docs/verdict.md, "Training noise").
+    .default(false)
+    .describe('Stops when the monitored metric stops improving and restores the best epoch; default false (off).'),
   max_minutes: num({ gt: 0 }).default(30).describe('Budget: training stops and reports what was reached.'),
   augment: AugmentSchema.optional().describe('Seeded augmentation of the training images (image tasks only); default: off.'),
   finetune: FinetuneSchema.optional().describe(

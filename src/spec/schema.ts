@@ -117,6 +117,11 @@ const SplitSchema = strict({
   validation: num({ min: 0, lt: 1 }).default(0.1).describe('Fraction of train carved out for validation.'),
   test: num({ min: 0, lt: 1 }).default(0.2).describe('Fraction of train carved out for test when test is not given.'),
   stratify: bool().default(true),
+  // Its own seed, not the spec's: retraining with another seed (or gate.repeats) then trains and
+  // tests on the same examples, so the verdict compares models rather than draws of the data.
+  seed: int({ min: 0 })
+    .default(42)
+    .describe('Seeds which examples are carved out; independent of seed, so another training seed keeps the same split.'),
 }).superRefine((split, ctx) => {
   const { validation: v, test: t } = split;
   if (typeof v === 'number' && typeof t === 'number' && v + t >= 1) {
@@ -248,7 +253,9 @@ export const SpecSchema = strict({
     .regex(/^[a-z0-9-]{1,64}$/, { error: 'a name of a-z, 0-9 and - (1 to 64 characters)' })
     .describe('Used in artifact names and reports: a-z, 0-9 and -.'),
   task: oneOf(TASKS),
-  seed: int({ min: 0 }).default(42).describe('Every random choice (split, init, shuffle, dropout, augment) derives from it.'),
+  seed: int({ min: 0 })
+    .default(42)
+    .describe('Every random choice in training (init, shuffle, dropout, augment) derives from it; data.split.seed seeds the split.'),
   model: ModelSchema.prefault({}).describe('The pre-trained base and the new head.'),
   data: DataSchema,
   train: TrainSchema.prefault({}),

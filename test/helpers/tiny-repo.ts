@@ -38,7 +38,7 @@ data:
   format: idx
   train: { images: data/train-images.gz, labels: data/train-labels.gz }
   test: { images: data/test-images.gz, labels: data/test-labels.gz }
-  split: { validation: 0.15 }
+  split: { validation: 0.15, seed: 7 }
 train:
   epochs: 6
   batch_size: 32

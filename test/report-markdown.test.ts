@@ -1,7 +1,17 @@
 // The Markdown a person reads (report.md, job summary, PR comment), rendered from a real report.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderReportMarkdown } from '../src/report/markdown.js';
+import {
+  baselineWarning,
+  confusionTable,
+  gateDetails,
+  gateTable,
+  metricsTable,
+  perClassTable,
+  renderReportMarkdown,
+  verdictLine,
+  worstClass,
+} from '../src/report/markdown.js';
 import { renderCommentBody } from '../src/report/comment.js';
 import { renderModelCard } from '../src/report/model-card.js';
 import { verdictHeadline } from '../src/report/headline.js';
@@ -194,5 +204,136 @@ describe('report renderers', () => {
     expect(card).toContain('## Intended use');
     expect(card).toContain(real.fingerprint.test_set_sha256);
     expect(card).toMatch(/\| f1_macro \| 0\.\d{4} \|/);
+  });
+});
+
+describe('the verdict parts, whole', () => {
+  // Three classes and a 3 x 3 confusion matrix, small enough to write every line out.
+  const PER_CLASS = [
+    { label: 'cat', precision: 0.9, recall: 0.8, f1: 0.85, support: 10 },
+    { label: 'dog', precision: 0.7, recall: 0.75, f1: 0.72, support: 8 },
+    { label: 'fox', precision: 0.95, recall: 0.9, f1: 0.92, support: 12 },
+  ];
+  const small: Report = {
+    ...real,
+    metrics: { accuracy: 0.8, f1_macro: 0.83 },
+    per_class: PER_CLASS,
+    confusion_matrix: {
+      labels: ['cat', 'dog', 'fox'],
+      matrix: [
+        [8, 2, 0],
+        [1, 6, 1],
+        [0, 1, 11],
+      ],
+    },
+  };
+  // The baseline had dog 0.02 better and fox 0.1 better: fox fell most, though dog has the lowest F1.
+  const compared: Report = {
+    ...small,
+    baseline: {
+      source: 'file',
+      path: 'baseline.json',
+      metrics: { accuracy: 0.8, f1_macro: 0.85 },
+      per_class: PER_CLASS.map((c) => (c.label === 'cat' ? c : { ...c, f1: c.f1 + (c.label === 'fox' ? 0.1 : 0.02) })),
+    },
+  };
+
+  it('the verdict line: icon, verdict, how the run ended when it did not complete, name, accuracy, f1_macro, test size', () => {
+    expect(verdictLine(real)).toBe('✅ **PASS**: `fashion-mnist-mobilenet` accuracy 0.8640, f1_macro 0.8656 on 1000 test examples');
+    expect(verdictLine({ ...real, verdict: 'fail', status: 'budget_reached' })).toBe(
+      '❌ **FAIL** (budget reached): `fashion-mnist-mobilenet` accuracy 0.8640, f1_macro 0.8656 on 1000 test examples',
+    );
+  });
+
+  it('the gate table: header, separator and one row per check, line by line', () => {
+    const gate: GateResult = {
+      verdict: 'pass',
+      confidence: 0.9,
+      checks: [{ metric: 'accuracy', value: 0.8, min: 0.75, status: 'pass', reason: 'Meets min 0.75.' }],
+    };
+    expect(gateTable({ ...small, gate }).split('\n')).toEqual([
+      '| metric | status | value | baseline | delta | 90% interval | threshold | reason |',
+      '|---|---|---|---|---|---|---|---|',
+      '| accuracy | ✅ pass | 0.8000 | – | – | – | min 0.75 | Meets min 0.75. |',
+    ]);
+  });
+
+  it('the folded statistics without a mode: the comparison and each check, closed', () => {
+    const gate: GateResult = {
+      verdict: 'pass',
+      method: 'paired bootstrap over 30 test examples',
+      checks: [{ metric: 'accuracy', value: 0.8, max_drop: 0.02, status: 'pass', reason: 'No drop.', detail: 'max_drop: delta +0.0000' }],
+    };
+    expect(gateDetails({ ...small, gate }).split('\n')).toEqual([
+      '<details><summary>How the gate decided (statistics)</summary>',
+      '',
+      '- Comparison: paired bootstrap over 30 test examples.',
+      '- **accuracy** max_drop: delta +0.0000.',
+      '',
+      '</details>',
+    ]);
+  });
+
+  it('the warning under the headline needs a changed test set and the reason; a reason alone is a note under the gate', () => {
+    const changed = { baseline: 'a'.repeat(64), candidate: 'b'.repeat(64) };
+    const ignored = (reason?: string): Report['baseline'] => ({ source: 'none', ...(reason ? { ignored_reason: reason } : {}) });
+    expect(
+      baselineWarning({ ...small, baseline: ignored('Scored on another test set.'), gate: { ...small.gate, test_set_changed: changed } }),
+    ).toBe('> **Baseline not compared.** Scored on another test set.');
+    expect(baselineWarning({ ...small, baseline: ignored(), gate: { ...small.gate, test_set_changed: changed } })).toBe('');
+    const noted = { ...small, baseline: ignored('The baseline file is from another spec.') };
+    expect(baselineWarning(noted)).toBe('');
+    expect(renderReportMarkdown(noted)).toContain('\n- The baseline file is from another spec.\n');
+    expect(renderReportMarkdown(noted)).not.toContain('Baseline not compared');
+  });
+
+  it('the metrics table, line by line: an unchanged metric reads +0.0000', () => {
+    expect(metricsTable(compared).split('\n')).toEqual([
+      '| metric | value | baseline | delta |',
+      '|---|---|---|---|',
+      '| accuracy | 0.8000 | 0.8000 | +0.0000 |',
+      '| f1_macro | 0.8300 | 0.8500 | -0.0200 |',
+    ]);
+  });
+
+  it('per class without a baseline: the lowest F1 is the worst, and only it is marked', () => {
+    expect(perClassTable(small).split('\n')).toEqual([
+      '| class | precision | recall | f1 | support |',
+      '|---|---|---|---|---|',
+      '| cat | 0.9000 | 0.8000 | 0.8500 | 10 |',
+      '| dog (worst) | 0.7000 | 0.7500 | 0.7200 | 8 |',
+      '| fox | 0.9500 | 0.9000 | 0.9200 | 12 |',
+    ]);
+  });
+
+  it('per class against a baseline: the class that fell most is the worst, not the one with the lowest F1', () => {
+    expect(perClassTable(compared).split('\n')).toEqual([
+      '| class | precision | recall | f1 | f1 vs baseline | support |',
+      '|---|---|---|---|---|---|',
+      '| cat | 0.9000 | 0.8000 | 0.8500 | +0.0000 | 10 |',
+      '| dog | 0.7000 | 0.7500 | 0.7200 | -0.0200 | 8 |',
+      '| fox (worst) | 0.9500 | 0.9000 | 0.9200 | -0.1000 | 12 |',
+    ]);
+  });
+
+  it('the worst class is the lowest F1 wherever it is in the list', () => {
+    for (const order of [
+      [0, 1, 2],
+      [1, 2, 0],
+      [2, 0, 1],
+      [2, 1, 0],
+    ]) {
+      expect(worstClass({ ...small, per_class: order.map((i) => PER_CLASS[i]) })?.label).toBe('dog');
+    }
+  });
+
+  it('the confusion matrix: true classes down, predicted across, line by line', () => {
+    expect(confusionTable(small).split('\n')).toEqual([
+      '| true \\ predicted | cat | dog | fox |',
+      '|---|---|---|---|',
+      '| **cat** | 8 | 2 | 0 |',
+      '| **dog** | 1 | 6 | 1 |',
+      '| **fox** | 0 | 1 | 11 |',
+    ]);
   });
 });

@@ -598,3 +598,14 @@ describe('more test examples are suggested only where they help', () => {
     expect(neededToDecide(1, 2, noise(0.1, 0.0625)).examples).toBe(80);
   });
 });
+
+describe('the binomial variance needs both accuracies', () => {
+  it("a candidate whose metrics lack accuracy keeps the bootstrap's variance: the power figure is a number", () => {
+    const { accuracy: _, ...rest } = model(100, (i) => i % 10 !== 0).metrics;
+    const candidate = { ...model(100, (i) => i % 10 !== 0), metrics: rest };
+    const r = evaluateGate(config({ accuracy: { max_drop: 0.02 } }), candidate, { metrics: { accuracy: 0.9 }, labels: LABELS });
+    expect(check(r, 'accuracy').reason).toBe("accuracy is missing from the candidate's metrics.");
+    expect(r.detectable_drop?.accuracy).toBeGreaterThan(0.02);
+    expect(r.detectable_drop?.accuracy).toBeLessThan(0.2);
+  });
+});

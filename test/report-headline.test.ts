@@ -192,4 +192,9 @@ describe('verdictHeadline', () => {
     ]);
     expect(verdictHeadline(r)).toBe('⚠️ INCONCLUSIVE: loss dropped 0.0300 vs baseline 0.4000 (max_drop 0.01), not significant at 95%');
   });
+
+  it('a check that carries a baseline never says there is none, even without a change to show', () => {
+    const r = report('pass', [{ metric: 'accuracy', value: 0.864, baseline: 0.86, max_drop: 0.01, status: 'pass', reason: '' }]);
+    expect(verdictHeadline(r)).toBe('✅ PASS: accuracy 0.8640');
+  });
 });

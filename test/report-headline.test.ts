@@ -122,4 +122,79 @@ describe('verdictHeadline', () => {
     const crashed: Report = { ...report('fail', []), status: 'crashed' };
     expect(verdictHeadline(crashed)).toBe('❌ FAIL: the training process died (no details recorded); nothing was evaluated');
   });
+
+  it('a value exactly on its floor or ceiling passes with no margin left, not "below" or "above" it', () => {
+    const floor = report('pass', [{ metric: 'accuracy', value: 0.8, min: 0.8, status: 'pass', reason: '' }]);
+    expect(verdictHeadline(floor)).toBe('✅ PASS: accuracy 0.8000, 0.0000 above min 0.8');
+    const ceiling = report('pass', [{ metric: 'loss', value: 0.6, max: 0.6, status: 'pass', reason: '' }]);
+    expect(verdictHeadline(ceiling)).toBe('✅ PASS: loss 0.6000, 0.0000 below max 0.6');
+  });
+
+  it('a metric gated with no limit is named with its value only; a max_rise without a baseline says so', () => {
+    const none = report('pass', [{ metric: 'accuracy', value: 0.864, status: 'pass', reason: 'No threshold set.' }]);
+    expect(verdictHeadline(none)).toBe('✅ PASS: accuracy 0.8640');
+    const rise = report('pass', [{ metric: 'loss', value: 0.3, max_rise: 0.02, status: 'pass', reason: '' }]);
+    expect(verdictHeadline(rise)).toBe('✅ PASS: loss 0.3000, no baseline to compare with');
+  });
+
+  it('a loss that fell reads as its signed change, not as a rise', () => {
+    const r = report('pass', [{ metric: 'loss', value: 0.35, baseline: 0.4, delta: -0.05, max_rise: 0.05, status: 'pass', reason: '' }]);
+    expect(verdictHeadline(r)).toBe('✅ PASS: loss -0.0500 vs baseline 0.4000 (max_rise 0.05)');
+  });
+
+  it('a failing verdict names a failing check, even when an inconclusive one is further beyond its tolerance', () => {
+    const r = report('fail', [
+      drop('accuracy', 0.78, 0.9, 'inconclusive'),
+      { metric: 'f1_macro', value: 0.75, min: 0.8, status: 'fail', reason: '' },
+    ]);
+    expect(verdictHeadline(r)).toBe('❌ FAIL: f1_macro 0.7500 is 0.0500 below min 0.8');
+  });
+
+  it('among failing checks, the one furthest beyond its limit, whichever kind of limit it is', () => {
+    // A drop 0.03 beyond max_drop against a floor missed by 0.04: the floor.
+    const floor = report('fail', [
+      drop('accuracy', 0.86, 0.9, 'fail'),
+      { metric: 'f1_macro', value: 0.76, min: 0.8, status: 'fail', reason: '' },
+    ]);
+    expect(verdictHeadline(floor)).toBe('❌ FAIL: f1_macro 0.7600 is 0.0400 below min 0.8 (+1 more failing)');
+    // A drop 0.09 beyond max_drop against a ceiling passed by 0.05: the drop.
+    const ceiling = report('fail', [
+      { metric: 'loss', value: 0.65, max: 0.6, status: 'fail', reason: '' },
+      drop('accuracy', 0.8, 0.9, 'fail'),
+    ]);
+    expect(verdictHeadline(ceiling)).toBe(
+      '❌ FAIL: accuracy dropped 0.1000 vs baseline 0.9000 (max_drop 0.01), significant at 95% (+1 more failing)',
+    );
+  });
+
+  it('a metric missing from the candidate has no distance to its limit: a measured failure is named first', () => {
+    const r = report('fail', [
+      {
+        metric: 'recall_at_5',
+        value: Number.NaN,
+        min: 0.9,
+        status: 'fail',
+        reason: "recall_at_5 is missing from the candidate's metrics.",
+      },
+      { metric: 'accuracy', value: 0.7, min: 0.8, status: 'fail', reason: '' },
+    ]);
+    expect(verdictHeadline(r)).toBe('❌ FAIL: accuracy 0.7000 is 0.1000 below min 0.8 (+1 more failing)');
+  });
+
+  it('a passing check names its comparison with the baseline even when its floor is nearer', () => {
+    const r = report('pass', [drop('accuracy', 0.81, 0.8, 'pass', { min: 0.8 })]);
+    expect(verdictHeadline(r)).toBe('✅ PASS: accuracy +0.0100 vs baseline 0.8000 (max_drop 0.01)');
+  });
+
+  it('with both tolerances on one metric, the drop is named when the drop is the one beyond', () => {
+    const r = report('inconclusive', [
+      { metric: 'loss', value: 0.37, baseline: 0.4, delta: -0.03, max_drop: 0.01, max_rise: 0.5, status: 'inconclusive', reason: '' },
+    ]);
+    expect(verdictHeadline(r)).toBe('⚠️ INCONCLUSIVE: loss dropped 0.0300 vs baseline 0.4000 (max_drop 0.01), not significant at 95%');
+  });
+
+  it('a check that carries a baseline never says there is none, even without a change to show', () => {
+    const r = report('pass', [{ metric: 'accuracy', value: 0.864, baseline: 0.86, max_drop: 0.01, status: 'pass', reason: '' }]);
+    expect(verdictHeadline(r)).toBe('✅ PASS: accuracy 0.8640');
+  });
 });

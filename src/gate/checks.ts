@@ -43,6 +43,7 @@ const pct = (x: number): string => `${Number((x * 100).toFixed(2))}%`;
 const count = (n: number): string => n.toLocaleString('en-US');
 
 export function worstStatus(statuses: readonly CheckStatus[]): CheckStatus {
+  // Equivalent mutant: `>=` picks another status of the same rank, which is the same string.
   return statuses.reduce<CheckStatus>((a, s) => (RANK[s] > RANK[a] ? s : a), 'pass');
 }
 
@@ -76,6 +77,7 @@ function absoluteParts(value: number, rule: GateMetricRule): Part[] {
 /** Two-sided quantile at `confidence` for the noise's degrees of freedom: the interval is delta -/+ q * se. */
 export function quantileFor(confidence: number, df: number): number {
   const p = (1 + confidence) / 2;
+  // Equivalent mutant: without this test, studentTQuantile(p, Infinity) returns normalQuantile(p) itself.
   return df === Infinity ? normalQuantile(p) : studentTQuantile(p, df);
 }
 
@@ -128,6 +130,8 @@ export function neededToDecide(gap: number, q: number, noise: MetricNoise): Need
   }
   const c = noise.seed.candidate;
   const b = noise.seed.baseline;
+  // Equivalent mutants (`c.perRun > 0`, `room > 0` forced true or made `>=`): with perRun 0 or room <= 0, k is
+  // 0, negative or Infinity, which the `k > c.runs && k <= MAX_REPEATS` test refuses as it refuses no suggestion.
   if (c && b && c.perRun > 0) {
     const room = target - (testVariance ?? 0) - b.perRun / b.runs;
     const k = room > 0 ? Math.ceil(c.perRun / room) : Infinity;

@@ -30,6 +30,7 @@ function validate(config: GateConfig): void {
 
 // Metrics that have a tolerance and a baseline value to apply it to.
 function comparedMetrics(config: GateConfig, baseline: EvaluatedModel | undefined): string[] {
+  // Equivalent mutant: a non-empty list here is never used, as the noise is estimated only with a baseline.
   if (!baseline) return [];
   return Object.entries(config.metrics)
     .filter(([metric, rule]) => tolerancesOf(rule).length > 0 && Number.isFinite(baseline.metrics[metric]))
@@ -39,6 +40,8 @@ function comparedMetrics(config: GateConfig, baseline: EvaluatedModel | undefine
 function detectableDrops(config: GateConfig, noise: NoiseModel): Record<string, number> | undefined {
   const out: Record<string, number> = {};
   for (const [metric, n] of Object.entries(noise.perMetric)) {
+    // Equivalent mutants (`?.` to `.`, `limit === undefined` forced false): perMetric holds only compared
+    // metrics, and each has a tolerance.
     const limit = tolerancesOf(config.metrics[metric])[0]?.limit;
     const d = limit === undefined ? undefined : detectableChange(limit, n, config.confidence);
     if (d !== undefined) out[metric] = d;

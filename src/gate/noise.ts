@@ -43,6 +43,7 @@ function bootstrapVariances(comparison: Comparison, c: ResampleSet, b: ResampleS
     return out;
   }
   const [rc] = bootstrapMeans([c], samples, rng);
+  // Equivalent mutant: forcing `comparison === 'unpaired'` true changes nothing, as a candidate-only comparison has no b.
   const rb = comparison === 'unpaired' && b ? bootstrapMeans([b], samples, rng)[0] : undefined;
   // Without the baseline's examples, assume its variance equals the candidate's.
   RESAMPLABLE_METRICS.forEach((m, i) => {
@@ -163,6 +164,7 @@ export function estimateNoise(
     perMetric[metric] = {
       ...combine(testVariance, seed.terms),
       seed,
+      // Equivalent mutant: with the test forced true, examples is set without testVariance, and it is only read with it.
       ...(testVariance !== undefined && c ? { testVariance, examples: c.n } : {}),
     };
     notes.push(...seedNotes(metric, cand, base, seed));
@@ -200,6 +202,7 @@ function methodText(
 
 function trainingNoiseNote(perMetric: Record<string, MetricNoise>): string[] {
   const all = Object.values(perMetric);
+  // Equivalent mutant: `all.length === 0` forced false; estimateNoise is only called with a metric to compare.
   if (all.length === 0 || all.some((m) => m.seed.terms.length > 0)) return [];
   return [
     'Training noise is not measured (one seed per model): a retrained head can move by more than these intervals; ' +

@@ -10,6 +10,8 @@ export function repeatValues(model: EvaluatedModel, metric: string): number[] {
   const fromMetrics = (model.repeat_metrics ?? []).map((m) => m[metric]).filter(Number.isFinite);
   if (fromMetrics.length > 0) return fromMetrics;
   const p = model.predictions;
+  // Equivalent mutant: `p.repeats.length < 2` forced false gives one value for one repeat, which every caller
+  // treats as none (runs > 1, K = max(1, n), a spread of more than one value).
   if (!p?.repeats || p.repeats.length < 2 || !isResamplable(metric)) return [];
   return p.repeats.filter((r) => r.length === p.y_true.length).map((r) => metricsOf(p.y_true, r, model.labels.length)[metric]);
 }

@@ -9,6 +9,8 @@ const pct = (x: number): string => `${Number((x * 100).toFixed(2))}%`;
 
 /** How far the check is beyond its worst limit (negative: the margin left). */
 function excess(c: GateCheck): number {
+  // Equivalent mutants: -Infinity made +Infinity here and in excessOfChange is filtered out below as well, and
+  // `all.length > 0` forced true takes Math.max() of nothing, which is -Infinity too.
   const absolute = [c.min !== undefined ? c.min - c.value : -Infinity, c.max !== undefined ? c.value - c.max : -Infinity];
   const all = [excessOfChange(c), ...absolute].filter(Number.isFinite);
   return all.length > 0 ? Math.max(...all) : -Infinity;
@@ -66,11 +68,13 @@ function checkText(r: Report, c: GateCheck): string {
 
 function excessOfChange(c: GateCheck): number {
   const t = worstLimit(c);
+  // Equivalent mutant: -Infinity made +Infinity; excess() filters it out, and checkText compares only where t is defined.
   return t ? t.worse - t.limit : -Infinity;
 }
 
 /** "❌ FAIL: accuracy dropped 0.0312 vs baseline 0.8640 (max_drop 0.01), significant at 95%". */
 export function verdictHeadline(report: Report): string {
+  // Equivalent mutant: `?? ''` never applies, as every verdict has an icon.
   const head = `${ICON[report.verdict] ?? ''} ${report.verdict.toUpperCase()}`;
   if (report.status === 'crashed') {
     const how = report.crash ? `${crashCause(report.crash)} on backend ${report.crash.backend}` : 'no details recorded';

@@ -450,6 +450,15 @@ describe('the verdict parts, whole', () => {
       expect(lines[18]).toBe('<details><summary>All metrics against the baseline</summary>');
     });
 
+    it('when no class moved against the baseline, the weakest is the lowest F1, wherever it is listed', () => {
+      const reversed = [...PER_CLASS].reverse();
+      const unmoved = { ...compared, gate, per_class: reversed, baseline: { ...compared.baseline, per_class: reversed } };
+      const lowest = [...PER_CLASS].sort((a, b) => a.f1 - b.f1)[0];
+      expect(renderCommentBody(unmoved)).toContain(
+        `\nWeakest class: **${lowest.label}** (f1 ${lowest.f1.toFixed(4)}, +0.0000 vs baseline, recall ${lowest.recall.toFixed(4)}).\n`,
+      );
+    });
+
     it('a class whose F1 did not move reads +0.0000; with no classes there is no weakest-class line', () => {
       // Against a baseline where cat and fox were 0.05 lower, dog is the class that fell most: by nothing.
       const risen = PER_CLASS.map((c) => (c.label === 'dog' ? c : { ...c, f1: c.f1 - 0.05 }));

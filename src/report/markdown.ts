@@ -131,7 +131,8 @@ export function worstClass(
   delta: (label: string, f1: number) => number | undefined = () => undefined,
 ): Report['per_class'][number] | undefined {
   const key = (c: Report['per_class'][number]) => delta(c.label, c.f1) ?? c.f1;
-  return [...r.per_class].sort((a, b) => key(a) - key(b))[0];
+  // Among classes that moved alike (every change 0, say), the weakest is the one with the lowest F1.
+  return [...r.per_class].sort((a, b) => key(a) - key(b) || a.f1 - b.f1)[0];
 }
 
 export function confusionTable(r: Report): string {

@@ -188,6 +188,8 @@ describe('report renderers', () => {
     expect(md).toContain('| metric | status | value | baseline | delta | interval | threshold | reason |');
     expect(md).toContain('| accuracy | ✅ pass | 0.8640 | – | – | – | – | No threshold set. |');
     expect(md).not.toContain('How the gate decided');
+    // Nothing to fold away leaves no block and no stray line: the table is followed by the next section.
+    expect(gateDetails({ ...real, gate })).toBe('');
     expect(renderReportMarkdown({ ...real, verdict: 'pass', gate: { verdict: 'pass', checks: [] } })).toContain(
       '_No gate metrics configured (gate.metrics is empty)._',
     );

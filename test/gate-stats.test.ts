@@ -81,6 +81,8 @@ describe('distribution functions', () => {
     // Past 7.07 a continued fraction takes over: about 1e-8 relative, 1e-21 absolute.
     expect(normalCdf(-7.2) / 3.010627981117422e-13).toBeCloseTo(1, 7);
     expect(normalCdf(-7) / 1.279812543885835e-12).toBeCloseTo(1, 7);
+    // Where the continued fraction is needed: the rational function alone would be 1e-6 off here.
+    expect(normalCdf(-20) / 2.7536241186061556e-89).toBeCloseTo(1, 9);
     expect(normalCdf(2.5)).toBeCloseTo(0.9937903346742238, 15);
     expect(normalCdf(-37) / 5.7255712225239266e-300).toBeCloseTo(1, 6);
     expect(normalCdf(-38)).toBe(0);
@@ -89,6 +91,9 @@ describe('distribution functions', () => {
   });
 
   it('log Gamma matches scipy gammaln, below 1/2 by reflection', () => {
+    // Close to 0 the Lanczos sum alone loses digits (3e-11 at 1e-6); the reflection keeps them.
+    expect(logGamma(1e-6)).toBeCloseTo(13.81550998074943, 13);
+    expect(logGamma(1e-10)).toBeCloseTo(23.025850929882733, 12);
     expect(logGamma(0.1)).toBeCloseTo(2.252712651734206, 13);
     expect(logGamma(0.25)).toBeCloseTo(1.2880225246980774, 13);
     expect(logGamma(0.5)).toBeCloseTo(0.5723649429247, 13);
@@ -137,6 +142,7 @@ describe('distribution functions', () => {
     expect(binomialUpperTail(5, 12, 0.3)).toBeCloseTo(0.2763445304699998, 14);
     expect(binomialUpperTail(1, 1, 0.5)).toBeCloseTo(0.5, 14);
     expect(binomialUpperTail(-1, 5, 0.5)).toBe(1);
+    expect(binomialUpperTail(7, 5, 0.5)).toBe(0);
   });
 });
 
@@ -273,6 +279,28 @@ describe('bootstrap replicates', () => {
     // Example 0 is wrong in both repeats; example 1 (true class 0) is right in the second.
     expect(out[0]).toBe(0);
     expect(out[M]).toBe(0.5);
+  });
+
+  it('draws exactly one resample per replicate, so later draws from the same generator stay reproducible', () => {
+    const data = createStreamRng(3);
+    const truth = Array.from({ length: 50 }, (_, i) => i % 3);
+    const set = {
+      n: 50,
+      k: 3,
+      codes: [
+        confusionCodes(
+          truth,
+          truth.map((y) => (data.next() < 0.7 ? y : (y + 1) % 3)),
+          3,
+        ),
+      ],
+    };
+    const rng = createStreamRng(7);
+    const first = bootstrapMeans([set], 3, rng)[0];
+    const next = bootstrapMeans([set], 2, rng)[0];
+    const together = bootstrapMeans([set], 5, createStreamRng(7))[0];
+    expect(Array.from(first)).toEqual(Array.from(together.subarray(0, 3 * M)));
+    expect(Array.from(next)).toEqual(Array.from(together.subarray(3 * M)));
   });
 
   it('refuses to pair test sets of different sizes', () => {

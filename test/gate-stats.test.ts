@@ -142,6 +142,7 @@ describe('distribution functions', () => {
     expect(binomialUpperTail(5, 12, 0.3)).toBeCloseTo(0.2763445304699998, 14);
     expect(binomialUpperTail(1, 1, 0.5)).toBeCloseTo(0.5, 14);
     expect(binomialUpperTail(-1, 5, 0.5)).toBe(1);
+    expect(binomialUpperTail(0, 5, 0.1)).toBe(1);
     expect(binomialUpperTail(7, 5, 0.5)).toBe(0);
   });
 });

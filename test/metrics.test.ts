@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classificationMetrics, confusionMatrix, crossEntropy } from '../src/metrics/classification.js';
+import {
+  AVERAGE_METRICS,
+  classificationMetrics,
+  confusionMatrix,
+  crossEntropy,
+  metricsFromConfusion,
+} from '../src/metrics/classification.js';
 
 // Debian's interpreter: the python3 first on PATH may be a shim that cannot see python3-sklearn.
 const PYTHON = '/usr/bin/python3';
@@ -68,6 +74,19 @@ describe('classificationMetrics on hand-checked cases', () => {
   it('scores predictions that are all wrong as 0 everywhere', () => {
     const { metrics } = classificationMetrics([0, 1, 1, 0], [1, 0, 0, 1], ['x', 'y']);
     expect(Object.values(metrics)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('scores a confusion matrix without examples as 0 everywhere, not NaN, as its contract says', () => {
+    const nan = () => new Float64Array(2).fill(Number.NaN);
+    const per = { precision: nan(), recall: nan(), f1: nan(), support: nan() };
+    const out = metricsFromConfusion([0, 0, 0, 0], 2, new Float64Array(AVERAGE_METRICS.length).fill(Number.NaN), per);
+    expect(Array.from(out)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(per).toEqual({
+      precision: new Float64Array(2),
+      recall: new Float64Array(2),
+      f1: new Float64Array(2),
+      support: new Float64Array(2),
+    });
   });
 
   it('accepts typed arrays', () => {

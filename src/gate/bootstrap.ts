@@ -28,9 +28,11 @@ function groupExamples(arrays: readonly Int32Array[], n: number): Groups {
   const index = new Map<string, number>();
   const of = new Int32Array(n);
   const first: number[] = [];
+  // Equivalent mutant: i <= n adds one group past the end, which no example falls in (a count of 0).
   for (let i = 0; i < n; i++) {
     const key = arrays.map((a) => a[i]).join(',');
     let id = index.get(key);
+    // Equivalent mutant: `id === undefined` forced true makes every example a group of its own; grouping only saves time.
     if (id === undefined) {
       id = first.length;
       index.set(key, id);
@@ -51,6 +53,7 @@ function addMeanMetrics(confs: Int32Array[], k: number, out: Float64Array, offse
 
 function fillConfusion(conf: Int32Array, cells: Int32Array, counts: Int32Array): void {
   conf.fill(0);
+  // Equivalent mutants: g <= length adds to conf[undefined], no cell; -= negates every count, and every metric is a ratio of counts.
   for (let g = 0; g < cells.length; g++) conf[cells[g]] += counts[g];
 }
 
@@ -74,6 +77,7 @@ export function bootstrapMeans(sets: readonly ResampleSet[], samples: number, rn
   for (let b = 0; b < samples; b++) {
     rng.indices(drawn, n);
     counts.fill(0);
+    // Equivalent mutants: j <= n counts past the drawn examples into no group; -- negates every count (ratios unchanged).
     for (let j = 0; j < n; j++) counts[groups.of[drawn[j]]]++;
     confs.flat().forEach((conf, r) => fillConfusion(conf, groups.cells[r], counts));
     sets.forEach((s, g) => addMeanMetrics(confs[g], s.k, out[g], b * M, scratch));
@@ -85,6 +89,7 @@ export function bootstrapMeans(sets: readonly ResampleSet[], samples: number, rn
 export function replicateVariance(a: Float64Array, b: Float64Array | undefined, m: number): number {
   const samples = a.length / M;
   const values = new Float64Array(samples);
+  // Equivalent mutant: i <= samples writes past the end of a typed array, which is ignored.
   for (let i = 0; i < samples; i++) values[i] = a[i * M + m] - (b ? b[i * M + m] : 0);
   return sampleVariance(values);
 }

@@ -63,6 +63,7 @@ export interface McNemarResult {
 export function mcnemar(yTrue: ArrayLike<number>, candidate: ArrayLike<number>, baseline: ArrayLike<number>): McNemarResult {
   let baselineOnly = 0;
   let candidateOnly = 0;
+  // Equivalent mutant: i <= length compares undefined with undefined, a pair both got right.
   for (let i = 0; i < yTrue.length; i++) {
     const c = candidate[i] === yTrue[i];
     const b = baseline[i] === yTrue[i];

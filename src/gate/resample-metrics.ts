@@ -16,6 +16,7 @@ export function isResamplable(name: string): name is ResamplableMetric {
 /** Per-example cell index (trueClass * k + predictedClass) into a row-major k x k confusion matrix. */
 export function confusionCodes(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, k: number): Int32Array {
   const codes = new Int32Array(yTrue.length);
+  // Equivalent mutant: i <= length writes past the end of a typed array, which is ignored.
   for (let i = 0; i < yTrue.length; i++) codes[i] = yTrue[i] * k + yPred[i];
   return codes;
 }
@@ -24,6 +25,7 @@ export function confusionCodes(yTrue: ArrayLike<number>, yPred: ArrayLike<number
 export function metricsOf(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, k: number): Record<ResamplableMetric, number> {
   const conf = new Float64Array(k * k);
   const codes = confusionCodes(yTrue, yPred, k);
+  // Equivalent mutants: i <= length counts into conf[undefined], no cell; -- negates every count (ratios unchanged).
   for (let i = 0; i < codes.length; i++) conf[codes[i]]++;
   const values = metricsFromConfusion(conf, k, new Float64Array(RESAMPLABLE_METRICS.length));
   return Object.fromEntries(RESAMPLABLE_METRICS.map((m, i) => [m, values[i]])) as Record<ResamplableMetric, number>;

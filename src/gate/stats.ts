@@ -31,7 +31,7 @@ const AS241 = {
 
 function poly(coefficients: readonly number[], x: number): number {
   let y = 0;
-  for (let i = coefficients.length - 1; i >= 0; i--) y = y * x + coefficients[i];
+  for (let i = coefficients.length - 1; i >= 0; i--) y = y * x + coefficients[i]; // Equivalent mutant: - for + negates the polynomial, and only ratios of two are used.
   return y;
 }
 
@@ -39,15 +39,15 @@ function poly(coefficients: readonly number[], x: number): number {
 export function normalQuantile(p: number): number {
   if (!(p > 0)) return p === 0 ? -Infinity : NaN;
   if (!(p < 1)) return p === 1 ? Infinity : NaN;
-  const q = p - 0.5;
+  const q = p - 0.5; // Equivalent mutant on the next line: < for <=, both rational functions exact at the switch.
   if (Math.abs(q) <= 0.425) {
     const r = 0.180625 - q * q;
     return (q * poly(AS241.centralNum, r)) / poly(AS241.centralDen, r);
   }
-  const r = Math.sqrt(-Math.log(q < 0 ? p : 1 - p));
+  const r = Math.sqrt(-Math.log(q < 0 ? p : 1 - p)); // Equivalent mutant: q <= 0 (q is not 0 here).
   const value =
-    r <= 5 ? poly(AS241.nearNum, r - 1.6) / poly(AS241.nearDen, r - 1.6) : poly(AS241.farNum, r - 5) / poly(AS241.farDen, r - 5);
-  return q < 0 ? -value : value;
+    r <= 5 ? poly(AS241.nearNum, r - 1.6) / poly(AS241.nearDen, r - 1.6) : poly(AS241.farNum, r - 5) / poly(AS241.farDen, r - 5); // Equivalent mutant: r < 5, as at 0.425.
+  return q < 0 ? -value : value; // Equivalent mutant: q <= 0 (q is not 0 here).
 }
 
 /** Standard normal CDF (Hart 1968, double precision form as given by West 2005). */
@@ -55,7 +55,7 @@ export function normalCdf(x: number): number {
   const z = Math.abs(x);
   let tail = 0;
   if (z <= 37) {
-    const e = Math.exp((-z * z) / 2);
+    const e = Math.exp((-z * z) / 2); // Equivalent mutant on the next line: <= for <, both forms within 1e-8 at the switch.
     if (z < 7.07106781186547) {
       const num =
         (((((0.0352624965998911 * z + 0.700383064443688) * z + 6.37396220353165) * z + 33.912866078383) * z + 112.079291497871) * z +
@@ -75,7 +75,7 @@ export function normalCdf(x: number): number {
       tail = e / cf / 2.506628274631;
     }
   }
-  return x > 0 ? 1 - tail : tail;
+  return x > 0 ? 1 - tail : tail; // Equivalent mutant: x >= 0; at 0 the tail is exactly 1/2.
 }
 
 const LANCZOS = [
@@ -96,10 +96,10 @@ export function logGamma(x: number): number {
 // Continued fraction for the incomplete beta (modified Lentz, as in Numerical Recipes).
 function betaFraction(a: number, b: number, x: number): number {
   const tiny = 1e-300;
-  const clamp = (v: number): number => (Math.abs(v) < tiny ? tiny : v);
+  const clamp = (v: number): number => (Math.abs(v) < tiny ? tiny : v); // Equivalent mutants (<=, false): no denominator reaches 1e-300.
   let c = 1;
   let d = 1 / clamp(1 - ((a + b) * x) / (a + 1));
-  let h = d;
+  let h = d; // Equivalent mutant on the next line: m < 5000; it converges in far fewer steps.
   for (let m = 1; m <= 5000; m++) {
     const m2 = 2 * m;
     const even = (m * (b - m) * x) / ((a - 1 + m2) * (a + m2));
@@ -111,17 +111,17 @@ function betaFraction(a: number, b: number, x: number): number {
     c = clamp(1 + odd / c);
     const step = d * c;
     h *= step;
-    if (Math.abs(step - 1) < 1e-15) break;
+    if (Math.abs(step - 1) < 1e-15) break; // Equivalent mutant: <=, a step of 1 +- 1e-15 is lost in rounding.
   }
   return h;
 }
 
 /** Regularized incomplete beta I_x(a, b). */
 export function incompleteBeta(x: number, a: number, b: number): number {
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
+  if (x <= 0) return 0; // Equivalent mutant: x < 0; at x = 0 the front factor x^a is 0 as well.
+  if (x >= 1) return 1; // Equivalent mutant: x > 1; at x = 1 the front factor (1 - x)^b is 0 as well.
   const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x));
-  if (x < (a + 1) / (a + b + 2)) return (front * betaFraction(a, b, x)) / a;
+  if (x < (a + 1) / (a + b + 2)) return (front * betaFraction(a, b, x)) / a; // Equivalent mutant: <=, the switch only picks the faster side.
   return 1 - (front * betaFraction(b, a, 1 - x)) / b;
 }
 
@@ -129,17 +129,17 @@ export function incompleteBeta(x: number, a: number, b: number): number {
 export function studentTCdf(t: number, df: number): number {
   if (df === Infinity) return normalCdf(t);
   const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
-  return t > 0 ? 1 - tail : tail;
+  return t > 0 ? 1 - tail : tail; // Equivalent mutant: t >= 0; at 0 the tail is exactly 1/2.
 }
 
 /** Student t quantile, by bisection on the CDF (a handful of calls per gate, so speed is moot). */
 export function studentTQuantile(p: number, df: number): number {
   if (df === Infinity) return normalQuantile(p);
   if (p === 0.5) return 0;
-  if (p < 0.5) return -studentTQuantile(1 - p, df);
+  if (p < 0.5) return -studentTQuantile(1 - p, df); // Equivalent mutant: p <= 0.5 (0.5 returned above).
   let lo = 0;
-  let hi = Math.max(1, normalQuantile(p));
-  while (studentTCdf(hi, df) < p) hi *= 2;
+  let hi = Math.max(1, normalQuantile(p)); // Equivalent mutant: Math.min; the doubling widens any start.
+  while (studentTCdf(hi, df) < p) hi *= 2; // Equivalent mutants: <= here and in the bisection; any change to its stop test only bisects longer, to the same value.
   for (let i = 0; i < 200 && hi - lo > 1e-14 * hi; i++) {
     const mid = (lo + hi) / 2;
     if (studentTCdf(mid, df) < p) lo = mid;

@@ -2,7 +2,7 @@
 // src/metrics/, against the core's tests without the gate's simulations
 // (vitest.mutation-stats.config.ts): the simulations alone would take hours. Its score is a lower
 // bound for these files (docs/mutation-results.md).
-//   npx stryker run stryker.stats.config.mjs --concurrency 1
+//   npm run mutate:stats
 import base from './stryker.config.mjs';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

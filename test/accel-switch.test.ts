@@ -45,6 +45,12 @@ const DIGESTS = {
   'two-phase': 'b7760b87de6cb34b8c7ee6b27dce2769c207d56e5f87367f05d91f786a07fe10',
 };
 
+const weightsDigest = (out: string): string =>
+  crypto
+    .createHash('sha256')
+    .update(fs.readFileSync(path.join(out, 'model/weights.bin')))
+    .digest('hex');
+
 async function train(spec: string, accel: 'on' | 'off') {
   process.env.FINETUNE_ACCEL = accel;
   const repo = makeTinyRepo({ train: 300, test: 100, spec });
@@ -56,11 +62,7 @@ async function train(spec: string, accel: 'on' | 'off') {
     cacheDir: path.join(repo, '.cache'),
     log: silentLogger,
   });
-  const digest = crypto
-    .createHash('sha256')
-    .update(fs.readFileSync(path.join(out, 'model/weights.bin')))
-    .digest('hex');
-  return { report, digest, enabled: activeAccel().enabled };
+  return { report, digest: weightsDigest(out), enabled: activeAccel().enabled };
 }
 
 /** The bundled example as it is, in a copy of its folder (1,000 test images). */
@@ -78,11 +80,7 @@ async function trainExample(accel: 'on' | 'off') {
     cacheDir: path.join(repo, '.cache'),
     log: silentLogger,
   });
-  const digest = crypto
-    .createHash('sha256')
-    .update(fs.readFileSync(path.join(out, 'model/weights.bin')))
-    .digest('hex');
-  return { report, digest, enabled: activeAccel().enabled };
+  return { report, digest: weightsDigest(out), enabled: activeAccel().enabled };
 }
 
 afterEach(() => {

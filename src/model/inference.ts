@@ -185,19 +185,6 @@ function foldedConv(
   const gammaVar = b.scale === false ? undefined : bn.weights[k++];
   const betaVar = b.center === false ? undefined : bn.weights[k++];
   const [meanVar, varianceVar] = [bn.weights[k], bn.weights[k + 1]];
-  const current = () =>
-    foldWeights(depthwise, b.epsilon as number, {
-      kernel: kernelVar.read(),
-      bias: biasVar?.read(),
-      gamma: gammaVar?.read(),
-      beta: betaVar?.read(),
-      mean: meanVar.read(),
-      variance: varianceVar.read(),
-    });
-  const frozen = o.trainable ? undefined : tf.tidy(() => current().map((t) => tf.keep(t)) as [tf.Tensor, tf.Tensor]);
-  const strides = c.strides as [number, number];
-  const dilations = c.dilationRate as [number, number];
-  const pad = o.pad ?? (c.padding as 'valid' | 'same');
   const read = () => ({
     kernel: kernelVar.read(),
     bias: biasVar?.read(),
@@ -207,6 +194,11 @@ function foldedConv(
     variance: varianceVar.read(),
     epsilon: b.epsilon as number,
   });
+  const current = () => foldWeights(depthwise, b.epsilon as number, read());
+  const frozen = o.trainable ? undefined : tf.tidy(() => current().map((t) => tf.keep(t)) as [tf.Tensor, tf.Tensor]);
+  const strides = c.strides as [number, number];
+  const dilations = c.dilationRate as [number, number];
+  const pad = o.pad ?? (c.padding as 'valid' | 'same');
   // With acceleration, a folded convolution that trains has a gradient of its own (accel/fold/).
   const ops = o.trainable ? activeAccel().folded : undefined;
   if (ops && !depthwise && isPointwise(c) && (trains(conv) || trains(bn))) {
